@@ -1,0 +1,41 @@
+"""Entry point: `profilegraph neo4j|migrate|serve|up`."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from app.cli import migrate_commands, neo4j_commands
+from app.core.config import get_settings
+
+app = typer.Typer(help="ProfileGraph: graph-native customer profiles and personalization.",
+                  no_args_is_help=True)
+app.add_typer(neo4j_commands.app, name="neo4j")
+app.add_typer(migrate_commands.app, name="migrate")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default from settings)"),
+    port: int | None = typer.Option(None, help="Port (default from settings)"),
+    workers: int = typer.Option(1, help="Worker processes"),
+) -> None:
+    """Serve the API with uvicorn."""
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host or settings.api_host,
+        port=port or settings.api_port, workers=workers, access_log=False,
+    )
+
+
+@app.command()
+def up() -> None:
+    """Install and start Neo4j, migrate, then serve: the one command for a fresh machine."""
+    neo4j_commands.install()
+    neo4j_commands.start()
+    migrate_commands.apply_migrations()
+    serve(host=None, port=None, workers=1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,94 @@
+"""Service settings, read from the environment (prefix PROFILEGRAPH_) and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.core.paths import CACHE_DIR
+
+# Passwords that must never reach a non-development deployment.
+WEAK_SECRETS = frozenset({"", "neo4j", "password", "changeme", "changethis", "secret"})
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PROFILEGRAPH_", env_file=".env", extra="ignore"
+    )
+
+    environment: Environment = Environment.development
+
+    # Neo4j connection
+    # Empty means the local server managed by this project: bolt://127.0.0.1:<bolt port>.
+    neo4j_uri: str = ""
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+    neo4j_password_file: Path = CACHE_DIR / "neo4j" / "password"
+
+    # Local Neo4j server managed by `profilegraph neo4j ...`
+    neo4j_home: Path = CACHE_DIR / "neo4j" / "server"
+    neo4j_lib_dir: Path = CACHE_DIR / "neo4j" / "lib"
+    neo4j_bolt_port: int = Field(default=7687, ge=1, le=65535)
+    neo4j_http_port: int = Field(default=7474, ge=1, le=65535)
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "2g"
+    neo4j_start_timeout_s: float = 90.0
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    admin_api_key: SecretStr | None = None
+    log_level: str = "INFO"
+    db_retry_after_s: int = 5
+
+    migration_lock_timeout_s: float = 60.0
+    migration_lock_stale_s: float = 600.0
+
+    @model_validator(mode="after")
+    def _derive_uri(self) -> Settings:
+        if not self.neo4j_uri:
+            self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == Environment.production:
+            pw = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
+            if pw.lower() in WEAK_SECRETS:
+                raise ValueError(
+                    "PROFILEGRAPH_NEO4J_PASSWORD must be set to a non-default value in production"
+                )
+            key = self.admin_api_key.get_secret_value() if self.admin_api_key else ""
+            if key and (key.lower() in WEAK_SECRETS or len(key) < 16):
+                raise ValueError("PROFILEGRAPH_ADMIN_API_KEY is too weak for production")
+        return self
+
+    def resolved_neo4j_password(self) -> str:
+        """The password from the environment, else the generated one kept by the installer."""
+        if self.neo4j_password is not None:
+            return self.neo4j_password.get_secret_value()
+        if self.neo4j_password_file.exists():
+            return self.neo4j_password_file.read_text().strip()
+        raise RuntimeError(
+            "No Neo4j password: set PROFILEGRAPH_NEO4J_PASSWORD or run `profilegraph neo4j install`"
+        )
+
+    @property
+    def neo4j_auth(self) -> tuple[str, str]:
+        return (self.neo4j_user, self.resolved_neo4j_password())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""Every Cypher statement the product runs, loaded once from `cypher/`.
+
+`queries["area/verb_noun"]` returns the text of `cypher/area/verb_noun.cypher`.
+Keeping statements in files means none is ever assembled from user strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import LiteralString, cast
+
+from app.core.paths import CYPHER_DIR
+
+
+class CypherCatalog(Mapping[str, LiteralString]):
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._statements: dict[str, LiteralString] = {}
+        for path in sorted(root.rglob("*.cypher")):
+            name = path.relative_to(root).with_suffix("").as_posix()
+            # File contents are trusted project code, hence LiteralString.
+            self._statements[name] = cast(LiteralString, path.read_text().strip())
+
+    def __getitem__(self, name: str) -> LiteralString:
+        try:
+            return self._statements[name]
+        except KeyError:
+            raise KeyError(f"No Cypher file cypher/{name}.cypher") from None
+
+    def __iter__(self):
+        return iter(self._statements)
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+
+@lru_cache
+def get_queries() -> CypherCatalog:
+    return CypherCatalog(CYPHER_DIR)
+
+
+queries = get_queries()

@@ -1,0 +1,2 @@
+MATCH (l:__Neo4jMigrationsLock {id: $id})
+DELETE l
