@@ -16,6 +16,7 @@ from app.db.driver import create_driver
 from app.migrate.runner import MigrationRunner
 from app.repositories.api_key_repository import ApiKeyRepository
 from app.services.auth_service import AuthService
+from app.services.ingest_hooks import IngestHooks
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             driver, MIGRATIONS_DIR, database=settings.neo4j_database
         )
         app.state.auth = AuthService(settings, ApiKeyRepository(driver, settings.neo4j_database))
+        app.state.ingest_hooks = IngestHooks()
         try:
             yield
         finally:

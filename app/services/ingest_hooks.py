@@ -1,0 +1,41 @@
+"""What other parts of the service learn after an ingest transaction committed.
+
+Intake calls every registered listener with the users whose data changed and the event
+types they received; segment membership uses it to re-evaluate only affected segments.
+Listeners run after the commit, so a slow or failing listener never loses an event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+log = logging.getLogger("profilegraph.ingest_hooks")
+
+
+@dataclass(frozen=True)
+class IngestedChange:
+    # user_id -> event types stored for that user in this batch ("identify", "consent" for
+    # trait or consent changes without a behavioural event)
+    types_by_user: Mapping[str, frozenset[str]]
+    # user ids merged away by identify/alias in this batch (old id -> surviving id)
+    merged: Mapping[str, str] = field(default_factory=dict)
+
+
+Listener = Callable[[IngestedChange], Awaitable[None]]
+
+
+class IngestHooks:
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def register(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def notify(self, change: IngestedChange) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(change)
+            except Exception:  # the events are committed; a listener failure must not undo that
+                log.exception("ingest listener %r failed", listener)
