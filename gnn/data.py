@@ -87,7 +87,8 @@ def load_gowalla(folder: Path | str = SHARED_DATA / "gowalla") -> Interactions:
 
 
 def _read_triples(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.loadtxt(path, dtype=np.int64, delimiter="\t", ndmin=2)
+    # The count column may be written as a float ("3.2466e+05"); only ids matter here.
+    arr = np.loadtxt(path, dtype=np.int64, delimiter="\t", ndmin=2, usecols=(0, 1))
     return arr[:, 0] - 1, arr[:, 1] - 1  # files count from 1
 
 
@@ -128,7 +129,9 @@ def load_online_retail(
     items seen in train: recommending what was already bought is not the task."""
     import pandas as pd  # only this loader needs pandas
 
-    df = pd.read_parquet(path, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Customer ID"])
+    df = pd.read_parquet(
+        path, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate", "Customer ID"]
+    )
     df = df[(df["Quantity"] > 0) & df["Customer ID"].notna()]
     df = df[~df["Invoice"].astype(str).str.startswith("C")]
     ts = pd.to_datetime(df["InvoiceDate"])
@@ -173,7 +176,9 @@ def split_validation(
     _, first = np.unique(rows[order], return_index=True)
     to_val[order[first]] = False
     shape = train.shape
-    return binary_csr(rows[~to_val], cols[~to_val], shape), binary_csr(rows[to_val], cols[to_val], shape)
+    return binary_csr(rows[~to_val], cols[~to_val], shape), binary_csr(
+        rows[to_val], cols[to_val], shape
+    )
 
 
 def synthetic(

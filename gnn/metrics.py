@@ -33,7 +33,9 @@ def masked_topk(scores: torch.Tensor, mask: sp.csr_matrix, k: int) -> torch.Tens
     """Top-k item ids per row after setting the masked (already seen) items to -inf."""
     scores = scores.clone()
     coo = mask.tocoo()
-    scores[torch.from_numpy(coo.row.astype(np.int64)), torch.from_numpy(coo.col.astype(np.int64))] = -torch.inf
+    scores[
+        torch.from_numpy(coo.row.astype(np.int64)), torch.from_numpy(coo.col.astype(np.int64))
+    ] = -torch.inf
     return torch.topk(scores, k=min(k, scores.shape[1]), dim=1).indices
 
 
@@ -79,4 +81,4 @@ def evaluate(
     if not recalls:
         return Metrics(0.0, 0.0, k, 0)
     rec, nd = np.concatenate(recalls), np.concatenate(ndcgs)
-    return Metrics(float(rec.mean()), float(nd.mean()), k, int(len(rec)))
+    return Metrics(float(rec.mean()), float(nd.mean()), k, len(rec))

@@ -43,7 +43,9 @@ class SymmetricLGConv(LGConv):
 class FastLightGCN(LightGCN):
     """`torch_geometric.nn.LightGCN` whose layers propagate a symmetric sparse adjacency."""
 
-    def __init__(self, num_users: int, num_items: int, embedding_dim: int = 64, num_layers: int = 3) -> None:
+    def __init__(
+        self, num_users: int, num_items: int, embedding_dim: int = 64, num_layers: int = 3
+    ) -> None:
         super().__init__(num_users + num_items, embedding_dim, num_layers)
         self.num_users = num_users
         self.num_items = num_items
@@ -63,5 +65,9 @@ def bpr_loss(
     u, p, n = final[users], final[pos], final[neg]
     diff = (u * p).sum(-1) - (u * n).sum(-1)
     loss = F.softplus(-diff).mean()
-    reg = (ego[users].pow(2).sum() + ego[pos].pow(2).sum() + ego[neg].pow(2).sum()) / 2 / users.numel()
+    reg = (
+        (ego[users].pow(2).sum() + ego[pos].pow(2).sum() + ego[neg].pow(2).sum())
+        / 2
+        / users.numel()
+    )
     return loss + weight_decay * reg, loss.detach()

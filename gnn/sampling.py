@@ -14,7 +14,9 @@ class BPRSampler:
     """Yields (users, positive items, negative items) batches covering every training
     pair once per epoch. Item ids are 0..n_items-1 (not node ids)."""
 
-    def __init__(self, train: sp.csr_matrix, device: torch.device | str = "cpu", max_rounds: int = 8) -> None:
+    def __init__(
+        self, train: sp.csr_matrix, device: torch.device | str = "cpu", max_rounds: int = 8
+    ) -> None:
         coo = train.tocoo()
         self.n_items = train.shape[1]
         self.users = torch.from_numpy(coo.row.astype(np.int64)).to(device)
@@ -32,14 +34,18 @@ class BPRSampler:
         idx = torch.searchsorted(self.keys, key).clamp_(max=self.keys.numel() - 1)
         return self.keys[idx] == key
 
-    def negatives(self, users: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def negatives(
+        self, users: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         neg = torch.randint(self.n_items, users.shape, device=self.device, generator=generator)
         # Redraw collisions a few times; a rare leftover collision is harmless noise.
         for _ in range(self.max_rounds):
             bad = self.is_positive(users, neg)
             if not bool(bad.any()):
                 break
-            neg[bad] = torch.randint(self.n_items, (int(bad.sum()),), device=self.device, generator=generator)
+            neg[bad] = torch.randint(
+                self.n_items, (int(bad.sum()),), device=self.device, generator=generator
+            )
         return neg
 
     def epoch(

@@ -35,6 +35,7 @@ class TrainConfig:
     threads: int = 2
     device: str = "auto"
     max_seconds: float | None = None  # wall-clock budget; stops like early stopping
+    init: str = "normal"  # "normal" (paper: N(0, 0.1)) or "svd" (spectral, converges faster)
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -73,7 +74,9 @@ class TrainResult:
         }
 
 
-def embedding_scorer(user_emb: torch.Tensor, item_emb: torch.Tensor) -> Callable[[np.ndarray], torch.Tensor]:
+def embedding_scorer(
+    user_emb: torch.Tensor, item_emb: torch.Tensor
+) -> Callable[[np.ndarray], torch.Tensor]:
     """Dot-product scores for a batch of user rows."""
 
     def score(users: np.ndarray) -> torch.Tensor:
@@ -102,13 +105,17 @@ def train_lightgcn(
     device = cfg.resolved_device()
     wall0, cpu0 = time.perf_counter(), time.process_time()
 
-    fit, valid = val if val is not None else split_validation(data.train, cfg.val_fraction, cfg.seed)
+    fit, valid = (
+        val if val is not None else split_validation(data.train, cfg.val_fraction, cfg.seed)
+    )
     weight = data.train_weight.multiply(fit).tocsr() if data.train_weight is not None else None
     adj = normalized_adjacency(fit, weight, device)
     sampler = BPRSampler(fit, device)
     gen = torch.Generator(device=device).manual_seed(cfg.seed)
 
-    model = FastLightGCN(data.n_users, data.n_items, cfg.embedding_dim, cfg.num_layers).to(device)
+    model = FastLightGCN(data.n_users, data.n_items, cfg.embedding_dim, cfg.num_layers)
+    init_embedding(model, fit, cfg)
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     offset = data.n_users  # item ids -> node ids
 
@@ -122,7 +129,9 @@ def train_lightgcn(
         total, steps = 0.0, 0
         for users, pos, neg in sampler.epoch(cfg.batch_size, gen):
             final = model.get_embedding(adj)  # one propagation per step
-            loss, bpr = bpr_loss(final, model.embedding.weight, users, pos + offset, neg + offset, cfg.weight_decay)
+            loss, bpr = bpr_loss(
+                final, model.embedding.weight, users, pos + offset, neg + offset, cfg.weight_decay
+            )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -164,7 +173,41 @@ def train_lightgcn(
     )
 
 
-def _validate(model: FastLightGCN, adj: torch.Tensor, valid: sp.csr_matrix, fit: sp.csr_matrix, cfg: TrainConfig) -> Metrics:
+def init_embedding(model: FastLightGCN, fit: sp.csr_matrix, cfg: TrainConfig) -> None:
+    """N(0, 0.1) as in the LightGCN paper's code, or a spectral start: the top singular
+    vectors of the normalized interaction matrix, which are eigenvectors of the
+    propagation, so training starts from a truncated-SVD ranking instead of noise."""
+    weight = model.embedding.weight
+    with torch.no_grad():
+        if cfg.init == "normal":
+            torch.nn.init.normal_(weight, std=0.1)
+            return
+        if cfg.init != "svd":
+            raise ValueError(f"unknown init {cfg.init!r}")
+        from scipy.sparse.linalg import svds
+
+        from gnn.graph import normalize_symmetric
+
+        r = normalize_symmetric(sp.bmat([[None, fit], [fit.T, None]], format="csr"))[
+            : fit.shape[0], fit.shape[0] :
+        ]
+        k = min(cfg.embedding_dim, min(fit.shape) - 1)
+        u, sv, vt = svds(r.astype(np.float64), k=k, random_state=cfg.seed)
+        emb = np.zeros(tuple(weight.shape))
+        emb[: fit.shape[0], :k] = u * np.sqrt(sv)
+        emb[fit.shape[0] :, :k] = vt.T * np.sqrt(sv)
+        # Match the overall scale of the paper's N(0, 0.1) start.
+        emb *= 0.1 * np.sqrt(emb.size) / max(np.linalg.norm(emb), 1e-12)
+        weight.copy_(torch.from_numpy(emb.astype(np.float32)))
+
+
+def _validate(
+    model: FastLightGCN,
+    adj: torch.Tensor,
+    valid: sp.csr_matrix,
+    fit: sp.csr_matrix,
+    cfg: TrainConfig,
+) -> Metrics:
     with torch.no_grad():
         model.eval()
         u, i = model.split_embedding(adj)

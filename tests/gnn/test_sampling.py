@@ -1,0 +1,20 @@
+import torch
+
+from gnn.sampling import BPRSampler
+
+
+def test_negatives_are_never_training_items(tiny):
+    s = BPRSampler(tiny.train)
+    users = torch.arange(tiny.n_users).repeat(50)
+    neg = s.negatives(users, torch.Generator().manual_seed(0))
+    assert not s.is_positive(users, neg).any()
+    assert s.is_positive(s.users, s.items).all()
+
+
+def test_an_epoch_covers_every_pair_once(tiny):
+    s = BPRSampler(tiny.train)
+    pairs = [
+        (int(u), int(i)) for users, pos, _ in s.epoch(17) for u, i in zip(users, pos, strict=True)
+    ]
+    assert len(pairs) == tiny.train.nnz
+    assert set(pairs) == set(zip(*tiny.train.nonzero(), strict=True))
