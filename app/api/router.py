@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import health
+from app.api.routes import admin_keys, health, track
 
 api_router = APIRouter()
 api_router.include_router(health.router)
+api_router.include_router(track.router)
+api_router.include_router(admin_keys.router)

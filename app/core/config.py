@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = None
     log_level: str = "INFO"
     db_retry_after_s: int = 5
+
+    # Consent when a user has not stated one for a purpose: opt_in = denied until granted
+    # (GDPR default), opt_out = granted until denied.
+    consent_default: Literal["opt_in", "opt_out"] = "opt_in"
 
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0

@@ -1,0 +1,85 @@
+"""Segment Tracking API: `/v1/track|identify|alias|page|screen|batch` (scope ingest).
+
+Bodies are read raw (gzip allowed) and parsed with orjson: the hot path skips pydantic. A 200
+means the batch's transaction committed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from app.api.deps import IngestScope
+from app.api.routes.json_body import read_json
+from app.repositories.intake_repository import IntakeRepository
+from app.services.intake.intake_service import (
+    MAX_BATCH_BYTES,
+    MAX_MESSAGE_BYTES,
+    IntakeService,
+    parse_batch,
+    parse_single,
+)
+
+router = APIRouter(prefix="/v1", tags=["intake"])
+
+
+def intake_service(request: Request) -> IntakeService:
+    state = request.app.state
+    service = getattr(state, "intake", None)
+    if service is None:
+        settings = state.settings
+        service = IntakeService(
+            IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
+            default_granted=settings.consent_default == "opt_out",
+        )
+        state.intake = service
+    return service
+
+
+def _json(body: dict) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.post("/batch", summary="Send a batch of Segment messages (one transaction)")
+@router.post("/import", include_in_schema=False)
+async def batch(request: Request, _: IngestScope) -> Response:
+    received_at = datetime.now(UTC)
+    body, size = await read_json(request, MAX_BATCH_BYTES)
+    messages = parse_batch(body, received_at, size)
+    outcome = await intake_service(request).ingest(messages, received_at)
+    return _json(outcome.as_body())
+
+
+async def _single(request: Request, mtype: str) -> Response:
+    received_at = datetime.now(UTC)
+    body, _ = await read_json(request, MAX_MESSAGE_BYTES)
+    messages = parse_single(body, mtype, received_at)
+    outcome = await intake_service(request).ingest(messages, received_at)
+    return _json(outcome.as_body())
+
+
+@router.post("/track", summary="Record a Segment track event")
+async def track(request: Request, _: IngestScope) -> Response:
+    return await _single(request, "track")
+
+
+@router.post("/identify", summary="Identify a user and set traits")
+async def identify(request: Request, _: IngestScope) -> Response:
+    return await _single(request, "identify")
+
+
+@router.post("/alias", summary="Merge a previous id into a user")
+async def alias(request: Request, _: IngestScope) -> Response:
+    return await _single(request, "alias")
+
+
+@router.post("/page", summary="Record a page view")
+async def page(request: Request, _: IngestScope) -> Response:
+    return await _single(request, "page")
+
+
+@router.post("/screen", summary="Record a mobile screen view")
+async def screen(request: Request, _: IngestScope) -> Response:
+    return await _single(request, "screen")

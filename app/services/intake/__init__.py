@@ -1,0 +1,1 @@
+"""Event intake on the Segment Tracking spec: parse, resolve identities, apply consent, store."""

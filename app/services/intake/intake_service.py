@@ -1,0 +1,111 @@
+"""Event intake: validate a batch, write it in one transaction, tell listeners after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from app.core.errors import ApiError
+from app.repositories.intake_repository import IntakeRepository
+from app.services.ingest_hooks import IngestedChange, IngestHooks
+from app.services.intake.batch_plan import Known, Plan, build_plan
+from app.services.intake.identity_resolver import identity_keys
+from app.services.intake.messages import Message, MessageError, parse_message
+
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+MAX_BATCH_MESSAGES = 2500
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    stored: int
+    duplicates: int
+    dropped: list[tuple[str, str]]
+
+    def as_body(self) -> dict[str, Any]:
+        return {
+            "success": True, "stored": self.stored, "duplicates": self.duplicates,
+            "dropped": len(self.dropped),
+            "dropped_reasons": dict(sorted(_count(self.dropped).items())),
+            "dropped_messages": [{"messageId": mid, "reason": why} for mid, why in self.dropped],
+        }
+
+
+def _count(dropped: list[tuple[str, str]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for _, reason in dropped:
+        out[reason] = out.get(reason, 0) + 1
+    return out
+
+
+def invalid(field: str, reason: str) -> ApiError:
+    return ApiError(422, "invalid_request", f"{field}: {reason}", [{"field": field,
+                                                                   "reason": reason}])
+
+
+def too_large(message: str, field: str) -> ApiError:
+    return ApiError(413, "payload_too_large", message, [{"field": field, "reason": message}])
+
+
+def parse_batch(body: Any, received_at: datetime, body_size: int) -> list[Message]:
+    """Messages of a `/v1/batch` body; the whole batch is refused if one message is invalid."""
+    if not isinstance(body, dict):
+        raise invalid("body", "must be a JSON object with a 'batch' array")
+    raw = body.get("batch")
+    if not isinstance(raw, list):
+        raise invalid("batch", "must be an array of messages")
+    if not raw:
+        raise invalid("batch", "must hold at least one message")
+    if len(raw) > MAX_BATCH_MESSAGES:
+        raise too_large(f"a batch holds at most {MAX_BATCH_MESSAGES} messages", "batch")
+    check_sizes = body_size > MAX_MESSAGE_BYTES  # a smaller body cannot hold a large message
+    # Batch-level context/timestamps (Segment allows them) apply to every message.
+    shared = {k: body[k] for k in ("context", "sentAt") if k in body}
+    messages = []
+    for i, msg in enumerate(raw):
+        if check_sizes and len(orjson.dumps(msg)) > MAX_MESSAGE_BYTES:
+            raise too_large(f"batch[{i}] is larger than 32 KB", f"batch.{i}")
+        if shared and isinstance(msg, dict):
+            msg = {**shared, **msg}
+        try:
+            messages.append(parse_message(msg, i, received_at, prefix=f"batch.{i}."))
+        except MessageError as exc:
+            raise invalid(exc.field, exc.reason) from None
+    return messages
+
+
+def parse_single(body: Any, mtype: str, received_at: datetime) -> list[Message]:
+    if isinstance(body, dict) and body.get("type") not in (None, mtype):
+        raise invalid("type", f"must be '{mtype}' on /v1/{mtype}")
+    try:
+        return [parse_message(body, 0, received_at, default_type=mtype)]
+    except MessageError as exc:
+        raise invalid(exc.field, exc.reason) from None
+
+
+class IntakeService:
+    def __init__(self, repository: IntakeRepository, hooks: IngestHooks,
+                 default_granted: bool) -> None:
+        self._repository = repository
+        self._hooks = hooks
+        self._default_granted = default_granted
+
+    async def ingest(self, messages: list[Message], received_at: datetime | None = None,
+                     source: str = "event") -> BatchOutcome:
+        now = received_at or datetime.now(UTC)
+        keys = [{"kind": k, "value": v} for k, v in identity_keys(messages)]
+        event_ids = list({m.message_id for m in messages if m.behavioural})
+
+        def planner(known: Known) -> Plan:
+            return build_plan(messages, known, now, self._default_granted, source)
+
+        plan = await self._repository.write_batch(keys, event_ids, planner, now)
+        if plan.types_by_user or plan.merged:
+            await self._hooks.notify(IngestedChange(
+                {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged)))
+        return BatchOutcome(plan.stored, plan.duplicates, plan.dropped)
+

@@ -1,0 +1,72 @@
+"""E-mail and phone values are personal data: they are only ever stored as SHA-256 hashes.
+
+Hashes of the normalized value let two sources that know the same address match the same
+profile without the address itself being kept (no encrypted copy is stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[\d\s().\-/]{7,24}$")
+EMAIL_KEYS = frozenset({"email", "e_mail", "email_address", "emailaddress", "mail"})
+PHONE_KEYS = frozenset({"phone", "phone_number", "phonenumber", "mobile", "mobile_phone", "tel"})
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalize_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return ("+" if value.strip().startswith("+") else "") + digits
+
+
+def looks_like_email(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > 320:
+        return False
+    return EMAIL_RE.match(value.strip()) is not None
+
+
+def looks_like_phone(value: object) -> bool:
+    if not isinstance(value, str) or PHONE_RE.match(value.strip()) is None:
+        return False
+    return sum(ch.isdigit() for ch in value) >= 7
+
+
+def identity_of(key: str, value: object) -> tuple[str, str] | None:
+    """(kind, hash) when a trait is an e-mail or phone number, else None."""
+    k = key.lower()
+    if looks_like_email(value) and (k in EMAIL_KEYS or "@" in str(value)):
+        return "email_sha256", sha256_hex(normalize_email(str(value)))
+    if k in PHONE_KEYS and looks_like_phone(value):
+        return "phone_sha256", sha256_hex(normalize_phone(str(value)))
+    return None
+
+
+def scrub(value: object) -> object:
+    """An e-mail-looking string replaced by its hash, anything else unchanged."""
+    if isinstance(value, str) and "@" in value and looks_like_email(value):
+        return "sha256:" + sha256_hex(normalize_email(value))
+    return value
+
+
+def scrub_map(data: dict) -> dict:
+    """A copy of `data` (nested) with e-mail-looking strings and phone-keyed values hashed."""
+    out: dict = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out[key] = scrub_map(value)
+        elif isinstance(value, list):
+            out[key] = [scrub_map(v) if isinstance(v, dict) else scrub(v) for v in value]
+        elif str(key).lower() in PHONE_KEYS and looks_like_phone(value):
+            out[key] = "sha256:" + sha256_hex(normalize_phone(str(value)))
+        else:
+            out[key] = scrub(value)
+    return out

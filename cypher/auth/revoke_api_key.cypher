@@ -1,0 +1,4 @@
+MATCH (k:ApiKey {key_id: $key_id})
+SET k.revoked_at = coalesce(k.revoked_at, $now)
+RETURN k.key_id AS key_id, k.name AS name, k.scopes AS scopes, k.created_at AS created_at,
+       k.revoked_at AS revoked_at
