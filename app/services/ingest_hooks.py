@@ -21,6 +21,8 @@ class IngestedChange:
     types_by_user: Mapping[str, frozenset[str]]
     # user ids merged away by identify/alias in this batch (old id -> surviving id)
     merged: Mapping[str, str] = field(default_factory=dict)
+    # user ids erased (GDPR): drop every derived copy (serving vectors, caches, memberships)
+    erased: frozenset[str] = frozenset()
 
 
 Listener = Callable[[IngestedChange], Awaitable[None]]
