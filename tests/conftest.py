@@ -58,23 +58,31 @@ async def driver(neo4j_running: Settings) -> AsyncIterator[AsyncDriver]:
     await drv.close()
 
 
+async def run_implicit(driver: AsyncDriver, query: str, database: str) -> None:
+    """CALL { } IN TRANSACTIONS needs an auto-commit transaction, which execute_query is not."""
+    async with driver.session(database=database) as session:
+        result = await session.run(query)
+        await result.consume()
+
+
 async def wipe_data(driver: AsyncDriver, database: str) -> None:
     """Delete every node but the migration history and consent purposes (schema stays)."""
-    await driver.execute_query(
+    await run_implicit(
+        driver,
         "MATCH (n) WHERE NOT (n:__Neo4jMigration OR n:__Neo4jMigrationsLock OR n:Purpose) "
         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS",
-        database_=database,
+        database,
     )
 
 
 async def drop_everything(driver: AsyncDriver, database: str) -> None:
     """An empty database: no nodes, constraints or indexes (token lookup indexes stay)."""
-    await driver.execute_query(
-        "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS", database_=database
+    await run_implicit(
+        driver, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS", database
     )
-    for kind in ("CONSTRAINT", "INDEX"):
+    for kind, plural in (("CONSTRAINT", "CONSTRAINTS"), ("INDEX", "INDEXES")):
         records, _, _ = await driver.execute_query(
-            f"SHOW {kind}ES YIELD name, type RETURN name, type", database_=database
+            f"SHOW {plural} YIELD name, type RETURN name, type", database_=database
         )
         for r in records:
             if r["type"] == "LOOKUP":

@@ -2,9 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import admin_keys, health, track
+from app.api.routes import admin_keys, consent, health, items, track, users
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(track.router)
 api_router.include_router(admin_keys.router)
+api_router.include_router(users.router)
+api_router.include_router(consent.router)
+api_router.include_router(items.router)

@@ -15,6 +15,9 @@ def create_driver(settings: Settings) -> AsyncDriver:
         connection_acquisition_timeout=5.0,
         connection_timeout=3.0,
         max_transaction_retry_time=5.0,
+        # Check connections idle this long before reuse, so a restarted server does not hand
+        # out dead sockets; busy connections skip the check.
+        liveness_check_timeout=5.0,
         user_agent="profilegraph/0.1",
         # Unknown-label warnings on an empty graph are noise, not problems.
         notifications_min_severity="OFF",

@@ -56,7 +56,7 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.consent:
         await _run(tx, "intake/record_consent", changes=plan.consent)
     if plan.items:
-        await _run(tx, "intake/upsert_items", items=plan.items, now=now)
+        await _run(tx, "items/upsert_items", items=plan.items, now=now)
     if plan.events:
         await _run(tx, "intake/create_events", events=plan.events)
     if plan.deltas:

@@ -1,0 +1,51 @@
+"""`/v1/users/{id}`: profile, timeline (scope read); export and erasure (scope admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from app.api.deps import AdminScope, ReadScope
+from app.repositories.user_repository import UserRepository
+from app.schemas.users import ErasureReceipt, EventsPage, Profile
+from app.services.user_service import UserService
+
+router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+def user_service(request: Request) -> UserService:
+    state = request.app.state
+    settings = state.settings
+    return UserService(UserRepository(state.driver, settings.neo4j_database),
+                       state.ingest_hooks, settings.consent_default)
+
+
+@router.get("/{user_id}/profile", response_model=Profile)
+async def get_profile(user_id: str, request: Request, _: ReadScope) -> Profile:
+    return await user_service(request).profile(user_id)
+
+
+@router.get("/{user_id}/events", response_model=EventsPage)
+async def list_events(
+    user_id: str, request: Request, _: ReadScope,
+    type: Annotated[str | None, Query(max_length=64, description="event type, e.g. "
+                                      "product_viewed")] = None,
+    since: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
+    until: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> EventsPage:
+    return await user_service(request).events(user_id, type_=type, since=since, until=until,
+                                              cursor=cursor, limit=limit)
+
+
+@router.get("/{user_id}/export")
+async def export_user(user_id: str, request: Request, _: AdminScope) -> dict[str, Any]:
+    return await user_service(request).export(user_id)
+
+
+@router.delete("/{user_id}", response_model=ErasureReceipt)
+async def erase_user(user_id: str, request: Request, _: AdminScope) -> ErasureReceipt:
+    return await user_service(request).erase(user_id)

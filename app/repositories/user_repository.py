@@ -1,0 +1,71 @@
+"""Cypher for reading, exporting and erasing one user profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
+
+from app.db.queries import queries
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones, recursively."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
+
+
+class UserRepository:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = await self._driver.execute_query(
+            queries[name], params, routing_=RoutingControl.READ, database_=self._database)
+        return [native(r.data()) for r in records]
+
+    async def resolve(self, id_: str) -> str | None:
+        rows = await self._read("users/resolve_user", id=id_)
+        return rows[0]["user_id"] if rows else None
+
+    async def profile(self, user_id: str) -> dict[str, Any] | None:
+        rows = await self._read("users/get_profile", user_id=user_id)
+        return rows[0] if rows else None
+
+    async def events(self, user_id: str, *, type_: str | None, since: datetime | None,
+                     until: datetime | None, cursor: tuple[datetime, str] | None,
+                     limit: int) -> list[dict[str, Any]]:
+        rows = await self._read(
+            "users/list_events", user_id=user_id, type=type_, since=since, until=until,
+            cursor_ts=cursor[0] if cursor else None, cursor_id=cursor[1] if cursor else None,
+            limit=limit,
+        )
+        for row in rows:
+            row["properties"] = orjson.loads(row.pop("properties_json") or "{}")
+            row["items"] = [i for i in row["items"] if i is not None]
+        return rows
+
+    async def consent_changes(self, user_id: str) -> list[dict[str, Any]]:
+        return await self._read("users/list_consent_changes", user_id=user_id)
+
+    async def erase(self, user_id: str, receipt_id: str, at: datetime) -> dict[str, int] | None:
+        async def work(tx: AsyncManagedTransaction) -> dict[str, int] | None:
+            result = await tx.run(queries["users/erase_user"], user_id=user_id)
+            record = await result.single()
+            if record is None:
+                return None
+            counts = dict(record.data())
+            await (await tx.run(queries["users/record_erasure"], receipt_id=receipt_id, at=at,
+                                counts=orjson.dumps(counts).decode())).consume()
+            return counts
+
+        async with self._driver.session(database=self._database) as session:
+            return await session.execute_write(work)

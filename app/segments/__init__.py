@@ -1,0 +1,1 @@
+"""Segments: definitions as data, compiled to one parameterized Cypher query each."""

@@ -1,0 +1,270 @@
+"""Compiles a condition tree to one parameterized Cypher query over `(u:User)`.
+
+Every value, property name, event type and purpose reaches Cypher as a parameter
+(`u[$p0]`, `e.type = $p1`); the text holds only keywords, fixed labels and parameter
+names, so it is the same for every definition of the same shape and plans are cached.
+`$now` fixes the clock: windows are `[$now - N days, $now]`, events after `$now` are ignored.
+
+Every predicate is two-valued (comparisons wrapped in `coalesce(..., false)`), so
+`NOT (predicate)` is exactly the complement; membership refresh relies on that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from app.segments.definition import (
+    AndCondition,
+    Condition,
+    ConsentCondition,
+    EventCondition,
+    EventFilter,
+    NotCondition,
+    OrCondition,
+    SegmentCondition,
+    SequenceCondition,
+    Step,
+    TraitCondition,
+    walk,
+)
+from app.segments.identifiers import is_item_field
+
+_CYPHER_OPS = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_NUMERIC = "IS :: INTEGER NOT NULL | FLOAT NOT NULL"
+
+
+@dataclass(frozen=True)
+class CompiledSegment:
+    cypher: str  # every member: one row `user_id` per member
+    cypher_for_users: str  # the same restricted to `$user_ids`
+    predicate: str  # boolean expression over `u`
+    node_predicates: tuple[str, ...]  # one per condition, pre-order (for "why" answers)
+    params: dict[str, Any] = field(default_factory=dict)  # all but $now and $user_ids
+
+    def parameters(self, now: datetime, **extra: Any) -> dict[str, Any]:
+        return {**self.params, "now": now, **extra}
+
+
+class _Compiler:
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._params: dict[str, Any] = {}
+        self._names = count()
+        self.node_texts: list[str] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def param(self, value: Any) -> str:
+        name = f"{self._prefix}p{len(self._params)}"
+        self._params[name] = value
+        return f"${name}"
+
+    def var(self, stem: str) -> str:
+        return f"{stem}{self._prefix}{next(self._names)}"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    def compare(self, expr: str, op: str, value: Any) -> str:
+        if op == "exists":
+            return f"{expr} IS NULL" if value is False else f"{expr} IS NOT NULL"
+        if op == "in":
+            return f"coalesce({expr} IN {self.param(list(value))}, false)"
+        if op == "contains":
+            return f"coalesce({expr} CONTAINS {self.param(value)}, false)"
+        return f"coalesce({expr} {_CYPHER_OPS[op]} {self.param(value)}, false)"
+
+    def _item_exists(self, event: str, filters: list[EventFilter]) -> list[str]:
+        item_filters = [f for f in filters if is_item_field(f.field)]
+        if not item_filters:
+            return []
+        item = self.var("i")
+        tests = " AND ".join(self.compare(f"{item}[{self.param(f.field)}]", f.op, f.value)
+                             for f in item_filters)
+        return [f"EXISTS {{ MATCH ({event})-[:ON]->({item}:Item) WHERE {tests} }}"]
+
+    def _event_tests(self, event: str, filters: list[EventFilter]) -> list[str]:
+        return [self.compare(f"{event}[{self.param(f.field)}]", f.op, f.value)
+                for f in filters if not is_item_field(f.field)]
+
+    def window(self, event: str, cond: EventCondition) -> list[str]:
+        tests = [f"{event}.type = {self.param(cond.event_type)}", f"{event}.ts <= $now"]
+        if cond.within_days is not None:
+            tests.append(f"{event}.ts >= $now - duration({{days: {self.param(cond.within_days)}}})")
+        if cond.between is not None:
+            tests.append(f"{event}.ts >= {self.param(cond.between.start)}")
+            tests.append(f"{event}.ts < {self.param(cond.between.end)}")
+        return tests
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def node(self, cond: Condition) -> str:
+        slot = len(self.node_texts)
+        self.node_texts.append("")  # reserve the pre-order slot before the children fill theirs
+        text = self._compile(cond)
+        self.node_texts[slot] = text
+        return text
+
+    def _compile(self, cond: Condition) -> str:
+        match cond:
+            case AndCondition(conditions=parts):
+                return "(" + " AND ".join(self.node(c) for c in parts) + ")"
+            case OrCondition(conditions=parts):
+                return "(" + " OR ".join(self.node(c) for c in parts) + ")"
+            case NotCondition(condition=inner):
+                return f"(NOT {self.node(inner)})"
+            case TraitCondition():
+                return self.compare(f"u[{self.param(cond.property)}]", cond.op, cond.value)
+            case EventCondition():
+                return self._event(cond)
+            case SequenceCondition():
+                return self._sequence(cond)
+            case ConsentCondition():
+                c, p = self.var("c"), self.var("purpose")
+                text = (f"EXISTS {{ MATCH (u)-[{c}:CONSENTED]->({p}:Purpose) WHERE "
+                        f"{p}.name = {self.param(cond.purpose)} AND {c}.status = 'granted' }}")
+                return text if cond.granted else f"(NOT {text})"
+            case SegmentCondition():
+                s = self.var("s")
+                text = (f"EXISTS {{ MATCH (u)-[:IN_SEGMENT]->({s}:Segment) WHERE "
+                        f"{s}.segment_id = {self.param(cond.segment_id)} }}")
+                return text if cond.member else f"(NOT {text})"
+        raise TypeError(f"unknown condition {cond!r}")
+
+    def _event(self, cond: EventCondition) -> str:
+        e = self.var("e")
+        tests = self.window(e, cond) + self._event_tests(e, cond.filters)
+        tests += self._item_exists(e, cond.filters)
+        match = f"MATCH (u)-[:PERFORMED]->({e}:Event) WHERE {' AND '.join(tests)}"
+        if not cond.occurred:
+            return f"(NOT EXISTS {{ {match} }})"
+        parts: list[str] = []
+        lo, hi = cond.effective_min_count, cond.max_count
+        if lo == 1 and hi is None:
+            parts.append(f"EXISTS {{ {match} }}")
+        elif lo > 0 or hi is not None:
+            n = f"COUNT {{ {match} }}"
+            if lo > 0:
+                parts.append(f"{n} >= {self.param(lo)}")
+            if hi is not None:
+                parts.append(f"{n} <= {self.param(hi)}")
+        if cond.aggregate is not None:
+            parts.append(self._aggregate(e, match, cond))
+        return "(" + " AND ".join(parts) + ")" if parts else "true"
+
+    def _aggregate(self, e: str, match: str, cond: EventCondition) -> str:
+        agg = cond.aggregate
+        assert agg is not None
+        key = self.param(agg.property)
+        values = f"COLLECT {{ {match} AND {e}[{key}] {_NUMERIC} RETURN {e}[{key}] }}"
+        op, bound = _CYPHER_OPS[agg.op], self.param(agg.value)
+        x, acc = self.var("x"), self.var("acc")
+        if agg.fn == "sum":
+            return f"reduce({acc} = 0, {x} IN {values} | {acc} + {x}) {op} {bound}"
+        # avg over no values is undefined: false, like a comparison with null
+        pair = f"reduce({acc} = [0.0, 0], {x} IN {values} | [{acc}[0] + {x}, {acc}[1] + 1])"
+        a = self.var("a")
+        return (f"[{a} IN [{pair}] | CASE WHEN {a}[1] = 0 THEN false "
+                f"ELSE {a}[0] / {a}[1] {op} {bound} END][0]")
+
+    def _step_tests(self, event: str, step: Step) -> list[str]:
+        return [f"{event}.type = {self.param(step.event_type)}"] + self._event_tests(
+            event, step.filters)
+
+    def _sequence(self, cond: SequenceCondition) -> str:
+        a, b, i = self.var("a"), self.var("b"), self.var("i")
+        gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
+        first = self._step_tests(a, cond.first)
+        first.append(f"{a}.ts <= $now - {gap}" if not cond.then_occurred else f"{a}.ts <= $now")
+        if cond.first_within_days is not None:
+            first.append(f"{a}.ts >= $now - duration({{days: {self.param(cond.first_within_days)}}})")
+        second = self._step_tests(b, cond.then) + [f"{b}.ts > {a}.ts", f"{b}.ts <= {a}.ts + {gap}"]
+        if cond.then_occurred:
+            second.append(f"{b}.ts <= $now")
+
+        def item_tests(step: Step) -> list[str]:
+            return [self.compare(f"{i}[{self.param(f.field)}]", f.op, f.value)
+                    for f in step.filters if is_item_field(f.field)]
+
+        if cond.same_item:
+            first_items, second_items = item_tests(cond.first), item_tests(cond.then)
+            item_match = f"MATCH ({a})-[:ON]->({i}:Item)"
+            b_pattern = f"(u)-[:PERFORMED]->({b}:Event)-[:ON]->({i})"
+        else:
+            first += self._item_exists(a, cond.first.filters)
+            second += self._item_exists(b, cond.then.filters)
+            first_items, second_items, item_match = [], [], ""
+            b_pattern = f"(u)-[:PERFORMED]->({b}:Event)"
+        a_match = f"MATCH (u)-[:PERFORMED]->({a}:Event) WHERE {' AND '.join(first)}"
+        if cond.then_occurred:
+            b_match = f"MATCH {b_pattern} WHERE {' AND '.join(second + second_items)}"
+            item_where = f" WHERE {' AND '.join(first_items)}" if first_items else ""
+            # same item: bind it after both events so the pattern joins on it
+            if cond.same_item:
+                return f"EXISTS {{ {a_match} {item_match}{item_where} {b_match} }}"
+            return f"EXISTS {{ {a_match} {b_match} }}"
+        absent = f"NOT EXISTS {{ MATCH {b_pattern} WHERE {' AND '.join(second + second_items)} }}"
+        if cond.same_item:
+            where = " AND ".join([*first_items, absent])
+            return f"EXISTS {{ {a_match} {item_match} WHERE {where} }}"
+        return f"EXISTS {{ {a_match} AND {absent} }}"
+
+
+def _candidate(comp: _Compiler, root: Condition) -> str | None:
+    """A MATCH that narrows users to those with a required event (index seek on type+ts) or a
+    required membership, when the tree guarantees one; None means every user is a candidate."""
+    parts = list(root.conditions) if isinstance(root, AndCondition) else [root]
+
+    def rank(c: Condition) -> int:
+        if isinstance(c, EventCondition) and c.occurred and c.effective_min_count >= 1:
+            return 0 if (c.within_days or c.between) else 2
+        if isinstance(c, SequenceCondition):
+            return 0 if c.first_within_days else 2
+        if isinstance(c, SegmentCondition) and c.member:
+            return 1
+        return 9
+
+    best = min(parts, key=rank)
+    if rank(best) == 9:
+        return None
+    if isinstance(best, SegmentCondition):
+        return (f"MATCH (u:User)-[:IN_SEGMENT]->(cs:Segment) "
+                f"WHERE cs.segment_id = {comp.param(best.segment_id)} WITH DISTINCT u")
+    if isinstance(best, EventCondition):
+        tests = comp.window("ce", best)
+    else:
+        assert isinstance(best, SequenceCondition)
+        tests = [f"ce.type = {comp.param(best.first.event_type)}", "ce.ts <= $now"]
+        if best.first_within_days is not None:
+            tests.append(f"ce.ts >= $now - duration({{days: {comp.param(best.first_within_days)}}})")
+    return (f"MATCH (ce:Event) WHERE {' AND '.join(tests)} "
+            f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u")
+
+
+def compile_condition(root: Condition, prefix: str = "") -> CompiledSegment:
+    """`prefix` keeps parameter names apart when several segments share one query."""
+    comp = _Compiler(prefix)
+    predicate = comp.node(root)
+    candidate = _candidate(comp, root)
+    ret = "RETURN u.user_id AS user_id"
+    cypher = (f"{candidate} WHERE {predicate} {ret}" if candidate
+              else f"MATCH (u:User) WHERE {predicate} {ret}")
+    for_users = f"MATCH (u:User) WHERE u.user_id IN $user_ids AND {predicate} {ret}"
+    return CompiledSegment(cypher, for_users, predicate, tuple(comp.node_texts), comp.params)
+
+
+def time_dependent(root: Condition) -> bool:
+    """True when membership can change with the clock alone (a sliding window ages out, an
+    abandonment window passes), so the sweep must revisit the segment."""
+    for node in walk(root):
+        if isinstance(node, EventCondition) and node.within_days is not None:
+            return True
+        if isinstance(node, SequenceCondition) and (
+            not node.then_occurred or node.first_within_days is not None
+        ):
+            return True
+    return False

@@ -1,0 +1,145 @@
+"""Profile reads, the event timeline, GDPR export and erasure."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from app.core.errors import ApiError
+from app.repositories.user_repository import UserRepository
+from app.schemas.users import (
+    Computed,
+    ConsentState,
+    ConsentStatus,
+    ErasureReceipt,
+    EventOut,
+    EventsPage,
+    Profile,
+    Rfm,
+)
+from app.services.ingest_hooks import IngestedChange, IngestHooks
+
+PURPOSES = ("analytics", "personalization", "marketing")
+EXPORT_PAGE = 1000
+
+
+def encode_cursor(ts: datetime, event_id: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([ts.isoformat(), event_id])).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        ts, event_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(ts), str(event_id)
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise ApiError(422, "invalid_request", "cursor: not a cursor this API returned",
+                       [{"field": "cursor", "reason": "invalid cursor"}]) from None
+
+
+def consent_state(user_id: str, rows: list[dict[str, Any]], default_policy: str) -> ConsentState:
+    explicit = {r["purpose"]: r for r in rows if r.get("purpose")}
+    default = "granted" if default_policy == "opt_out" else "denied"
+    purposes = {}
+    for purpose in PURPOSES:
+        row = explicit.get(purpose)
+        purposes[purpose] = (
+            ConsentStatus(status=row["status"], explicit=True, at=row["at"], source=row["source"])
+            if row else ConsentStatus(status=default, explicit=False))
+    return ConsentState(user_id=user_id, default_policy=default_policy, purposes=purposes)  # type: ignore[arg-type]
+
+
+def _profile(data: dict[str, Any], default_policy: str) -> Profile:
+    user = data["user"]
+    traits = {k[len("trait_"):]: v for k, v in user.items() if k.startswith("trait_")}
+    counts = {k[len("count_"):]: v for k, v in user.items() if k.startswith("count_")}
+    computed = Computed(
+        first_seen=user.get("first_seen"), last_seen=user.get("last_seen"),
+        event_count=user.get("event_count", 0), counts=counts,
+        order_count=user.get("order_count", 0), revenue_total=user.get("revenue_total", 0.0),
+        last_order_at=user.get("last_order_at"),
+        rfm=Rfm(recency_days=user.get("rfm_recency_days"), frequency=user.get("order_count", 0),
+                monetary=user.get("revenue_total", 0.0), r=user.get("rfm_r"),
+                f=user.get("rfm_f"), m=user.get("rfm_m")),
+        engagement_score=user.get("engagement_score", 0.0),
+        engagement_at=user.get("engagement_at"),
+    )
+    return Profile(
+        user_id=user["user_id"], created_at=user.get("created_at"),
+        updated_at=user.get("updated_at"), traits=traits, identities=data["identities"],
+        consent=consent_state(user["user_id"], data["consent"], default_policy),
+        computed=computed,
+        segments=[s for s in data["segments"] if s.get("segment_id")],
+        merges=sorted(data["merges"], key=lambda m: m["at"]),
+    )
+
+
+class UserService:
+    def __init__(self, repository: UserRepository, hooks: IngestHooks,
+                 default_policy: str) -> None:
+        self._repository = repository
+        self._hooks = hooks
+        self._default_policy = default_policy
+
+    async def resolve(self, id_: str) -> str:
+        user_id = await self._repository.resolve(id_)
+        if user_id is None:
+            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        return user_id
+
+    async def profile(self, id_: str) -> Profile:
+        user_id = await self.resolve(id_)
+        data = await self._repository.profile(user_id)
+        if data is None:  # erased between the two reads
+            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        return _profile(data, self._default_policy)
+
+    async def consent(self, id_: str) -> ConsentState:
+        return (await self.profile(id_)).consent
+
+    async def events(self, id_: str, *, type_: str | None, since: datetime | None,
+                     until: datetime | None, cursor: str | None, limit: int) -> EventsPage:
+        user_id = await self.resolve(id_)
+        rows = await self._repository.events(
+            user_id, type_=type_, since=since, until=until,
+            cursor=decode_cursor(cursor) if cursor else None, limit=limit + 1)
+        page = [EventOut(**r) for r in rows[:limit]]
+        next_cursor = (encode_cursor(page[-1].ts, page[-1].event_id)
+                       if len(rows) > limit else None)
+        return EventsPage(user_id=user_id, events=page, next_cursor=next_cursor)
+
+    async def export(self, id_: str) -> dict[str, Any]:
+        """Everything held about the person, as one JSON document (GDPR art. 15/20)."""
+        profile = await self.profile(id_)
+        events: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page = await self.events(profile.user_id, type_=None, since=None, until=None,
+                                     cursor=cursor, limit=EXPORT_PAGE)
+            events.extend(e.model_dump(mode="json") for e in page.events)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        changes = await self._repository.consent_changes(profile.user_id)
+        return {
+            "exported_at": datetime.now(UTC).isoformat(),
+            "profile": profile.model_dump(mode="json"),
+            "consent_history": [{**c, "at": c["at"].isoformat()} for c in changes],
+            "events": events,
+        }
+
+    async def erase(self, id_: str) -> ErasureReceipt:
+        user_id = await self.resolve(id_)
+        at = datetime.now(UTC)
+        receipt_id = str(uuid.uuid4())
+        profile = await self._repository.profile(user_id)
+        merged_ids = [m["from_user_id"] for m in profile["merges"]] if profile else []
+        counts = await self._repository.erase(user_id, receipt_id, at)
+        if counts is None:
+            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        await self._hooks.notify(IngestedChange({}, {}, erased=frozenset([user_id,
+                                                                          *merged_ids])))
+        return ErasureReceipt(receipt_id=receipt_id, erased_at=at, deleted=counts)
