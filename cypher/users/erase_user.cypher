@@ -1,0 +1,33 @@
+// GDPR erasure: the profile, its events, identities, consent, merge records and segment
+// membership history (ids of merged-in profiles included). Items stay: they hold no
+// personal data. Returns what was deleted, for the receipt.
+MATCH (u:User {user_id: $user_id})
+OPTIONAL MATCH (u)-[:MERGED_FROM]->(pm:ProfileMerge)
+WITH u, [u.user_id] + collect(pm.from_user_id) AS ids
+CALL (u) {
+  OPTIONAL MATCH (u)-[:PERFORMED]->(e:Event)
+  DETACH DELETE e
+  RETURN count(e) AS events
+}
+CALL (u) {
+  OPTIONAL MATCH (i:Identity)-[:IDENTIFIES]->(u)
+  DETACH DELETE i
+  RETURN count(i) AS identities
+}
+CALL (u) {
+  OPTIONAL MATCH (u)-[:CONSENT_CHANGED|MERGED_FROM]->(n)
+  DETACH DELETE n
+  RETURN count(n) AS history
+}
+CALL (ids) {
+  OPTIONAL MATCH (m:MembershipChange)
+  WHERE m.user_id IN ids
+  DETACH DELETE m
+  RETURN count(m) AS membership_changes
+}
+CALL (u) {
+  OPTIONAL MATCH (u)-[r]-()
+  RETURN count(r) AS other_edges
+}
+DETACH DELETE u
+RETURN events, identities, history, membership_changes, other_edges, size(ids) AS profiles

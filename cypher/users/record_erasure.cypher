@@ -1,0 +1,1 @@
+CREATE (:ErasureRecord {receipt_id: $receipt_id, at: $at, counts: $counts})
