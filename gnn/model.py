@@ -51,6 +51,18 @@ class FastLightGCN(LightGCN):
         self.num_items = num_items
         self.convs = torch.nn.ModuleList([SymmetricLGConv() for _ in range(num_layers)])
 
+    def get_embedding(self, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
+        """Same result as the parent; with equal layer weights (the default) it sums the
+        layers and scales once, saving a full-size multiply per layer and step."""
+        if not bool((self.alpha == self.alpha[0]).all()):
+            return super().get_embedding(edge_index, edge_weight)
+        x = self.embedding.weight
+        out = x
+        for conv in self.convs:
+            x = conv(x, edge_index, edge_weight)
+            out = out + x
+        return out * self.alpha[0]
+
     def split_embedding(self, adj: Tensor) -> tuple[Tensor, Tensor]:
         """Final (layer-averaged) user and item embeddings."""
         out = self.get_embedding(adj)

@@ -1,0 +1,195 @@
+"""Recommendation quality: LightGCN and baselines through one evaluation (Recall@20 /
+NDCG@20 over all items, training items masked), with the CPU time of each model.
+
+    .venv/bin/python bench/quality.py                           # lastfm + online_retail + gowalla
+    .venv/bin/python bench/quality.py --datasets lastfm         # the fast check
+    .venv/bin/python bench/quality.py --datasets gowalla --gowalla-minutes 120 --save /tmp/gnn-art
+    .venv/bin/python bench/quality.py --datasets gowalla --lightgcn-artifact /tmp/gnn-art/<version>
+
+Gowalla LightGCN needs hours of CPU to converge; `--save` keeps the trained
+embeddings and `--lightgcn-artifact` re-evaluates them without retraining.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gnn.artifact import write_artifact
+from gnn.artifact_format import load_artifact
+from gnn.baselines import gfcf_scorer, itemknn_scorer, popularity_scorer
+from gnn.data import Interactions, load_gowalla, load_lastfm, load_online_retail
+from gnn.metrics import evaluate
+from gnn.train import TrainConfig, embedding_scorer, train_lightgcn
+
+LOADERS = {"gowalla": load_gowalla, "lastfm": load_lastfm, "online_retail": load_online_retail}
+
+# Settings per dataset (dim 64, 3 layers, weight decay 1e-4 everywhere); see docs/benchmarks-gnn.md.
+CONFIGS = {
+    "lastfm": TrainConfig(lr=2e-3, batch_size=2048, max_epochs=400, eval_every=5, patience=6),
+    "online_retail": TrainConfig(
+        lr=2e-3, batch_size=4096, max_epochs=300, eval_every=5, patience=6
+    ),
+    "gowalla": TrainConfig(lr=2e-3, batch_size=8192, max_epochs=2000, eval_every=5, patience=8),
+}
+
+
+def row(name: str, metrics, cpu: float, note: str = "") -> dict:
+    return {
+        "model": name,
+        "recall@20": metrics.recall,
+        "ndcg@20": metrics.ndcg,
+        "cpu_s": cpu,
+        "note": note,
+    }
+
+
+def timed(fn):
+    c0 = time.process_time()
+    out = fn()
+    return out, time.process_time() - c0
+
+
+def lightgcn_rows(data: Interactions, args, cfg: TrainConfig) -> list[dict]:
+    if args.lightgcn_artifact and data.name == "gowalla":
+        art = load_artifact(args.lightgcn_artifact, mmap=False)
+        scorer = embedding_scorer(torch.from_numpy(art.user_emb), torch.from_numpy(art.item_emb))
+        m, _ = timed(lambda: evaluate(scorer, data.test, data.train))
+        tr = art.manifest.get("training", {})
+        note = f"artifact {art.version}: best epoch {tr.get('best_epoch')}/{tr.get('epochs_run')}"
+        return [row("LightGCN", m, float(tr.get("cpu_seconds", float("nan"))), note)]
+
+    def log(e) -> None:
+        if args.verbose and (e.val or e.epoch % 10 == 0):
+            print(
+                f"  [{data.name}] epoch {e.epoch} loss {e.loss:.4f} {e.seconds:.1f}s val {e.val}",
+                flush=True,
+            )
+
+    res, cpu = timed(lambda: train_lightgcn(data, cfg, on_epoch=log))
+    scorer = embedding_scorer(torch.from_numpy(res.user_emb), torch.from_numpy(res.item_emb))
+    m = evaluate(scorer, data.test, data.train)
+    note = f"best epoch {res.best_epoch}/{res.epochs_run}, val recall {res.val.recall:.4f}"
+    if args.save:
+        manifest = {
+            "dataset": data.name,
+            "params": vars(cfg),
+            "metrics": {"val": res.val.as_dict(), "test": m.as_dict()},
+            "training": {
+                "best_epoch": res.best_epoch,
+                "epochs_run": res.epochs_run,
+                "cpu_seconds": round(cpu, 1),
+                "wall_seconds": round(res.wall_seconds, 1),
+                "history": [
+                    {"epoch": h.epoch, "loss": h.loss, "val": h.val} for h in res.history if h.val
+                ],
+            },
+        }
+        path = write_artifact(
+            args.save, res.user_emb, res.item_emb, data.user_ids, data.item_ids, manifest
+        )
+        note += f", saved {path}"
+    out = [row("LightGCN", m, cpu, note)]
+    if args.mf:
+        mf_cfg = replace(cfg, num_layers=0)
+        res, cpu = timed(lambda: train_lightgcn(data, mf_cfg, on_epoch=log))
+        m = evaluate(
+            embedding_scorer(torch.from_numpy(res.user_emb), torch.from_numpy(res.item_emb)),
+            data.test,
+            data.train,
+        )
+        out.append(
+            row("MF-BPR (0 layers)", m, cpu, f"best epoch {res.best_epoch}/{res.epochs_run}")
+        )
+    return out
+
+
+def run_dataset(name: str, args) -> list[dict]:
+    data = LOADERS[name](
+        args.data_root / name
+        if name != "online_retail"
+        else args.data_root / "online_retail_ii" / "online_retail_II_2009-2010.parquet"
+    )
+    print(f"\n== {data.summary()}", flush=True)
+    cfg = CONFIGS[name]
+    minutes = {"gowalla": args.gowalla_minutes}.get(name, args.minutes)
+    cfg = replace(
+        cfg, max_seconds=minutes * 60 if minutes else None, threads=args.threads, init=args.init
+    )
+    if args.gowalla_lr and name == "gowalla":
+        cfg = replace(cfg, lr=args.gowalla_lr)
+    rows: list[dict] = []
+    m, cpu = timed(lambda: evaluate(popularity_scorer(data.train), data.test, data.train))
+    rows.append(row("popularity", m, cpu))
+    m, cpu = timed(lambda: evaluate(itemknn_scorer(data.train), data.test, data.train))
+    rows.append(row("item-kNN (cosine)", m, cpu))
+    if args.gfcf:
+        m, cpu = timed(
+            lambda: evaluate(gfcf_scorer(data.train, k=args.gfcf_k), data.test, data.train)
+        )
+        rows.append(row(f"GF-CF (k={args.gfcf_k}, training-free)", m, cpu))
+    rows.extend(lightgcn_rows(data, args, cfg))
+    pop = rows[0]["recall@20"]
+    print(f"{'model':34s} {'Recall@20':>10s} {'NDCG@20':>9s} {'CPU s':>9s} {'x pop':>6s}  note")
+    for r in rows:
+        ratio = r["recall@20"] / pop if pop else float("nan")
+        metrics = f"{r['recall@20']:10.4f} {r['ndcg@20']:9.4f} {r['cpu_s']:9.1f} {ratio:6.2f}"
+        print(f"{r['model']:34s} {metrics}  {r['note']}")
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["lastfm", "online_retail", "gowalla"],
+        choices=list(LOADERS),
+    )
+    p.add_argument(
+        "--data-root",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data",
+    )
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=10.0,
+        help="LightGCN wall budget for lastfm / online_retail",
+    )
+    p.add_argument(
+        "--gowalla-minutes", type=float, default=60.0, help="LightGCN wall budget for gowalla"
+    )
+    p.add_argument("--gowalla-lr", type=float, default=None)
+    p.add_argument("--init", choices=["normal", "svd"], default="normal")
+    p.add_argument(
+        "--lightgcn-artifact", type=Path, default=None, help="evaluate saved gowalla embeddings"
+    )
+    p.add_argument("--save", type=Path, default=None, help="write LightGCN artifacts here")
+    p.add_argument("--gfcf", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--gfcf-k", type=int, default=256)
+    p.add_argument("--mf", action="store_true", help="also train MF-BPR (LightGCN with 0 layers)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--json", type=Path, default=None, help="write all rows as JSON")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args()
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(args.threads)
+    out = {name: run_dataset(name, args) for name in args.datasets}
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

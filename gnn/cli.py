@@ -1,0 +1,261 @@
+"""`train`, `evaluate`, `loop`: a typer sub-app to mount in the project CLI.
+
+profilegraph train      export consented graph -> train -> evaluate -> artifact -> promote
+profilegraph evaluate   --dataset gowalla|lastfm|online_retail PATH (offline benchmark)
+profilegraph loop       `train` every --interval-minutes
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gnn.train import EpochLog, TrainConfig
+
+app = typer.Typer(
+    help="GNN recommender: train, evaluate and publish LightGCN artifacts.", no_args_is_help=True
+)
+console = Console()
+
+
+class Dataset(StrEnum):
+    gowalla = "gowalla"
+    lastfm = "lastfm"
+    online_retail = "online_retail"
+
+
+def _config(
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    dim: int,
+    layers: int,
+    max_minutes: float | None,
+    seed: int,
+    init: str,
+) -> TrainConfig:
+    return TrainConfig(
+        embedding_dim=dim,
+        num_layers=layers,
+        lr=lr,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        seed=seed,
+        init=init,
+        max_seconds=max_minutes * 60 if max_minutes else None,
+    )
+
+
+class _EpochProgress:
+    """Rich progress bar over epochs, showing loss and the last validation metric."""
+
+    def __init__(self, total: int) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]epoch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task = self.progress.add_task("train", total=total, status="")
+        self.last_val = ""
+
+    def __enter__(self) -> _EpochProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, log: EpochLog) -> None:
+        if log.val:
+            self.last_val = f"val recall@20 {log.val['recall@20']:.4f}"
+        self.progress.update(
+            self.task, completed=log.epoch, status=f"loss {log.loss:.4f} {self.last_val}"
+        )
+
+
+def _print_metrics(title: str, rows: dict[str, dict]) -> None:
+    table = Table(title=title)
+    for col in ("model", "recall@20", "ndcg@20", "users"):
+        table.add_column(col)
+    for name, m in rows.items():
+        table.add_row(name, f"{m['recall@20']:.4f}", f"{m['ndcg@20']:.4f}", str(m["users"]))
+    console.print(table)
+
+
+@app.command()
+def train(
+    uri: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_URI", help="Bolt/neo4j URI"),
+    user: str = typer.Option("neo4j", envvar="PROFILEGRAPH_NEO4J_USER"),
+    password: str = typer.Option(
+        ..., envvar="PROFILEGRAPH_NEO4J_PASSWORD", prompt=False, hide_input=True
+    ),
+    database: str | None = typer.Option(None, envvar="PROFILEGRAPH_NEO4J_DATABASE"),
+    artifacts_dir: Path = typer.Option(Path("artifacts/gnn"), envvar="PROFILEGRAPH_ARTIFACTS_DIR"),
+    half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
+    window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
+    epochs: int = typer.Option(300),
+    lr: float = typer.Option(2e-3),
+    batch_size: int = typer.Option(4096),
+    dim: int = typer.Option(64),
+    layers: int = typer.Option(3),
+    max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
+    seed: int = typer.Option(2020),
+    init: str = typer.Option("normal", help="normal | svd"),
+) -> None:
+    """Export the consented graph, train, evaluate, write an artifact, promote if better."""
+    run_train(
+        uri,
+        user,
+        password,
+        database,
+        artifacts_dir,
+        half_life_days,
+        window_days or None,
+        _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init),
+    )
+
+
+def run_train(
+    uri: str,
+    user: str,
+    password: str,
+    database: str | None,
+    artifacts_dir: Path,
+    half_life_days: float = 30.0,
+    window_days: float | None = 365.0,
+    config: TrainConfig | None = None,
+) -> bool:
+    """One training round; returns whether the new model was promoted."""
+    from gnn.export import ExportSettings, export_interactions
+    from gnn.pipeline import train_and_publish
+
+    cfg = config or TrainConfig()
+    with console.status("exporting consented interactions from Neo4j"):
+        data = export_interactions(
+            uri,
+            user,
+            password,
+            database,
+            ExportSettings(half_life_days=half_life_days, window_days=window_days),
+        )
+    console.print(f"exported {data.summary()} ({data.meta.get('events')} events)")
+    if data.train.nnz == 0:
+        console.print("[yellow]no consented interactions; nothing to train[/]")
+        return False
+    with _EpochProgress(cfg.max_epochs) as bar:
+        res = train_and_publish(data, artifacts_dir, cfg, on_epoch=bar)
+    _print_metrics("validation", {"lightgcn": res.val.as_dict(), **res.baselines})
+    console.print(f"artifact {res.path}: {res.reason}")
+    return res.promoted
+
+
+@app.command()
+def evaluate(
+    path: Path = typer.Argument(
+        ..., help="Dataset folder (or the .parquet file for online_retail)"
+    ),
+    dataset: Dataset = typer.Option(..., "--dataset", help="gowalla | lastfm | online_retail"),
+    epochs: int = typer.Option(400),
+    lr: float = typer.Option(2e-3),
+    batch_size: int = typer.Option(4096),
+    dim: int = typer.Option(64),
+    layers: int = typer.Option(3),
+    max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
+    seed: int = typer.Option(2020),
+    init: str = typer.Option("normal", help="normal | svd"),
+    baselines: bool = typer.Option(True, help="Also score popularity and item-kNN"),
+    artifacts_dir: Path | None = typer.Option(
+        None, help="Also write (not promote) an artifact here"
+    ),
+) -> None:
+    """Train on a benchmark split and report test Recall@20 / NDCG@20 (all items ranked,
+    training items masked) next to the baselines."""
+    from gnn.data import load_gowalla, load_lastfm, load_online_retail
+    from gnn.pipeline import evaluate_baselines, test_metrics
+    from gnn.train import train_lightgcn
+
+    loaders = {"gowalla": load_gowalla, "lastfm": load_lastfm, "online_retail": load_online_retail}
+    data = loaders[dataset.value](path)
+    console.print(data.summary())
+    cfg = _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init)
+    with _EpochProgress(cfg.max_epochs) as bar:
+        res = train_lightgcn(data, cfg, on_epoch=bar)
+    rows = {"lightgcn": test_metrics(data, res).as_dict()}  # type: ignore[union-attr]
+    if baselines:
+        rows.update(evaluate_baselines(data.train, data.test))
+    _print_metrics(
+        f"{data.name} test (best epoch {res.best_epoch}, {res.cpu_seconds:.0f} s CPU)", rows
+    )
+    if artifacts_dir is not None:
+        from gnn.artifact import write_artifact
+
+        out = write_artifact(
+            artifacts_dir,
+            res.user_emb,
+            res.item_emb,
+            data.user_ids,
+            data.item_ids,
+            {"dataset": data.name, "metrics": {"val": res.val.as_dict(), "test": rows["lightgcn"]}},
+        )
+        console.print(f"wrote {out}")
+
+
+@app.command()
+def loop(
+    uri: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_URI"),
+    user: str = typer.Option("neo4j", envvar="PROFILEGRAPH_NEO4J_USER"),
+    password: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_PASSWORD"),
+    database: str | None = typer.Option(None, envvar="PROFILEGRAPH_NEO4J_DATABASE"),
+    artifacts_dir: Path = typer.Option(Path("artifacts/gnn"), envvar="PROFILEGRAPH_ARTIFACTS_DIR"),
+    interval_minutes: float = typer.Option(
+        60.0, help="Pause between the end of one round and the next"
+    ),
+    rounds: int = typer.Option(0, help="Stop after this many rounds (0 = forever)"),
+    epochs: int = typer.Option(300),
+    max_minutes: float | None = typer.Option(None),
+) -> None:
+    """Retrain on an interval; a failed round is logged and retried next interval."""
+    run_loop(
+        uri,
+        user,
+        password,
+        database,
+        artifacts_dir,
+        interval_minutes,
+        rounds,
+        _config(epochs, 2e-3, 4096, 64, 3, max_minutes, 2020, "normal"),
+    )
+
+
+def run_loop(
+    uri: str,
+    user: str,
+    password: str,
+    database: str | None,
+    artifacts_dir: Path,
+    interval_minutes: float = 60.0,
+    rounds: int = 0,
+    config: TrainConfig | None = None,
+    sleep=time.sleep,
+) -> int:
+    """Run `run_train` every interval; returns the number of rounds completed."""
+    done = 0
+    while rounds == 0 or done < rounds:
+        try:
+            run_train(uri, user, password, database, artifacts_dir, config=config)
+        except Exception as exc:  # keep the loop alive; the next round retries
+            console.print(f"[red]training round failed:[/] {exc!r}")
+        done += 1
+        if rounds and done >= rounds:
+            break
+        sleep(interval_minutes * 60)
+    return done
