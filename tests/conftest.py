@@ -21,16 +21,16 @@ os.environ.setdefault("PROFILEGRAPH_NEO4J_PAGECACHE", "512m")
 os.environ.setdefault("PROFILEGRAPH_ADMIN_API_KEY", "test-admin-key-0123456789")
 os.environ.setdefault("PROFILEGRAPH_LOG_LEVEL", "WARNING")
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from neo4j import AsyncDriver  # noqa: E402
+import httpx
+import pytest
+from neo4j import AsyncDriver
 
-from app.core.config import Settings, get_settings  # noqa: E402
-from app.core.paths import MIGRATIONS_DIR  # noqa: E402
-from app.db.driver import create_driver  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.migrate.runner import MigrationRunner  # noqa: E402
-from app.ops import neo4j_server  # noqa: E402
+from app.core.config import Settings, get_settings
+from app.core.paths import MIGRATIONS_DIR
+from app.db.driver import create_driver
+from app.main import create_app
+from app.migrate.runner import MigrationRunner
+from app.ops import neo4j_server
 
 ADMIN_KEY = os.environ["PROFILEGRAPH_ADMIN_API_KEY"]
 

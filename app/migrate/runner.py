@@ -69,6 +69,7 @@ class MigrationRunner:
         self._lock_stale_s = lock_stale_s
 
     def local(self) -> list[Migration]:
+        # Read on each call: files are small, and tests and `info` must see edits at once.
         return discover(self._directory)
 
     async def applied(self) -> list[AppliedMigration]:

@@ -96,7 +96,9 @@ async def test_edited_applied_migration_is_refused(
     assert any("V0002__event_indexes.cypher was edited" in p for p in problems)
     with pytest.raises(MigrationError, match="edited after it was applied"):
         await runner.migrate()
-    names = await empty_db.execute_query("SHOW INDEXES YIELD name WHERE name = 'late_idx' RETURN name")
+    names = await empty_db.execute_query(
+        "SHOW INDEXES YIELD name WHERE name = 'late_idx' RETURN name"
+    )
     assert names.records == []  # nothing after the refusal ran
 
 
@@ -111,7 +113,9 @@ async def test_concurrent_runners_apply_each_migration_once(
         "MATCH (m:__Neo4jMigration) WHERE m.version <> 'BASELINE' RETURN count(m) AS n"
     )
     assert records[0]["n"] == len(applied)
-    locks, _, _ = await empty_db.execute_query("MATCH (l:__Neo4jMigrationsLock) RETURN count(l) AS n")
+    locks, _, _ = await empty_db.execute_query(
+        "MATCH (l:__Neo4jMigrationsLock) RETURN count(l) AS n"
+    )
     assert locks[0]["n"] == 0
 
 
@@ -122,7 +126,7 @@ async def test_data_migration_failure_leaves_nothing_behind(
         "CREATE (:Seeded {n: 1});\nRETURN 1 / 0;"
     )
     runner = runner_for(empty_db, tmp_path, settings)
-    with pytest.raises(Exception, match="/ by zero|divide"):
+    with pytest.raises(Exception, match=r"/ by zero|divide"):
         await runner.migrate()
     seeded, _, _ = await empty_db.execute_query("MATCH (n:Seeded) RETURN count(n) AS n")
     assert seeded[0]["n"] == 0

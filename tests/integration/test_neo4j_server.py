@@ -21,9 +21,9 @@ def test_second_start_finds_the_running_server(neo4j_running: Settings) -> None:
 
 
 def test_wrong_password_is_rejected(neo4j_running: Settings) -> None:
-    with GraphDatabase.driver(neo4j_running.neo4j_uri, auth=("neo4j", "not-the-password")) as drv:
-        with pytest.raises(AuthError):
-            drv.verify_connectivity()
+    wrong = ("neo4j", "not-the-password")
+    with GraphDatabase.driver(neo4j_running.neo4j_uri, auth=wrong) as drv, pytest.raises(AuthError):
+        drv.verify_connectivity()
     with GraphDatabase.driver(neo4j_running.neo4j_uri, auth=neo4j_running.neo4j_auth) as drv:
         drv.verify_connectivity()
 

@@ -17,7 +17,8 @@ def test_semicolon_inside_strings_is_not_a_separator() -> None:
 
 
 def test_escaped_quote_does_not_end_the_string() -> None:
-    assert split_statements(r"RETURN 'it\'s; fine'; RETURN 2") == [r"RETURN 'it\'s; fine'", "RETURN 2"]
+    statements = split_statements(r"RETURN 'it\'s; fine'; RETURN 2")
+    assert statements == [r"RETURN 'it\'s; fine'", "RETURN 2"]
 
 
 def test_comments_are_removed_with_their_semicolons() -> None:

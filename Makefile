@@ -1,0 +1,59 @@
+# ProfileGraph: `make run` serves the API with a real Neo4j and demo data; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG := $(BIN)/profilegraph
+
+.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Serving dependencies only: the API never imports torch.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Training and GNN tests need torch and torch-geometric as well.
+$(VENV)/.installed-train: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,train]'
+	touch $@
+
+install: $(VENV)/.installed
+install-train: $(VENV)/.installed-train
+
+neo4j-start: install
+	$(PG) neo4j start
+
+neo4j-stop: install
+	$(PG) neo4j stop
+
+migrate: neo4j-start
+	$(PG) migrate
+
+demo-data: migrate
+	$(PG) demo-data
+
+## One command on a fresh machine: install, start Neo4j, migrate, load demo data, serve on 127.0.0.1:8000.
+run: demo-data
+	$(PG) serve
+
+## One command for the tests: starts the test Neo4j when it is not running and stops what it started.
+test: install-train
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check app gnn tests bench
+
+bench: install-train
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/segments.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/serve.py
+
+clean:
+	-$(PG) neo4j stop
+	rm -rf $(VENV) .cache/neo4j/server .cache/neo4j/test-server
