@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -17,6 +17,7 @@ from app.migrate.runner import MigrationRunner
 from app.repositories.api_key_repository import ApiKeyRepository
 from app.services.auth_service import AuthService
 from app.services.ingest_hooks import IngestHooks
+from app.services.recommendation_lifespan import recommendations_lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,7 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.auth = AuthService(settings, ApiKeyRepository(driver, settings.neo4j_database))
         app.state.ingest_hooks = IngestHooks()
         try:
-            yield
+            # Each area starts its own background work and hooks; the stack stops them in
+            # reverse order before the driver closes.
+            async with AsyncExitStack() as areas:
+                await areas.enter_async_context(recommendations_lifespan(app))
+                yield
         finally:
             await driver.close()
 

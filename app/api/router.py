@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import admin_keys, consent, health, items, track, users
+from app.api.routes import admin_keys, consent, health, items, recommendations, track, users
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -11,3 +11,4 @@ api_router.include_router(admin_keys.router)
 api_router.include_router(users.router)
 api_router.include_router(consent.router)
 api_router.include_router(items.router)
+api_router.include_router(recommendations.router)

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.core.paths import CACHE_DIR
+from app.core.paths import CACHE_DIR, PROJECT_ROOT
 
 # Passwords that must never reach a non-development deployment.
 WEAK_SECRETS = frozenset({"", "neo4j", "password", "changeme", "changethis", "secret"})
@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     # Consent when a user has not stated one for a purpose: opt_in = denied until granted
     # (GDPR default), opt_out = granted until denied.
     consent_default: Literal["opt_in", "opt_out"] = "opt_in"
+
+    # Recommendations: promoted GNN artifacts, polled for hot reload.
+    artifacts_dir: Path = PROJECT_ROOT / "artifacts" / "gnn"
+    model_poll_interval_s: float = Field(default=5.0, gt=0)
+    # At most this share of one list may come from a single category (diversity).
+    recs_category_share: float = Field(default=0.5, gt=0, le=1)
+    popular_cache_ttl_s: float = Field(default=30.0, ge=0)
+    popular_recent_days: int = Field(default=30, ge=1)
+    recs_history_limit: int = Field(default=200, ge=1)
 
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0

@@ -1,0 +1,45 @@
+"""Recommendations for storefronts: per user, and items similar to an item."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from app.api.deps import ReadScope
+from app.schemas.recommendations import SimilarItems, UserRecommendations
+from app.services.recommendation_service import RecommendationService
+
+router = APIRouter(prefix="/v1", tags=["recommendations"])
+
+MAX_LIMIT = 100
+
+
+def get_recommendations(request: Request) -> RecommendationService:
+    return request.app.state.recommendations
+
+
+RecommendationsDep = Annotated[RecommendationService, Depends(get_recommendations)]
+IdPath = Annotated[str, Path(min_length=1, max_length=256)]
+
+
+@router.get("/users/{user_id}/recommendations", response_model=UserRecommendations)
+async def user_recommendations(
+    user_id: IdPath,
+    _: ReadScope,
+    service: RecommendationsDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    exclude_seen: bool = True,
+) -> UserRecommendations:
+    return await service.for_user(user_id, limit, category, exclude_seen)
+
+
+@router.get("/items/{item_id}/similar", response_model=SimilarItems)
+async def similar_items(
+    item_id: IdPath,
+    _: ReadScope,
+    service: RecommendationsDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> SimilarItems:
+    return await service.similar(item_id, limit)

@@ -1,0 +1,65 @@
+"""Cypher reads behind recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncDriver, RoutingControl
+
+from app.db.queries import queries
+
+
+@dataclass(frozen=True)
+class Interaction:
+    item_id: str
+    type: str
+    title: str | None
+    category: str | None
+
+
+@dataclass(frozen=True)
+class UserContext:
+    user_id: str
+    consent: str | None  # 'granted', 'denied' or None when never stated
+    history: list[Interaction]  # newest first
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    item_id: str
+    title: str | None
+    category: str | None
+    score: float = 0.0
+
+
+class RecommendationRepository:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def _read(self, name: str, **params: Any) -> list[Any]:
+        records, _, _ = await self._driver.execute_query(
+            queries[name], params, routing_=RoutingControl.READ, database_=self._database
+        )
+        return records
+
+    async def user_context(self, id_: str, history_limit: int) -> UserContext | None:
+        rows = await self._read("recommend/get_user_context", id=id_, history_limit=history_limit)
+        if not rows:
+            return None
+        r = rows[0]
+        history = [Interaction(h["item_id"], h["type"], h["title"], h["category"])
+                   for h in r["history"]]
+        return UserContext(r["user_id"], r["consent"], history)
+
+    async def popular(self, since: datetime | None, category: str | None,
+                      limit: int) -> list[ItemInfo]:
+        rows = await self._read("recommend/popular_items", since=since, category=category,
+                                limit=limit)
+        return [ItemInfo(r["item_id"], r["title"], r["category"], float(r["score"])) for r in rows]
+
+    async def items(self, item_ids: list[str]) -> dict[str, ItemInfo]:
+        rows = await self._read("recommend/get_items", item_ids=item_ids)
+        return {r["item_id"]: ItemInfo(r["item_id"], r["title"], r["category"]) for r in rows}
