@@ -5,13 +5,16 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from app.cli import migrate_commands, neo4j_commands
+from app.cli import import_commands, keys_commands, migrate_commands, neo4j_commands
 from app.core.config import get_settings
 
 app = typer.Typer(help="ProfileGraph: graph-native customer profiles and personalization.",
                   no_args_is_help=True)
 app.add_typer(neo4j_commands.app, name="neo4j")
 app.add_typer(migrate_commands.app, name="migrate")
+app.add_typer(import_commands.app, name="import")
+app.add_typer(keys_commands.app, name="keys")
+app.command("demo-data")(import_commands.demo_data)
 
 
 @app.command()

@@ -1,8 +1,13 @@
-// Items named by events or the catalog API; only the properties given are changed.
+// Items named by events or the catalog API; only the properties given are changed, and
+// updated_at moves only when something did (a re-import changes nothing).
 UNWIND $items AS row
 MERGE (i:Item {item_id: row.item_id})
   ON CREATE SET i.created_at = $now
-SET i += row.props, i.updated_at = $now
+WITH i, row, [k IN keys(row.props) WHERE i[k] IS NULL OR i[k] <> row.props[k]] AS changed
+FOREACH (_ IN CASE WHEN size(changed) > 0
+                        OR coalesce(row.category <> i.category, row.category IS NOT NULL)
+                   THEN [1] ELSE [] END |
+  SET i += row.props, i.updated_at = $now)
 WITH i, row
 WHERE row.category IS NOT NULL
 SET i.category = row.category

@@ -22,9 +22,10 @@ MAX_BATCH_MESSAGES = 2500
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    stored: int
+    stored: int  # messages applied (events stored, identify/alias/consent applied)
     duplicates: int
     dropped: list[tuple[str, str]]
+    events: int = 0  # new Event nodes
 
     def as_body(self) -> dict[str, Any]:
         return {
@@ -107,5 +108,5 @@ class IntakeService:
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
                 {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged)))
-        return BatchOutcome(plan.stored, plan.duplicates, plan.dropped)
+        return BatchOutcome(plan.stored, plan.duplicates, plan.dropped, len(plan.events))
 

@@ -90,12 +90,12 @@ def parse_time(value: Any, where: str) -> datetime | None:
     return ts.astimezone(UTC)
 
 
-def _event_time(raw: dict, received_at: datetime, prefix: str) -> datetime:
+def _event_time(raw: dict, received_at: datetime, prefix: str, correct_skew: bool) -> datetime:
     ts = parse_time(raw.get("timestamp"), prefix + "timestamp")
     sent = parse_time(raw.get("sentAt"), prefix + "sentAt")
     if ts is None:
         return received_at
-    if sent is not None:
+    if sent is not None and correct_skew:
         # Segment's clock-skew correction: the device clock may be off, the offset is not.
         return received_at - (sent - ts)
     return ts
@@ -139,7 +139,8 @@ def _fallback_message_id(raw: dict) -> str:
 
 
 def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
-                  default_type: str | None = None) -> Message:
+                  default_type: str | None = None, correct_skew: bool = True) -> Message:
+    """One message; `correct_skew` is off for archived messages whose receipt time is lost."""
     if not isinstance(raw, dict):
         raise MessageError(prefix.rstrip(".") or "body", "must be a JSON object")
     mtype = raw.get("type") or default_type
@@ -154,7 +155,7 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
         raise MessageError(prefix + "userId", "must not start with 'anon:' (reserved)")
     context = _mapping(raw, "context", prefix)
     msg = Message(index, mtype, message_id, user_id, anonymous_id,
-                  _event_time(raw, received_at, prefix), consent=_consent(context, prefix))
+                  _event_time(raw, received_at, prefix, correct_skew), consent=_consent(context, prefix))
     if mtype == "track":
         event = raw.get("event")
         if not isinstance(event, str) or not event.strip():

@@ -1,0 +1,105 @@
+"""`profilegraph import online-retail|segment-ndjson PATH` and `profilegraph demo-data`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+from neo4j import AsyncDriver
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from app.core.config import Settings, get_settings
+from app.db.driver import create_driver
+from app.importers.demo_data import load_demo_data
+from app.importers.online_retail import import_online_retail, read_lines
+from app.importers.pipeline import Totals
+from app.importers.segment_ndjson import import_segment_ndjson
+
+app = typer.Typer(help="Bulk imports (idempotent: a re-run stores nothing new).",
+                  no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+DEFAULT_RETAIL = Path("../shared/data/online_retail_ii/online_retail_II_2009-2010.parquet")
+
+
+def run_with_driver(action: Callable[[AsyncDriver, Settings], Awaitable[T]]) -> T:
+    async def go() -> T:
+        settings = get_settings()
+        driver = create_driver(settings)
+        try:
+            return await action(driver, settings)
+        finally:
+            await driver.close()
+
+    return asyncio.run(go())
+
+
+def _progress() -> Progress:
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None:
+    table = Table(title=title, show_header=False)
+    for name, value in [*rows, ("messages applied", totals.stored), ("events stored", totals.events),
+                        ("duplicates (already stored)", totals.duplicates),
+                        *[(f"dropped: {k}", v) for k, v in sorted(totals.dropped.items())]]:
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+@app.command("online-retail")
+def online_retail(
+    path: Path = typer.Argument(DEFAULT_RETAIL, exists=True, dir_okay=False,
+                                help="online_retail_II_*.parquet"),
+    batch_lines: int = typer.Option(8000, min=100, help="Invoice lines per transaction"),
+    consent: bool = typer.Option(True, help="Record analytics+personalization consent as "
+                                 "granted by the import (else the consent policy applies)"),
+) -> None:
+    """Load UCI Online Retail II: customers, items, orders and refunds."""
+    total = len(read_lines(path))
+    with _progress() as progress:
+        task = progress.add_task("invoice lines", total=total)
+        summary = run_with_driver(lambda d, s: import_online_retail(
+            d, s, path, batch_lines=batch_lines, grant_consent=consent,
+            progress=lambda n: progress.advance(task, n)))
+    _summary(f"Online Retail II import ({summary.seconds:.1f} s)", [
+        ("rows read", summary.rows), ("items", summary.items),
+        ("customers", summary.customers), ("orders (invoices)", summary.orders),
+        ("order lines", summary.order_lines), ("refunds (C invoices)", summary.refunds),
+        ("refund lines", summary.refund_lines),
+        ("skipped: lines without customer", summary.lines_without_customer),
+        ("skipped: adjustment lines", summary.adjustment_lines),
+    ], summary.totals)
+
+
+@app.command("segment-ndjson")
+def segment_ndjson(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help=".ndjson or .ndjson.gz"),
+    batch_size: int = typer.Option(500, min=1, max=2500, help="Messages per transaction"),
+) -> None:
+    """Load Segment messages, one JSON message (or batch object) per line."""
+    with _progress() as progress:
+        task = progress.add_task("messages", total=None)
+        summary = run_with_driver(lambda d, s: import_segment_ndjson(
+            d, s, path, batch_size=batch_size, progress=lambda n: progress.advance(task, n)))
+    _summary(f"Segment NDJSON import ({summary.seconds:.1f} s)", [
+        ("lines", summary.lines), ("messages", summary.messages),
+        ("invalid lines", len(summary.invalid))], summary.totals)
+    for number, reason in summary.invalid[:10]:
+        console.print(f"[yellow]line {number}:[/yellow] {reason}")
+
+
+def demo_data(
+    users: int = typer.Option(60, min=1, max=10_000, help="Generated visitors"),
+    seed: int = typer.Option(7, help="Random seed (same seed, same data)"),
+) -> None:
+    """Load a small generated storefront (catalog, visitors, consent, carts, orders)."""
+    summary = run_with_driver(lambda d, s: load_demo_data(d, s, users=users, seed=seed))
+    _summary("Demo data", [("visitors", summary.users), ("items", summary.items),
+                           ("messages sent", summary.messages)], summary.totals)

@@ -1,0 +1,32 @@
+"""An intake service outside the web app, for importers and the demo loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from neo4j import AsyncDriver
+
+from app.core.config import Settings
+from app.repositories.intake_repository import IntakeRepository
+from app.services.ingest_hooks import IngestHooks
+from app.services.intake.intake_service import BatchOutcome, IntakeService
+
+
+def intake_service(driver: AsyncDriver, settings: Settings) -> IntakeService:
+    return IntakeService(IntakeRepository(driver, settings.neo4j_database), IngestHooks(),
+                         default_granted=settings.consent_default == "opt_out")
+
+
+@dataclass
+class Totals:
+    stored: int = 0
+    events: int = 0
+    duplicates: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.stored += outcome.stored
+        self.events += outcome.events
+        self.duplicates += outcome.duplicates
+        for _, reason in outcome.dropped:
+            self.dropped[reason] = self.dropped.get(reason, 0) + 1
