@@ -46,7 +46,8 @@ def _progress() -> Progress:
 
 def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None:
     table = Table(title=title, show_header=False)
-    for name, value in [*rows, ("messages applied", totals.stored), ("events stored", totals.events),
+    for name, value in [*rows, ("messages applied", totals.stored),
+                        ("events stored", totals.events),
                         ("duplicates (already stored)", totals.duplicates),
                         *[(f"dropped: {k}", v) for k, v in sorted(totals.dropped.items())]]:
         table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))

@@ -49,46 +49,55 @@ def _product(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
             "category": item["category"], "price": item["props"]["price"], **extra}
 
 
+class _Visitor:
+    """One visitor's messages, in time order."""
+
+    def __init__(self, u: int, seed: int, start: datetime, now: datetime,
+                 rng: random.Random) -> None:
+        self.anon, self.user_id = f"demo-anon-{u:03d}", f"demo-user-{u:03d}"
+        self.prefix = f"demo-{seed}-{u:03d}"
+        self.t, self.now, self.rng = start, now, rng
+        self.messages: list[dict[str, Any]] = []
+
+    def send(self, kind: str, identified: bool, **body: Any) -> None:
+        self.t += timedelta(minutes=self.rng.uniform(1, 90))
+        base = {"type": kind, "messageId": f"{self.prefix}-{len(self.messages):03d}",
+                "anonymousId": self.anon, "timestamp": min(self.t, self.now).isoformat()}
+        self.messages.append({**base, **({"userId": self.user_id} if identified else {}),
+                              **body})
+
+
 def storefront_messages(users: int, seed: int, now: datetime) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     items = catalog()
     out: list[dict[str, Any]] = []
     for u in range(users):
-        anon, user_id = f"demo-anon-{u:03d}", f"demo-user-{u:03d}"
-        t = now - timedelta(days=rng.uniform(1, 60))
+        v = _Visitor(u, seed, now - timedelta(days=rng.uniform(1, 60)), now, rng)
         taste = rng.choice(list(CATEGORIES))
-        n = 0
-
-        def msg(kind: str, identified: bool, **body: Any) -> None:
-            nonlocal t, n
-            t += timedelta(minutes=rng.uniform(1, 90))
-            n += 1
-            base = {"type": kind, "messageId": f"demo-{seed}-{u:03d}-{n:03d}",
-                    "anonymousId": anon, "timestamp": min(t, now).isoformat()}
-            out.append({**base, **({"userId": user_id} if identified else {}), **body})
-
         roll = rng.random()
         prefs = ({"Analytics": True, "Personalization": True, "Marketing": rng.random() < .5}
                  if roll < .75 else {"Analytics": False} if roll < .85 else None)
         context = {"consent": {"categoryPreferences": prefs}} if prefs else {}
-        msg("page", False, name="Home", properties={"path": "/"}, context=context)
+        v.send("page", False, name="Home", properties={"path": "/"}, context=context)
         liked = [i for i in items if i["category"] == taste] + rng.sample(items, 3)
         viewed = rng.sample(liked, k=min(len(liked), rng.randint(2, 6)))
         identified = rng.random() < .65
         if identified:
-            msg("identify", True, traits={"email": f"{user_id}@example.com",
-                                          "name": f"Demo User {u}", "plan": rng.choice(
-                                              ["free", "plus", "pro"])})
+            v.send("identify", True, traits={
+                "email": f"{v.user_id}@example.com", "name": f"Demo User {u}",
+                "plan": rng.choice(["free", "plus", "pro"])})
         for item in viewed:
-            msg("track", identified, event="Product Viewed", properties=_product(item))
+            v.send("track", identified, event="Product Viewed", properties=_product(item))
         cart = [i for i in viewed if rng.random() < .45]
         for item in cart:
-            msg("track", identified, event="Product Added", properties=_product(item, quantity=1))
+            v.send("track", identified, event="Product Added",
+                   properties=_product(item, quantity=1))
         if cart and identified and rng.random() < .7:
             products = [_product(i, quantity=rng.randint(1, 3)) for i in cart]
-            msg("track", True, event="Order Completed", properties={
+            v.send("track", True, event="Order Completed", properties={
                 "order_id": f"demo-order-{u:03d}", "currency": "EUR", "products": products,
                 "revenue": round(sum(p["price"] * p["quantity"] for p in products), 2)})
+        out.extend(v.messages)
     return out
 
 

@@ -90,7 +90,8 @@ def parse_time(value: Any, where: str) -> datetime | None:
     return ts.astimezone(UTC)
 
 
-def _event_time(raw: dict, received_at: datetime, prefix: str, correct_skew: bool) -> datetime:
+def _event_time(raw: dict, received_at: datetime, prefix: str,
+                correct_skew: bool) -> datetime:
     ts = parse_time(raw.get("timestamp"), prefix + "timestamp")
     sent = parse_time(raw.get("sentAt"), prefix + "sentAt")
     if ts is None:
@@ -154,8 +155,9 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
     if user_id is not None and user_id.startswith("anon:"):
         raise MessageError(prefix + "userId", "must not start with 'anon:' (reserved)")
     context = _mapping(raw, "context", prefix)
-    msg = Message(index, mtype, message_id, user_id, anonymous_id,
-                  _event_time(raw, received_at, prefix, correct_skew), consent=_consent(context, prefix))
+    ts = _event_time(raw, received_at, prefix, correct_skew)
+    msg = Message(index, mtype, message_id, user_id, anonymous_id, ts,
+                  consent=_consent(context, prefix))
     if mtype == "track":
         event = raw.get("event")
         if not isinstance(event, str) or not event.strip():
