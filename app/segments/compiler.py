@@ -91,10 +91,13 @@ class _Compiler:
         return [self.compare(f"{event}[{self.param(f.field)}]", f.op, f.value)
                 for f in filters if not is_item_field(f.field)]
 
+    def days_back(self, days: int) -> str:
+        return f"$now - duration({{days: {self.param(days)}}})"
+
     def window(self, event: str, cond: EventCondition) -> list[str]:
         tests = [f"{event}.type = {self.param(cond.event_type)}", f"{event}.ts <= $now"]
         if cond.within_days is not None:
-            tests.append(f"{event}.ts >= $now - duration({{days: {self.param(cond.within_days)}}})")
+            tests.append(f"{event}.ts >= {self.days_back(cond.within_days)}")
         if cond.between is not None:
             tests.append(f"{event}.ts >= {self.param(cond.between.start)}")
             tests.append(f"{event}.ts < {self.param(cond.between.end)}")
@@ -172,8 +175,8 @@ class _Compiler:
                 f"ELSE {a}[0] / {a}[1] {op} {bound} END][0]")
 
     def _step_tests(self, event: str, step: Step) -> list[str]:
-        return [f"{event}.type = {self.param(step.event_type)}"] + self._event_tests(
-            event, step.filters)
+        return [f"{event}.type = {self.param(step.event_type)}",
+                *self._event_tests(event, step.filters)]
 
     def _sequence(self, cond: SequenceCondition) -> str:
         a, b, i = self.var("a"), self.var("b"), self.var("i")
@@ -181,8 +184,8 @@ class _Compiler:
         first = self._step_tests(a, cond.first)
         first.append(f"{a}.ts <= $now - {gap}" if not cond.then_occurred else f"{a}.ts <= $now")
         if cond.first_within_days is not None:
-            first.append(f"{a}.ts >= $now - duration({{days: {self.param(cond.first_within_days)}}})")
-        second = self._step_tests(b, cond.then) + [f"{b}.ts > {a}.ts", f"{b}.ts <= {a}.ts + {gap}"]
+            first.append(f"{a}.ts >= {self.days_back(cond.first_within_days)}")
+        second = [*self._step_tests(b, cond.then), f"{b}.ts > {a}.ts", f"{b}.ts <= {a}.ts + {gap}"]
         if cond.then_occurred:
             second.append(f"{b}.ts <= $now")
 
@@ -240,7 +243,7 @@ def _candidate(comp: _Compiler, root: Condition) -> str | None:
         assert isinstance(best, SequenceCondition)
         tests = [f"ce.type = {comp.param(best.first.event_type)}", "ce.ts <= $now"]
         if best.first_within_days is not None:
-            tests.append(f"ce.ts >= $now - duration({{days: {comp.param(best.first_within_days)}}})")
+            tests.append(f"ce.ts >= {comp.days_back(best.first_within_days)}")
     return (f"MATCH (ce:Event) WHERE {' AND '.join(tests)} "
             f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u")
 
