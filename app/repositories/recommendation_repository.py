@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, RoutingControl
+from neo4j import AsyncDriver
 
+from app.db.fast_read import fast_read
 from app.db.queries import queries
 
 
@@ -40,10 +41,7 @@ class RecommendationRepository:
         self._database = database
 
     async def _read(self, name: str, **params: Any) -> list[Any]:
-        records, _, _ = await self._driver.execute_query(
-            queries[name], params, routing_=RoutingControl.READ, database_=self._database
-        )
-        return records
+        return await fast_read(self._driver, self._database, queries[name], params)
 
     async def user_context(self, id_: str, history_limit: int) -> UserContext | None:
         rows = await self._read("recommend/get_user_context", id=id_, history_limit=history_limit)

@@ -63,10 +63,11 @@ class RecommendationService:
         if category is not None:
             ranked = [(info, s) for info, s in ranked if info.category == category]
         chosen = self._diversify(ranked, limit)
+        reasons = self._reasons(ctx, [info.item_id for info, _ in chosen])
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,
-                            category=info.category, reason=self._because(ctx, info.item_id))
-            for info, score in chosen
+                            category=info.category, reason=reason)
+            for (info, score), reason in zip(chosen, reasons, strict=True)
         ]
         return UserRecommendations(user_id=ctx.user_id, strategy=Strategy.gnn, personalized=True,
                                    model_version=model.version, items=items)
@@ -143,17 +144,22 @@ class RecommendationService:
                 break
         return chosen
 
-    def _because(self, ctx: UserContext, item_id: str) -> str:
-        """The user's own interaction closest to the item in the model: a path they know."""
+    def _reasons(self, ctx: UserContext, item_ids: list[str]) -> list[str]:
+        """For each item, the user's own interaction closest to it in the model: a path
+        through the graph the user knows ("because you viewed X")."""
         model = self._models.current
         known = [h for h in ctx.history if model is not None and h.item_id in model.item_row]
-        if model is None or not known:
-            return "recommended for you"
-        rows = [model.item_row[h.item_id] for h in known]
-        sims = model.item_emb[rows] @ model.item_emb[model.item_row[item_id]]
-        best: Interaction = known[int(np.argmax(sims))]
-        verb = VERBS.get(best.type, "interacted with")
-        return f"because you {verb} {best.title or best.item_id}"
+        if model is None or not known or not item_ids:
+            return ["recommended for you"] * len(item_ids)
+        history = model.item_emb[[model.item_row[h.item_id] for h in known]]
+        targets = model.item_emb[[model.item_row[i] for i in item_ids]]
+        closest = np.argmax(targets @ history.T, axis=1)
+        reasons = []
+        for index in closest:
+            best: Interaction = known[int(index)]
+            verb = VERBS.get(best.type, "interacted with")
+            reasons.append(f"because you {verb} {best.title or best.item_id}")
+        return reasons
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
         now = time.monotonic()

@@ -1,0 +1,278 @@
+"""Latency and throughput of GET /v1/users/{id}/recommendations under concurrent clients.
+
+Starts its own Neo4j (ports 7694/7484, data in .cache/neo4j/bench-serve), loads a generated
+storefront through the public /v1/batch API, publishes a model artifact covering every user
+and item (random vectors of the production dimension: serving cost does not depend on what
+the vectors learned), serves the API with uvicorn and drives it with wrk (Debian package
+`wrk`) from 32 connections for 60 s, over a mix of personalized, cold, no-consent and unknown
+users. Prints p50/p99 and requests/s.
+
+    .venv/bin/python bench/serve.py [--duration 60] [--connections 32] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BENCH_ENV = {
+    "PROFILEGRAPH_NEO4J_BOLT_PORT": "7694",
+    "PROFILEGRAPH_NEO4J_HTTP_PORT": "7484",
+    "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench-serve"),
+    "PROFILEGRAPH_NEO4J_HEAP": "1g",
+    "PROFILEGRAPH_NEO4J_PAGECACHE": "1g",
+    "PROFILEGRAPH_ADMIN_API_KEY": "bench-admin-key-" + "0" * 16,
+    "PROFILEGRAPH_ARTIFACTS_DIR": str(ROOT / ".cache" / "bench-artifacts"),
+    "PROFILEGRAPH_LOG_LEVEL": "WARNING",
+}
+os.environ.update(BENCH_ENV)
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from app.core.config import get_settings  # noqa: E402
+from app.core.paths import MIGRATIONS_DIR  # noqa: E402
+from app.db.driver import create_driver  # noqa: E402
+from app.db.queries import queries  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrate.runner import MigrationRunner  # noqa: E402
+from app.ops import neo4j_server  # noqa: E402
+from gnn.artifact import set_current, write_artifact  # noqa: E402
+
+CATEGORIES = [f"cat{c}" for c in range(20)]
+EVENTS = ["Product Viewed"] * 6 + ["Product Added"] * 2 + ["Order Completed"]
+API_PORT = 8794
+
+
+def storefront_batches(users: int, items: int, events_per_user: int, seed: int = 7):
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    # Zipf-like item popularity, as in real catalogs.
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(items)]
+    for start in range(0, users, 50):
+        batch = []
+        for u in range(start, min(start + 50, users)):
+            user_id = f"user{u}"
+            consent = {"Analytics": True, "Personalization": u % 10 != 0}  # 10% refuse
+            for item in rng.choices(range(items), weights, k=events_per_user):
+                name = rng.choice(EVENTS)
+                product = {
+                    "product_id": f"item{item}",
+                    "name": f"Item {item}",
+                    "category": CATEGORIES[item % len(CATEGORIES)],
+                    "price": 5 + item % 50,
+                }
+                props = (
+                    {
+                        "order_id": str(uuid.uuid4()),
+                        "revenue": product["price"],
+                        "products": [{**product, "quantity": 1}],
+                    }
+                    if name == "Order Completed"
+                    else product
+                )
+                batch.append(
+                    {
+                        "type": "track",
+                        "messageId": str(uuid.uuid4()),
+                        "userId": user_id,
+                        "event": name,
+                        "properties": props,
+                        "timestamp": (now - timedelta(hours=rng.uniform(0, 24 * 60))).isoformat(),
+                        "context": {"consent": {"categoryPreferences": consent}},
+                    }
+                )
+        yield batch
+
+
+async def load_data(users: int, items: int, events_per_user: int) -> None:
+    settings = get_settings()
+    driver = create_driver(settings)
+    await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+    records, _, _ = await driver.execute_query(queries["bench/count_users"])
+    await driver.close()
+    if records[0]["n"] >= users:
+        print(f"data already loaded ({records[0]['n']} users)")
+        return
+    app = create_app(settings)
+    headers = {"Authorization": f"Bearer {BENCH_ENV['PROFILEGRAPH_ADMIN_API_KEY']}"}
+    started = time.perf_counter()
+    sent = 0
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for batch in storefront_batches(users, items, events_per_user):
+                r = await client.post("/v1/batch", json={"batch": batch}, headers=headers)
+                r.raise_for_status()
+                sent += len(batch)
+    print(f"loaded {sent} events for {users} users in {time.perf_counter() - started:.1f}s")
+
+
+async def publish_model(dim: int = 64) -> str:
+    settings = get_settings()
+    driver = create_driver(settings)
+    users, _, _ = await driver.execute_query(queries["bench/list_user_ids"])
+    items, _, _ = await driver.execute_query(queries["bench/list_item_ids"])
+    await driver.close()
+    user_ids = [r["id"] for r in users if not r["id"].endswith(("1", "2"))]  # ~20% cold users
+    item_ids = [r["id"] for r in items]
+    rng = np.random.default_rng(0)
+    artifacts = Path(BENCH_ENV["PROFILEGRAPH_ARTIFACTS_DIR"])
+    shutil.rmtree(artifacts, ignore_errors=True)
+    path = write_artifact(
+        artifacts,
+        rng.normal(size=(len(user_ids), dim)).astype(np.float32),
+        rng.normal(size=(len(item_ids), dim)).astype(np.float32),
+        user_ids,
+        item_ids,
+        {"metrics": {"val": {"recall@20": 0.0}}, "note": "random vectors for the serving bench"},
+    )
+    set_current(artifacts, path.name)
+    return f"{len(user_ids)} users, {len(item_ids)} items, dim {dim}"
+
+
+def wrk_script(users: int) -> Path:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(f"""
+local key = "Bearer {BENCH_ENV["PROFILEGRAPH_ADMIN_API_KEY"]}"
+math.randomseed(42)
+request = function()
+  local u = math.random(0, {users + users // 20})  -- ~5% unknown users
+  return wrk.format("GET", "/v1/users/user" .. u .. "/recommendations?limit=20",
+                    {{["Authorization"] = key}})
+end
+""")
+    return script
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    def ms(value: str) -> float:
+        number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "p50_ms": ms(latency["50"]),
+        "p90_ms": ms(latency["90"]),
+        "p99_ms": ms(latency["99"]),
+        "rps": rps,
+        "non_2xx": float(non2xx.group(1)) if non2xx else 0.0,
+    }
+
+
+def serve_and_measure(users: int, duration: int, connections: int, workers: int) -> dict:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed for this benchmark: apt-get install wrk")
+    env = {**os.environ}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(API_PORT),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{API_PORT}"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("API did not become ready")
+        script = wrk_script(users)
+        # Warm caches and JIT-compiled query plans, then measure.
+        subprocess.run(
+            ["wrk", "-t2", "-c8", "-d5s", "-s", str(script), url], capture_output=True, check=True
+        )
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "--latency",
+                "-s",
+                str(script),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return parse_wrk(out)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--events-per-user", type=int, default=25)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--keep-neo4j", action="store_true")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    started_here = not neo4j_server.status(settings).running
+    neo4j_server.start(settings)
+    try:
+        asyncio.run(load_data(args.users, args.items, args.events_per_user))
+        print("model:", asyncio.run(publish_model()))
+        for workers in args.workers:
+            result = serve_and_measure(args.users, args.duration, args.connections, workers)
+            print(
+                json.dumps(
+                    {
+                        "workers": workers,
+                        "connections": args.connections,
+                        "duration_s": args.duration,
+                        **result,
+                    }
+                )
+            )
+    finally:
+        if started_here and not args.keep_neo4j:
+            neo4j_server.stop(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+MATCH (u:User) RETURN count(u) AS n

@@ -1,0 +1,1 @@
+MATCH (i:Item) RETURN i.item_id AS id ORDER BY id

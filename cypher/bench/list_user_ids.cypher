@@ -1,0 +1,1 @@
+MATCH (u:User) RETURN u.user_id AS id ORDER BY id
