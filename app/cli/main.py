@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from app.cli import import_commands, keys_commands, migrate_commands, neo4j_commands
+from app.cli import (
+    gnn_commands,
+    import_commands,
+    keys_commands,
+    migrate_commands,
+    neo4j_commands,
+)
 from app.core.config import get_settings
 
 app = typer.Typer(help="ProfileGraph: graph-native customer profiles and personalization.",
@@ -15,6 +21,7 @@ app.add_typer(migrate_commands.app, name="migrate")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(keys_commands.app, name="keys")
 app.command("demo-data")(import_commands.demo_data)
+gnn_commands.register(app)
 
 
 @app.command()
