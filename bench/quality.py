@@ -125,14 +125,20 @@ def run_dataset(name: str, args) -> list[dict]:
     cfg = replace(
         cfg, max_seconds=minutes * 60 if minutes else None, threads=args.threads, init=args.init
     )
+    if args.lr_decay is not None:
+        cfg = replace(cfg, lr_decay_patience=args.lr_decay)
+    if args.batch_size:
+        cfg = replace(cfg, batch_size=args.batch_size)
+    cfg = replace(cfg, stop_file=args.stop_file)
     if args.gowalla_lr and name == "gowalla":
         cfg = replace(cfg, lr=args.gowalla_lr)
     rows: list[dict] = []
     m, cpu = timed(lambda: evaluate(popularity_scorer(data.train), data.test, data.train))
     rows.append(row("popularity", m, cpu))
-    m, cpu = timed(lambda: evaluate(itemknn_scorer(data.train), data.test, data.train))
-    rows.append(row("item-kNN (cosine)", m, cpu))
-    if args.gfcf:
+    if args.baselines:
+        m, cpu = timed(lambda: evaluate(itemknn_scorer(data.train), data.test, data.train))
+        rows.append(row("item-kNN (cosine)", m, cpu))
+    if args.gfcf and args.baselines:
         m, cpu = timed(
             lambda: evaluate(gfcf_scorer(data.train, k=args.gfcf_k), data.test, data.train)
         )
@@ -177,15 +183,21 @@ def main() -> None:
         "--lightgcn-artifact", type=Path, default=None, help="evaluate saved gowalla embeddings"
     )
     p.add_argument("--save", type=Path, default=None, help="write LightGCN artifacts here")
+    p.add_argument(
+        "--baselines", action=argparse.BooleanOptionalAction, default=True, help="item-kNN, GF-CF"
+    )
     p.add_argument("--gfcf", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--stop-file", default=None, help="finish training when this file appears")
+    p.add_argument("--lr-decay", type=int, default=None, help="halve lr after N evals without gain")
     p.add_argument("--gfcf-k", type=int, default=256)
     p.add_argument("--mf", action="store_true", help="also train MF-BPR (LightGCN with 0 layers)")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=None, help="default: 1 for small data, else 2")
     p.add_argument("--json", type=Path, default=None, help="write all rows as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args()
     warnings.filterwarnings("ignore")
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads or 2)
     out = {name: run_dataset(name, args) for name in args.datasets}
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

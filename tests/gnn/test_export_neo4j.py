@@ -1,0 +1,92 @@
+"""Export against the real Neo4j started by the project's test fixtures (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from neo4j import AsyncDriver
+
+from gnn.export import ExportSettings, export_interactions
+
+pytestmark = pytest.mark.neo4j
+
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+
+SEED = """
+UNWIND $users AS u
+MERGE (usr:User {user_id: u.id})
+WITH usr, u WHERE u.consent IS NOT NULL
+MATCH (p:Purpose {name: 'personalization'})
+MERGE (usr)-[c:CONSENTED]->(p)
+SET c.status = u.consent, c.at = $as_of, c.source = 'test'
+"""
+
+EVENTS = """
+UNWIND $events AS ev
+MATCH (usr:User {user_id: ev.user})
+CREATE (usr)-[:PERFORMED]->(e:Event {event_id: ev.id, type: ev.type, ts: ev.ts})
+WITH e, ev
+UNWIND ev.items AS item_id
+MERGE (i:Item {item_id: item_id})
+CREATE (e)-[:ON {quantity: 1, price: 1.0}]->(i)
+"""
+
+
+async def _seed(driver: AsyncDriver, database: str) -> None:
+    users = [
+        {"id": "u1", "consent": "granted"},
+        {"id": "u2", "consent": "denied"},
+        {"id": "u3", "consent": None},
+        {"id": "u4", "consent": "granted"},
+    ]
+    day = timedelta(days=1)
+    events = [
+        {"id": "e1", "user": "u1", "type": "order_completed", "ts": AS_OF, "items": ["i1"]},
+        {
+            "id": "e2",
+            "user": "u1",
+            "type": "product_viewed",
+            "ts": AS_OF - 30 * day,
+            "items": ["i2"],
+        },
+        {"id": "e3", "user": "u1", "type": "product_removed", "ts": AS_OF, "items": ["i3"]},
+        {"id": "e4", "user": "u1", "type": "page", "ts": AS_OF, "items": []},
+        {"id": "e5", "user": "u2", "type": "product_viewed", "ts": AS_OF, "items": ["i1"]},
+        {"id": "e6", "user": "u3", "type": "order_completed", "ts": AS_OF, "items": ["i2"]},
+        {"id": "e7", "user": "u4", "type": "product_added", "ts": AS_OF, "items": ["i2"]},
+        {"id": "e8", "user": "u4", "type": "product_added", "ts": AS_OF, "items": ["i2"]},
+        {"id": "e9", "user": "u4", "type": "order_completed", "ts": AS_OF, "items": ["i1", "i3"]},
+        {"id": "e10", "user": "u4", "type": "order_completed", "ts": AS_OF + day, "items": ["i4"]},
+        {
+            "id": "e11",
+            "user": "u4",
+            "type": "order_completed",
+            "ts": AS_OF - 400 * day,
+            "items": ["i4"],
+        },
+    ]
+    await driver.execute_query(SEED, users=users, as_of=AS_OF, database_=database)
+    await driver.execute_query(EVENTS, events=events, database_=database)
+
+
+async def test_export_uses_only_granted_users_and_weights_events(
+    graph: AsyncDriver, settings
+) -> None:
+    await _seed(graph, settings.neo4j_database)
+    user, password = settings.neo4j_auth
+    cfg = ExportSettings(half_life_days=30.0, window_days=365.0)
+    data = await asyncio.to_thread(
+        export_interactions, settings.neo4j_uri, user, password, settings.neo4j_database, cfg, AS_OF
+    )
+    # u2 denied, u3 never consented: not exported. Removed, page, future and too-old events dropped.
+    assert data.user_ids == ["u1", "u4"]
+    assert data.item_ids == ["i1", "i2", "i3"]
+    w = data.train_weight.toarray()
+    np.testing.assert_allclose(w[0], [3.0, 0.5, 0.0], rtol=1e-4)  # order now; view 1 half-life ago
+    np.testing.assert_allclose(w[1], [3.0, 4.0, 3.0], rtol=1e-4)  # two adds; one order of two items
+    np.testing.assert_array_equal(data.train.toarray(), (w > 0).astype(np.float32))
+    assert data.meta["snapshot_time"] == AS_OF.isoformat()
+    assert data.meta["export"]["purpose"] == "personalization"
