@@ -15,6 +15,7 @@ from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
 from app.migrate.runner import MigrationRunner
 from app.repositories.api_key_repository import ApiKeyRepository
+from app.segments.lifespan import segments_lifespan
 from app.services.auth_service import AuthService
 from app.services.ingest_hooks import IngestHooks
 from app.services.recommendation_lifespan import recommendations_lifespan
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # reverse order before the driver closes.
             async with AsyncExitStack() as areas:
                 await areas.enter_async_context(recommendations_lifespan(app))
+                await areas.enter_async_context(segments_lifespan(app))
                 yield
         finally:
             await driver.close()

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
 
+    # Segments: seconds between sweeps of time-windowed segments (0 turns the sweep off).
+    segment_sweep_interval_s: float = Field(default=300.0, ge=0)
+    # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
+    analyst_timeout_s: float = Field(default=10.0, gt=0)
+    analyst_row_cap: int = Field(default=10_000, ge=1)
+
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0
 

@@ -1,0 +1,69 @@
+"""Cypher access for materialized segment membership and its history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncDriver, RoutingControl
+
+from app.db.queries import queries
+
+
+class MembershipRepository:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def _rows(self, query: str, params: Mapping[str, Any], write: bool = False
+                    ) -> list[dict[str, Any]]:
+        records, _, _ = await self._driver.execute_query(
+            query, dict(params), database_=self._database,  # type: ignore[arg-type]
+            routing_=RoutingControl.WRITE if write else RoutingControl.READ)
+        return [r.data() for r in records]
+
+    async def run_compiled(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Runs generated segment Cypher (compiled from a validated definition)."""
+        return await self._rows(cypher, params)
+
+    async def member_ids(self, segment_id: str) -> set[str]:
+        rows = await self._rows(queries["segments/list_member_ids"], {"segment_id": segment_id})
+        return {r["user_id"] for r in rows}
+
+    async def add_members(self, segment_id: str, user_ids: list[str], now: datetime) -> int:
+        rows = await self._rows(queries["segments/add_members"],
+                                {"segment_id": segment_id, "user_ids": user_ids, "now": now},
+                                write=True)
+        return int(rows[0]["entered"]) if rows else 0
+
+    async def remove_stale(self, segment_id: str, keep: list[str], now: datetime,
+                           batch: int) -> int:
+        rows = await self._rows(queries["segments/remove_stale_members"],
+                                {"segment_id": segment_id, "user_ids": keep, "now": now,
+                                 "batch": batch}, write=True)
+        return int(rows[0]["exited"]) if rows else 0
+
+    async def apply_changes(self, changes: list[dict[str, str]], now: datetime) -> int:
+        if not changes:
+            return 0
+        rows = await self._rows(queries["segments/apply_membership_changes"],
+                                {"changes": changes, "now": now}, write=True)
+        return int(rows[0]["applied"]) if rows else 0
+
+    async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
+        return await self._rows(queries["segments/list_members"],
+                                {"segment_id": segment_id, "after": after, "limit": limit})
+
+    async def count(self, segment_id: str) -> int | None:
+        rows = await self._rows(queries["segments/count_members"], {"segment_id": segment_id})
+        return int(rows[0]["size"]) if rows else None
+
+    async def user_segments(self, user_id: str) -> list[dict[str, Any]] | None:
+        rows = await self._rows(queries["segments/list_user_segments"], {"user_id": user_id})
+        return rows[0]["segments"] if rows else None
+
+    async def changes(self, segment_id: str, user_id: str | None, limit: int
+                      ) -> list[dict[str, Any]]:
+        return await self._rows(queries["segments/list_membership_changes"],
+                                {"segment_id": segment_id, "user_id": user_id, "limit": limit})

@@ -1,0 +1,68 @@
+"""Cypher access for segment definitions, versions and the dependency index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncDriver, RoutingControl
+
+from app.db.queries import queries
+
+
+class SegmentRepository:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    async def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = await self._driver.execute_query(
+            queries[name], params, routing_=RoutingControl.READ, database_=self._database)
+        return [r.data() for r in records]
+
+    async def _write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = await self._driver.execute_query(
+            queries[name], params, routing_=RoutingControl.WRITE, database_=self._database)
+        return [r.data() for r in records]
+
+    async def save(self, segment_id: str, name: str, definition: str, compiled_cypher: str,
+                   now: datetime) -> int:
+        rows = await self._write("segments/save_segment", segment_id=segment_id, name=name,
+                                 definition=definition, compiled_cypher=compiled_cypher, now=now)
+        return int(rows[0]["version"])
+
+    async def get(self, segment_id: str) -> dict[str, Any] | None:
+        rows = await self._read("segments/get_segment", segment_id=segment_id)
+        return rows[0] if rows else None
+
+    async def list_all(self) -> list[dict[str, Any]]:
+        return await self._read("segments/list_segments")
+
+    async def get_version(self, segment_id: str, version: int) -> dict[str, Any] | None:
+        rows = await self._read("segments/get_segment_version", segment_id=segment_id,
+                                version=version)
+        return rows[0] if rows else None
+
+    async def list_versions(self, segment_id: str) -> list[dict[str, Any]]:
+        return await self._read("segments/list_segment_versions", segment_id=segment_id)
+
+    async def delete(self, segment_id: str) -> bool:
+        rows = await self._write("segments/delete_segment", segment_id=segment_id)
+        return bool(rows and rows[0]["deleted"])
+
+    async def index(self) -> list[dict[str, Any]]:
+        return await self._read("segments/list_segment_index")
+
+    async def set_index(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._write("segments/set_segment_index", rows=rows)
+
+    async def affected(self, keys: list[str]) -> list[dict[str, Any]]:
+        return await self._read("segments/list_affected_segments", keys=keys)
+
+    async def explain(self, cypher: str, params: dict[str, Any]) -> None:
+        """Plans the query without running it; raises the driver's error when it cannot."""
+        # Compiled text is generated from validated definitions, never from client strings.
+        await self._driver.execute_query(
+            "EXPLAIN " + cypher, params,  # type: ignore[arg-type]
+            routing_=RoutingControl.READ, database_=self._database)

@@ -1,0 +1,57 @@
+"""Segment services for the app: wired in the lifespan, the ingest listener registered, and
+the periodic sweep of time-windowed segments running in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.repositories.membership_repository import MembershipRepository
+from app.repositories.segment_repository import SegmentRepository
+from app.segments.loaded import CompileCache
+from app.services.analyst_service import AnalystService
+from app.services.membership_service import MembershipService
+from app.services.segment_service import SegmentService
+
+log = logging.getLogger("profilegraph.segments.sweep")
+
+
+async def _sweep_forever(membership: MembershipService, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            results = await membership.sweep()
+            changed = sum(r.entered + r.exited for r in results)
+            log.info("segment sweep: %d segments, %d changes", len(results), changed)
+        except Exception:  # the next sweep retries; a failed one must not stop the loop
+            log.exception("segment sweep failed")
+
+
+@asynccontextmanager
+async def segments_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings, driver = app.state.settings, app.state.driver
+    database = settings.neo4j_database
+    cache = CompileCache()
+    segments, members = SegmentRepository(driver, database), MembershipRepository(driver, database)
+    membership = MembershipService(segments, members, cache)
+    app.state.membership = membership
+    app.state.segments = SegmentService(segments, members, membership, cache)
+    app.state.analyst = AnalystService(driver, database, settings.analyst_timeout_s,
+                                       settings.analyst_row_cap)
+    app.state.ingest_hooks.register(membership.on_ingest)
+    task = None
+    if settings.segment_sweep_interval_s > 0:
+        task = asyncio.create_task(
+            _sweep_forever(membership, settings.segment_sweep_interval_s), name="segment-sweep")
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,169 @@
+"""Materialized segment membership: full refresh, the time sweep, and incremental updates
+after ingest.
+
+- Full refresh: the compiled query gives today's members; entries and exits are the set
+  difference with the stored `IN_SEGMENT` edges, computed in Cypher in batches.
+- Sweep: refreshes only segments whose membership can change with the clock alone
+  (sliding windows, abandonment windows), references included.
+- Ingest: for each user, only the segments indexed under the keys that user's change touches,
+  evaluated for that user only, in reference order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.repositories.membership_repository import MembershipRepository
+from app.repositories.segment_repository import SegmentRepository
+from app.segments.dependencies import change_keys, dependents, evaluation_order
+from app.segments.evaluation import membership_changes, user_evaluation
+from app.segments.loaded import CompileCache, LoadedSegment
+from app.services.ingest_hooks import IngestedChange
+
+log = logging.getLogger("profilegraph.segments.membership")
+
+ADD_BATCH = 10_000
+EXIT_BATCH = 10_000
+
+
+@dataclass
+class RefreshResult:
+    segment_id: str
+    entered: int = 0
+    exited: int = 0
+    size: int = 0
+
+
+@dataclass
+class IncrementalResult:
+    evaluated: dict[str, list[str]] = field(default_factory=dict)  # segment -> user ids
+    changes: list[dict[str, str]] = field(default_factory=list)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MembershipService:
+    def __init__(self, segments: SegmentRepository, members: MembershipRepository,
+                 cache: CompileCache | None = None,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self._segments = segments
+        self._members = members
+        self._cache = cache or CompileCache()
+        self._clock = clock
+
+    async def _loaded(self) -> dict[str, LoadedSegment]:
+        return {r["segment_id"]: self._cache.load(r["segment_id"], r["version"], r["definition"])
+                for r in await self._segments.index()}
+
+    @staticmethod
+    def _refs(loaded: dict[str, LoadedSegment]) -> dict[str, set[str]]:
+        return {s: seg.references & loaded.keys() for s, seg in loaded.items()}
+
+    # -- full refresh ----------------------------------------------------------------------
+
+    async def refresh_one(self, segment: LoadedSegment, now: datetime) -> RefreshResult:
+        compiled = self._cache.compiled(segment)
+        rows = await self._members.run_compiled(compiled.cypher, compiled.parameters(now))
+        fresh = [r["user_id"] for r in rows]
+        result = RefreshResult(segment.segment_id, size=len(fresh))
+        for start in range(0, len(fresh), ADD_BATCH):
+            result.entered += await self._members.add_members(
+                segment.segment_id, fresh[start:start + ADD_BATCH], now)
+        while True:
+            exited = await self._members.remove_stale(segment.segment_id, fresh, now, EXIT_BATCH)
+            result.exited += exited
+            if exited < EXIT_BATCH:
+                break
+        return result
+
+    async def refresh(self, segment_ids: Iterable[str] | None = None,
+                      now: datetime | None = None, with_dependents: bool = True
+                      ) -> list[RefreshResult]:
+        """Refresh the given segments (all when None) and, by default, those that refer to
+        them, references first."""
+        now = now or self._clock()
+        loaded = await self._loaded()
+        refs = self._refs(loaded)
+        wanted = set(loaded) if segment_ids is None else set(segment_ids) & loaded.keys()
+        if with_dependents:
+            wanted = dependents(wanted, refs)
+        return [await self.refresh_one(loaded[s], now)
+                for s in evaluation_order(refs) if s in wanted]
+
+    async def sweep(self, now: datetime | None = None) -> list[RefreshResult]:
+        """Re-evaluate the segments the clock alone can change."""
+        timed = [r["segment_id"] for r in await self._segments.index() if r["time_dependent"]]
+        if not timed:
+            return []
+        return await self.refresh(timed, now=now, with_dependents=False)
+
+    # -- incremental -----------------------------------------------------------------------
+
+    async def evaluate_users(self, user_keys: dict[str, set[str] | None],
+                             now: datetime | None = None) -> IncrementalResult:
+        """Re-evaluate, for each user, the segments depending on any of that user's keys
+        (None: every segment)."""
+        now = now or self._clock()
+        all_keys = set().union(*(k for k in user_keys.values() if k is not None))
+        everything = any(k is None for k in user_keys.values())
+        rows = await (self._segments.index() if everything
+                      else self._segments.affected(sorted(all_keys)))
+        result = IncrementalResult()
+        if not rows:
+            return result
+        depends_on = {r["segment_id"]: set(r["depends_on"]) for r in rows}
+        affected = {r["segment_id"]: self._cache.load(r["segment_id"], r["version"],
+                                                      r["definition"]) for r in rows}
+        refs = self._refs(affected)
+        # levels: a segment is evaluated after the affected segments it refers to
+        level: dict[str, int] = {}
+        for s in evaluation_order(refs):
+            level[s] = 1 + max((level[r] for r in refs[s]), default=-1)
+        segment_users: dict[str, list[str]] = defaultdict(list)
+        for user_id, keys in user_keys.items():
+            for s in affected:
+                if keys is None or depends_on[s] & keys:
+                    segment_users[s].append(user_id)
+        for depth in sorted(set(level.values())):
+            group = [s for s in affected if level[s] == depth and segment_users.get(s)]
+            if group:
+                result.changes += await self._evaluate_group(group, affected, segment_users,
+                                                             now)
+        result.evaluated = dict(segment_users)
+        return result
+
+    async def _evaluate_group(self, group: list[str], affected: dict[str, LoadedSegment],
+                              segment_users: dict[str, list[str]], now: datetime
+                              ) -> list[dict[str, str]]:
+        # users sharing the same set of segments share one query
+        by_users: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for s in group:
+            by_users[tuple(sorted(set(segment_users[s])))].append(s)
+        changes: list[dict[str, str]] = []
+        for users, segment_ids in by_users.items():
+            compiled = [(s, self._cache.compiled(affected[s], prefix=f"s{n}_"))
+                        for n, s in enumerate(segment_ids)]
+            evaluation = user_evaluation(compiled, list(users), now)
+            rows = await self._members.run_compiled(evaluation.cypher, evaluation.params)
+            found = membership_changes(evaluation, rows)
+            await self._members.apply_changes(found, now)
+            changes += found
+        return changes
+
+    async def on_ingest(self, change: IngestedChange) -> None:
+        """Ingest listener: runs after intake committed."""
+        user_keys: dict[str, set[str] | None] = {
+            user_id: change_keys(types) for user_id, types in change.types_by_user.items()}
+        for survivor in change.merged.values():
+            user_keys[survivor] = None  # a merged profile changed in every respect
+        user_keys = {u: k for u, k in user_keys.items() if k is None or k}
+        if user_keys:
+            result = await self.evaluate_users(user_keys)
+            if result.changes:
+                log.debug("membership changes after ingest: %d", len(result.changes))

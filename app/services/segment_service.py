@@ -1,0 +1,269 @@
+"""Segment definitions: upload (validate, reject cycles, compile, EXPLAIN, version, index,
+materialize), read, delete, preview, and "does this user match, and why"."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j.exceptions import CypherSyntaxError, CypherTypeError
+
+from app.core.errors import ApiError
+from app.repositories.membership_repository import MembershipRepository
+from app.repositories.segment_repository import SegmentRepository
+from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
+from app.segments.definition import (
+    Condition,
+    PreviewRequest,
+    SegmentCondition,
+    SegmentDefinition,
+    children,
+)
+from app.segments.dependencies import (
+    closure_keys,
+    closure_time_dependent,
+    dependents,
+    direct_keys,
+    find_cycle,
+)
+from app.segments.document import validate
+from app.segments.loaded import CompileCache
+from app.services.membership_service import MembershipService
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _iso(value: Any) -> str | None:
+    return value.to_native().isoformat() if hasattr(value, "to_native") else value
+
+
+def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[str, Condition]]:
+    """(JSON pointer, condition) in pre-order, the order of `CompiledSegment.node_predicates`."""
+    out = [(path, cond)]
+    kids = children(cond)
+    key = "condition" if getattr(cond, "type", "") == "not" else "conditions"
+    for n, child in enumerate(kids):
+        out += condition_pointers(child, f"{path}/{key}" if key == "condition"
+                                  else f"{path}/{key}/{n}")
+    return out
+
+
+def encode_cursor(user_id: str) -> str:
+    return base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError(422, "invalid_cursor", "The cursor is not one this API returned",
+                       [{"field": "cursor", "reason": "malformed"}]) from None
+
+
+class SegmentService:
+    def __init__(self, segments: SegmentRepository, members: MembershipRepository,
+                 membership: MembershipService, cache: CompileCache,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self._segments = segments
+        self._members = members
+        self._membership = membership
+        self._cache = cache
+        self._clock = clock
+
+    @staticmethod
+    def schema() -> dict[str, Any]:
+        return SegmentDefinition.model_json_schema()
+
+    # -- upload ----------------------------------------------------------------------------
+
+    async def _references(self) -> dict[str, set[str]]:
+        return {r["segment_id"]: self._cache.load(r["segment_id"], r["version"],
+                                                  r["definition"]).references
+                for r in await self._segments.index()}
+
+    def _check_references(self, definition: SegmentDefinition, refs: dict[str, set[str]]
+                          ) -> None:
+        known = set(refs) | {definition.id}
+        bad = [(p, c) for p, c in condition_pointers(definition.condition)
+               if isinstance(c, SegmentCondition) and c.segment_id not in known]
+        if bad:
+            raise ApiError(422, "invalid_definition", f"unknown segment {bad[0][1].segment_id!r}",
+                           [{"field": f"{p}/segment_id",
+                             "reason": f"no segment {c.segment_id!r} exists"} for p, c in bad])
+        cycle = find_cycle({**refs, definition.id: definition.referenced_segments()})
+        if cycle:
+            where = next(p for p, c in condition_pointers(definition.condition)
+                         if isinstance(c, SegmentCondition) and c.segment_id in cycle)
+            raise ApiError(422, "segment_cycle",
+                           "segment references form a cycle: " + " -> ".join(cycle),
+                           [{"field": f"{where}/segment_id",
+                             "reason": "cycle " + " -> ".join(cycle)}])
+
+    async def _explain(self, compiled: CompiledSegment, now: datetime) -> None:
+        try:
+            await self._segments.explain(compiled.cypher, compiled.parameters(now))
+            await self._segments.explain(compiled.cypher_for_users,
+                                         compiled.parameters(now, user_ids=[]))
+        except (CypherSyntaxError, CypherTypeError) as exc:
+            raise ApiError(422, "uncompilable_definition",
+                           f"the compiled query does not plan: {exc.message}",
+                           [{"field": "/condition", "reason": "compiled query rejected"}]
+                           ) from None
+
+    async def reindex(self) -> None:
+        """Dependency keys and clock dependence of every segment, closed over references."""
+        rows = await self._segments.index()
+        loaded = {r["segment_id"]: self._cache.load(r["segment_id"], r["version"],
+                                                    r["definition"]) for r in rows}
+        refs = {s: seg.references & loaded.keys() for s, seg in loaded.items()}
+        keys = closure_keys({s: direct_keys(seg.definition) for s, seg in loaded.items()}, refs)
+        timed = closure_time_dependent(
+            {s: time_dependent(seg.definition.condition) for s, seg in loaded.items()}, refs)
+        await self._segments.set_index([
+            {"segment_id": s, "depends_on": sorted(keys[s]), "time_dependent": timed[s],
+             "references": sorted(refs[s])} for s in loaded])
+
+    async def create(self, document: Any) -> dict[str, Any]:
+        definition = validate(SegmentDefinition, document)
+        refs = await self._references()
+        self._check_references(definition, refs)
+        compiled = compile_condition(definition.condition)
+        now = self._clock()
+        await self._explain(compiled, now)
+        await self._segments.save(definition.id, definition.name,
+                                  definition.model_dump_json(exclude_none=True),
+                                  compiled.cypher, now)
+        await self.reindex()
+        await self._membership.refresh([definition.id], now=now)
+        return await self.get(definition.id)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _detail(self, row: dict[str, Any]) -> dict[str, Any]:
+        definition = SegmentDefinition.model_validate_json(row["definition"])
+        compiled = compile_condition(definition.condition)
+        out = {
+            "segment_id": row["segment_id"], "name": row.get("name", definition.name),
+            "version": row["version"],
+            "definition": json.loads(row["definition"]),
+            "compiled_cypher": row["compiled_cypher"],
+            "parameters": {k: _json_value(v) for k, v in compiled.params.items()},
+            "created_at": _iso(row.get("created_at")),
+        }
+        if "size" in row:
+            out["size"] = row["size"]
+            out["updated_at"] = _iso(row.get("updated_at"))
+        return out
+
+    async def get(self, segment_id: str) -> dict[str, Any]:
+        row = await self._segments.get(segment_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        detail = self._detail(row)
+        detail["versions"] = [v["version"] for v in
+                              await self._segments.list_versions(segment_id)]
+        return detail
+
+    async def get_version(self, segment_id: str, version: int) -> dict[str, Any]:
+        row = await self._segments.get_version(segment_id, version)
+        if row is None:
+            raise ApiError(404, "not_found", f"segment {segment_id!r} has no version {version}")
+        return self._detail(row)
+
+    async def list_all(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in self._detail(r).items()
+                 if k not in ("compiled_cypher", "parameters")}
+                for r in await self._segments.list_all()]
+
+    async def delete(self, segment_id: str) -> None:
+        refs = await self._references()
+        if segment_id not in refs:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        users = sorted(dependents([segment_id], refs) - {segment_id})
+        if users:
+            raise ApiError(409, "segment_in_use",
+                           f"segments {', '.join(users)} refer to {segment_id!r}",
+                           [{"field": "segment_id", "reason": f"referred to by {s}"}
+                            for s in users])
+        await self._segments.delete(segment_id)
+        await self.reindex()
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    async def preview(self, document: Any) -> dict[str, Any]:
+        request = validate(PreviewRequest, document)
+        refs = await self._references()
+        probe = SegmentDefinition(id=request.id or "preview", name=request.name or "preview",
+                                  condition=request.condition)
+        self._check_references(probe, refs)
+        compiled = compile_condition(request.condition)
+        rows = await self._members.run_compiled(compiled.cypher,
+                                                compiled.parameters(self._clock()))
+        members = sorted(r["user_id"] for r in rows)
+        return {"count": len(members), "sample": members[:request.sample_size],
+                "compiled_cypher": compiled.cypher}
+
+    async def members(self, segment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        if await self._members.count(segment_id) is None:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        after = decode_cursor(cursor) if cursor else None
+        rows = await self._members.page(segment_id, after, limit + 1)
+        page = rows[:limit]
+        return {"members": [{"user_id": r["user_id"], "since": _iso(r["since"])} for r in page],
+                "next_cursor": encode_cursor(page[-1]["user_id"]) if len(rows) > limit else None}
+
+    async def count(self, segment_id: str) -> dict[str, Any]:
+        size = await self._members.count(segment_id)
+        if size is None:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        return {"segment_id": segment_id, "count": size}
+
+    async def explain_member(self, segment_id: str, user_id: str) -> dict[str, Any]:
+        row = await self._segments.get(segment_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        segment = self._cache.load(segment_id, row["version"], row["definition"])
+        compiled = self._cache.compiled(segment)
+        nodes = condition_pointers(segment.definition.condition)
+        cypher = ("MATCH (u:User {user_id: $user_id}) RETURN [" +
+                  ", ".join(compiled.node_predicates) + "] AS results, "
+                  "EXISTS { (u)-[:IN_SEGMENT]->(:Segment {segment_id: $segment_id}) } AS member")
+        rows = await self._members.run_compiled(
+            cypher, compiled.parameters(self._clock(), user_id=user_id, segment_id=segment_id))
+        if not rows:
+            raise ApiError(404, "not_found", f"no user {user_id!r}")
+        results = rows[0]["results"]
+        return {
+            "segment_id": segment_id, "version": row["version"], "user_id": user_id,
+            "member": rows[0]["member"], "matches": results[0],
+            "conditions": [{"pointer": p, "type": c.type, "matches": r,
+                            "condition": c.model_dump(mode="json", exclude_none=True)
+                            if not children(c) else None}
+                           for (p, c), r in zip(nodes, results, strict=True)],
+        }
+
+    async def user_segments(self, user_id: str) -> dict[str, Any]:
+        segments = await self._members.user_segments(user_id)
+        if segments is None:
+            raise ApiError(404, "not_found", f"no user {user_id!r}")
+        return {"user_id": user_id,
+                "segments": sorted(({**s, "since": _iso(s["since"])} for s in segments),
+                                   key=lambda s: s["segment_id"])}
+
+    async def changes(self, segment_id: str, user_id: str | None, limit: int
+                      ) -> dict[str, Any]:
+        if await self._members.count(segment_id) is None:
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        rows = await self._members.changes(segment_id, user_id, limit)
+        return {"segment_id": segment_id,
+                "changes": [{**r, "at": _iso(r["at"])} for r in rows]}
