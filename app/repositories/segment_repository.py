@@ -15,14 +15,14 @@ class SegmentRepository:
         self._driver = driver
         self._database = database
 
-    async def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def _read(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = await self._driver.execute_query(
-            queries[name], params, routing_=RoutingControl.READ, database_=self._database)
+            queries[query_name], params, routing_=RoutingControl.READ, database_=self._database)
         return [r.data() for r in records]
 
-    async def _write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    async def _write(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
         records, _, _ = await self._driver.execute_query(
-            queries[name], params, routing_=RoutingControl.WRITE, database_=self._database)
+            queries[query_name], params, routing_=RoutingControl.WRITE, database_=self._database)
         return [r.data() for r in records]
 
     async def save(self, segment_id: str, name: str, definition: str, compiled_cypher: str,
