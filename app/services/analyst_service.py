@@ -31,11 +31,17 @@ ALLOWED_PROCEDURES = frozenset({
 })
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|"
                                    r"/\*.*?\*/", re.S)
+# a keyword, not a property (`n.use`) or parameter (`$use`) of the same name
+_KW = r"(?<![.\w$])"
 _REFUSED_CLAUSES = {
-    r"\bLOAD\s+CSV\b": "LOAD CSV reads files and URLs",
-    r"\bUSE\b": "USE switches databases",
-    r"\bIN\s+(?:\d+\s+CONCURRENT\s+)?TRANSACTIONS\b": "CALL ... IN TRANSACTIONS writes in batches",
-    r"\bPERIODIC\s+COMMIT\b": "periodic commit writes in batches",
+    _KW + r"LOAD\s+CSV\b": "LOAD CSV reads files and URLs",
+    _KW + r"USE\b(?!\s*:)": "USE switches databases",
+    _KW + r"IN\s+(?:\d+\s+CONCURRENT\s+)?TRANSACTIONS\b": "CALL ... IN TRANSACTIONS batches writes",
+    _KW + r"PERIODIC\s+COMMIT\b": "periodic commit writes in batches",
+    _KW + r"TERMINATE\b": "TERMINATE is an administration command",
+    _KW + r"SHOW\s+(?:\w+\s+)*?(?:TRANSACTIONS?|SETTINGS?|USERS?|ROLES?|PRIVILEGES?|SERVERS?|"
+    r"DATABASES?|ALIAS(?:ES)?)\b": "SHOW of server state is an administration command",
+    _KW + r"(?:GRANT|DENY|REVOKE|ALTER)\b": "security and database administration commands",
 }
 _NAME_LINE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -151,7 +157,7 @@ class AnalystService:
                 await self._check_plan(tx, query, params)
                 # the transaction carries the timeout (set at begin); the server enforces it
                 result = await tx.run(query, params)  # type: ignore[arg-type]
-                columns = list(await result.keys())
+                columns = list(result.keys())
                 rows: list[list[Any]] = []
                 truncated = False
                 async for record in result:
