@@ -43,7 +43,20 @@ async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
     await result.consume()
 
 
+def _sort(plan: Plan) -> None:
+    """Every list in key order, so concurrent batches lock shared nodes in the same order."""
+    plan.users.sort(key=lambda r: r["user_id"])
+    plan.items.sort(key=lambda r: r["item_id"])
+    plan.binds.sort(key=lambda r: (r["kind"], r["value"]))
+    plan.events.sort(key=lambda r: (r["user_id"], r["props"]["event_id"]))
+    plan.deltas.sort(key=lambda r: r["user_id"])
+
+
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
+    _sort(plan)
+    if plan.users or plan.items:
+        await _run(tx, "intake/lock_batch", user_ids=[u["user_id"] for u in plan.users],
+                   item_ids=[i["item_id"] for i in plan.items])
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
     if plan.users:
@@ -58,7 +71,7 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.items:
         await _run(tx, "items/upsert_items", items=plan.items, now=now)
     if plan.events:
-        await _run(tx, "intake/create_events", events=plan.events)
+        await _run(tx, "intake/create_events", events=plan.events, received_at=now)
     if plan.deltas:
         await _run(tx, "intake/add_user_aggregates", deltas=plan.deltas, now=now, **rfm_params())
     if plan.merges:

@@ -1,8 +1,12 @@
 // Computed traits, updated incrementally from one batch's per-user deltas. Counters add,
 // first/last seen take min/max, the engagement score decays exponentially (time constant
 // $tau_s) to the newest event. RFM scores follow from the totals.
-UNWIND $deltas AS d
-MATCH (u:User {user_id: d.user_id})
+UNWIND $deltas AS row
+MATCH (u:User {user_id: row.user_id})
+WITH u, row {.*, first_ts: datetime({epochMillis: row.first_ms}),
+             last_ts: datetime({epochMillis: row.last_ms}),
+             last_order_ts: CASE WHEN row.last_order_ms IS NOT NULL
+                                 THEN datetime({epochMillis: row.last_order_ms}) END} AS d
 WITH u, d, coalesce(u.engagement_score, 0.0) AS prev_score,
      coalesce(u.engagement_at, d.last_ts) AS prev_at
 WITH u, d, prev_score, prev_at, CASE WHEN d.last_ts > prev_at THEN d.last_ts ELSE prev_at END AS ref

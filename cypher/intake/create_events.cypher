@@ -3,7 +3,7 @@
 UNWIND $events AS ev
 MATCH (u:User {user_id: ev.user_id})
 CREATE (u)-[:PERFORMED]->(e:Event)
-SET e = ev.props
+SET e = ev.props, e.ts = datetime({epochMillis: ev.ts}), e.received_at = $received_at
 WITH e, ev
 UNWIND ev.lines AS line
 MATCH (i:Item {item_id: line.item_id})

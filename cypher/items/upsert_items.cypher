@@ -1,15 +1,15 @@
 // Items named by events or the catalog API; only the properties given are changed, and
-// updated_at moves only when something did (a re-import changes nothing).
+// updated_at and the category edge move only when something did (a re-import changes
+// nothing, and unchanged rows take no lock on a Category).
 UNWIND $items AS row
 MERGE (i:Item {item_id: row.item_id})
   ON CREATE SET i.created_at = $now
-WITH i, row, [k IN keys(row.props) WHERE i[k] IS NULL OR i[k] <> row.props[k]] AS changed
-FOREACH (_ IN CASE WHEN size(changed) > 0
-                        OR coalesce(row.category <> i.category, row.category IS NOT NULL)
-                   THEN [1] ELSE [] END |
+WITH i, row, [k IN keys(row.props) WHERE i[k] IS NULL OR i[k] <> row.props[k]] AS changed,
+     row.category IS NOT NULL AND coalesce(i.category <> row.category, true) AS recategorize
+FOREACH (_ IN CASE WHEN size(changed) > 0 OR recategorize THEN [1] ELSE [] END |
   SET i += row.props, i.updated_at = $now)
-WITH i, row
-WHERE row.category IS NOT NULL
+WITH i, row, recategorize
+WHERE recategorize
 SET i.category = row.category
 MERGE (c:Category {name: row.category})
 MERGE (i)-[:IN_CATEGORY]->(c)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.services.intake.messages import epoch_ms
+
 ENGAGEMENT_HALF_LIFE_DAYS = 14.0
 ENGAGEMENT_TAU_S = ENGAGEMENT_HALF_LIFE_DAYS * 86400 / math.log(2)
 ENGAGEMENT_WEIGHTS = {"product_added": 3.0, "checkout_started": 5.0, "order_completed": 10.0}
@@ -55,8 +57,9 @@ class UserDelta:
         )
         return {
             "user_id": self.user_id, "events": self.events, "type_counts": self.type_counts,
-            "first_ts": self.first_ts, "last_ts": self.last_ts, "orders": self.orders,
-            "revenue": self.revenue, "last_order_ts": self.last_order_ts,
+            "first_ms": epoch_ms(self.first_ts) if self.first_ts else None,
+            "last_ms": epoch_ms(self.last_ts), "orders": self.orders, "revenue": self.revenue,
+            "last_order_ms": epoch_ms(self.last_order_ts) if self.last_order_ts else None,
             "engagement": engagement,
         }
 

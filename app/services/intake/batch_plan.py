@@ -16,7 +16,7 @@ import orjson
 from app.services.intake.aggregates import UserDelta
 from app.services.intake.ecommerce import ORDER_EVENT, order_revenue, product_lines
 from app.services.intake.identity_resolver import IdentityResolver, Profile
-from app.services.intake.messages import Message, scalar_properties
+from app.services.intake.messages import Message, epoch_ms, scalar_properties
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
             if state.get(purpose) != status:
                 state[purpose] = status
                 plan.consent.append({"profile": root, "purpose": purpose, "status": status,
-                                     "at": m.ts, "source": source})
+                                     "at": epoch_ms(m.ts), "source": source})
                 needed.add(root)
         if m.behavioural and state.get("analytics", "granted" if default_granted else "denied") \
                 != "granted":
@@ -150,13 +150,12 @@ def _events(plan: Plan, kept: list[tuple[Message, Profile]], received_at: dateti
         for line in lines:
             items.setdefault(line.item_id, {}).update(line.item)
         props = scalar_properties(m.properties)
-        props.update({"event_id": m.message_id, "type": event_type, "ts": m.ts,
-                      "received_at": received_at,
+        props.update({"event_id": m.message_id, "type": event_type,
                       "properties_json": orjson.dumps(m.properties).decode()})
         if m.name is not None:
             props["name"] = m.name
         plan.events.append({
-            "user_id": root.user_id, "props": props,
+            "user_id": root.user_id, "props": props, "ts": epoch_ms(m.ts),
             "lines": [{"item_id": x.item_id, "quantity": x.quantity, "price": x.price,
                        "position": x.position} for x in lines],
         })

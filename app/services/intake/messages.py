@@ -76,6 +76,12 @@ def _id(raw: dict, key: str, prefix: str) -> str | None:
     return value
 
 
+def epoch_ms(ts: datetime) -> int:
+    """Times travel to Neo4j as epoch milliseconds: packing datetime objects costs the driver
+    about 0.1 ms each, which dominated batch writes."""
+    return int(ts.timestamp() * 1000)
+
+
 def parse_time(value: Any, where: str) -> datetime | None:
     if value is None or value == "":
         return None

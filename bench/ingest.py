@@ -1,0 +1,248 @@
+"""Ingest throughput: events/s through POST /v1/batch (batches of 100 and 500, concurrent
+senders) against one event per POST /v1/track, with uvicorn on loopback in its own process;
+and the wall time of the Online Retail II import. Prints figures; not a test.
+
+    PROFILEGRAPH_NEO4J_BOLT_PORT=7691 ... .venv/bin/python bench/ingest.py [--events N]
+
+Uses the Neo4j the settings point at (start it first); the events it sends carry a fresh run
+prefix, so runs do not collide. Consent default is opt_out in the server it starts, so every
+event is stored (the consent check still runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+
+from app.core.config import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+RETAIL = ROOT.parent / "shared/data/online_retail_ii/online_retail_II_2009-2010.parquet"
+ADMIN_KEY = "bench-admin-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_events(n: int, run: str, users: int, items: int, seed: int = 1) -> list[dict]:
+    """A storefront mix: 70% product views, 20% cart adds, 10% two-line orders."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        user = f"{run}-u{rng.randrange(users)}"
+        item = rng.randrange(items)
+        product = {
+            "product_id": f"{run}-p{item}",
+            "name": f"Product {item}",
+            "category": f"cat-{item % 20}",
+            "price": round(5 + item % 50, 2),
+        }
+        roll = rng.random()
+        if roll < 0.7:
+            event, props = "Product Viewed", product
+        elif roll < 0.9:
+            event, props = "Product Added", {**product, "quantity": 1}
+        else:
+            other = rng.randrange(items)
+            event, props = (
+                "Order Completed",
+                {
+                    "order_id": f"{run}-o{i}",
+                    "revenue": 42.0,
+                    "products": [
+                        {**product, "quantity": 2},
+                        {"product_id": f"{run}-p{other}", "price": 10.0, "quantity": 1},
+                    ],
+                },
+            )
+        out.append(
+            {
+                "type": "track",
+                "messageId": f"{run}-m{i}",
+                "userId": user,
+                "event": event,
+                "properties": props,
+                "timestamp": "2026-11-20T10:00:00Z",
+                "context": {"library": {"name": "bench"}},
+            }
+        )
+    return out
+
+
+async def send_all(
+    url: str, key: str, bodies: list[bytes], concurrency: int, events_per_body: int
+) -> tuple[float, list[float]]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            t = time.perf_counter()
+            r = await client.post(url, content=body, headers=headers)
+            latencies.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
+        "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY,
+        "PROFILEGRAPH_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def ingest_key(base: str) -> str:
+    r = httpx.post(
+        f"{base}/v1/admin/keys",
+        json={"name": "bench", "scopes": ["ingest"]},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        timeout=30,
+    )
+    r.raise_for_status()
+    return r.json()["key"]
+
+
+def report(label: str, events: int, requests: int, seconds: float, lat: list[float]) -> None:
+    q = statistics.quantiles(lat, n=20) if len(lat) > 1 else [lat[0]] * 19
+    print(
+        f"{label:38s} {events:>7,} events {seconds:7.2f} s {events / seconds:>9,.0f} ev/s  "
+        f"{requests / seconds:>7,.0f} req/s  p50 {q[9] * 1000:6.1f} ms  "
+        f"p95 {q[18] * 1000:6.1f} ms",
+        flush=True,
+    )
+
+
+async def http_bench(args: argparse.Namespace) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(port, args.workers)
+    try:
+        key = ingest_key(base)
+        run = uuid.uuid4().hex[:8]
+        # warm-up: creates the users and items, compiles the query plans
+        warm = make_events(2000, run + "w", args.users, args.items)
+        await send_all(
+            f"{base}/v1/batch",
+            key,
+            [orjson.dumps({"batch": warm[i : i + 500]}) for i in range(0, 2000, 500)],
+            2,
+            500,
+        )
+        for size, conc in [(100, 4), (500, 4), (500, 8)]:
+            events = make_events(args.events, f"{run}-{size}-{conc}", args.users, args.items)
+            bodies = [
+                orjson.dumps({"batch": events[i : i + size]}) for i in range(0, len(events), size)
+            ]
+            secs, lat = await send_all(f"{base}/v1/batch", key, bodies, conc, size)
+            report(
+                f"/v1/batch  size {size:3d}  senders {conc}", len(events), len(bodies), secs, lat
+            )
+        singles = make_events(args.single_events, f"{run}-single", args.users, args.items)
+        secs, lat = await send_all(
+            f"{base}/v1/track", key, [orjson.dumps(e) for e in singles], 8, 1
+        )
+        report("/v1/track  one event per request  8", len(singles), len(singles), secs, lat)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def import_bench() -> None:
+    from app.db.driver import create_driver
+    from app.importers.online_retail import import_online_retail
+
+    if not RETAIL.exists():
+        print(f"online retail import: skipped, {RETAIL} not found")
+        return
+    settings = get_settings()
+    driver = create_driver(settings)
+    try:
+        for attempt in ("first run", "re-run (idempotent)"):
+            s = await import_online_retail(driver, settings, RETAIL)
+            print(
+                f"online retail import, {attempt:20s} {s.seconds:7.1f} s  "
+                f"events stored {s.totals.events:,}  duplicates {s.totals.duplicates:,}  "
+                f"lines {s.order_lines + s.refund_lines:,}",
+                flush=True,
+            )
+    finally:
+        await driver.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000, help="events per batch run")
+    parser.add_argument("--single-events", type=int, default=3_000)
+    parser.add_argument("--users", type=int, default=20_000)
+    parser.add_argument("--items", type=int, default=2_000)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"cpus {os.cpu_count()}, uvicorn workers {args.workers}, neo4j {get_settings().neo4j_uri}"
+    )
+    if not args.skip_http:
+        asyncio.run(http_bench(args))
+    if not args.skip_import:
+        asyncio.run(import_bench())
+
+
+if __name__ == "__main__":
+    main()
