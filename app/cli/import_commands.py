@@ -61,13 +61,14 @@ def online_retail(
     batch_lines: int = typer.Option(8000, min=100, help="Invoice lines per transaction"),
     consent: bool = typer.Option(True, help="Record analytics+personalization consent as "
                                  "granted by the import (else the consent policy applies)"),
+    rows: int | None = typer.Option(None, min=1, help="Only the first N rows (a quick try)"),
 ) -> None:
     """Load UCI Online Retail II: customers, items, orders and refunds."""
-    total = len(read_lines(path))
+    total = len(read_lines(path, rows))
     with _progress() as progress:
         task = progress.add_task("invoice lines", total=total)
         summary = run_with_driver(lambda d, s: import_online_retail(
-            d, s, path, batch_lines=batch_lines, grant_consent=consent,
+            d, s, path, batch_lines=batch_lines, grant_consent=consent, max_rows=rows,
             progress=lambda n: progress.advance(task, n)))
     _summary(f"Online Retail II import ({summary.seconds:.1f} s)", [
         ("rows read", summary.rows), ("items", summary.items),

@@ -1,7 +1,8 @@
 """UCI Online Retail II (parquet) into the graph.
 
-- StockCode -> (:Item {item_id}) with the last seen Description as title and Price as price,
-  from every line (lines without a customer still describe the catalog);
+- StockCode -> (:Item {item_id}) with the last seen Description as title and the last
+  positive Price as price, from every line (lines without a customer still describe the
+  catalog);
 - Customer ID -> (:User {user_id}) with the country as trait, consent recorded by the import
   (analytics + personalization granted, source `import:online_retail`) unless disabled;
 - an invoice -> one `Order Completed` event (id `retail-<Invoice>`) with one ON edge per line
@@ -49,8 +50,10 @@ class RetailSummary:
     seconds: float = 0.0
 
 
-def read_lines(path: Path) -> pd.DataFrame:
+def read_lines(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     df = pd.read_parquet(path, columns=COLUMNS)
+    if max_rows is not None:
+        df = df.iloc[:max_rows].copy()
     df["ts"] = pd.to_datetime(df["InvoiceDate"]).dt.tz_localize(UTC)
     return df
 
@@ -109,7 +112,7 @@ def invoice_batches(df: pd.DataFrame, summary: RetailSummary, batch_lines: int,
                 batch.append(Message(index=len(batch), type="identify",
                                      message_id=f"retail-customer-{customer}",
                                      user_id=customer, anonymous_id=None, ts=ts,
-                                     traits={"country": country} if country else {},
+                                     traits={"trait_country": country} if country else {},
                                      consent=dict(consent)))
             batch.append(_invoice_message(len(batch), invoice, customer, ts, lines, refund))
             if refund:
@@ -129,18 +132,13 @@ def invoice_batches(df: pd.DataFrame, summary: RetailSummary, batch_lines: int,
 async def import_online_retail(
     driver: AsyncDriver, settings: Settings, path: Path, *, batch_lines: int = 8000,
     grant_consent: bool = True, progress: Callable[[int], None] | None = None,
+    max_rows: int | None = None,
 ) -> RetailSummary:
     started = time.perf_counter()
     summary = RetailSummary()
-    df = read_lines(path)
+    df = read_lines(path, max_rows)
     summary.rows = len(df)
     summary.lines_without_customer = int(df["Customer ID"].isna().sum())
-    items = item_rows(df)
-    summary.items = len(items)
-    repository = ItemRepository(driver, settings.neo4j_database)
-    now = datetime.now(UTC)
-    for start in range(0, len(items), ITEM_CHUNK):
-        await repository.upsert(items[start:start + ITEM_CHUNK], now)
     service = intake_service(driver, settings)
     if progress:
         progress(summary.lines_without_customer)
@@ -149,5 +147,13 @@ async def import_online_retail(
             summary.totals.add(await service.ingest(messages, source=SOURCE))
         if progress:
             progress(rows)
+    # The catalog last: orders set an item's price line by line; the catalog pass then fixes
+    # every item to one value per StockCode, so a re-run ends in exactly the same state.
+    items = item_rows(df)
+    summary.items = len(items)
+    repository = ItemRepository(driver, settings.neo4j_database)
+    now = datetime.now(UTC)
+    for start in range(0, len(items), ITEM_CHUNK):
+        await repository.upsert(items[start:start + ITEM_CHUNK], now)
     summary.seconds = time.perf_counter() - started
     return summary
