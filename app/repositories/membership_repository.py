@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, RoutingControl
+from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, RoutingControl
 
 from app.db.queries import queries
 
@@ -26,6 +26,17 @@ class MembershipRepository:
     async def run_compiled(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Runs generated segment Cypher (compiled from a validated definition)."""
         return await self._rows(cypher, params)
+
+    async def run_single(self, cypher: str, params: Mapping[str, Any], write: bool = False
+                         ) -> list[dict[str, Any]]:
+        """One statement in an auto-commit transaction: RUN and PULL in one round trip, no
+        BEGIN/COMMIT (the hot path after each ingest). Not retried: the sweep and the next
+        refresh reconcile a failed incremental update."""
+        mode = WRITE_ACCESS if write else READ_ACCESS
+        async with self._driver.session(database=self._database,
+                                        default_access_mode=mode) as session:
+            result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
+            return await result.data()
 
     async def member_ids(self, segment_id: str) -> set[str]:
         rows = await self._rows(queries["segments/list_member_ids"], {"segment_id": segment_id})
@@ -47,8 +58,8 @@ class MembershipRepository:
     async def apply_changes(self, changes: list[dict[str, str]], now: datetime) -> int:
         if not changes:
             return 0
-        rows = await self._rows(queries["segments/apply_membership_changes"],
-                                {"changes": changes, "now": now}, write=True)
+        rows = await self.run_single(queries["segments/apply_membership_changes"],
+                                     {"changes": changes, "now": now}, write=True)
         return int(rows[0]["applied"]) if rows else 0
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:

@@ -57,9 +57,6 @@ class SegmentRepository:
         if rows:
             await self._write("segments/set_segment_index", rows=rows)
 
-    async def affected(self, keys: list[str]) -> list[dict[str, Any]]:
-        return await self._read("segments/list_affected_segments", keys=keys)
-
     async def explain(self, cypher: str, params: dict[str, Any]) -> None:
         """Plans the query without running it; raises the driver's error when it cannot."""
         # Compiled text is generated from validated definitions, never from client strings.

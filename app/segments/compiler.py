@@ -5,6 +5,12 @@ Every value, property name, event type and purpose reaches Cypher as a parameter
 names, so it is the same for every definition of the same shape and plans are cached.
 `$now` fixes the clock: windows are `[$now - N days, $now]`, events after `$now` are ignored.
 
+Inside a user's predicate, events are reached by expanding `(u)-[:PERFORMED]->(e)` without
+the `:Event` label: PERFORMED only leads to events, and leaving the label out keeps the planner
+from seeking the (type, ts) index once per candidate user (cost: every event in the window,
+per user) instead of walking that user's own events. Only the candidate MATCH, run once per
+query, starts from the index.
+
 Every predicate is two-valued (comparisons wrapped in `coalesce(..., false)`), so
 `NOT (predicate)` is exactly the complement; membership refresh relies on that.
 """
@@ -142,7 +148,7 @@ class _Compiler:
         e = self.var("e")
         tests = self.window(e, cond) + self._event_tests(e, cond.filters)
         tests += self._item_exists(e, cond.filters)
-        match = f"MATCH (u)-[:PERFORMED]->({e}:Event) WHERE {' AND '.join(tests)}"
+        match = f"MATCH (u)-[:PERFORMED]->({e}) WHERE {' AND '.join(tests)}"
         if not cond.occurred:
             return f"(NOT EXISTS {{ {match} }})"
         parts: list[str] = []
@@ -196,13 +202,15 @@ class _Compiler:
         if cond.same_item:
             first_items, second_items = item_tests(cond.first), item_tests(cond.then)
             item_match = f"MATCH ({a})-[:ON]->({i}:Item)"
-            b_pattern = f"(u)-[:PERFORMED]->({b}:Event)-[:ON]->({i})"
+            # b is walked from u, then tested against the item: expanding from a popular item
+            # would visit every event about it
+            second_items.append(f"EXISTS {{ ({b})-[:ON]->({i}) }}")
         else:
             first += self._item_exists(a, cond.first.filters)
             second += self._item_exists(b, cond.then.filters)
             first_items, second_items, item_match = [], [], ""
-            b_pattern = f"(u)-[:PERFORMED]->({b}:Event)"
-        a_match = f"MATCH (u)-[:PERFORMED]->({a}:Event) WHERE {' AND '.join(first)}"
+        b_pattern = f"(u)-[:PERFORMED]->({b})"
+        a_match = f"MATCH (u)-[:PERFORMED]->({a}) WHERE {' AND '.join(first)}"
         if cond.then_occurred:
             b_match = f"MATCH {b_pattern} WHERE {' AND '.join(second + second_items)}"
             item_where = f" WHERE {' AND '.join(first_items)}" if first_items else ""

@@ -12,6 +12,7 @@ after ingest.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,11 +52,25 @@ def _utcnow() -> datetime:
 class MembershipService:
     def __init__(self, segments: SegmentRepository, members: MembershipRepository,
                  cache: CompileCache | None = None,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0) -> None:
         self._segments = segments
         self._members = members
         self._cache = cache or CompileCache()
         self._clock = clock
+        # The dependency index, kept for index_ttl_s so each ingest costs one evaluation
+        # query, not an index read too. Uploads in this process clear it at once; another
+        # replica's upload is seen within the TTL (the sweep and refresh reconcile the rest).
+        self._index_ttl_s = index_ttl_s
+        self._index: tuple[float, list[dict]] | None = None
+
+    def invalidate_index(self) -> None:
+        self._index = None
+
+    async def _cached_index(self) -> list[dict]:
+        now = time.monotonic()
+        if self._index is None or now - self._index[0] > self._index_ttl_s:
+            self._index = (now, await self._segments.index())
+        return self._index[1]
 
     async def _loaded(self) -> dict[str, LoadedSegment]:
         return {r["segment_id"]: self._cache.load(r["segment_id"], r["version"], r["definition"])
@@ -112,8 +127,8 @@ class MembershipService:
         now = now or self._clock()
         all_keys = set().union(*(k for k in user_keys.values() if k is not None))
         everything = any(k is None for k in user_keys.values())
-        rows = await (self._segments.index() if everything
-                      else self._segments.affected(sorted(all_keys)))
+        rows = [r for r in await self._cached_index()
+                if everything or all_keys.intersection(r["depends_on"])]
         result = IncrementalResult()
         if not rows:
             return result
@@ -150,7 +165,7 @@ class MembershipService:
             compiled = [(s, self._cache.compiled(affected[s], prefix=f"s{n}_"))
                         for n, s in enumerate(segment_ids)]
             evaluation = user_evaluation(compiled, list(users), now)
-            rows = await self._members.run_compiled(evaluation.cypher, evaluation.params)
+            rows = await self._members.run_single(evaluation.cypher, evaluation.params)
             found = membership_changes(evaluation, rows)
             await self._members.apply_changes(found, now)
             changes += found

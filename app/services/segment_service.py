@@ -132,6 +132,7 @@ class SegmentService:
         await self._segments.set_index([
             {"segment_id": s, "depends_on": sorted(keys[s]), "time_dependent": timed[s],
              "references": sorted(refs[s])} for s in loaded])
+        self._membership.invalidate_index()
 
     async def create(self, document: Any) -> dict[str, Any]:
         definition = validate(SegmentDefinition, document)
