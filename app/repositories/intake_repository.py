@@ -23,19 +23,15 @@ Planner = Callable[[Known], Plan]
 
 async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
                        event_ids: list[str]) -> Known:
+    result = await tx.run(queries["intake/lookup_batch"], keys=keys, ids=event_ids)
+    record = await result.single(strict=True)
     bound: dict[tuple[str, str], str] = {}
     consent: dict[str, dict[str, str]] = {}
-    if keys:
-        result = await tx.run(queries["intake/lookup_identities"], keys=keys)
-        async for r in result:
-            bound[(r["kind"], r["value"])] = r["user_id"]
-            consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
-                                     if c["purpose"] is not None}
-    existing: set[str] = set()
-    if event_ids:
-        result = await tx.run(queries["intake/existing_events"], ids=event_ids)
-        existing = {r["id"] async for r in result}
-    return Known(bound, consent, existing)
+    for r in record["bound"]:
+        bound[(r["kind"], r["value"])] = r["user_id"]
+        consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
+                                 if c["purpose"] is not None}
+    return Known(bound, consent, set(record["existing"]))
 
 
 async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
@@ -54,9 +50,6 @@ def _sort(plan: Plan) -> None:
 
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
     _sort(plan)
-    if plan.users or plan.items:
-        await _run(tx, "intake/lock_batch", user_ids=[u["user_id"] for u in plan.users],
-                   item_ids=[i["item_id"] for i in plan.items])
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
     if plan.users:
