@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import uuid
 
@@ -129,3 +130,16 @@ async def test_auth_required(client, graph, read_headers):
     assert (await client.post("/v1/batch", json=body, headers=bad)).status_code == 401
     r = await client.post("/v1/batch", json=body, headers=read_headers)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+async def test_concurrent_retries_store_each_event_once(client, graph, ingest_headers,
+                                                        opt_out):
+    batch = {"batch": [track(f"c{i % 7}", "Product Added", product_id=f"p{i % 5}")
+                       for i in range(60)]}
+    results = await asyncio.gather(*(client.post("/v1/batch", json=batch,
+                                                 headers=ingest_headers) for _ in range(4)))
+    assert all(r.status_code == 200 for r in results), [r.text for r in results]
+    assert sum(r.json()["stored"] for r in results) == 60
+    assert sum(r.json()["duplicates"] for r in results) == 180
+    assert await scalar(graph, "MATCH (e:Event) RETURN count(e)") == 60
+    assert await scalar(graph, "MATCH (u:User) RETURN sum(u.event_count)") == 60
