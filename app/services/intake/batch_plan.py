@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from app.services.intake.aggregates import UserDelta
-from app.services.intake.ecommerce import ORDER_EVENT, order_revenue, product_lines
+from app.services.intake.ecommerce import ORDER_EVENT, PRODUCT_KEYS, order_revenue, product_lines
 from app.services.intake.identity_resolver import IdentityResolver, Profile
 from app.services.intake.messages import Message, epoch_ms, scalar_properties
 
@@ -149,7 +149,7 @@ def _events(plan: Plan, kept: list[tuple[Message, Profile]], received_at: dateti
         lines = product_lines(event_type, m.properties) if m.type == "track" else []
         for line in lines:
             items.setdefault(line.item_id, {}).update(line.item)
-        props = scalar_properties(m.properties)
+        props = scalar_properties(m.properties, PRODUCT_KEYS if lines else frozenset())
         props.update({"event_id": m.message_id, "type": event_type,
                       "properties_json": orjson.dumps(m.properties).decode()})
         if m.name is not None:

@@ -16,6 +16,10 @@ SINGLE_PRODUCT_EVENTS = frozenset({
     "product_reviewed",
 })
 ORDER_EVENT = "order_completed"
+# Product attributes live on the Item and the ON edge, so a product event does not repeat
+# them as `p_<key>` scalars (they stay in properties_json).
+PRODUCT_KEYS = frozenset({"product_id", "productId", "id", "sku", "name", "category", "brand",
+                          "variant", "url", "image_url", "price", "quantity", "position"})
 ITEM_FIELDS = {"name": "title", "category": "category", "brand": "brand", "variant": "variant",
                "url": "url", "image_url": "image_url", "sku": "sku"}
 

@@ -216,12 +216,15 @@ def _storable(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def scalar_properties(properties: dict[str, Any]) -> dict[str, Any]:
+def scalar_properties(properties: dict[str, Any],
+                      skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Scalar event properties as `p_<key>` (queryable); the full object stays as JSON."""
     out: dict[str, Any] = {}
     for key, value in properties.items():
         if len(out) >= MAX_PROPS:
             break
+        if key in skip:
+            continue
         if value is not None and not isinstance(value, list) and _storable(value):
             out["p_" + str(key)[:64]] = value
     return out
