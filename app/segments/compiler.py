@@ -184,50 +184,49 @@ class _Compiler:
         return [f"{event}.type = {self.param(step.event_type)}",
                 *self._event_tests(event, step.filters)]
 
-    def _sequence(self, cond: SequenceCondition) -> str:
-        a, b, i = self.var("a"), self.var("b"), self.var("i")
-        gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
-        first = self._step_tests(a, cond.first)
-        first.append(f"{a}.ts <= $now - {gap}" if not cond.then_occurred else f"{a}.ts <= $now")
-        if cond.first_within_days is not None:
-            first.append(f"{a}.ts >= {self.days_back(cond.first_within_days)}")
-        second = [*self._step_tests(b, cond.then), f"{b}.ts > {a}.ts", f"{b}.ts <= {a}.ts + {gap}"]
-        if cond.then_occurred:
-            second.append(f"{b}.ts <= $now")
-
-        def item_tests(step: Step) -> list[str]:
-            return [self.compare(f"{i}[{self.param(f.field)}]", f.op, f.value)
-                    for f in step.filters if is_item_field(f.field)]
-
-        if cond.same_item:
-            first_items, second_items = item_tests(cond.first), item_tests(cond.then)
-            item_match = f"MATCH ({a})-[:ON]->({i}:Item)"
-            # b is walked from u, then tested against the item: expanding from a popular item
-            # would visit every event about it
-            second_items.append(f"EXISTS {{ ({b})-[:ON]->({i}) }}")
+    def _step_list(self, step: Step, extra: list[str], with_items: bool) -> str:
+        """`[{ts, items}]` of the user's events for one step, read in one expansion."""
+        e = self.var("e")
+        tests = " AND ".join([*self._step_tests(e, step), *[t.replace("@e", e) for t in extra]])
+        if with_items:
+            i = self.var("i")
+            item_tests = [self.compare(f"{i}[{self.param(f.field)}]", f.op, f.value)
+                          for f in step.filters if is_item_field(f.field)]
+            where = f" WHERE {' AND '.join(item_tests)}" if item_tests else ""
+            shape = f"{{ts: {e}.ts, items: [({e})-[:ON]->({i}:Item){where} | {i}]}}"
         else:
-            first += self._item_exists(a, cond.first.filters)
-            second += self._item_exists(b, cond.then.filters)
-            first_items, second_items, item_match = [], [], ""
-        b_pattern = f"(u)-[:PERFORMED]->({b})"
-        a_match = f"MATCH (u)-[:PERFORMED]->({a}) WHERE {' AND '.join(first)}"
-        if cond.then_occurred:
-            b_match = f"MATCH {b_pattern} WHERE {' AND '.join(second + second_items)}"
-            item_where = f" WHERE {' AND '.join(first_items)}" if first_items else ""
-            # same item: bind it after both events so the pattern joins on it
-            if cond.same_item:
-                return f"EXISTS {{ {a_match} {item_match}{item_where} {b_match} }}"
-            return f"EXISTS {{ {a_match} {b_match} }}"
-        absent = f"NOT EXISTS {{ MATCH {b_pattern} WHERE {' AND '.join(second + second_items)} }}"
-        if cond.same_item:
-            where = " AND ".join([*first_items, absent])
-            return f"EXISTS {{ {a_match} {item_match} WHERE {where} }}"
-        return f"EXISTS {{ {a_match} AND {absent} }}"
+            tests = " AND ".join([tests, *self._item_exists(e, step.filters)])
+            shape = f"{{ts: {e}.ts}}"
+        return f"[(u)-[:PERFORMED]->({e}) WHERE {tests} | {shape}]"
 
+    def _sequence(self, cond: SequenceCondition) -> str:
+        # Each step's events are listed once per user, then paired in memory: walking the
+        # user's events again for every first-step event would cost |A| x degree.
+        gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
+        # "@e" stands for the step's event variable
+        first_extra = ["@e.ts <= $now" if cond.then_occurred else f"@e.ts <= $now - {gap}"]
+        if cond.first_within_days is not None:
+            first_extra.append(f"@e.ts >= {self.days_back(cond.first_within_days)}")
+        second_extra = ["@e.ts <= $now"] if cond.then_occurred else []
+        seconds = self._step_list(cond.then, second_extra, cond.same_item)
+        firsts = self._step_list(cond.first, first_extra, cond.same_item)
+        x, y, bs, item = self.var("x"), self.var("y"), self.var("bs"), self.var("it")
+        follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
+        if cond.then_occurred:
+            shared = f" AND any({item} IN {x}.items WHERE {item} IN {y}.items)"
+            pair = f"any({y} IN {bs} WHERE {follows}{shared if cond.same_item else ''})"
+        elif cond.same_item:
+            pair = (f"any({item} IN {x}.items WHERE NOT any({y} IN {bs} WHERE {follows} "
+                    f"AND {item} IN {y}.items))")
+        else:
+            pair = f"NOT any({y} IN {bs} WHERE {follows})"
+        return f"[{bs} IN [{seconds}] | any({x} IN {firsts} WHERE {pair})][0]"
 
 def _candidate(comp: _Compiler, root: Condition) -> str | None:
     """A MATCH that narrows users to those with a required event (index seek on type+ts) or a
-    required membership, when the tree guarantees one; None means every user is a candidate."""
+    required membership, when the tree guarantees one; None means every user is a candidate.
+    The index is hinted: the planner cannot size a range relative to `$now`, and a guessed
+    estimate must not turn this into a scan of every user."""
     parts = list(root.conditions) if isinstance(root, AndCondition) else [root]
 
     def rank(c: Condition) -> int:
@@ -252,7 +251,7 @@ def _candidate(comp: _Compiler, root: Condition) -> str | None:
         tests = [f"ce.type = {comp.param(best.first.event_type)}", "ce.ts <= $now"]
         if best.first_within_days is not None:
             tests.append(f"ce.ts >= {comp.days_back(best.first_within_days)}")
-    return (f"MATCH (ce:Event) WHERE {' AND '.join(tests)} "
+    return (f"MATCH (ce:Event) USING INDEX ce:Event(type, ts) WHERE {' AND '.join(tests)} "
             f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u")
 
 

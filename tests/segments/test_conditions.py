@@ -44,8 +44,9 @@ EVENTS = [
     Event("c2", "cat", "order_completed", _days(3), {"p_revenue": 120}, [Line("sku-3")]),
     Event("c3", "cat", "order_completed", NOW + timedelta(hours=1), {"p_revenue": 999},
           [Line("sku-1")]),
-    # dan: added sku-2 an hour ago
+    # dan: added sku-2 an hour ago; an order dated in the future does not count
     Event("d1", "dan", "product_added", NOW - timedelta(hours=1), {}, [Line("sku-2")]),
+    Event("d2", "dan", "order_completed", NOW + timedelta(hours=2), {}, [Line("sku-2")]),
 ]
 DATA = Dataset(USERS, ITEMS, EVENTS)
 
@@ -100,6 +101,13 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
      {"type": "sequence", "first": {"event_type": "product_viewed"},
       "then": {"event_type": "order_completed"}, "within": {"days": 7}, "same_item": True},
      {"ann"}),
+    ("added X then bought X within a day",
+     {"type": "sequence", "first": {"event_type": "product_added"},
+      "then": {"event_type": "order_completed"}, "within": {"days": 1}, "same_item": True},
+     set()),
+    ("added then bought anything within a day",
+     {"type": "sequence", "first": {"event_type": "product_added"},
+      "then": {"event_type": "order_completed"}, "within": {"days": 1}}, {"bob"}),
     ("viewed then purchased within 10 days, any item",
      {"type": "sequence", "first": {"event_type": "product_viewed"},
       "then": {"event_type": "order_completed"}, "within": {"days": 10}}, {"ann", "cat"}),
