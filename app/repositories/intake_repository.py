@@ -45,7 +45,6 @@ def _sort(plan: Plan) -> None:
     plan.items.sort(key=lambda r: r["item_id"])
     plan.binds.sort(key=lambda r: (r["kind"], r["value"]))
     plan.events.sort(key=lambda r: (r["user_id"], r["props"]["event_id"]))
-    plan.deltas.sort(key=lambda r: r["user_id"])
 
 
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
@@ -53,7 +52,7 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
     if plan.users:
-        await _run(tx, "intake/upsert_users", users=plan.users, now=now)
+        await _run(tx, "intake/upsert_users", users=plan.users, now=now, **rfm_params())
     for merge in plan.merges:
         await _run(tx, "intake/merge_users", **{k: merge[k] for k in
                    ("from", "to", "merge_id", "at", "via", "reason")})
@@ -65,8 +64,6 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
         await _run(tx, "items/upsert_items", items=plan.items, now=now)
     if plan.events:
         await _run(tx, "intake/create_events", events=plan.events, received_at=now)
-    if plan.deltas:
-        await _run(tx, "intake/add_user_aggregates", deltas=plan.deltas, now=now, **rfm_params())
     if plan.merges:
         await _run(tx, "users/refresh_rfm", user_ids=sorted({m["to"] for m in plan.merges}),
                    now=now, rfm=rfm_params()["rfm"])

@@ -27,7 +27,7 @@ async def test_failure_mid_batch_writes_nothing(client, graph, admin_headers, op
     original = intake_repository._run
 
     async def failing(tx, name, **params):
-        if name == "intake/add_user_aggregates":  # events were already created in this tx
+        if name == "intake/create_events":  # profiles and items were already written in this tx
             raise ServiceUnavailable("connection lost")
         await original(tx, name, **params)
 

@@ -37,7 +37,6 @@ class Plan:
     consent: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    deltas: list[dict[str, Any]] = field(default_factory=list)
     # outcome
     stored: int = 0
     duplicates: int = 0
@@ -167,4 +166,6 @@ def _events(plan: Plan, kept: list[tuple[Message, Profile]], received_at: dateti
         _touch(plan, root.user_id, event_type)
     plan.items = [{"item_id": k, "props": {key: v for key, v in p.items() if key != "category"},
                    "category": p.get("category")} for k, p in items.items()]
-    plan.deltas = [d.as_param() for d in deltas.values()]
+    for user in plan.users:
+        delta = deltas.get(user["user_id"])
+        user["delta"] = delta.as_param() if delta is not None else None
