@@ -6,11 +6,13 @@ import typer
 import uvicorn
 
 from app.cli import (
+    cypher_commands,
     gnn_commands,
     import_commands,
     keys_commands,
     migrate_commands,
     neo4j_commands,
+    segments_commands,
 )
 from app.core.config import get_settings
 
@@ -20,6 +22,8 @@ app.add_typer(neo4j_commands.app, name="neo4j")
 app.add_typer(migrate_commands.app, name="migrate")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(keys_commands.app, name="keys")
+app.add_typer(segments_commands.app, name="segments")
+app.add_typer(cypher_commands.app, name="cypher")
 app.command("demo-data")(import_commands.demo_data)
 gnn_commands.register(app)
 

@@ -8,9 +8,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
+from neo4j import AsyncDriver
 
+from app.core.config import Settings
 from app.repositories.membership_repository import MembershipRepository
 from app.repositories.segment_repository import SegmentRepository
 from app.segments.loaded import CompileCache
@@ -32,17 +35,32 @@ async def _sweep_forever(membership: MembershipService, interval_s: float) -> No
             log.exception("segment sweep failed")
 
 
-@asynccontextmanager
-async def segments_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings, driver = app.state.settings, app.state.driver
+@dataclass(frozen=True)
+class SegmentServices:
+    segments: SegmentService
+    membership: MembershipService
+    analyst: AnalystService
+
+
+def build_services(driver: AsyncDriver, settings: Settings) -> SegmentServices:
+    """The segment, membership and analyst services over one driver (app and CLI)."""
     database = settings.neo4j_database
     cache = CompileCache()
     segments, members = SegmentRepository(driver, database), MembershipRepository(driver, database)
     membership = MembershipService(segments, members, cache)
+    return SegmentServices(
+        SegmentService(segments, members, membership, cache), membership,
+        AnalystService(driver, database, settings.analyst_timeout_s, settings.analyst_row_cap))
+
+
+@asynccontextmanager
+async def segments_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = app.state.settings
+    services = build_services(app.state.driver, settings)
+    membership = services.membership
     app.state.membership = membership
-    app.state.segments = SegmentService(segments, members, membership, cache)
-    app.state.analyst = AnalystService(driver, database, settings.analyst_timeout_s,
-                                       settings.analyst_row_cap)
+    app.state.segments = services.segments
+    app.state.analyst = services.analyst
     app.state.ingest_hooks.register(membership.on_ingest)
     task = None
     if settings.segment_sweep_interval_s > 0:

@@ -1,0 +1,108 @@
+"""`profilegraph segments ...`: upload, inspect, refresh and sweep segments from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from app.core.config import get_settings
+from app.core.errors import ApiError
+from app.db.driver import create_driver
+from app.segments.document import parse_body
+from app.segments.lifespan import SegmentServices, build_services
+from app.services.segment_service import SegmentService
+
+app = typer.Typer(help="Segments: definitions, membership refresh and the time sweep.",
+                  no_args_is_help=True)
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def run_with_services(action: Callable[[SegmentServices], Awaitable[T]]) -> T:
+    async def go() -> T:
+        settings = get_settings()
+        driver = create_driver(settings)
+        try:
+            return await action(build_services(driver, settings))
+        finally:
+            await driver.close()
+
+    try:
+        return asyncio.run(go())
+    except ApiError as exc:
+        err.print(f"[red]{exc.code}:[/red] {exc.message}")
+        for field in exc.fields:
+            err.print(f"  {field['field'] or '/'}: {field['reason']}")
+        raise typer.Exit(1) from None
+
+
+def _print(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def _document(path: Path) -> Any:
+    kind = "application/yaml" if path.suffix.lower() in (".yaml", ".yml") else "application/json"
+    return parse_body(path.read_bytes(), kind)
+
+
+@app.command()
+def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                       help="Definition file (.json, .yaml)")) -> None:
+    """Upload a definition (a new version when the id exists) and materialize membership."""
+    detail = run_with_services(lambda s: s.segments.create(_document(path)))
+    typer.echo(f"{detail['segment_id']} version {detail['version']}: {detail['size']} members")
+
+
+@app.command()
+def preview(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Count and sample members of a definition without saving it."""
+    _print(run_with_services(lambda s: s.segments.preview(_document(path))))
+
+
+@app.command("list")
+def list_segments() -> None:
+    """Every segment with its version and size."""
+    for seg in run_with_services(lambda s: s.segments.list_all()):
+        typer.echo(f"{seg['segment_id']:<32} v{seg['version']:<4} {seg['size']:>10} members  "
+                   f"{seg['name']}")
+
+
+@app.command()
+def show(segment_id: str) -> None:
+    """Definition, compiled Cypher and size of one segment."""
+    _print(run_with_services(lambda s: s.segments.get(segment_id)))
+
+
+@app.command()
+def delete(segment_id: str) -> None:
+    """Delete a segment, its versions and membership (refused while others refer to it)."""
+    run_with_services(lambda s: s.segments.delete(segment_id))
+    typer.echo(f"deleted {segment_id}")
+
+
+@app.command()
+def refresh(segment_ids: list[str] = typer.Argument(None, help="Segments (default: all)")
+            ) -> None:
+    """Recompute membership now (references first), recording entries and exits."""
+    results = run_with_services(lambda s: s.membership.refresh(segment_ids or None))
+    for r in results:
+        typer.echo(f"{r.segment_id:<32} {r.size:>10} members  +{r.entered} -{r.exited}")
+
+
+@app.command()
+def sweep() -> None:
+    """Re-evaluate segments with time windows (what the periodic sweep does)."""
+    for r in run_with_services(lambda s: s.membership.sweep()):
+        typer.echo(f"{r.segment_id:<32} {r.size:>10} members  +{r.entered} -{r.exited}")
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of a segment definition."""
+    _print(SegmentService.schema())
