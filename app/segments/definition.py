@@ -241,6 +241,9 @@ def _depth(node: Condition) -> int:
 class SegmentDefinition(_Model):
     id: SegmentId
     name: str = Field(min_length=1, max_length=200)
+    # Optional on upload: when given it must be the next version (guards concurrent edits);
+    # the server numbers versions either way.
+    version: int | None = Field(default=None, ge=1)
     description: str | None = Field(default=None, max_length=2000)
     condition: Condition
 

@@ -138,11 +138,19 @@ class SegmentService:
         definition = validate(SegmentDefinition, document)
         refs = await self._references()
         self._check_references(definition, refs)
+        if definition.version is not None:
+            current = await self._segments.get(definition.id)
+            expected = (current["version"] if current else 0) + 1
+            if definition.version != expected:
+                raise ApiError(409, "version_conflict",
+                               f"version {definition.version} given, the next is {expected}",
+                               [{"field": "/version", "reason": f"the next version is {expected}"}])
         compiled = compile_condition(definition.condition)
         now = self._clock()
         await self._explain(compiled, now)
         await self._segments.save(definition.id, definition.name,
-                                  definition.model_dump_json(exclude_none=True),
+                                  definition.model_dump_json(exclude_none=True,
+                                                             exclude={"version"}),
                                   compiled.cypher, now)
         await self.reindex()
         await self._membership.refresh([definition.id], now=now)

@@ -174,3 +174,17 @@ async def test_full_refresh_applies_the_set_difference(
     assert await _members(graph, "repeat") == {"u1", "u3", "u4"}
     again = await membership.refresh()
     assert [(r.entered, r.exited) for r in again] == [(0, 0)]
+
+
+async def test_second_step_of_a_sequence_triggers_evaluation(
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
+    segment_service, membership = services
+    await write_dataset(graph, Dataset([User("u1")], ITEMS, [
+        Event("v1", "u1", "product_viewed", NOW - timedelta(days=2), {}, [Line("sku-1")])]))
+    await segment_service.create(_segment("viewed-then-bought", {
+        "type": "sequence", "first": {"event_type": "product_viewed"},
+        "then": {"event_type": "order_completed"}, "within": {"days": 7}, "same_item": True}))
+    await _add_event(graph, Event("o1", "u1", "order_completed", NOW - timedelta(days=1), {},
+                                  [Line("sku-1")]))
+    await membership.on_ingest(IngestedChange({"u1": frozenset({"order_completed"})}))
+    assert await _members(graph, "viewed-then-bought") == {"u1"}

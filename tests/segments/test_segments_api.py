@@ -54,12 +54,18 @@ async def test_upload_versions_and_read(client: httpx.AsyncClient, graph: AsyncD
     assert (r.json()["version"], r.json()["size"]) == (2, 3)
     assert r.json()["versions"] == [1, 2]
 
+    stale = await client.post("/v1/segments", json={**narrower, "version": 2},
+                              headers=admin_headers)
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "version_conflict")
+    assert (await client.post("/v1/segments", json={**narrower, "version": 3},
+                              headers=admin_headers)).json()["version"] == 3
+
     old = await client.get("/v1/segments/recent-buyers/versions/1", headers=admin_headers)
     assert old.status_code == 200
     assert old.json()["definition"]["condition"]["within_days"] == 30
     listed = await client.get("/v1/segments", headers=admin_headers)
     assert [(s["segment_id"], s["version"], s["size"]) for s in listed.json()["segments"]] == [
-        ("recent-buyers", 2, 3)]
+        ("recent-buyers", 3, 3)]
     missing = await client.get("/v1/segments/nope", headers=admin_headers)
     assert missing.status_code == 404
 
