@@ -18,6 +18,7 @@ from app.repositories.segment_repository import SegmentRepository
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
 from app.segments.definition import (
     Condition,
+    NotCondition,
     PreviewRequest,
     SegmentCondition,
     SegmentDefinition,
@@ -50,11 +51,10 @@ def _iso(value: Any) -> str | None:
 def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[str, Condition]]:
     """(JSON pointer, condition) in pre-order, the order of `CompiledSegment.node_predicates`."""
     out = [(path, cond)]
-    kids = children(cond)
-    key = "condition" if getattr(cond, "type", "") == "not" else "conditions"
-    for n, child in enumerate(kids):
-        out += condition_pointers(child, f"{path}/{key}" if key == "condition"
-                                  else f"{path}/{key}/{n}")
+    if isinstance(cond, NotCondition):
+        return out + condition_pointers(cond.condition, f"{path}/condition")
+    for n, child in enumerate(children(cond)):
+        out += condition_pointers(child, f"{path}/conditions/{n}")
     return out
 
 
@@ -159,10 +159,10 @@ class SegmentService:
     # -- reads -----------------------------------------------------------------------------
 
     def _detail(self, row: dict[str, Any]) -> dict[str, Any]:
-        definition = SegmentDefinition.model_validate_json(row["definition"])
-        compiled = compile_condition(definition.condition)
+        segment = self._cache.load(row["segment_id"], row["version"], row["definition"])
+        compiled = self._cache.compiled(segment)
         out = {
-            "segment_id": row["segment_id"], "name": row.get("name", definition.name),
+            "segment_id": row["segment_id"], "name": row.get("name", segment.definition.name),
             "version": row["version"],
             "definition": json.loads(row["definition"]),
             "compiled_cypher": row["compiled_cypher"],
