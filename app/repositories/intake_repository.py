@@ -11,6 +11,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.db.queries import queries
+from app.repositories.item_repository import upsert_items
 from app.services.intake.aggregates import rfm_params
 from app.services.intake.batch_plan import Known, Plan
 
@@ -61,7 +62,7 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.consent:
         await _run(tx, "intake/record_consent", changes=plan.consent)
     if plan.items:
-        await _run(tx, "items/upsert_items", items=plan.items, now=now)
+        await upsert_items(tx, plan.items, now)
     if plan.events:
         await _run(tx, "intake/create_events", events=plan.events, received_at=now)
     if plan.merges:
