@@ -143,7 +143,8 @@ def run_dataset(name: str, args) -> list[dict]:
             lambda: evaluate(gfcf_scorer(data.train, k=args.gfcf_k), data.test, data.train)
         )
         rows.append(row(f"GF-CF (k={args.gfcf_k}, training-free)", m, cpu))
-    rows.extend(lightgcn_rows(data, args, cfg))
+    if args.lightgcn:
+        rows.extend(lightgcn_rows(data, args, cfg))
     pop = rows[0]["recall@20"]
     print(f"{'model':34s} {'Recall@20':>10s} {'NDCG@20':>9s} {'CPU s':>9s} {'x pop':>6s}  note")
     for r in rows:
@@ -187,6 +188,7 @@ def main() -> None:
         "--baselines", action=argparse.BooleanOptionalAction, default=True, help="item-kNN, GF-CF"
     )
     p.add_argument("--gfcf", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--lightgcn", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--stop-file", default=None, help="finish training when this file appears")
     p.add_argument("--lr-decay", type=int, default=None, help="halve lr after N evals without gain")

@@ -90,3 +90,34 @@ async def test_export_uses_only_granted_users_and_weights_events(
     np.testing.assert_array_equal(data.train.toarray(), (w > 0).astype(np.float32))
     assert data.meta["snapshot_time"] == AS_OF.isoformat()
     assert data.meta["export"]["purpose"] == "personalization"
+
+
+async def test_train_command_exports_trains_and_promotes(
+    graph: AsyncDriver, settings, tmp_path
+) -> None:
+    from gnn import artifact_format as fmt
+    from gnn.cli import run_train
+    from gnn.train import TrainConfig
+
+    await _seed(graph, settings.neo4j_database)
+    user, password = settings.neo4j_auth
+    cfg = TrainConfig(
+        embedding_dim=8, num_layers=2, batch_size=16, max_epochs=3, eval_every=1, val_fraction=0.0
+    )
+    promoted = await asyncio.to_thread(
+        run_train,
+        settings.neo4j_uri,
+        user,
+        password,
+        settings.neo4j_database,
+        tmp_path,
+        30.0,
+        None,
+        cfg,
+    )
+    assert promoted
+    art = fmt.load_current(tmp_path)
+    assert art is not None
+    assert art.user_ids == ["u1", "u4"]  # consented users only
+    assert art.manifest["data"]["export"]["purpose"] == "personalization"
+    assert art.user_emb.shape == (2, 8)
