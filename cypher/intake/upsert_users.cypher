@@ -1,8 +1,6 @@
-// The profiles of a batch, in user_id order: created if new, identify traits set, and the
-// computed traits advanced by the batch's per-user delta, all in one pass. Writing a profile
-// write-locks it, so concurrent batches lock shared profiles in one order and cannot
-// deadlock later on their event edges; a profile with nothing to write is locked with a
-// SET+REMOVE that changes nothing. updated_at moves only when a trait changed.
+// The profiles of a batch, in user_id order (existing ones already locked by
+// intake/lock_batch): created if new, identify traits set, and the computed traits advanced
+// by the batch's per-user delta, all in one pass. updated_at moves only when a trait changed.
 //
 // Computed traits: counters add, first/last seen take min/max, the engagement score decays
 // exponentially (time constant $tau_s) to the newest event; RFM scores follow from the
@@ -13,9 +11,6 @@ MERGE (u:User {user_id: row.user_id})
 WITH u, row, [k IN keys(row.traits) WHERE u[k] IS NULL OR u[k] <> row.traits[k]] AS changed
 FOREACH (_ IN CASE WHEN size(changed) > 0 THEN [1] END |
   SET u += row.traits, u.updated_at = $now)
-FOREACH (_ IN CASE WHEN row.delta IS NULL THEN [1] END |
-  SET u.__lock = true
-  REMOVE u.__lock)
 WITH u, row.delta AS d
 WHERE d IS NOT NULL
 WITH u, d, datetime({epochMillis: d.first_ms}) AS first_ts,
