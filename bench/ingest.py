@@ -203,6 +203,34 @@ async def http_bench(args: argparse.Namespace) -> None:
         proc.wait(timeout=30)
 
 
+async def in_process_bench(args: argparse.Namespace) -> None:
+    """The same events through IntakeService with no HTTP: one writer, batches of 500."""
+    from datetime import UTC, datetime
+
+    from app.db.driver import create_driver
+    from app.importers.pipeline import intake_service
+    from app.services.intake.messages import parse_message
+
+    settings = get_settings().model_copy(update={"consent_default": "opt_out"})
+    driver = create_driver(settings)
+    try:
+        service = intake_service(driver, settings)
+        events = make_events(args.events, uuid.uuid4().hex[:8] + "-inproc", args.users,
+                             args.items)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        for i in range(0, len(events), 500):
+            t = time.perf_counter()
+            now = datetime.now(UTC)
+            await service.ingest([parse_message(m, j, now)
+                                  for j, m in enumerate(events[i:i + 500])], now)
+            latencies.append(time.perf_counter() - t)
+        report("in-process, no HTTP, size 500, 1 writer", len(events), len(latencies),
+               time.perf_counter() - started, latencies)
+    finally:
+        await driver.close()
+
+
 async def import_bench() -> None:
     from app.db.driver import create_driver
     from app.importers.online_retail import import_online_retail
@@ -240,6 +268,7 @@ def main() -> None:
     )
     if not args.skip_http:
         asyncio.run(http_bench(args))
+        asyncio.run(in_process_bench(args))
     if not args.skip_import:
         asyncio.run(import_bench())
 
