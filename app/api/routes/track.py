@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import IngestScope
 from app.api.routes.json_body import read_json
 from app.repositories.intake_repository import IntakeRepository
+from app.schemas.intake import BatchResult, SegmentBatch, SegmentMessage
 from app.services.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
@@ -23,6 +24,23 @@ from app.services.intake.intake_service import (
 )
 
 router = APIRouter(prefix="/v1", tags=["intake"])
+RESULT = {200: {"model": BatchResult, "description": "committed"},
+          413: {"description": "message over 32 KB or batch over 500 KB"}}
+
+
+def _body_doc(schema: dict) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": schema}}}}
+
+
+# Documented inline: the routes read raw bodies (gzip, size limits), so FastAPI does not
+# derive these from a parameter.
+MESSAGE_SCHEMA = SegmentMessage.model_json_schema()
+BATCH_SCHEMA = SegmentBatch.model_json_schema()
+BATCH_SCHEMA.pop("$defs", None)
+BATCH_SCHEMA["properties"]["batch"]["items"] = MESSAGE_SCHEMA
+MESSAGE_DOC = _body_doc(MESSAGE_SCHEMA)
+BATCH_DOC = _body_doc(BATCH_SCHEMA)
 
 
 def intake_service(request: Request) -> IntakeService:
@@ -42,7 +60,8 @@ def _json(body: dict) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.post("/batch", summary="Send a batch of Segment messages (one transaction)")
+@router.post("/batch", summary="Send a batch of Segment messages (one transaction)",
+             responses=RESULT, openapi_extra=BATCH_DOC)
 @router.post("/import", include_in_schema=False)
 async def batch(request: Request, _: IngestScope) -> Response:
     received_at = datetime.now(UTC)
@@ -60,26 +79,31 @@ async def _single(request: Request, mtype: str) -> Response:
     return _json(outcome.as_body())
 
 
-@router.post("/track", summary="Record a Segment track event")
+@router.post("/track", summary="Record a Segment track event",
+             responses=RESULT, openapi_extra=MESSAGE_DOC)
 async def track(request: Request, _: IngestScope) -> Response:
     return await _single(request, "track")
 
 
-@router.post("/identify", summary="Identify a user and set traits")
+@router.post("/identify", summary="Identify a user and set traits",
+             responses=RESULT, openapi_extra=MESSAGE_DOC)
 async def identify(request: Request, _: IngestScope) -> Response:
     return await _single(request, "identify")
 
 
-@router.post("/alias", summary="Merge a previous id into a user")
+@router.post("/alias", summary="Merge a previous id into a user",
+             responses=RESULT, openapi_extra=MESSAGE_DOC)
 async def alias(request: Request, _: IngestScope) -> Response:
     return await _single(request, "alias")
 
 
-@router.post("/page", summary="Record a page view")
+@router.post("/page", summary="Record a page view",
+             responses=RESULT, openapi_extra=MESSAGE_DOC)
 async def page(request: Request, _: IngestScope) -> Response:
     return await _single(request, "page")
 
 
-@router.post("/screen", summary="Record a mobile screen view")
+@router.post("/screen", summary="Record a mobile screen view",
+             responses=RESULT, openapi_extra=MESSAGE_DOC)
 async def screen(request: Request, _: IngestScope) -> Response:
     return await _single(request, "screen")
