@@ -31,11 +31,11 @@ class Metrics:
 
 def masked_topk(scores: torch.Tensor, mask: sp.csr_matrix, k: int) -> torch.Tensor:
     """Top-k item ids per row after setting the masked (already seen) items to -inf."""
-    scores = scores.clone()
+    scores = scores.clone()  # stays on the scorer's device (GPU scores are ranked on GPU)
     coo = mask.tocoo()
-    scores[
-        torch.from_numpy(coo.row.astype(np.int64)), torch.from_numpy(coo.col.astype(np.int64))
-    ] = -torch.inf
+    rows = torch.from_numpy(coo.row.astype(np.int64)).to(scores.device)
+    cols = torch.from_numpy(coo.col.astype(np.int64)).to(scores.device)
+    scores[rows, cols] = -torch.inf
     return torch.topk(scores, k=min(k, scores.shape[1]), dim=1).indices
 
 
@@ -74,7 +74,7 @@ def evaluate(
         scores = scorer(batch)
         if isinstance(scores, np.ndarray):
             scores = torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float32))
-        top = masked_topk(scores.float().cpu(), seen[batch], k).numpy()
+        top = masked_topk(scores.float(), seen[batch], k).cpu().numpy()
         r, n = batch_metrics(top, truth[batch], k)
         recalls.append(r)
         ndcgs.append(n)
