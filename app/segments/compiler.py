@@ -60,6 +60,7 @@ class _Compiler:
         self._params: dict[str, Any] = {}
         self._names = count()
         self.node_texts: list[str] = []
+        self._by_node: dict[int, str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -93,6 +94,10 @@ class _Compiler:
                              for f in item_filters)
         return [f"EXISTS {{ MATCH ({event})-[:ON]->({item}:Item) WHERE {tests} }}"]
 
+    def event_filters(self, event: str, filters: list[EventFilter]) -> list[str]:
+        """All of a step's filters on one event: its own properties and one of its items."""
+        return [*self._event_tests(event, filters), *self._item_exists(event, filters)]
+
     def _event_tests(self, event: str, filters: list[EventFilter]) -> list[str]:
         return [self.compare(f"{event}[{self.param(f.field)}]", f.op, f.value)
                 for f in filters if not is_item_field(f.field)]
@@ -116,7 +121,11 @@ class _Compiler:
         self.node_texts.append("")  # reserve the pre-order slot before the children fill theirs
         text = self._compile(cond)
         self.node_texts[slot] = text
+        self._by_node[id(cond)] = text
         return text
+
+    def text_of(self, cond: Condition) -> str:
+        return self._by_node[id(cond)]
 
     def _compile(self, cond: Condition) -> str:
         match cond:
@@ -222,9 +231,10 @@ class _Compiler:
             pair = f"NOT any({y} IN {bs} WHERE {follows})"
         return f"[{bs} IN [{seconds}] | any({x} IN {firsts} WHERE {pair})][0]"
 
-def _candidate(comp: _Compiler, root: Condition) -> str | None:
+def _candidate(comp: _Compiler, root: Condition) -> tuple[str | None, Condition | None]:
     """A MATCH that narrows users to those with a required event (index seek on type+ts) or a
-    required membership, when the tree guarantees one; None means every user is a candidate.
+    required membership, when the tree guarantees one (None: every user is a candidate), and
+    the condition the candidate already proves, if any (the full query need not test it).
     The index is hinted: the planner cannot size a range relative to `$now`, and a guessed
     estimate must not turn this into a scan of every user."""
     parts = list(root.conditions) if isinstance(root, AndCondition) else [root]
@@ -240,29 +250,46 @@ def _candidate(comp: _Compiler, root: Condition) -> str | None:
 
     best = min(parts, key=rank)
     if rank(best) == 9:
-        return None
+        return None, None
     if isinstance(best, SegmentCondition):
         return (f"MATCH (u:User)-[:IN_SEGMENT]->(cs:Segment) "
-                f"WHERE cs.segment_id = {comp.param(best.segment_id)} WITH DISTINCT u")
+                f"WHERE cs.segment_id = {comp.param(best.segment_id)} WITH DISTINCT u"), best
+    implied: Condition | None = None
     if isinstance(best, EventCondition):
-        tests = comp.window("ce", best)
+        tests = [*comp.window("ce", best), *comp.event_filters("ce", best.filters)]
+        if best.effective_min_count == 1 and best.max_count is None and best.aggregate is None:
+            implied = best
     else:
         assert isinstance(best, SequenceCondition)
-        tests = [f"ce.type = {comp.param(best.first.event_type)}", "ce.ts <= $now"]
+        # "A then B": both steps are needed; the conversion step (B) is usually the rarer.
+        # "A and no B": only A is.
+        step = best.then if best.then_occurred else best.first
+        tests = [f"ce.type = {comp.param(step.event_type)}",
+                 *comp.event_filters("ce", step.filters)]
+        if best.then_occurred:
+            tests.append("ce.ts <= $now")
+        else:
+            gap = comp.param(best.within.seconds)
+            tests.append(f"ce.ts <= $now - duration({{seconds: {gap}}})")
         if best.first_within_days is not None:
             tests.append(f"ce.ts >= {comp.days_back(best.first_within_days)}")
     return (f"MATCH (ce:Event) USING INDEX ce:Event(type, ts) WHERE {' AND '.join(tests)} "
-            f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u")
+            f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u"), implied
 
 
 def compile_condition(root: Condition, prefix: str = "") -> CompiledSegment:
     """`prefix` keeps parameter names apart when several segments share one query."""
     comp = _Compiler(prefix)
     predicate = comp.node(root)
-    candidate = _candidate(comp, root)
+    candidate, implied = _candidate(comp, root)
     ret = "RETURN u.user_id AS user_id"
-    cypher = (f"{candidate} WHERE {predicate} {ret}" if candidate
-              else f"MATCH (u:User) WHERE {predicate} {ret}")
+    if candidate is None:
+        cypher = f"MATCH (u:User) WHERE {predicate} {ret}"
+    else:
+        parts = list(root.conditions) if isinstance(root, AndCondition) else [root]
+        rest = [comp.text_of(c) for c in parts if c is not implied]
+        where = f" WHERE {' AND '.join(rest)}" if rest else ""
+        cypher = f"{candidate}{where} {ret}"
     for_users = f"MATCH (u:User) WHERE u.user_id IN $user_ids AND {predicate} {ret}"
     return CompiledSegment(cypher, for_users, predicate, tuple(comp.node_texts), comp.params)
 
