@@ -55,13 +55,6 @@ class MembershipRepository:
                                  "batch": batch}, write=True)
         return int(rows[0]["exited"]) if rows else 0
 
-    async def apply_changes(self, changes: list[dict[str, str]], now: datetime) -> int:
-        if not changes:
-            return 0
-        rows = await self.run_single(queries["segments/apply_membership_changes"],
-                                     {"changes": changes, "now": now}, write=True)
-        return int(rows[0]["applied"]) if rows else 0
-
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         return await self._rows(queries["segments/list_members"],
                                 {"segment_id": segment_id, "after": after, "limit": limit})

@@ -1,7 +1,10 @@
-"""One query that evaluates several segments for a few users at once (incremental path).
+"""One statement that re-evaluates several segments for a few users and applies the entries
+and exits it finds (incremental path after ingest: one round trip per event).
 
 The text is assembled from compiled predicates only (generated from validated definitions,
-parameters prefixed per segment), never from client strings.
+parameters prefixed per segment), never from client strings. Segments given together must
+not refer to one another (the caller groups them by reference level): every predicate is
+read before any membership edge is written.
 """
 
 from __future__ import annotations
@@ -15,38 +18,32 @@ from app.segments.compiler import CompiledSegment
 
 
 @dataclass(frozen=True)
-class UserEvaluation:
+class UserUpdate:
     cypher: str
     params: dict[str, Any]
-    segment_ids: tuple[str, ...]
 
 
-def user_evaluation(segments: Sequence[tuple[str, CompiledSegment]], user_ids: list[str],
-                    now: datetime) -> UserEvaluation:
-    """Rows `user_id`, `matches` (one boolean per segment, in order), `current` (segment ids
-    the user is a member of now)."""
-    params: dict[str, Any] = {"now": now, "user_ids": user_ids}
+def user_update(segments: Sequence[tuple[str, CompiledSegment]], user_ids: list[str],
+                now: datetime) -> UserUpdate:
+    """Rows `user_id`, `segment_id`, `change` ('entered'/'exited'), one per change made."""
+    params: dict[str, Any] = {"now": now, "user_ids": user_ids,
+                              "segment_ids": [s for s, _ in segments]}
     for _, compiled in segments:
         params.update(compiled.params)
     predicates = ", ".join(compiled.predicate for _, compiled in segments)
     cypher = (
         "UNWIND $user_ids AS uid MATCH (u:User {user_id: uid}) "
-        f"RETURN u.user_id AS user_id, [{predicates}] AS matches, "
-        "COLLECT { MATCH (u)-[:IN_SEGMENT]->(cur:Segment) RETURN cur.segment_id } AS current"
+        f"WITH u, [{predicates}] AS matches "
+        "UNWIND range(0, size(matches) - 1) AS k "
+        "MATCH (s:Segment {segment_id: $segment_ids[k]}) "
+        "OPTIONAL MATCH (u)-[r:IN_SEGMENT]->(s) "
+        "WITH u, s, r, matches[k] AS inside WHERE inside <> (r IS NOT NULL) "
+        "FOREACH (_ IN CASE WHEN inside THEN [1] ELSE [] END | "
+        "CREATE (u)-[:IN_SEGMENT {since: $now}]->(s)) "
+        "DELETE r "
+        "WITH u, s, CASE WHEN inside THEN 'entered' ELSE 'exited' END AS change "
+        "CREATE (s)-[:MEMBERSHIP_CHANGED]->(:MembershipChange "
+        "{user_id: u.user_id, change: change, at: $now}) "
+        "RETURN u.user_id AS user_id, s.segment_id AS segment_id, change"
     )
-    return UserEvaluation(cypher, params, tuple(s for s, _ in segments))
-
-
-def membership_changes(evaluation: UserEvaluation, rows: list[dict[str, Any]]
-                       ) -> list[dict[str, str]]:
-    changes = []
-    for row in rows:
-        current = set(row["current"])
-        for segment_id, match in zip(evaluation.segment_ids, row["matches"], strict=True):
-            if match and segment_id not in current:
-                changes.append({"user_id": row["user_id"], "segment_id": segment_id,
-                                "change": "entered"})
-            elif not match and segment_id in current:
-                changes.append({"user_id": row["user_id"], "segment_id": segment_id,
-                                "change": "exited"})
-    return changes
+    return UserUpdate(cypher, params)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from app.repositories.membership_repository import MembershipRepository
 from app.repositories.segment_repository import SegmentRepository
 from app.segments.dependencies import change_keys, dependents, evaluation_order
-from app.segments.evaluation import membership_changes, user_evaluation
+from app.segments.evaluation import user_update
 from app.segments.loaded import CompileCache, LoadedSegment
 from app.services.ingest_hooks import IngestedChange
 
@@ -164,11 +164,8 @@ class MembershipService:
         for users, segment_ids in by_users.items():
             compiled = [(s, self._cache.compiled(affected[s], prefix=f"s{n}_"))
                         for n, s in enumerate(segment_ids)]
-            evaluation = user_evaluation(compiled, list(users), now)
-            rows = await self._members.run_single(evaluation.cypher, evaluation.params)
-            found = membership_changes(evaluation, rows)
-            await self._members.apply_changes(found, now)
-            changes += found
+            update = user_update(compiled, list(users), now)
+            changes += await self._members.run_single(update.cypher, update.params, write=True)
         return changes
 
     async def on_ingest(self, change: IngestedChange) -> None:
