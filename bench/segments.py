@@ -25,14 +25,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.update({
-    "PROFILEGRAPH_NEO4J_BOLT_PORT": "7693",
-    "PROFILEGRAPH_NEO4J_HTTP_PORT": "7483",
-    "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench"),
-    "PROFILEGRAPH_NEO4J_HEAP": os.environ.get("BENCH_NEO4J_HEAP", "2g"),
-    "PROFILEGRAPH_NEO4J_PAGECACHE": os.environ.get("BENCH_NEO4J_PAGECACHE", "2g"),
-    "PROFILEGRAPH_LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "PROFILEGRAPH_NEO4J_BOLT_PORT": "7693",
+        "PROFILEGRAPH_NEO4J_HTTP_PORT": "7483",
+        "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench"),
+        "PROFILEGRAPH_NEO4J_HEAP": os.environ.get("BENCH_NEO4J_HEAP", "2g"),
+        "PROFILEGRAPH_NEO4J_PAGECACHE": os.environ.get("BENCH_NEO4J_PAGECACHE", "2g"),
+        "PROFILEGRAPH_LOG_LEVEL": "WARNING",
+    }
+)
 
 from neo4j import AsyncDriver  # noqa: E402
 
@@ -50,48 +52,130 @@ from app.services.segment_service import SegmentService  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 180
-CATEGORIES = ["shoes", "shirts", "hats", "bags", "socks", "jackets", "watches", "toys",
-              "books", "garden", "kitchen", "beauty"]
+CATEGORIES = [
+    "shoes",
+    "shirts",
+    "hats",
+    "bags",
+    "socks",
+    "jackets",
+    "watches",
+    "toys",
+    "books",
+    "garden",
+    "kitchen",
+    "beauty",
+]
 PLANS = ["free"] * 6 + ["plus"] * 3 + ["pro"]
 
 RULES: list[dict[str, Any]] = [
-    {"id": "recent-buyers", "condition": {
-        "type": "event", "event_type": "order_completed", "within_days": 30}},
-    {"id": "high-value-90d", "condition": {
-        "type": "event", "event_type": "order_completed", "within_days": 90,
-        "aggregate": {"fn": "sum", "property": "p_revenue", "op": "gte", "value": 200}}},
-    {"id": "cart-abandoners", "condition": {
-        "type": "sequence", "first": {"event_type": "product_added"},
-        "then": {"event_type": "order_completed"}, "within": {"days": 1}, "same_item": True,
-        "then_occurred": False, "first_within_days": 7}},
-    {"id": "viewed-then-bought-same-item", "condition": {
-        "type": "sequence", "first": {"event_type": "product_viewed"},
-        "then": {"event_type": "order_completed"}, "within": {"days": 7}, "same_item": True,
-        "first_within_days": 30}},
-    {"id": "lapsed-repeat-customers", "condition": {"type": "and", "conditions": [
-        {"type": "trait", "property": "order_count", "op": "gte", "value": 2},
-        {"type": "event", "event_type": "order_completed", "within_days": 90,
-         "occurred": False}]}},
-    {"id": "shoe-browsers", "condition": {
-        "type": "event", "event_type": "product_viewed", "within_days": 14, "min_count": 3,
-        "filters": [{"field": "category", "op": "eq", "value": "shoes"}]}},
-    {"id": "reachable-big-spenders", "condition": {"type": "and", "conditions": [
-        {"type": "trait", "property": "rfm_m", "op": "gte", "value": 4},
-        {"type": "consent", "purpose": "marketing"}]}},
-    {"id": "engaged-pro", "condition": {"type": "and", "conditions": [
-        {"type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"},
-        {"type": "trait", "property": "event_count", "op": "gte", "value": 10}]}},
-    {"id": "browsing-never-bought", "condition": {"type": "and", "conditions": [
-        {"type": "event", "event_type": "product_viewed", "within_days": 7},
-        {"type": "trait", "property": "order_count", "op": "exists", "value": False}]}},
-    {"id": "win-back-email", "condition": {"type": "and", "conditions": [
-        {"type": "segment", "segment_id": "cart-abandoners"},
-        {"type": "consent", "purpose": "marketing"},
-        {"type": "not", "condition": {"type": "segment", "segment_id": "recent-buyers"}}]}},
+    {
+        "id": "recent-buyers",
+        "condition": {"type": "event", "event_type": "order_completed", "within_days": 30},
+    },
+    {
+        "id": "high-value-90d",
+        "condition": {
+            "type": "event",
+            "event_type": "order_completed",
+            "within_days": 90,
+            "aggregate": {"fn": "sum", "property": "p_revenue", "op": "gte", "value": 200},
+        },
+    },
+    {
+        "id": "cart-abandoners",
+        "condition": {
+            "type": "sequence",
+            "first": {"event_type": "product_added"},
+            "then": {"event_type": "order_completed"},
+            "within": {"days": 1},
+            "same_item": True,
+            "then_occurred": False,
+            "first_within_days": 7,
+        },
+    },
+    {
+        "id": "viewed-then-bought-same-item",
+        "condition": {
+            "type": "sequence",
+            "first": {"event_type": "product_viewed"},
+            "then": {"event_type": "order_completed"},
+            "within": {"days": 7},
+            "same_item": True,
+            "first_within_days": 30,
+        },
+    },
+    {
+        "id": "lapsed-repeat-customers",
+        "condition": {
+            "type": "and",
+            "conditions": [
+                {"type": "trait", "property": "order_count", "op": "gte", "value": 2},
+                {
+                    "type": "event",
+                    "event_type": "order_completed",
+                    "within_days": 90,
+                    "occurred": False,
+                },
+            ],
+        },
+    },
+    {
+        "id": "shoe-browsers",
+        "condition": {
+            "type": "event",
+            "event_type": "product_viewed",
+            "within_days": 14,
+            "min_count": 3,
+            "filters": [{"field": "category", "op": "eq", "value": "shoes"}],
+        },
+    },
+    {
+        "id": "reachable-big-spenders",
+        "condition": {
+            "type": "and",
+            "conditions": [
+                {"type": "trait", "property": "rfm_m", "op": "gte", "value": 4},
+                {"type": "consent", "purpose": "marketing"},
+            ],
+        },
+    },
+    {
+        "id": "engaged-pro",
+        "condition": {
+            "type": "and",
+            "conditions": [
+                {"type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"},
+                {"type": "trait", "property": "event_count", "op": "gte", "value": 10},
+            ],
+        },
+    },
+    {
+        "id": "browsing-never-bought",
+        "condition": {
+            "type": "and",
+            "conditions": [
+                {"type": "event", "event_type": "product_viewed", "within_days": 7},
+                {"type": "trait", "property": "order_count", "op": "exists", "value": False},
+            ],
+        },
+    },
+    {
+        "id": "win-back-email",
+        "condition": {
+            "type": "and",
+            "conditions": [
+                {"type": "segment", "segment_id": "cart-abandoners"},
+                {"type": "consent", "purpose": "marketing"},
+                {"type": "not", "condition": {"type": "segment", "segment_id": "recent-buyers"}},
+            ],
+        },
+    },
 ]
 
 
 # -- generator ------------------------------------------------------------------------------
+
 
 @dataclass
 class UserState:
@@ -102,13 +186,21 @@ class UserState:
 
 
 def _items(rng: random.Random, n: int) -> list[dict[str, Any]]:
-    return [{"item_id": f"sku-{i}", "title": f"Item {i}", "category": rng.choice(CATEGORIES),
-             "price": round(rng.lognormvariate(3.3, 0.8), 2), "brand": f"brand{i % 40}"}
-            for i in range(n)]
+    return [
+        {
+            "item_id": f"sku-{i}",
+            "title": f"Item {i}",
+            "category": rng.choice(CATEGORIES),
+            "price": round(rng.lognormvariate(3.3, 0.8), 2),
+            "brand": f"brand{i % 40}",
+        }
+        for i in range(n)
+    ]
 
 
-def generate(n_events: int, n_users: int, n_items: int, seed: int
-             ) -> tuple[list[dict], list[UserState], list[dict]]:
+def generate(
+    n_events: int, n_users: int, n_items: int, seed: int
+) -> tuple[list[dict], list[UserState], list[dict]]:
     """Sessions per user (heavy-tailed): views of popular-skewed items, some added to the
     cart, some carts checked out and ordered. 40% of users identified (anonymous id merged
     into a customer id), the rest anonymous."""
@@ -123,10 +215,15 @@ def generate(n_events: int, n_users: int, n_items: int, seed: int
         user.identities.append({"kind": "anonymous_id", "value": anon})
         if identified:
             user.identities.append({"kind": "user_id", "value": user.user_id})
-            user.props.update(trait_plan=rng.choice(PLANS), trait_country=rng.choice(
-                ["DE", "FR", "US", "GB", "NL"]))
-        for purpose, p_granted in (("analytics", 0.95), ("marketing", 0.55),
-                                   ("personalization", 0.7)):
+            user.props.update(
+                trait_plan=rng.choice(PLANS),
+                trait_country=rng.choice(["DE", "FR", "US", "GB", "NL"]),
+            )
+        for purpose, p_granted in (
+            ("analytics", 0.95),
+            ("marketing", 0.55),
+            ("personalization", 0.7),
+        ):
             if rng.random() < 0.85:
                 status = "granted" if rng.random() < p_granted else "denied"
                 user.consents.append({"purpose": purpose, "status": status})
@@ -161,18 +258,26 @@ def generate(n_events: int, n_users: int, n_items: int, seed: int
     return items, users, events
 
 
-def _event(user: UserState, etype: str, ts: datetime, lines: list[dict], rng: random.Random
-           ) -> dict:
+def _event(
+    user: UserState, etype: str, ts: datetime, lines: list[dict], rng: random.Random
+) -> dict:
     props: dict[str, Any] = {}
     if etype == "order_completed":
         props["p_revenue"] = round(sum(i["price"] for i in lines), 2)
         props["p_currency"] = "EUR"
     if etype == "product_viewed":
         props["p_source"] = rng.choice(["ads", "email", "direct", "search"])
-    return {"event_id": f"{user.user_id}-{len(user.props)}-{rng.getrandbits(64):x}",
-            "user_id": user.user_id, "type": etype, "ts": min(ts, NOW), "props": props,
-            "lines": [{"item_id": i["item_id"], "quantity": 1, "price": i["price"],
-                       "position": n} for n, i in enumerate(lines)]}
+    return {
+        "event_id": f"{user.user_id}-{len(user.props)}-{rng.getrandbits(64):x}",
+        "user_id": user.user_id,
+        "type": etype,
+        "ts": min(ts, NOW),
+        "props": props,
+        "lines": [
+            {"item_id": i["item_id"], "quantity": 1, "price": i["price"], "position": n}
+            for n, i in enumerate(lines)
+        ],
+    }
 
 
 def _computed_traits(users: list[UserState], events: list[dict]) -> None:
@@ -243,27 +348,35 @@ async def _in_batches(driver: AsyncDriver, query: str) -> None:
         await (await session.run(query)).consume()  # type: ignore[arg-type]
 
 
-async def load(driver: AsyncDriver, items: list[dict], users: list[UserState],
-               events: list[dict]) -> float:
+async def load(
+    driver: AsyncDriver, items: list[dict], users: list[UserState], events: list[dict]
+) -> float:
     started = time.perf_counter()
     await _in_batches(
-        driver, "MATCH (n) WHERE NOT (n:__Neo4jMigration OR n:__Neo4jMigrationsLock OR "
-        "n:Purpose) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        driver,
+        "MATCH (n) WHERE NOT (n:__Neo4jMigration OR n:__Neo4jMigrationsLock OR "
+        "n:Purpose) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    )
     await driver.execute_query(LOAD_ITEMS, rows=items, now=NOW)
-    user_rows = [{"user_id": u.user_id, "props": u.props, "identities": u.identities,
-                  "consents": u.consents} for u in users]
+    user_rows = [
+        {"user_id": u.user_id, "props": u.props, "identities": u.identities, "consents": u.consents}
+        for u in users
+    ]
     for start in range(0, len(user_rows), 5000):
-        await driver.execute_query(LOAD_USERS, rows=user_rows[start:start + 5000], now=NOW)
+        await driver.execute_query(LOAD_USERS, rows=user_rows[start : start + 5000], now=NOW)
     events.sort(key=lambda e: e["user_id"])  # batches touch few users: fewer lock waits
     for start in range(0, len(events), 10_000):
-        await driver.execute_query(LOAD_EVENTS, rows=events[start:start + 10_000])
+        await driver.execute_query(LOAD_EVENTS, rows=events[start : start + 10_000])
         if start % 200_000 == 0:
-            print(f"  loaded {start + 10_000:>9,} events "
-                  f"({time.perf_counter() - started:.0f}s)", flush=True)
+            print(
+                f"  loaded {start + 10_000:>9,} events ({time.perf_counter() - started:.0f}s)",
+                flush=True,
+            )
     return time.perf_counter() - started
 
 
 # -- measurements ---------------------------------------------------------------------------
+
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -276,42 +389,53 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
     membership = MembershipService(segments, members, cache, clock=lambda: NOW)
     service = SegmentService(segments, members, membership, cache, clock=lambda: NOW)
     await driver.execute_query("MATCH (s:Segment) DETACH DELETE s")
-    await _in_batches(driver, "MATCH (m:MembershipChange) CALL (m) { DETACH DELETE m } "
-                              "IN TRANSACTIONS OF 10000 ROWS")
+    await _in_batches(
+        driver,
+        "MATCH (m:MembershipChange) CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 10000 ROWS",
+    )
     await driver.execute_query("MATCH (v:SegmentVersion) DETACH DELETE v")
     # events a previous incremental run added (--reuse)
-    await driver.execute_query("MATCH (e:Event) WHERE e.event_id STARTS WITH 'bench-' "
-                               "DETACH DELETE e")
+    await driver.execute_query(
+        "MATCH (e:Event) WHERE e.event_id STARTS WITH 'bench-' DETACH DELETE e"
+    )
     started = time.perf_counter()
     for rule in RULES:
-        await service.create({"id": rule["id"], "name": rule["id"],
-                              "condition": rule["condition"]})
-    print(f"upload + EXPLAIN + first materialization of {len(RULES)} rules: "
-          f"{time.perf_counter() - started:.2f}s")
+        await service.create({"id": rule["id"], "name": rule["id"], "condition": rule["condition"]})
+    print(
+        f"upload + EXPLAIN + first materialization of {len(RULES)} rules: "
+        f"{time.perf_counter() - started:.2f}s"
+    )
     sizes = {s["segment_id"]: s["size"] for s in await service.list_all()}
     for rule in RULES:
-        compiled = cache.compiled(cache.load(rule["id"], 1, (await segments.get(rule["id"]))[
-            "definition"]))
+        compiled = cache.compiled(
+            cache.load(rule["id"], 1, (await segments.get(rule["id"]))["definition"])
+        )
         t0 = time.perf_counter()
         await members.run_compiled(compiled.cypher, compiled.parameters(NOW))
-        print(f"  {rule['id']:<30} {sizes[rule['id']]:>8,} members  "
-              f"evaluate {1000 * (time.perf_counter() - t0):8.1f} ms")
-    for label in ("full recompute (evaluate + set difference), steady state",
-                  "full recompute, second run"):
+        print(
+            f"  {rule['id']:<30} {sizes[rule['id']]:>8,} members  "
+            f"evaluate {1000 * (time.perf_counter() - t0):8.1f} ms"
+        )
+    for label in (
+        "full recompute (evaluate + set difference), steady state",
+        "full recompute, second run",
+    ):
         t0 = time.perf_counter()
         results = await membership.refresh(now=NOW)
-        print(f"{label}: {time.perf_counter() - t0:.2f}s "
-              f"({sum(r.entered + r.exited for r in results)} changes)")
+        print(
+            f"{label}: {time.perf_counter() - t0:.2f}s "
+            f"({sum(r.entered + r.exited for r in results)} changes)"
+        )
     t0 = time.perf_counter()
     await membership.sweep(now=NOW + timedelta(days=1))
     print(f"sweep one day later (time-dependent rules): {time.perf_counter() - t0:.2f}s")
 
     rng = random.Random(seed + 1)
     records, _, _ = await driver.execute_query(
-        "MATCH (u:User) RETURN u.user_id AS id ORDER BY rand() LIMIT $n", n=samples + warmup)
+        "MATCH (u:User) RETURN u.user_id AS id ORDER BY rand() LIMIT $n", n=samples + warmup
+    )
     user_ids = [r["id"] for r in records]
-    types = ["product_viewed"] * 6 + ["product_added"] * 2 + ["checkout_started",
-                                                              "order_completed"]
+    types = ["product_viewed"] * 6 + ["product_added"] * 2 + ["checkout_started", "order_completed"]
     latencies: list[float] = []
     for n, user_id in enumerate(user_ids):
         etype = rng.choice(types)
@@ -321,19 +445,28 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
             "CREATE (u)-[:PERFORMED]->(e:Event {event_id: $eid, type: $type, name: $type, "
             "ts: $ts, received_at: $ts, p_revenue: $rev})-[:ON {quantity: 1, price: 10.0, "
             "position: 0}]->(i)",
-            uid=user_id, item=f"sku-{rng.randrange(100)}", eid=f"bench-{seed}-{n}", type=etype,
-            ts=ts, rev=25.0 if etype == "order_completed" else None)
+            uid=user_id,
+            item=f"sku-{rng.randrange(100)}",
+            eid=f"bench-{seed}-{n}",
+            type=etype,
+            ts=ts,
+            rev=25.0 if etype == "order_completed" else None,
+        )
         change = IngestedChange({user_id: frozenset({etype})})
         t0 = time.perf_counter()
         await membership.on_ingest(change)
         latencies.append(1000 * (time.perf_counter() - t0))
     # the first events of each type plan their evaluation query (cached by the server after)
     cold, warm = latencies[:warmup], latencies[warmup:]
-    print(f"incremental membership per ingested event, first {warmup} (plans cold): "
-          f"p50 {statistics.median(cold):.2f} ms, p99 {_pct(cold, 0.99):.2f} ms")
-    print(f"incremental membership per ingested event, next {len(warm)} (steady state): "
-          f"p50 {statistics.median(warm):.2f} ms, p99 {_pct(warm, 0.99):.2f} ms, "
-          f"max {max(warm):.2f} ms")
+    print(
+        f"incremental membership per ingested event, first {warmup} (plans cold): "
+        f"p50 {statistics.median(cold):.2f} ms, p99 {_pct(cold, 0.99):.2f} ms"
+    )
+    print(
+        f"incremental membership per ingested event, next {len(warm)} (steady state): "
+        f"p50 {statistics.median(warm):.2f} ms, p99 {_pct(warm, 0.99):.2f} ms, "
+        f"max {max(warm):.2f} ms"
+    )
 
 
 async def main() -> None:
@@ -357,14 +490,19 @@ async def main() -> None:
         if not (args.reuse and records[0]["n"] >= args.events * 0.9):
             t0 = time.perf_counter()
             items, users, events = generate(args.events, args.users, args.items, args.seed)
-            print(f"generated {len(events):,} events, {len(users):,} users, {len(items):,} "
-                  f"items in {time.perf_counter() - t0:.1f}s")
+            print(
+                f"generated {len(events):,} events, {len(users):,} users, {len(items):,} "
+                f"items in {time.perf_counter() - t0:.1f}s"
+            )
             print(f"loaded in {await load(driver, items, users, events):.1f}s")
         records, _, _ = await driver.execute_query(
             "MATCH (e:Event) WITH count(e) AS events MATCH (u:User) "
-            "RETURN events, count(u) AS users")
-        print(f"graph: {records[0]['events']:,} events, {records[0]['users']:,} users; "
-              f"{os.cpu_count()} CPU cores")
+            "RETURN events, count(u) AS users"
+        )
+        print(
+            f"graph: {records[0]['events']:,} events, {records[0]['users']:,} users; "
+            f"{os.cpu_count()} CPU cores"
+        )
         await measure(driver, args.samples, args.seed)
     finally:
         await driver.close()

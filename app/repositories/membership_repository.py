@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, RoutingControl
@@ -38,22 +37,17 @@ class MembershipRepository:
             result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
             return await result.data()
 
+    async def run_batched(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A statement with `CALL ... IN TRANSACTIONS`, which needs an auto-commit
+        transaction; each batch commits on its own."""
+        async with self._driver.session(database=self._database,
+                                        default_access_mode=WRITE_ACCESS) as session:
+            result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
+            return await result.data()
+
     async def member_ids(self, segment_id: str) -> set[str]:
         rows = await self._rows(queries["segments/list_member_ids"], {"segment_id": segment_id})
         return {r["user_id"] for r in rows}
-
-    async def add_members(self, segment_id: str, user_ids: list[str], now: datetime) -> int:
-        rows = await self._rows(queries["segments/add_members"],
-                                {"segment_id": segment_id, "user_ids": user_ids, "now": now},
-                                write=True)
-        return int(rows[0]["entered"]) if rows else 0
-
-    async def remove_stale(self, segment_id: str, keep: list[str], now: datetime,
-                           batch: int) -> int:
-        rows = await self._rows(queries["segments/remove_stale_members"],
-                                {"segment_id": segment_id, "user_ids": keep, "now": now,
-                                 "batch": batch}, write=True)
-        return int(rows[0]["exited"]) if rows else 0
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         return await self._rows(queries["segments/list_members"],

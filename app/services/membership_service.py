@@ -1,8 +1,9 @@
 """Materialized segment membership: full refresh, the time sweep, and incremental updates
 after ingest.
 
-- Full refresh: the compiled query gives today's members; entries and exits are the set
-  difference with the stored `IN_SEGMENT` edges, computed in Cypher in batches.
+- Full refresh: entries and exits are the set difference between the compiled query's
+  users and the stored `IN_SEGMENT` edges, computed in Cypher in batches
+  (`app/segments/refresh.py`); member lists never travel to the service.
 - Sweep: refreshes only segments whose membership can change with the clock alone
   (sliding windows, abandonment windows), references included.
 - Ingest: for each user, only the segments indexed under the keys that user's change touches,
@@ -23,12 +24,10 @@ from app.repositories.segment_repository import SegmentRepository
 from app.segments.dependencies import change_keys, dependents, evaluation_order
 from app.segments.evaluation import user_update
 from app.segments.loaded import CompileCache, LoadedSegment
+from app.segments.refresh import entries_statement, exits_statement
 from app.services.ingest_hooks import IngestedChange
 
 log = logging.getLogger("profilegraph.segments.membership")
-
-ADD_BATCH = 10_000
-EXIT_BATCH = 10_000
 
 
 @dataclass
@@ -84,18 +83,12 @@ class MembershipService:
 
     async def refresh_one(self, segment: LoadedSegment, now: datetime) -> RefreshResult:
         compiled = self._cache.compiled(segment)
-        rows = await self._members.run_compiled(compiled.cypher, compiled.parameters(now))
-        fresh = [r["user_id"] for r in rows]
-        result = RefreshResult(segment.segment_id, size=len(fresh))
-        for start in range(0, len(fresh), ADD_BATCH):
-            result.entered += await self._members.add_members(
-                segment.segment_id, fresh[start:start + ADD_BATCH], now)
-        while True:
-            exited = await self._members.remove_stale(segment.segment_id, fresh, now, EXIT_BATCH)
-            result.exited += exited
-            if exited < EXIT_BATCH:
-                break
-        return result
+        params = compiled.parameters(now, segment_id=segment.segment_id)
+        exited = await self._members.run_batched(exits_statement(compiled), params)
+        entered = await self._members.run_batched(entries_statement(compiled), params)
+        return RefreshResult(segment.segment_id, entered=entered[0]["entered"],
+                             exited=exited[0]["exited"],
+                             size=await self._members.count(segment.segment_id) or 0)
 
     async def refresh(self, segment_ids: Iterable[str] | None = None,
                       now: datetime | None = None, with_dependents: bool = True

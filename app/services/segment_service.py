@@ -33,6 +33,7 @@ from app.segments.dependencies import (
 )
 from app.segments.document import validate
 from app.segments.loaded import CompileCache
+from app.segments.refresh import preview_statement
 from app.services.membership_service import MembershipService
 
 
@@ -216,10 +217,10 @@ class SegmentService:
                                   condition=request.condition)
         self._check_references(probe, refs)
         compiled = compile_condition(request.condition)
-        rows = await self._members.run_compiled(compiled.cypher,
-                                                compiled.parameters(self._clock()))
-        members = sorted(r["user_id"] for r in rows)
-        return {"count": len(members), "sample": members[:request.sample_size],
+        [row] = await self._members.run_compiled(
+            preview_statement(compiled),
+            compiled.parameters(self._clock(), sample_size=request.sample_size))
+        return {"count": row["count"], "sample": row["sample"],
                 "compiled_cypher": compiled.cypher}
 
     async def members(self, segment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
