@@ -231,6 +231,39 @@ async def in_process_bench(args: argparse.Namespace) -> None:
         await driver.close()
 
 
+BARE_CREATE = """
+UNWIND $rows AS r
+MATCH (u:User {user_id: r.u})
+CREATE (u)-[:PERFORMED]->(e:Event)
+SET e.event_id = r.id, e.type = 'product_viewed', e.ts = datetime({epochMillis: r.ts})
+"""
+
+
+async def bare_create_bench(args: argparse.Namespace) -> None:
+    """The floor of the write path on this machine: 500 bare Event nodes per transaction
+    (3 properties, one edge to an existing user), no lookups, items or profile updates."""
+    from app.db.driver import create_driver
+
+    settings = get_settings()
+    driver = create_driver(settings)
+    run = uuid.uuid4().hex[:8] + "-bare"
+    try:
+        await driver.execute_query("UNWIND range(0, 1999) AS i MERGE (:User {user_id: $r + i})",
+                                   r=run, database_=settings.neo4j_database)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        for b in range(args.events // 500):
+            rows = [{"id": f"{run}-{b}-{i}", "u": f"{run}{(b * 500 + i) % 2000}",
+                     "ts": 1_763_000_000_000 + i} for i in range(500)]
+            t = time.perf_counter()
+            await driver.execute_query(BARE_CREATE, rows=rows, database_=settings.neo4j_database)
+            latencies.append(time.perf_counter() - t)
+        report("bare CREATE floor, size 500, 1 writer", len(latencies) * 500, len(latencies),
+               time.perf_counter() - started, latencies)
+    finally:
+        await driver.close()
+
+
 async def import_bench() -> None:
     from app.db.driver import create_driver
     from app.importers.online_retail import import_online_retail
@@ -269,6 +302,7 @@ def main() -> None:
     if not args.skip_http:
         asyncio.run(http_bench(args))
         asyncio.run(in_process_bench(args))
+        asyncio.run(bare_create_bench(args))
     if not args.skip_import:
         asyncio.run(import_bench())
 
