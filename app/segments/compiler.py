@@ -254,11 +254,8 @@ def _candidate(comp: _Compiler, root: Condition) -> tuple[str | None, Condition 
     if isinstance(best, SegmentCondition):
         return (f"MATCH (u:User)-[:IN_SEGMENT]->(cs:Segment) "
                 f"WHERE cs.segment_id = {comp.param(best.segment_id)} WITH DISTINCT u"), best
-    implied: Condition | None = None
     if isinstance(best, EventCondition):
-        tests = [*comp.window("ce", best), *comp.event_filters("ce", best.filters)]
-        if best.effective_min_count == 1 and best.max_count is None and best.aggregate is None:
-            implied = best
+        return _event_candidate(comp, best), best
     else:
         assert isinstance(best, SequenceCondition)
         # "A then B": both steps are needed; the conversion step (B) is usually the rarer.
@@ -274,7 +271,31 @@ def _candidate(comp: _Compiler, root: Condition) -> tuple[str | None, Condition 
         if best.first_within_days is not None:
             tests.append(f"ce.ts >= {comp.days_back(best.first_within_days)}")
     return (f"MATCH (ce:Event) USING INDEX ce:Event(type, ts) WHERE {' AND '.join(tests)} "
-            f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u"), implied
+            f"MATCH (u:User)-[:PERFORMED]->(ce) WITH DISTINCT u"), None
+
+
+def _event_candidate(comp: _Compiler, cond: EventCondition) -> str:
+    """Users with matching events, counted and aggregated in the same pass over the window's
+    events: the candidate decides the whole event condition."""
+    tests = [*comp.window("ce", cond), *comp.event_filters("ce", cond.filters)]
+    head = (f"MATCH (ce:Event) USING INDEX ce:Event(type, ts) WHERE {' AND '.join(tests)} "
+            f"MATCH (u:User)-[:PERFORMED]->(ce) ")
+    if cond.effective_min_count == 1 and cond.max_count is None and cond.aggregate is None:
+        return head + "WITH DISTINCT u"
+    columns, where = ["u", "count(ce) AS cn"], []
+    if cond.effective_min_count > 1:
+        where.append(f"cn >= {comp.param(cond.effective_min_count)}")
+    if cond.max_count is not None:
+        where.append(f"cn <= {comp.param(cond.max_count)}")
+    if cond.aggregate is not None:
+        key = comp.param(cond.aggregate.property)
+        # non-numeric values count as absent, as in the per-user predicate
+        columns.append(f"{cond.aggregate.fn}(CASE WHEN ce[{key}] {_NUMERIC} THEN ce[{key}] END)"
+                       " AS ca")
+        op, bound = _CYPHER_OPS[cond.aggregate.op], comp.param(cond.aggregate.value)
+        where.append(f"coalesce(ca {op} {bound}, false)")
+    filters = f" WHERE {' AND '.join(where)}" if where else ""
+    return head + f"WITH {', '.join(columns)}{filters} WITH u"
 
 
 def compile_condition(root: Condition, prefix: str = "") -> CompiledSegment:
