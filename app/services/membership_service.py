@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from app.repositories.membership_repository import MembershipRepository
 from app.repositories.segment_repository import SegmentRepository
 from app.segments.dependencies import change_keys, dependents, evaluation_order
-from app.segments.evaluation import user_update
+from app.segments.evaluation import Group, user_update
 from app.segments.loaded import CompileCache, LoadedSegment
 from app.segments.refresh import entries_statement, exits_statement
 from app.services.ingest_hooks import IngestedChange
@@ -138,28 +138,22 @@ class MembershipService:
             for s in affected:
                 if keys is None or depends_on[s] & keys:
                     segment_users[s].append(user_id)
+        prefix = {s: f"s{n}_" for n, s in enumerate(sorted(affected))}
+        groups: list[Group] = []
         for depth in sorted(set(level.values())):
-            group = [s for s in affected if level[s] == depth and segment_users.get(s)]
-            if group:
-                result.changes += await self._evaluate_group(group, affected, segment_users,
-                                                             now)
+            # users sharing the same segments of one level share one group
+            by_users: dict[tuple[str, ...], list[str]] = defaultdict(list)
+            for s in sorted(affected):
+                if level[s] == depth and segment_users.get(s):
+                    by_users[tuple(sorted(set(segment_users[s])))].append(s)
+            groups += [Group([(s, self._cache.compiled(affected[s], prefix[s])) for s in ids],
+                           list(users)) for users, ids in by_users.items()]
+        if groups:
+            update = user_update(groups, now)
+            rows = await self._members.run_single(update.cypher, update.params, write=True)
+            result.changes = rows[0]["changes"]
         result.evaluated = dict(segment_users)
         return result
-
-    async def _evaluate_group(self, group: list[str], affected: dict[str, LoadedSegment],
-                              segment_users: dict[str, list[str]], now: datetime
-                              ) -> list[dict[str, str]]:
-        # users sharing the same set of segments share one query
-        by_users: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for s in group:
-            by_users[tuple(sorted(set(segment_users[s])))].append(s)
-        changes: list[dict[str, str]] = []
-        for users, segment_ids in by_users.items():
-            compiled = [(s, self._cache.compiled(affected[s], prefix=f"s{n}_"))
-                        for n, s in enumerate(segment_ids)]
-            update = user_update(compiled, list(users), now)
-            changes += await self._members.run_single(update.cypher, update.params, write=True)
-        return changes
 
     async def on_ingest(self, change: IngestedChange) -> None:
         """Ingest listener: runs after intake committed."""

@@ -22,8 +22,8 @@ from app.schemas.users import (
     Rfm,
 )
 from app.services.ingest_hooks import IngestedChange, IngestHooks
+from app.services.intake.messages import PURPOSES
 
-PURPOSES = ("analytics", "personalization", "marketing")
 EXPORT_PAGE = 1000
 
 

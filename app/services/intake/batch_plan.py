@@ -16,7 +16,7 @@ import orjson
 from app.services.intake.aggregates import UserDelta
 from app.services.intake.ecommerce import ORDER_EVENT, PRODUCT_KEYS, order_revenue, product_lines
 from app.services.intake.identity_resolver import IdentityResolver, Profile
-from app.services.intake.messages import Message, epoch_ms, scalar_properties
+from app.services.intake.messages import PURPOSES, Message, epoch_ms, scalar_properties
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
     for op in resolution.merges:
         if op.loser.db_id is not None:
             needed.add(op.loser.root())
+    if default_granted:
+        _materialize_defaults(plan, needed, states, received_at)
 
     now_id = received_at
     for p in resolution.profiles:
@@ -122,6 +124,9 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
     for change in plan.consent:
         change["user_id"] = change.pop("profile").user_id
         _touch(plan, change["user_id"], "consent")
+    # Purpose nodes are shared by every batch: link them in one order (stable, so the changes
+    # of one user and purpose keep their message order).
+    plan.consent.sort(key=lambda c: (c["purpose"], c["user_id"]))
 
     for m in messages:
         root = resolution.profile_of[m.index].root()
@@ -129,6 +134,22 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
             _touch(plan, root.user_id, "identify")
     _events(plan, kept, received_at)
     return plan
+
+
+def _materialize_defaults(plan: Plan, needed: set[Profile],
+                          states: dict[Profile, dict[str, str]], at: datetime) -> None:
+    """Under opt-out, a new profile gets explicit `granted` edges (source `default`) for the
+    purposes it did not decide on, so readers such as the GNN export can rely on
+    `CONSENTED {status: 'granted'}` alone, whatever the policy."""
+    for root in needed:
+        if root.db_id is not None:
+            continue
+        state = states.setdefault(root, {})
+        for purpose in PURPOSES:
+            if purpose not in state:
+                state[purpose] = "granted"
+                plan.consent.append({"profile": root, "purpose": purpose, "status": "granted",
+                                     "at": epoch_ms(at), "source": "default"})
 
 
 def _merge_record(src: str, dst: str, at: datetime, via: str, reason: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import orjson
 
 from app.services.intake.pii import identity_of, scrub_map
 
+PURPOSES = ("analytics", "personalization", "marketing")
 BEHAVIOURAL_TYPES = frozenset({"track", "page", "screen"})
 SUPPORTED_TYPES = BEHAVIOURAL_TYPES | {"identify", "alias"}
 MAX_ID_LEN = 256
@@ -194,8 +195,9 @@ def split_traits(traits: dict) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Profile traits as `trait_<key>` scalars, and e-mail/phone traits as hashed identities."""
     stored: dict[str, Any] = {}
     identities: list[tuple[str, str]] = []
-    for key, value in traits.items():
-        ident = identity_of(str(key), value)
+    for key, value in list(traits.items())[:MAX_PROPS]:
+        key = str(key)[:64]
+        ident = identity_of(key, value)
         if ident is not None:
             identities.append(ident)
             continue
