@@ -10,13 +10,17 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gnn.train import EpochLog, TrainConfig
+# torch is imported only when a command runs: mounting this sub-app in the project CLI
+# must not load torch into `profilegraph serve`.
+if TYPE_CHECKING:
+    from gnn.train import EpochLog, TrainConfig
 
 app = typer.Typer(
     help="GNN recommender: train, evaluate and publish LightGCN artifacts.", no_args_is_help=True
@@ -40,6 +44,8 @@ def _config(
     seed: int,
     init: str,
 ) -> TrainConfig:
+    from gnn.train import TrainConfig
+
     return TrainConfig(
         embedding_dim=dim,
         num_layers=layers,
@@ -95,9 +101,7 @@ def _print_metrics(title: str, rows: dict[str, dict]) -> None:
 def train(
     uri: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_URI", help="Bolt/neo4j URI"),
     user: str = typer.Option("neo4j", envvar="PROFILEGRAPH_NEO4J_USER"),
-    password: str = typer.Option(
-        ..., envvar="PROFILEGRAPH_NEO4J_PASSWORD", prompt=False, hide_input=True
-    ),
+    password: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_PASSWORD"),
     database: str | None = typer.Option(None, envvar="PROFILEGRAPH_NEO4J_DATABASE"),
     artifacts_dir: Path = typer.Option(Path("artifacts/gnn"), envvar="PROFILEGRAPH_ARTIFACTS_DIR"),
     half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
@@ -137,6 +141,7 @@ def run_train(
     """One training round; returns whether the new model was promoted."""
     from gnn.export import ExportSettings, export_interactions
     from gnn.pipeline import train_and_publish
+    from gnn.train import TrainConfig
 
     cfg = config or TrainConfig()
     with console.status("exporting consented interactions from Neo4j"):

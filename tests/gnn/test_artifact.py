@@ -91,3 +91,11 @@ def test_artifact_format_does_not_import_torch():
 
     code = "import sys, gnn.artifact_format; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_module_does_not_import_torch_until_a_command_runs():
+    import subprocess
+    import sys
+
+    code = "import sys, gnn.cli; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
