@@ -82,3 +82,20 @@ async def test_consent_bad_input(client, graph, ingest_headers, read_headers):
     assert r.status_code == 422
     assert r.json()["error"]["fields"][0]["field"] == \
         "batch.0.context.consent.categoryPreferences.Analytics"
+
+
+async def test_opt_out_default_is_written_as_granted_edges(client, graph, ingest_headers,
+                                                           opt_out):
+    batch = [{**track("u5"), "context": _prefs(Marketing=False)}]
+    assert (await client.post("/v1/batch", json={"batch": batch},
+                              headers=ingest_headers)).status_code == 200
+    rows, _, _ = await graph.execute_query(
+        "MATCH (:User {user_id:'u5'})-[c:CONSENTED]->(p:Purpose) "
+        "RETURN p.name AS p, c.status AS s, c.source AS src ORDER BY p")
+    assert [(r["p"], r["s"], r["src"]) for r in rows] == [
+        ("analytics", "granted", "default"), ("marketing", "denied", "event"),
+        ("personalization", "granted", "default")]
+    # an existing profile is not touched again
+    await client.post("/v1/batch", json={"batch": [track("u5")]}, headers=ingest_headers)
+    assert await scalar(graph, "MATCH (:User {user_id:'u5'})-[:CONSENT_CHANGED]->(c) "
+                               "RETURN count(c)") == 3

@@ -131,6 +131,7 @@ async def test_merge_notifies_listeners(client, graph, ingest_headers, opt_out):
     await _send(client, ingest_headers, track("u8"))
     await _send(client, ingest_headers, {"type": "identify", "userId": "u8",
                                          "anonymousId": "a8"})
-    assert seen[0].types_by_user == {"anon:a8": frozenset({"product_viewed"})}
+    # a new profile under opt-out also gets its default consent recorded
+    assert seen[0].types_by_user == {"anon:a8": frozenset({"product_viewed", "consent"})}
     assert seen[-1].merged == {"anon:a8": "u8"}
     assert seen[-1].types_by_user == {"u8": frozenset({"identify"})}
