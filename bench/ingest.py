@@ -31,6 +31,17 @@ from app.core.config import get_settings
 ROOT = Path(__file__).resolve().parents[1]
 RETAIL = ROOT.parent / "shared/data/online_retail_ii/online_retail_II_2009-2010.parquet"
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
+RUN = "bench" + uuid.uuid4().hex[:8]  # prefix of every id this run writes
+CLEANUP = [
+    "MATCH (e:Event) WHERE e.event_id STARTS WITH $run "
+    "CALL (e) { DETACH DELETE e } IN TRANSACTIONS OF 5000 ROWS",
+    "MATCH (u:User) WHERE u.user_id STARTS WITH $run "
+    "CALL (u) { OPTIONAL MATCH (u)-[:CONSENT_CHANGED|MERGED_FROM]->(h) "
+    "OPTIONAL MATCH (i:Identity)-[:IDENTIFIES]->(u) DETACH DELETE h, i, u } "
+    "IN TRANSACTIONS OF 1000 ROWS",
+    "MATCH (i:Item) WHERE i.item_id STARTS WITH $run "
+    "CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 5000 ROWS",
+]
 
 
 def free_port() -> int:
@@ -174,7 +185,7 @@ async def http_bench(args: argparse.Namespace) -> None:
     proc = start_server(port, args.workers)
     try:
         key = ingest_key(base)
-        run = uuid.uuid4().hex[:8]
+        run = RUN
         # warm-up: creates the users and items, compiles the query plans
         warm = make_events(2000, run + "w", args.users, args.items)
         await send_all(
@@ -215,8 +226,7 @@ async def in_process_bench(args: argparse.Namespace) -> None:
     driver = create_driver(settings)
     try:
         service = intake_service(driver, settings)
-        events = make_events(args.events, uuid.uuid4().hex[:8] + "-inproc", args.users,
-                             args.items)
+        events = make_events(args.events, RUN + "-inproc", args.users, args.items)
         latencies: list[float] = []
         started = time.perf_counter()
         for i in range(0, len(events), 500):
@@ -246,7 +256,7 @@ async def bare_create_bench(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     driver = create_driver(settings)
-    run = uuid.uuid4().hex[:8] + "-bare"
+    run = RUN + "-bare"
     try:
         await driver.execute_query("UNWIND range(0, 1999) AS i MERGE (:User {user_id: $r + i})",
                                    r=run, database_=settings.neo4j_database)
@@ -260,6 +270,21 @@ async def bare_create_bench(args: argparse.Namespace) -> None:
             latencies.append(time.perf_counter() - t)
         report("bare CREATE floor, size 500, 1 writer", len(latencies) * 500, len(latencies),
                time.perf_counter() - started, latencies)
+    finally:
+        await driver.close()
+
+
+async def cleanup() -> None:
+    """Delete what this run wrote (events, profiles, identities, items), in small
+    transactions."""
+    from app.db.driver import create_driver
+
+    settings = get_settings()
+    driver = create_driver(settings)
+    try:
+        async with driver.session(database=settings.neo4j_database) as session:
+            for statement in CLEANUP:
+                await (await session.run(statement, run=RUN)).consume()
     finally:
         await driver.close()
 
@@ -295,6 +320,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated events (default: delete them at the end)")
     args = parser.parse_args()
     print(
         f"cpus {os.cpu_count()}, uvicorn workers {args.workers}, neo4j {get_settings().neo4j_uri}"
@@ -303,6 +330,8 @@ def main() -> None:
         asyncio.run(http_bench(args))
         asyncio.run(in_process_bench(args))
         asyncio.run(bare_create_bench(args))
+        if not args.keep:
+            asyncio.run(cleanup())
     if not args.skip_import:
         asyncio.run(import_bench())
 
