@@ -102,12 +102,14 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
         if op.loser.db_id is not None:
             needed.add(op.loser.root())
     if default_granted:
+        for root in needed:  # profiles whose every message was a duplicate
+            if root not in states:
+                states[root] = _state(root, known, losers)
         _materialize_defaults(plan, needed, states, received_at)
 
-    now_id = received_at
     for p in resolution.profiles:
         if p.parent is None and p.db_id is not None and p.db_id != p.user_id:
-            plan.renames.append(_merge_record(p.db_id, p.user_id, now_id, p.renamed_by or
+            plan.renames.append(_merge_record(p.db_id, p.user_id, received_at, p.renamed_by or
                                               "identify", "anonymous profile identified"))
             plan.merged[p.db_id] = p.user_id
     for root in needed:
@@ -115,7 +117,7 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
     for op in resolution.merges:
         if op.loser.db_id is not None:
             to = op.loser.root().user_id
-            plan.merges.append(_merge_record(op.loser.db_id, to, now_id, op.via, op.reason))
+            plan.merges.append(_merge_record(op.loser.db_id, to, received_at, op.via, op.reason))
             plan.merged[op.loser.db_id] = to
     for (kind, value), profile in resolution.binds.items():
         root = profile.root()
@@ -144,7 +146,7 @@ def _materialize_defaults(plan: Plan, needed: set[Profile],
     for root in needed:
         if root.db_id is not None:
             continue
-        state = states.setdefault(root, {})
+        state = states[root]
         for purpose in PURPOSES:
             if purpose not in state:
                 state[purpose] = "granted"
