@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, RoutingControl
+from neo4j.exceptions import TransientError
 
 from app.db.queries import queries
+
+TRANSIENT_ATTEMPTS = 3
 
 
 class MembershipRepository:
@@ -29,13 +33,21 @@ class MembershipRepository:
     async def run_single(self, cypher: str, params: Mapping[str, Any], write: bool = False
                          ) -> list[dict[str, Any]]:
         """One statement in an auto-commit transaction: RUN and PULL in one round trip, no
-        BEGIN/COMMIT (the hot path after each ingest). Not retried: the sweep and the next
-        refresh reconcile a failed incremental update."""
+        BEGIN/COMMIT (the hot path after each ingest). The statement is idempotent (it
+        applies only the changes it finds), so a transient failure such as a deadlock with
+        a concurrent ingest is retried a few times."""
         mode = WRITE_ACCESS if write else READ_ACCESS
-        async with self._driver.session(database=self._database,
-                                        default_access_mode=mode) as session:
-            result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
-            return await result.data()
+        for attempt in range(TRANSIENT_ATTEMPTS):
+            try:
+                async with self._driver.session(database=self._database,
+                                                default_access_mode=mode) as session:
+                    result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
+                    return await result.data()
+            except TransientError:
+                if attempt == TRANSIENT_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def run_batched(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A statement with `CALL ... IN TRANSACTIONS`, which needs an auto-commit
