@@ -3,6 +3,7 @@ and the MembershipChange history."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -188,3 +189,18 @@ async def test_second_step_of_a_sequence_triggers_evaluation(
                                   [Line("sku-1")]))
     await membership.on_ingest(IngestedChange({"u1": frozenset({"order_completed"})}))
     assert await _members(graph, "viewed-then-bought") == {"u1"}
+
+
+async def test_concurrent_ingests_enter_one_segment(
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
+    segment_service, membership = services
+    users = [User(f"u{n}") for n in range(20)]
+    await write_dataset(graph, Dataset(users, ITEMS))
+    await segment_service.create(_segment("buyers", {
+        "type": "event", "event_type": "order_completed"}))
+    await write_dataset(graph, Dataset([], ITEMS, [
+        Event(f"o{n}", f"u{n}", "order_completed", NOW, {}, [Line("sku-1")]) for n in range(20)]))
+    await asyncio.gather(*(membership.on_ingest(IngestedChange({f"u{n}": frozenset(
+        {"order_completed"})})) for n in range(20)))
+    assert await _members(graph, "buyers") == {f"u{n}" for n in range(20)}
+    assert len(await _history(graph, "buyers")) == 20
