@@ -218,3 +218,27 @@ async def test_delete_refuses_referenced_segments(client: httpx.AsyncClient, gra
 async def test_scopes_are_required(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/segments")).status_code == 401
     assert (await client.post("/v1/segments", json=BUYERS)).status_code == 401
+
+
+async def test_refresh_sweep_and_changes_endpoints(client: httpx.AsyncClient, graph: AsyncDriver,
+                                                   admin_headers: dict) -> None:
+    await _storefront(graph)
+    await client.post("/v1/segments", json=BUYERS, headers=admin_headers)
+    static = {"id": "pro", "name": "Pro", "condition": {
+        "type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"}}
+    await client.post("/v1/segments", json=static, headers=admin_headers)
+    await graph.execute_query("MATCH (u:User {user_id: 'u1'}) SET u.trait_plan = 'free'")
+
+    swept = await client.post("/v1/segments/sweep", headers=admin_headers)
+    # only the windowed segment is time-dependent; the trait change waits for a refresh
+    assert [r["segment_id"] for r in swept.json()["refreshed"]] == ["recent-buyers"]
+    r = await client.post("/v1/segments/pro/refresh", headers=admin_headers)
+    assert r.json()["refreshed"] == [{"segment_id": "pro", "entered": 0, "exited": 1,
+                                      "size": 2}]
+    everything = await client.post("/v1/segments/refresh", headers=admin_headers)
+    assert sorted(r["segment_id"] for r in everything.json()["refreshed"]) == [
+        "pro", "recent-buyers"]
+    changes = await client.get("/v1/segments/pro/changes?user_id=u1", headers=admin_headers)
+    assert [c["change"] for c in changes.json()["changes"]] == ["exited", "entered"]
+    assert (await client.post("/v1/segments/nope/refresh", headers=admin_headers)
+            ).status_code == 404
