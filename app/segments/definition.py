@@ -238,6 +238,14 @@ def _depth(node: Condition) -> int:
     return 1 + max((_depth(c) for c in children(node)), default=0)
 
 
+def check_size(root: Condition) -> None:
+    """Bounded trees keep compiled queries (and their plans) a reasonable size."""
+    if _depth(root) > MAX_DEPTH:
+        raise ValueError(f"conditions nest deeper than {MAX_DEPTH} levels")
+    if sum(1 for _ in walk(root)) > MAX_NODES:
+        raise ValueError(f"more than {MAX_NODES} conditions")
+
+
 class SegmentDefinition(_Model):
     id: SegmentId
     name: str = Field(min_length=1, max_length=200)
@@ -249,10 +257,7 @@ class SegmentDefinition(_Model):
 
     @model_validator(mode="after")
     def _bounded(self) -> SegmentDefinition:
-        if _depth(self.condition) > MAX_DEPTH:
-            raise ValueError(f"conditions nest deeper than {MAX_DEPTH} levels")
-        if sum(1 for _ in walk(self.condition)) > MAX_NODES:
-            raise ValueError(f"more than {MAX_NODES} conditions")
+        check_size(self.condition)
         return self
 
     def referenced_segments(self) -> set[str]:
@@ -267,3 +272,8 @@ class PreviewRequest(_Model):
     description: str | None = Field(default=None, max_length=2000)
     condition: Condition
     sample_size: int = Field(default=20, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> PreviewRequest:
+        check_size(self.condition)
+        return self
