@@ -35,7 +35,9 @@ def _trait_keys(prop: str) -> set[str]:
     if prop.startswith("count_"):
         return {f"event:{prop.removeprefix('count_')}"}
     if prop in _ORDER_TRAITS:
-        return {"event:order_completed", ANY_EVENT}
+        # only orders move these (rfm_f/rfm_m are recomputed on every event, from the order
+        # totals, so their values change only with an order too)
+        return {"event:order_completed"}
     return {ANY_EVENT}
 
 
