@@ -31,8 +31,8 @@ ALLOWED_PROCEDURES = frozenset({
 })
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|"
                                    r"/\*.*?\*/", re.S)
-# a keyword, not a property (`n.use`) or parameter (`$use`) of the same name
-_KW = r"(?<![.\w$])"
+# a keyword, not a property (`n.use`), label (`:Use`) or parameter (`$use`) of that name
+_KW = r"(?<![.:\w$])"
 _REFUSED_CLAUSES = {
     _KW + r"LOAD\s+CSV\b": "LOAD CSV reads files and URLs",
     _KW + r"USE\b(?!\s*:)": "USE switches databases",
