@@ -16,8 +16,8 @@ async def upsert_items(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],
     """Items (rows of item_id, props, category) in id order, then their categories in
     category order: shared nodes are always locked in one global order."""
     rows = sorted(rows, key=lambda r: r["item_id"])
-    await (await tx.run(queries["items/upsert_items"], items=rows, now=now)).consume()
-    linked = sorted((r for r in rows if r.get("category")),
+    result = await tx.run(queries["items/upsert_items"], items=rows, now=now)
+    linked = sorted([r.data() async for r in result],
                     key=lambda r: (r["category"], r["item_id"]))
     if linked:
         await (await tx.run(queries["items/link_categories"], items=linked, now=now)).consume()

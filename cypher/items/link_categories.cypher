@@ -2,7 +2,7 @@
 // by every batch, so they too are locked in one order (after the items) to avoid deadlocks.
 UNWIND $items AS row
 MATCH (i:Item {item_id: row.item_id})
-WHERE coalesce(i.category <> row.category, true)
+WHERE coalesce(i.category <> row.category, true)  // re-checked under the lock
 SET i.category = row.category, i.updated_at = $now
 MERGE (c:Category {name: row.category})
 MERGE (i)-[:IN_CATEGORY]->(c)
