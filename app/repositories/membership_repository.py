@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, RoutingControl
@@ -60,6 +61,11 @@ class MembershipRepository:
     async def member_ids(self, segment_id: str) -> set[str]:
         rows = await self._rows(queries["segments/list_member_ids"], {"segment_id": segment_id})
         return {r["user_id"] for r in rows}
+
+    async def record_merged_exits(self, user_ids: list[str], now: datetime) -> int:
+        rows = await self.run_single(queries["segments/record_merged_exits"],
+                                     {"user_ids": user_ids, "now": now}, write=True)
+        return int(rows[0]["exited"]) if rows else 0
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         return await self._rows(queries["segments/list_members"],

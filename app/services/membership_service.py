@@ -162,6 +162,8 @@ class MembershipService:
         for survivor in change.merged.values():
             user_keys[survivor] = None  # a merged profile changed in every respect
         user_keys = {u: k for u, k in user_keys.items() if k is None or k}
+        if change.merged:
+            await self._members.record_merged_exits(sorted(change.merged), self._clock())
         if user_keys:
             result = await self.evaluate_users(user_keys)
             if result.changes:

@@ -118,12 +118,18 @@ async def test_ingest_follows_references_in_order(
 async def test_merged_profile_is_evaluated_against_every_segment(
         graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
     segment_service, membership = services
-    await write_dataset(graph, Dataset([User("u1", {"trait_plan": "pro"})], ITEMS))
+    await write_dataset(graph, Dataset([User("u1"), User("anon:1", {"trait_plan": "pro"})],
+                                       ITEMS))
     await segment_service.create(_segment("pro", {
         "type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"}))
-    await graph.execute_query("MATCH (u:User {user_id: 'u1'})-[r:IN_SEGMENT]->() DELETE r")
+    assert await _members(graph, "pro") == {"anon:1"}
+    # intake merges anon:1 into u1: the loser's node and memberships go, its traits move
+    await graph.execute_query("MATCH (u:User {user_id: 'anon:1'}) DETACH DELETE u")
+    await graph.execute_query("MATCH (u:User {user_id: 'u1'}) SET u.trait_plan = 'pro'")
     await membership.on_ingest(IngestedChange({}, merged={"anon:1": "u1"}))
     assert await _members(graph, "pro") == {"u1"}
+    assert await _history(graph, "pro") == [("anon:1", "entered"), ("anon:1", "exited"),
+                                            ("u1", "entered")]
 
 
 async def test_sweep_ages_out_windows_and_adds_abandoners(
