@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Consent when a user has not stated one for a purpose: opt_in = denied until granted
     # (GDPR default), opt_out = granted until denied.
     consent_default: Literal["opt_in", "opt_out"] = "opt_in"
+    # Fernet key (`Fernet.generate_key()`); when set, e-mail/phone identities also keep an
+    # encrypted copy for GDPR exports. Unset: only their SHA-256 is stored.
+    pii_encryption_key: SecretStr | None = None
 
     # Recommendations: promoted GNN artifacts, polled for hot reload.
     artifacts_dir: Path = PROJECT_ROOT / "artifacts" / "gnn"
@@ -79,6 +82,21 @@ class Settings(BaseSettings):
     def _derive_uri(self) -> Settings:
         if not self.neo4j_uri:
             self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_pii_key(self) -> Settings:
+        if self.pii_encryption_key is not None:
+            import base64
+            import binascii
+
+            try:
+                raw = base64.urlsafe_b64decode(self.pii_encryption_key.get_secret_value())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("PROFILEGRAPH_PII_ENCRYPTION_KEY must be a Fernet key "
+                                 "(32 url-safe base64-encoded bytes)")
         return self
 
     @model_validator(mode="after")

@@ -8,13 +8,15 @@ from neo4j import AsyncDriver
 
 from app.core.config import Settings
 from app.repositories.intake_repository import IntakeRepository
+from app.security.pii_seal import sealer
 from app.services.ingest_hooks import IngestHooks
 from app.services.intake.intake_service import BatchOutcome, IntakeService
 
 
 def intake_service(driver: AsyncDriver, settings: Settings) -> IntakeService:
     return IntakeService(IntakeRepository(driver, settings.neo4j_database), IngestHooks(),
-                         default_granted=settings.consent_default == "opt_out")
+                         default_granted=settings.consent_default == "opt_out",
+                         seal=sealer(settings))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from app.schemas.users import (
     Profile,
     Rfm,
 )
+from app.security.pii_seal import Open
 from app.services.ingest_hooks import IngestedChange, IngestHooks
 from app.services.intake.messages import PURPOSES
 
@@ -79,10 +80,11 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
 
 class UserService:
     def __init__(self, repository: UserRepository, hooks: IngestHooks,
-                 default_policy: str) -> None:
+                 default_policy: str, open_: Open | None = None) -> None:
         self._repository = repository
         self._hooks = hooks
         self._default_policy = default_policy
+        self._open = open_
 
     async def resolve(self, id_: str) -> str:
         user_id = await self._repository.resolve(id_)
@@ -113,7 +115,14 @@ class UserService:
 
     async def export(self, id_: str) -> dict[str, Any]:
         """Everything held about the person, as one JSON document (GDPR art. 15/20)."""
-        profile = await self.profile(id_)
+        user_id = await self.resolve(id_)
+        data = await self._repository.profile(user_id)
+        if data is None:
+            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        profile = _profile(data, self._default_policy)
+        # e-mail/phone in clear only where an encrypted copy was kept (key configured)
+        contact = [{"kind": i["kind"], "value": self._open(i["value_sealed"])}
+                   for i in data["identities"] if self._open and i.get("value_sealed")]
         events: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
@@ -127,6 +136,7 @@ class UserService:
         return {
             "exported_at": datetime.now(UTC).isoformat(),
             "profile": profile.model_dump(mode="json"),
+            "contact_details": [c for c in contact if c["value"] is not None],
             "consent_history": [{**c, "at": c["at"].isoformat()} for c in changes],
             "events": events,
         }

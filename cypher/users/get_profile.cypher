@@ -1,6 +1,6 @@
 MATCH (u:User {user_id: $user_id})
 OPTIONAL MATCH (i:Identity)-[:IDENTIFIES]->(u)
-WITH u, collect(i {.kind, .value}) AS identities
+WITH u, collect(i {.kind, .value, .value_sealed}) AS identities
 OPTIONAL MATCH (u)-[c:CONSENTED]->(p:Purpose)
 WITH u, identities,
      collect({purpose: p.name, status: c.status, at: c.at, source: c.source}) AS consent

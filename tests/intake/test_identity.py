@@ -135,3 +135,40 @@ async def test_merge_notifies_listeners(client, graph, ingest_headers, opt_out):
     assert seen[0].types_by_user == {"anon:a8": frozenset({"product_viewed", "consent"})}
     assert seen[-1].merged == {"anon:a8": "u8"}
     assert seen[-1].types_by_user == {"u8": frozenset({"identify"})}
+
+
+async def test_encrypted_copy_only_with_a_key(client, graph, ingest_headers, admin_headers,
+                                              settings, opt_out):
+    from cryptography.fernet import Fernet
+    from pydantic import SecretStr
+
+    identify = {"type": "identify", "userId": "k1", "traits": {"email": "Kim@Example.com"}}
+    await _send(client, ingest_headers, identify)
+    assert await scalar(graph, "MATCH (i:Identity {kind:'email_sha256'}) "
+                               "RETURN i.value_sealed") is None
+    doc = (await client.get("/v1/users/k1/export", headers=admin_headers)).json()
+    assert doc["contact_details"] == []
+
+    settings.pii_encryption_key = SecretStr(Fernet.generate_key().decode())
+    try:
+        client._transport.app.state.intake = None  # rebuilt with the key
+        await _send(client, ingest_headers, {**identify, "userId": "k2",
+                                             "traits": {"phone": "+47 400 00 000"}})
+        sealed = await scalar(graph, "MATCH (i:Identity {kind:'phone_sha256'}) "
+                                     "RETURN i.value_sealed")
+        assert sealed and "400" not in sealed
+        doc = (await client.get("/v1/users/k2/export", headers=admin_headers)).json()
+        assert doc["contact_details"] == [{"kind": "phone_sha256", "value": "+4740000000"}]
+        assert "value_sealed" not in repr(doc["profile"])
+    finally:
+        settings.pii_encryption_key = None
+
+
+def test_encryption_key_must_be_a_fernet_key():
+    import pytest
+    from pydantic import ValidationError
+
+    from app.core.config import Settings
+
+    with pytest.raises(ValidationError, match="Fernet key"):
+        Settings(pii_encryption_key="not-a-key")

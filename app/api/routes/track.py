@@ -15,6 +15,7 @@ from app.api.deps import IngestScope
 from app.api.routes.json_body import read_json
 from app.repositories.intake_repository import IntakeRepository
 from app.schemas.intake import BatchResult, SegmentBatch, SegmentMessage
+from app.security.pii_seal import sealer
 from app.services.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
@@ -50,7 +51,7 @@ def intake_service(request: Request) -> IntakeService:
         settings = state.settings
         service = IntakeService(
             IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
-            default_granted=settings.consent_default == "opt_out",
+            default_granted=settings.consent_default == "opt_out", seal=sealer(settings),
         )
         state.intake = service
     return service

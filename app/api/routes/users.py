@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from app.api.deps import AdminScope, ReadScope
 from app.repositories.user_repository import UserRepository
 from app.schemas.users import ErasureReceipt, EventsPage, Profile
+from app.security.pii_seal import opener
 from app.services.user_service import UserService
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
@@ -19,7 +20,7 @@ def user_service(request: Request) -> UserService:
     state = request.app.state
     settings = state.settings
     return UserService(UserRepository(state.driver, settings.neo4j_database),
-                       state.ingest_hooks, settings.consent_default)
+                       state.ingest_hooks, settings.consent_default, opener(settings))
 
 
 @router.get("/{user_id}/profile", response_model=Profile)

@@ -7,6 +7,7 @@ write transaction, hands them here, and executes the plan in the same transactio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,7 +57,8 @@ def _state(profile: Profile, known: Known, losers: dict[Profile, list[Profile]])
 
 
 def build_plan(messages: list[Message], known: Known, received_at: datetime,
-               default_granted: bool, source: str) -> Plan:
+               default_granted: bool, source: str,
+               seal: Callable[[str], str] | None = None) -> Plan:
     plan = Plan()
     resolution = IdentityResolver(known.bound).resolve(messages)
     losers: dict[Profile, list[Profile]] = {}
@@ -119,10 +121,16 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
             to = op.loser.root().user_id
             plan.merges.append(_merge_record(op.loser.db_id, to, received_at, op.via, op.reason))
             plan.merged[op.loser.db_id] = to
-    for (kind, value), profile in resolution.binds.items():
+    secrets: dict[tuple[str, str], str] = {}
+    if seal is not None:
+        for m in messages:
+            secrets.update(m.identity_values)
+    for key, profile in resolution.binds.items():
         root = profile.root()
         if root in needed or root.db_id is not None:
-            plan.binds.append({"kind": kind, "value": value, "user_id": root.user_id})
+            secret = secrets.get(key)
+            plan.binds.append({"kind": key[0], "value": key[1], "user_id": root.user_id,
+                               "sealed": seal(secret) if seal and secret else None})
     for change in plan.consent:
         change["user_id"] = change.pop("profile").user_id
         _touch(plan, change["user_id"], "consent")

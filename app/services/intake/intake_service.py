@@ -10,6 +10,7 @@ import orjson
 
 from app.core.errors import ApiError
 from app.repositories.intake_repository import IntakeRepository
+from app.security.pii_seal import Seal
 from app.services.ingest_hooks import IngestedChange, IngestHooks
 from app.services.intake.batch_plan import Known, Plan, build_plan
 from app.services.intake.identity_resolver import identity_keys
@@ -90,10 +91,11 @@ def parse_single(body: Any, mtype: str, received_at: datetime) -> list[Message]:
 
 class IntakeService:
     def __init__(self, repository: IntakeRepository, hooks: IngestHooks,
-                 default_granted: bool) -> None:
+                 default_granted: bool, seal: Seal | None = None) -> None:
         self._repository = repository
         self._hooks = hooks
         self._default_granted = default_granted
+        self._seal = seal
 
     async def ingest(self, messages: list[Message], received_at: datetime | None = None,
                      source: str = "event") -> BatchOutcome:
@@ -102,7 +104,7 @@ class IntakeService:
         event_ids = list({m.message_id for m in messages if m.behavioural})
 
         def planner(known: Known) -> Plan:
-            return build_plan(messages, known, now, self._default_granted, source)
+            return build_plan(messages, known, now, self._default_granted, source, self._seal)
 
         plan = await self._repository.write_batch(keys, event_ids, planner, now)
         if plan.types_by_user or plan.merged:

@@ -53,6 +53,9 @@ class Message:
     properties: dict[str, Any] = field(default_factory=dict)
     traits: dict[str, Any] = field(default_factory=dict)
     identities: list[tuple[str, str]] = field(default_factory=list)  # hashed e-mail/phone
+    # the normalized e-mail/phone behind each hashed identity; memory only, stored only
+    # encrypted and only when an encryption key is configured
+    identity_values: dict[tuple[str, str], str] = field(default_factory=dict)
     consent: dict[str, bool] = field(default_factory=dict)
     previous_id: str | None = None
 
@@ -180,7 +183,8 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
         msg.properties = scrub_map(_mapping(raw, "properties", prefix))
     elif mtype == "identify":
         traits = _mapping(raw, "traits", prefix) or _mapping(context, "traits", prefix + "context.")
-        msg.traits, msg.identities = split_traits(traits)
+        msg.traits, msg.identity_values = split_traits(traits)
+        msg.identities = list(msg.identity_values)
     elif mtype == "alias":
         previous = _id(raw, "previousId", prefix)
         if previous is None:
@@ -191,15 +195,16 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
     return msg
 
 
-def split_traits(traits: dict) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Profile traits as `trait_<key>` scalars, and e-mail/phone traits as hashed identities."""
+def split_traits(traits: dict) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
+    """Profile traits as `trait_<key>` scalars, and e-mail/phone traits as hashed identities
+    ((kind, hash) -> normalized value)."""
     stored: dict[str, Any] = {}
-    identities: list[tuple[str, str]] = []
+    identities: dict[tuple[str, str], str] = {}
     for key, value in list(traits.items())[:MAX_PROPS]:
         key = str(key)[:64]
         ident = identity_of(key, value)
         if ident is not None:
-            identities.append(ident)
+            identities[(ident[0], ident[1])] = ident[2]
             continue
         if isinstance(value, dict):
             for sub, sub_value in value.items():

@@ -1,7 +1,8 @@
-"""E-mail and phone values are personal data: they are only ever stored as SHA-256 hashes.
+"""E-mail and phone values are personal data: they are stored as SHA-256 hashes.
 
 Hashes of the normalized value let two sources that know the same address match the same
-profile without the address itself being kept (no encrypted copy is stored).
+profile without the address itself being kept. Only when PROFILEGRAPH_PII_ENCRYPTION_KEY is
+set is an encrypted copy kept as well (app/security/pii_seal.py), for the GDPR export.
 """
 
 from __future__ import annotations
@@ -40,13 +41,15 @@ def looks_like_phone(value: object) -> bool:
     return sum(ch.isdigit() for ch in value) >= 7
 
 
-def identity_of(key: str, value: object) -> tuple[str, str] | None:
-    """(kind, hash) when a trait is an e-mail or phone number, else None."""
+def identity_of(key: str, value: object) -> tuple[str, str, str] | None:
+    """(kind, hash, normalized value) when a trait is an e-mail or phone number, else None."""
     k = key.lower()
     if looks_like_email(value) and (k in EMAIL_KEYS or "@" in str(value)):
-        return "email_sha256", sha256_hex(normalize_email(str(value)))
+        normalized = normalize_email(str(value))
+        return "email_sha256", sha256_hex(normalized), normalized
     if k in PHONE_KEYS and looks_like_phone(value):
-        return "phone_sha256", sha256_hex(normalize_phone(str(value)))
+        normalized = normalize_phone(str(value))
+        return "phone_sha256", sha256_hex(normalized), normalized
     return None
 
 
