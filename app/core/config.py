@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # Fernet key (`Fernet.generate_key()`); when set, e-mail/phone identities also keep an
     # encrypted copy for GDPR exports. Unset: only their SHA-256 is stored.
     pii_encryption_key: SecretStr | None = None
+    # Write the batches that arrive during a write together, in one transaction.
+    intake_group_commit: bool = True
 
     # Recommendations: promoted GNN artifacts, polled for hot reload.
     artifacts_dir: Path = PROJECT_ROOT / "artifacts" / "gnn"

@@ -143,3 +143,18 @@ async def test_concurrent_retries_store_each_event_once(client, graph, ingest_he
     assert sum(r.json()["duplicates"] for r in results) == 180
     assert await scalar(graph, "MATCH (e:Event) RETURN count(e)") == 60
     assert await scalar(graph, "MATCH (u:User) RETURN sum(u.event_count)") == 60
+
+
+async def test_group_commit_answers_each_request_for_its_own_messages(
+        client, graph, ingest_headers, opt_out):
+    await client.put("/v1/users/refuser/consent", json={"purposes": {"analytics": False}},
+                     headers=ingest_headers)
+    shared = track("g0")
+    bodies = [track(f"g{i}") for i in range(8)] + [shared, shared, track("refuser")]
+    results = await asyncio.gather(*(client.post("/v1/track", json=b, headers=ingest_headers)
+                                     for b in bodies))
+    outcomes = [r.json() for r in results]
+    assert [o["stored"] for o in outcomes[:8]] == [1] * 8
+    assert sorted((o["stored"], o["duplicates"]) for o in outcomes[8:10]) == [(0, 1), (1, 0)]
+    assert outcomes[10]["dropped_reasons"] == {"no_analytics_consent": 1}
+    assert await scalar(graph, "MATCH (e:Event) RETURN count(e)") == 9

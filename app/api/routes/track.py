@@ -52,6 +52,7 @@ def intake_service(request: Request) -> IntakeService:
         service = IntakeService(
             IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
             default_granted=settings.consent_default == "opt_out", seal=sealer(settings),
+            group_commit=settings.intake_group_commit,
         )
         state.intake = service
     return service

@@ -38,7 +38,8 @@ class Plan:
     consent: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    # outcome
+    # outcome: message index -> "stored", "duplicate" or the reason it was dropped
+    outcome: dict[int, str] = field(default_factory=dict)
     stored: int = 0
     duplicates: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (messageId, reason)
@@ -74,9 +75,11 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
         root = resolution.profile_of[m.index].root()
         if m.type == "group":
             plan.dropped.append((m.message_id, "unsupported_type"))
+            plan.outcome[m.index] = "unsupported_type"
             continue
         if m.behavioural and (m.message_id in known.existing_events or m.message_id in seen_ids):
             plan.duplicates += 1
+            plan.outcome[m.index] = "duplicate"
             continue
         seen_ids.add(m.message_id)
         state = states.get(root)
@@ -92,9 +95,11 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
         if m.behavioural and state.get("analytics", "granted" if default_granted else "denied") \
                 != "granted":
             plan.dropped.append((m.message_id, "no_analytics_consent"))
+            plan.outcome[m.index] = "no_analytics_consent"
             continue
         needed.add(root)
         plan.stored += 1
+        plan.outcome[m.index] = "stored"
         if m.type == "identify":
             traits.setdefault(root, {}).update(m.traits)
         if m.behavioural:
