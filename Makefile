@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG := $(BIN)/profilegraph
 
-.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data lint bench clean
+.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data train lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -36,6 +36,10 @@ migrate: neo4j-start
 
 demo-data: migrate
 	$(PG) demo-data
+
+## Train LightGCN on the development graph; the API hot-reloads a promoted model.
+train: install-train migrate
+	$(PG) train
 
 ## One command on a fresh machine: install, start Neo4j, migrate, load demo data, serve on 127.0.0.1:8000.
 run: demo-data
