@@ -51,8 +51,11 @@ def _sort(plan: Plan) -> None:
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
     _sort(plan)
     if plan.users or plan.items:
-        await _run(tx, "intake/lock_batch", user_ids=[u["user_id"] for u in plan.users],
-                   item_ids=[i["item_id"] for i in plan.items])
+        # A renamed profile is still stored under its old id at this point.
+        renamed = {r["to"]: r["from"] for r in plan.renames}
+        await _run(tx, "intake/lock_batch",
+                   user_ids=sorted(renamed.get(u["user_id"], u["user_id"]) for u in plan.users),
+                   item_ids=[i["item_id"] for i in plan.items], now=now)
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
     if plan.users:

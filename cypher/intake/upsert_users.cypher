@@ -1,13 +1,12 @@
-// The profiles of a batch, in user_id order (existing ones already locked by
-// intake/lock_batch): created if new, identify traits set, and the computed traits advanced
-// by the batch's per-user delta, all in one pass. updated_at moves only when a trait changed.
+// The profiles of a batch, in user_id order (created or locked by intake/lock_batch):
+// identify traits set, and the computed traits advanced by the batch's per-user delta, all
+// in one pass. updated_at moves only when a trait changed.
 //
 // Computed traits: counters add, first/last seen take min/max, the engagement score decays
 // exponentially (time constant $tau_s) to the newest event; RFM scores follow from the
 // totals. Properties that do not change are not written.
 UNWIND $users AS row
-MERGE (u:User {user_id: row.user_id})
-  ON CREATE SET u.created_at = $now, u.updated_at = $now
+MATCH (u:User {user_id: row.user_id})
 WITH u, row, [k IN keys(row.traits) WHERE u[k] IS NULL OR u[k] <> row.traits[k]] AS changed
 FOREACH (_ IN CASE WHEN size(changed) > 0 THEN [1] END |
   SET u += row.traits, u.updated_at = $now)
