@@ -12,7 +12,7 @@ from neo4j.exceptions import ConstraintError
 
 from app.db.queries import queries
 from app.repositories.item_repository import upsert_items
-from app.services.intake.aggregates import rfm_params
+from app.services.intake.aggregates import fresh_profile, rfm_params
 from app.services.intake.batch_plan import Known, Plan
 
 # A concurrent batch carrying the same new messageId or identity makes one of the two fail a
@@ -40,6 +40,25 @@ async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
     await result.consume()
 
 
+def _common_prefix(strings: list[str]) -> str:
+    """The longest prefix all strings share (element ids of one database share most)."""
+    if not strings:
+        return ""
+    first, last = min(strings), max(strings)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def _lock_row(user: dict[str, Any], lock_id: str, now: datetime) -> dict[str, Any]:
+    """A profile for intake/lock_batch: its id now, and its traits should it be created."""
+    delta = user["delta"]
+    return {"lock_id": lock_id, "fresh": fresh_profile(user["traits"], delta, now),
+            "first_ms": delta and delta["first_ms"], "last_ms": delta and delta["last_ms"],
+            "last_order_ms": delta and delta["last_order_ms"]}
+
+
 def _sort(plan: Plan) -> None:
     """Every list in key order, so concurrent batches lock shared nodes in the same order."""
     plan.users.sort(key=lambda r: r["user_id"])
@@ -50,30 +69,83 @@ def _sort(plan: Plan) -> None:
 
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
     _sort(plan)
+    users = plan.users
+    # The profiles and items intake/lock_batch locked: later statements get their element
+    # ids once ($eid_prefix, common to all, and the rest of each in $user_eids / $item_eids)
+    # and reference them by index, which keeps the parameters small and finds the nodes
+    # without another index seek.
+    user_eids: list[str] = []
+    item_eids: list[str] = []
+    prefix = ""
+    user_ix: dict[str, int] = {}  # final user_id -> index in user_eids
+    item_ix: dict[str, int] = {}
     if plan.users or plan.items:
         # A renamed profile is still stored under its old id at this point.
         renamed = {r["to"]: r["from"] for r in plan.renames}
-        await _run(tx, "intake/lock_batch",
-                   user_ids=sorted(renamed.get(u["user_id"], u["user_id"]) for u in plan.users),
-                   item_ids=[i["item_id"] for i in plan.items], now=now)
+        final = {renamed.get(u["user_id"], u["user_id"]): u["user_id"] for u in plan.users}
+        rows = sorted((_lock_row(u, lock_id, now) for lock_id, u in
+                       zip(final, plan.users, strict=True)), key=lambda r: r["lock_id"])
+        result = await tx.run(queries["intake/lock_batch"], users=rows,
+                              item_ids=[i["item_id"] for i in plan.items], now=now)
+        record = await result.single(strict=True)
+        created = set()
+        for lock_id, eid, is_new in record["users"]:
+            user_ix[final[lock_id]] = len(user_eids)
+            user_eids.append(eid)
+            if is_new:
+                created.add(final[lock_id])
+        for item_id, eid in record["items"]:
+            item_ix[item_id] = len(item_eids)
+            item_eids.append(eid)
+        users = [{**u, "u": user_ix[u["user_id"]]} for u in plan.users
+                 if u["user_id"] not in created]
+        prefix = _common_prefix(user_eids + item_eids)
+        user_eids = [e[len(prefix):] for e in user_eids]
+        item_eids = [e[len(prefix):] for e in item_eids]
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
-    if plan.users:
-        await _run(tx, "intake/upsert_users", users=plan.users, now=now, **rfm_params())
+    if users:
+        await _run(tx, "intake/upsert_users", users=users, user_eids=user_eids, eid_prefix=prefix,
+                   now=now, **rfm_params())
     for merge in plan.merges:
         await _run(tx, "intake/merge_users", **{k: merge[k] for k in
                    ("from", "to", "merge_id", "at", "via", "reason")})
     if plan.binds:
-        await _run(tx, "intake/bind_identities", binds=plan.binds)
+        by_eid = [{"u": user_ix[b["user_id"]], "kind": b["kind"], "value": b["value"],
+                   "sealed": b["sealed"]} for b in plan.binds if b["user_id"] in user_ix]
+        by_id = [b for b in plan.binds if b["user_id"] not in user_ix]
+        await _run(tx, "intake/bind_identities", by_eid=by_eid, by_id=by_id,
+                   user_eids=user_eids, eid_prefix=prefix)
     if plan.consent:
-        await _run(tx, "intake/record_consent", changes=plan.consent)
+        await _run(tx, "intake/record_consent", purposes=_consent_groups(plan, user_ix),
+                   user_eids=user_eids, eid_prefix=prefix)
     if plan.items:
         await upsert_items(tx, plan.items, now)
     if plan.events:
-        await _run(tx, "intake/create_events", events=plan.events, received_at=now)
+        events = [{"u": user_ix[ev["user_id"]], "props": ev["props"], "ts": ev["ts"],
+                   "lines": [{"i": item_ix[x["item_id"]], "quantity": x["quantity"],
+                              "price": x["price"], "position": x["position"]}
+                             for x in ev["lines"]]} for ev in plan.events]
+        await _run(tx, "intake/create_events", events=events, user_eids=user_eids,
+                   item_eids=item_eids, eid_prefix=prefix, received_at=now)
     if plan.merges:
         await _run(tx, "users/refresh_rfm", user_ids=sorted({m["to"] for m in plan.merges}),
                    now=now, rfm=rfm_params()["rfm"])
+
+
+def _consent_groups(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]:
+    """plan.consent (in (purpose, user_id) order, message order within) grouped by purpose;
+    the last change of each user is flagged: it is the user's current state."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in plan.consent:
+        row = {"u": user_ix[c["user_id"]], "status": c["status"], "at": c["at"],
+               "source": c["source"], "last": False}
+        groups.setdefault(c["purpose"], []).append(row)
+        last[(c["purpose"], c["user_id"])] = row
+    for row in last.values():
+        row["last"] = True
+    return [{"purpose": purpose, "changes": rows} for purpose, rows in groups.items()]
 
 
 class IntakeRepository:

@@ -1,10 +1,23 @@
-// Consent changes in message order: the CONSENTED edge holds the current state, a
-// ConsentChange node each change.
-UNWIND $changes AS row
-WITH row AS c, datetime({epochMillis: row.at}) AS at
-MATCH (u:User {user_id: c.user_id})
-MATCH (p:Purpose {name: c.purpose})
-MERGE (u)-[cur:CONSENTED]->(p)
-SET cur.status = c.status, cur.at = at, cur.source = c.source
-CREATE (u)-[:CONSENT_CHANGED]->(:ConsentChange {purpose: c.purpose, status: c.status,
-                                               at: at, source: c.source})
+// Consent of a batch, grouped by purpose (in name order); per group, every change in
+// (user, message) order. A change references its profile by index into $user_eids (the
+// element ids intake/lock_batch returned). Each change is kept as a ConsentChange node; the
+// CONSENTED edge holds the state of the user's last change (c.last).
+// The users are write-locked by intake/lock_batch, so no other transaction can add their
+// CONSENTED edges meanwhile: a plain OPTIONAL MATCH + CREATE is safe, and unlike MERGE it
+// does not write-lock the Purpose nodes, which every batch shares.
+UNWIND $purposes AS g
+MATCH (p:Purpose {name: g.purpose})
+CALL (p, g) {
+  UNWIND g.changes AS c
+  MATCH (u) WHERE elementId(u) = $eid_prefix + $user_eids[c.u]
+  WITH u, p, c, datetime({epochMillis: c.at}) AS at
+  CREATE (u)-[:CONSENT_CHANGED]->(:ConsentChange {purpose: g.purpose, status: c.status,
+                                                 at: at, source: c.source})
+  WITH u, p, c, at
+  WHERE c.last
+  OPTIONAL MATCH (u)-[cur:CONSENTED]->(p)
+  FOREACH (_ IN CASE WHEN cur IS NULL THEN [1] END |
+    CREATE (u)-[:CONSENTED {status: c.status, at: at, source: c.source}]->(p))
+  FOREACH (_ IN CASE WHEN cur IS NOT NULL THEN [1] END |
+    SET cur.status = c.status, cur.at = at, cur.source = c.source)
+}

@@ -6,7 +6,7 @@
 // exponentially (time constant $tau_s) to the newest event; RFM scores follow from the
 // totals. Properties that do not change are not written.
 UNWIND $users AS row
-MATCH (u:User {user_id: row.user_id})
+MATCH (u) WHERE elementId(u) = $eid_prefix + $user_eids[row.u]
 WITH u, row, [k IN keys(row.traits) WHERE u[k] IS NULL OR u[k] <> row.traits[k]] AS changed
 FOREACH (_ IN CASE WHEN size(changed) > 0 THEN [1] END |
   SET u += row.traits, u.updated_at = $now)

@@ -78,3 +78,37 @@ async def test_timeline_pages_and_filters(client, graph, ingest_headers, read_he
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "cursor"
     r = await client.get("/v1/users/u2/events", params={"since": "never"}, headers=read_headers)
     assert r.status_code == 422
+
+
+async def test_new_profile_traits_match_incremental_path(client, graph, ingest_headers,
+                                                         opt_out):
+    """A profile the batch creates gets its computed traits in one write (Python-side);
+    they equal those the incremental Cypher derives for an existing, empty profile."""
+    await graph.execute_query("CREATE (:User {user_id: 'old', created_at: datetime(), "
+                              "updated_at: datetime()})")
+
+    def events(user: str) -> list[dict]:
+        return [
+            _at({**track(user, "Product Viewed", product_id="p1"), "messageId": f"{user}-1"},
+                "2026-10-01T10:00:00.123Z"),
+            _at({**track(user, "Product Added", product_id="p1"), "messageId": f"{user}-2"},
+                "2026-10-03T08:30:00Z"),
+            _at({**track(user, "Order Completed", revenue=612.5,
+                         products=[{"product_id": "p1", "price": 306.25, "quantity": 2}]),
+                 "messageId": f"{user}-3"}, "2026-10-02T23:59:59.999Z"),
+            {"type": "identify", "userId": user, "traits": {"name": "Ann"}},
+        ]
+
+    for user in ("old", "new"):
+        r = await client.post("/v1/batch", json={"batch": events(user)}, headers=ingest_headers)
+        assert r.status_code == 200 and r.json()["stored"] == 4, r.text
+    records, _, _ = await graph.execute_query(
+        "MATCH (u:User) WHERE u.user_id IN ['old', 'new'] "
+        "RETURN u.user_id AS id, properties(u) AS p")
+    props = {r["id"]: dict(r["p"]) for r in records}
+    for p in props.values():
+        for key in ("user_id", "created_at", "updated_at"):
+            p.pop(key)
+    assert props["new"]["event_count"] == 3 and props["new"]["rfm_f"] == 1
+    assert props["new"]["count_order_completed"] == 1
+    assert props["new"] == props["old"]

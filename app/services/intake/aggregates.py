@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.services.intake.messages import epoch_ms
@@ -66,3 +66,35 @@ class UserDelta:
 
 def rfm_params() -> dict[str, Any]:
     return {"rfm": RFM_PARAMS, "tau_s": ENGAGEMENT_TAU_S}
+
+
+def _days_between(start: datetime, end: datetime) -> int:
+    """Whole days from start to end, truncated toward zero (Cypher `duration.inDays().days`)."""
+    delta = end - start
+    return delta.days if delta >= timedelta(0) else -((-delta).days)
+
+
+def fresh_profile(traits: dict[str, Any], delta: dict[str, Any] | None,
+                  now: datetime) -> dict[str, Any]:
+    """The computed traits of a profile the batch creates: what `intake/upsert_users` would
+    derive from an empty profile and the batch's delta, except the datetimes (sent as epoch
+    milliseconds in the delta). Scalars only, so it can be written with one `SET u += map`."""
+    out = dict(traits)
+    if delta is None:
+        return out
+    out["event_count"] = delta["events"]
+    out["engagement_score"] = 0.0 + delta["engagement"]
+    for event_type, n in delta["type_counts"].items():
+        out["count_" + event_type] = n
+    if delta["orders"] > 0:
+        out["order_count"] = delta["orders"]
+        revenue = 0.0 + delta["revenue"]
+        out["revenue_total"] = revenue
+        if delta["last_order_ms"] is not None:
+            last_order = datetime.fromtimestamp(delta["last_order_ms"] / 1000, UTC)
+            recency = _days_between(last_order, now)
+            out["rfm_recency_days"] = recency
+            out["rfm_r"] = 5 - sum(1 for t in RFM_PARAMS["rfm_recency_days"] if recency > t)
+            out["rfm_f"] = 1 + sum(1 for t in RFM_PARAMS["rfm_frequency"] if delta["orders"] >= t)
+            out["rfm_m"] = 1 + sum(1 for t in RFM_PARAMS["rfm_monetary"] if revenue >= t)
+    return out
