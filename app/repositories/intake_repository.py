@@ -52,9 +52,12 @@ def _common_prefix(strings: list[str]) -> str:
 
 
 def _lock_row(user: dict[str, Any], lock_id: str, now: datetime) -> dict[str, Any]:
-    """A profile for intake/lock_batch: its id now, and its traits should it be created."""
-    delta = user["delta"]
-    return {"lock_id": lock_id, "fresh": fresh_profile(user["traits"], delta, now),
+    """A profile for intake/lock_batch: its id now, and, for one the lookup did not find,
+    its traits should it be created (a known profile that vanished since is created bare and
+    gets its traits from intake/upsert_users)."""
+    delta = user["delta"] if user["new"] else None
+    return {"lock_id": lock_id,
+            "fresh": fresh_profile(user["traits"], delta, now) if user["new"] else None,
             "first_ms": delta and delta["first_ms"], "last_ms": delta and delta["last_ms"],
             "last_order_ms": delta and delta["last_order_ms"]}
 
@@ -122,10 +125,11 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.items:
         await upsert_items(tx, plan.items, now)
     if plan.events:
-        events = [{"u": user_ix[ev["user_id"]], "props": ev["props"], "ts": ev["ts"],
-                   "lines": [{"i": item_ix[x["item_id"]], "quantity": x["quantity"],
-                              "price": x["price"], "position": x["position"]}
-                             for x in ev["lines"]]} for ev in plan.events]
+        events = plan.events
+        for ev in events:  # in place: a batch holds thousands of these
+            ev["u"] = user_ix[ev.pop("user_id")]
+            for line in ev["lines"]:
+                line["i"] = item_ix[line.pop("item_id")]
         await _run(tx, "intake/create_events", events=events, user_eids=user_eids,
                    item_eids=item_eids, eid_prefix=prefix, received_at=now)
     if plan.merges:

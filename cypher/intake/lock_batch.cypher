@@ -5,13 +5,15 @@
 //
 // A profile created here gets its final traits at once: row.fresh holds what
 // intake/upsert_users would compute from an empty profile (scalars; the times come as
-// epoch milliseconds). Returns [id, elementId, created] per profile and [id, elementId] per
-// item: the later statements of the batch find these (locked) nodes by element id, which
-// is much cheaper than another unique-index seek, and upsert_users skips created profiles.
+// epoch milliseconds); it is null for a profile the lookup found, which, should it have
+// vanished since, is created bare and not reported as created.
+// Returns [id, elementId, created] per profile and [id, elementId] per item: the later
+// statements of the batch find these (locked) nodes by element id, which is much cheaper
+// than another unique-index seek, and intake/upsert_users skips the created profiles.
 CALL () {
   UNWIND $users AS row
   MERGE (u:User {user_id: row.lock_id})
-    ON CREATE SET u += row.fresh, u.created_at = $now, u.updated_at = $now,
+    ON CREATE SET u += coalesce(row.fresh, {}), u.created_at = $now, u.updated_at = $now,
                   u.first_seen = CASE WHEN row.first_ms IS NOT NULL
                                       THEN datetime({epochMillis: row.first_ms}) END,
                   u.last_seen = CASE WHEN row.last_ms IS NOT NULL
@@ -20,9 +22,9 @@ CALL () {
                                          THEN datetime({epochMillis: row.last_ms}) END,
                   u.last_order_at = CASE WHEN row.last_order_ms IS NOT NULL
                                          THEN datetime({epochMillis: row.last_order_ms}) END,
-                  u.`__created` = true
+                  u.`__created` = row.fresh IS NOT NULL
     ON MATCH SET u.user_id = row.lock_id
-  WITH u, row, u.`__created` IS NOT NULL AS created
+  WITH u, row, coalesce(u.`__created`, false) AS created
   REMOVE u.`__created`
   RETURN collect([row.lock_id, elementId(u), created]) AS users
 }

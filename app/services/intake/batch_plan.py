@@ -120,7 +120,8 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
                                               "identify", "anonymous profile identified"))
             plan.merged[p.db_id] = p.user_id
     for root in needed:
-        plan.users.append({"user_id": root.user_id, "traits": traits.get(root, {})})
+        plan.users.append({"user_id": root.user_id, "traits": traits.get(root, {}),
+                           "new": root.db_id is None})
     for op in resolution.merges:
         if op.loser.db_id is not None:
             to = op.loser.root().user_id
