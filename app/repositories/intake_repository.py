@@ -139,14 +139,16 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
 
 def _consent_groups(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]:
     """plan.consent (in (purpose, user_id) order, message order within) grouped by purpose;
-    the last change of each user is flagged: it is the user's current state."""
+    the last change of each user is flagged: it is the user's current state. The rows are
+    rewritten in place (a batch of new profiles holds thousands)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     last: dict[tuple[str, str], dict[str, Any]] = {}
     for c in plan.consent:
-        row = {"u": user_ix[c["user_id"]], "status": c["status"], "at": c["at"],
-               "source": c["source"], "last": False}
-        groups.setdefault(c["purpose"], []).append(row)
-        last[(c["purpose"], c["user_id"])] = row
+        purpose, user_id = c.pop("purpose"), c.pop("user_id")
+        c["u"] = user_ix[user_id]
+        c["last"] = False
+        groups.setdefault(purpose, []).append(c)
+        last[(purpose, user_id)] = c
     for row in last.values():
         row["last"] = True
     return [{"purpose": purpose, "changes": rows} for purpose, rows in groups.items()]
