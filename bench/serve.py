@@ -5,9 +5,12 @@ storefront through the public /v1/batch API, publishes a model artifact covering
 and item (random vectors of the production dimension: serving cost does not depend on what
 the vectors learned), serves the API with uvicorn and drives it with wrk (Debian package
 `wrk`) from 32 connections for 60 s, over a mix of personalized, cold, no-consent and unknown
-users. Prints p50/p99 and requests/s.
+users. Prints p50/p99 and requests/s, once at a fixed offered rate (each connection waits
+connections/rate seconds between requests, so latency is read at a stated throughput) and
+once saturating (no pause: closed-loop latency is then connections / throughput).
 
-    .venv/bin/python bench/serve.py [--duration 60] [--connections 32] [--workers 1]
+    .venv/bin/python bench/serve.py [--duration 60] [--connections 32] [--workers 1 2]
+                                    [--rates 520 0]
 """
 
 from __future__ import annotations
@@ -147,9 +150,13 @@ async def publish_model(dim: int = 64) -> str:
     return f"{len(user_ids)} users, {len(item_ids)} items, dim {dim}"
 
 
-def wrk_script(users: int) -> Path:
+def wrk_script(users: int, delay_ms: float = 0.0) -> Path:
+    """Random users; with a delay, each connection pauses between requests (open-ish loop at
+    a fixed rate, instead of saturating, so latency is measured at a stated throughput)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    pause = f"delay = function() return {delay_ms:.1f} end" if delay_ms else ""
     script.write_text(f"""
+{pause}
 local key = "Bearer {BENCH_ENV["PROFILEGRAPH_ADMIN_API_KEY"]}"
 math.randomseed(42)
 request = function()
@@ -178,7 +185,8 @@ def parse_wrk(text: str) -> dict[str, float]:
     }
 
 
-def serve_and_measure(users: int, duration: int, connections: int, workers: int) -> dict:
+def serve_and_measure(users: int, duration: int, connections: int, workers: int,
+                      rate: float | None) -> dict:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
     env = {**os.environ}
@@ -214,11 +222,12 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int)
             time.sleep(0.5)
         else:
             raise RuntimeError("API did not become ready")
-        script = wrk_script(users)
         # Warm caches and JIT-compiled query plans, then measure.
         subprocess.run(
-            ["wrk", "-t2", "-c8", "-d5s", "-s", str(script), url], capture_output=True, check=True
+            ["wrk", "-t2", "-c8", "-d5s", "-s", str(wrk_script(users)), url],
+            capture_output=True, check=True,
         )
+        script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0)
         out = subprocess.run(
             [
                 "wrk",
@@ -248,6 +257,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rates", type=float, nargs="+", default=[520.0, 0.0],
+                        help="target requests/s over all connections; 0 = as fast as possible")
     parser.add_argument("--keep-neo4j", action="store_true")
     args = parser.parse_args()
 
@@ -258,17 +269,13 @@ def main() -> None:
         asyncio.run(load_data(args.users, args.items, args.events_per_user))
         print("model:", asyncio.run(publish_model()))
         for workers in args.workers:
-            result = serve_and_measure(args.users, args.duration, args.connections, workers)
-            print(
-                json.dumps(
-                    {
-                        "workers": workers,
-                        "connections": args.connections,
-                        "duration_s": args.duration,
-                        **result,
-                    }
+            for rate in args.rates:
+                result = serve_and_measure(
+                    args.users, args.duration, args.connections, workers, rate or None
                 )
-            )
+                row = {"workers": workers, "connections": args.connections,
+                       "target_rps": rate or "max", "duration_s": args.duration, **result}
+                print(json.dumps(row))
     finally:
         if started_here and not args.keep_neo4j:
             neo4j_server.stop(settings)
