@@ -5,7 +5,7 @@
 UNWIND $events AS ev
 MATCH (u) WHERE elementId(u) = $eid_prefix + $user_eids[ev.u]
 CREATE (u)-[:PERFORMED]->(e:Event)
-SET e = ev.props, e.ts = datetime({epochMillis: ev.ts}), e.received_at = $received_at
+SET e += ev.props, e.ts = datetime({epochMillis: ev.ts}), e.received_at = $received_at
 WITH e, ev
 UNWIND ev.lines AS line
 MATCH (i) WHERE elementId(i) = $eid_prefix + $item_eids[line.i]
