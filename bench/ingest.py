@@ -214,6 +214,16 @@ async def http_bench(args: argparse.Namespace) -> None:
         proc.wait(timeout=30)
 
 
+def neo4j_cpu_seconds() -> float | None:
+    """CPU time used so far by the Neo4j the settings point at (when it runs here)."""
+    try:
+        pid = (get_settings().neo4j_home / "run" / "neo4j.pid").read_text().split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def in_process_bench(args: argparse.Namespace) -> None:
     """The same events through IntakeService with no HTTP: one writer, batches of 500."""
     from datetime import UTC, datetime
@@ -228,6 +238,7 @@ async def in_process_bench(args: argparse.Namespace) -> None:
         service = intake_service(driver, settings)
         events = make_events(args.events, RUN + "-inproc", args.users, args.items)
         latencies: list[float] = []
+        neo4j_cpu, python_cpu = neo4j_cpu_seconds(), time.process_time()
         started = time.perf_counter()
         for i in range(0, len(events), 500):
             t = time.perf_counter()
@@ -237,6 +248,10 @@ async def in_process_bench(args: argparse.Namespace) -> None:
             latencies.append(time.perf_counter() - t)
         report("in-process, no HTTP, size 500, 1 writer", len(events), len(latencies),
                time.perf_counter() - started, latencies)
+        neo4j_after = neo4j_cpu_seconds()
+        print(f"  cpu: python {time.process_time() - python_cpu:.2f} s, neo4j "
+              + (f"{neo4j_after - neo4j_cpu:.2f} s" if neo4j_cpu is not None
+                 and neo4j_after is not None else "n/a"), flush=True)
     finally:
         await driver.close()
 
@@ -320,12 +335,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--in-process-only", action="store_true",
+                        help="only the in-process scenario (with CPU seconds of both sides)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the generated events (default: delete them at the end)")
     args = parser.parse_args()
     print(
         f"cpus {os.cpu_count()}, uvicorn workers {args.workers}, neo4j {get_settings().neo4j_uri}"
     )
+    if args.in_process_only:
+        asyncio.run(in_process_bench(args))
+        if not args.keep:
+            asyncio.run(cleanup())
+        return
     if not args.skip_http:
         asyncio.run(http_bench(args))
         asyncio.run(in_process_bench(args))
