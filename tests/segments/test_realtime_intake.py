@@ -57,3 +57,28 @@ async def test_track_and_identify_update_membership(client: httpx.AsyncClient,
     changes = (await client.get("/v1/segments/pro-buyers/changes", headers=admin_headers)
                ).json()["changes"]
     assert [(c["user_id"], c["change"]) for c in changes] == [("alice", "entered")]
+
+
+async def test_consent_route_updates_membership_at_once(client: httpx.AsyncClient,
+                                                        admin_headers: dict) -> None:
+    definition = {"id": "reachable", "name": "Marketing allowed",
+                  "condition": {"type": "consent", "purpose": "marketing"}}
+    r = await client.post("/v1/segments", json=definition, headers=admin_headers)
+    assert r.status_code == 201, r.text
+
+    async def segments_of(user: str) -> list[str]:
+        body = (await client.get(f"/v1/users/{user}/segments", headers=admin_headers)).json()
+        return [s["segment_id"] for s in body["segments"]]
+
+    grant = {"purposes": {"analytics": True, "marketing": True}}
+    r = await client.put("/v1/users/bob/consent", json=grant, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    assert await segments_of("bob") == ["reachable"]
+
+    revoke = {"purposes": {"marketing": False}}
+    r = await client.put("/v1/users/bob/consent", json=revoke, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    assert await segments_of("bob") == []
+    changes = (await client.get("/v1/segments/reachable/changes", headers=admin_headers)
+               ).json()["changes"]
+    assert sorted(c["change"] for c in changes if c["user_id"] == "bob") == ["entered", "exited"]
