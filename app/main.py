@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -42,10 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with AsyncExitStack() as areas:
                 await areas.enter_async_context(recommendations_lifespan(app))
                 await areas.enter_async_context(segments_lifespan(app))
-                # Start-up objects (models, catalogs, code) never die: keep them out of the
-                # cyclic collector's scans, which otherwise show up as request tail latency.
-                gc.collect()
-                gc.freeze()
                 yield
         finally:
             await driver.close()
