@@ -80,7 +80,11 @@ class EmbeddingArtifact:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.item_ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+        top_scores = scores[top]
+        keep = np.isfinite(top_scores)  # vectorized: this runs on every request
+        ids = self.item_ids
+        return [(ids[i], s) for i, s in
+                zip(top[keep].tolist(), top_scores[keep].tolist(), strict=True)]
 
 
 def read_manifest(version_dir: Path | str) -> dict:

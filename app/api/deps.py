@@ -1,4 +1,8 @@
-"""Shared FastAPI dependencies, as Annotated aliases routes can declare."""
+"""Shared FastAPI dependencies, as Annotated aliases routes can declare.
+
+Dependencies are `async def` even when they only read app state: FastAPI runs a plain `def`
+dependency in its thread pool, a thread hop per request on the hot paths.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ from app.security.api_keys import Scope, grants
 from app.services.auth_service import AuthService
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_driver(request: Request) -> AsyncDriver:
+async def get_driver(request: Request) -> AsyncDriver:
     return request.app.state.driver
 
 

@@ -15,12 +15,14 @@ from app.api.routes import (
 )
 
 api_router = APIRouter()
-api_router.include_router(health.router)
+# Routes are matched in this order, one router after another: the hot paths (intake and
+# recommendations) come first. No two routers' paths overlap, so the order changes nothing else.
 api_router.include_router(track.router)
+api_router.include_router(recommendations.router)
+api_router.include_router(health.router)
 api_router.include_router(admin_keys.router)
 api_router.include_router(users.router)
 api_router.include_router(consent.router)
 api_router.include_router(items.router)
-api_router.include_router(recommendations.router)
 api_router.include_router(segments.router)
 api_router.include_router(cypher_analyst.router)

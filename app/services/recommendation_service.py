@@ -57,7 +57,9 @@ class RecommendationService:
         if model is None or ctx.user_id not in model.user_row:
             reason = FallbackReason.no_model if model is None else FallbackReason.cold_user
             return await self._popular_for(ctx.user_id, limit, category, reason, excluded)
-        pool = model.recommend(ctx.user_id, k=limit * 5 + len(excluded), exclude=excluded)
+        # recommend() drops the excluded items itself; the headroom is for diversity and the
+        # category filter.
+        pool = model.recommend(ctx.user_id, k=limit * 5, exclude=excluded)
         infos = await self._item_infos([item_id for item_id, _ in pool])
         ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in pool]
         if category is not None:

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 MAX_LIMIT = 100
 
 
-def get_recommendations(request: Request) -> RecommendationService:
+async def get_recommendations(request: Request) -> RecommendationService:
     return request.app.state.recommendations
 
 
