@@ -130,6 +130,8 @@ def run_dataset(name: str, args) -> list[dict]:
     if args.batch_size:
         cfg = replace(cfg, batch_size=args.batch_size)
     cfg = replace(cfg, stop_file=args.stop_file)
+    if args.negatives:
+        cfg = replace(cfg, negative_candidates=args.negatives)
     if args.gowalla_lr and name == "gowalla":
         cfg = replace(cfg, lr=args.gowalla_lr)
     rows: list[dict] = []
@@ -193,6 +195,8 @@ def main() -> None:
     p.add_argument("--stop-file", default=None, help="finish training when this file appears")
     p.add_argument("--lr-decay", type=int, default=None, help="halve lr after N evals without gain")
     p.add_argument("--gfcf-k", type=int, default=256)
+    p.add_argument("--negatives", type=int, default=None,
+                   help="negative candidates per pair (>1: dynamic negative sampling)")
     p.add_argument("--mf", action="store_true", help="also train MF-BPR (LightGCN with 0 layers)")
     p.add_argument("--threads", type=int, default=None, help="default: 1 for small data, else 2")
     p.add_argument("--json", type=Path, default=None, help="write all rows as JSON")

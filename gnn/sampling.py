@@ -1,5 +1,6 @@
 """Vectorized BPR triple sampling: shuffled positive pairs, uniform negatives that
-are rejected (and redrawn) when the user already interacted with them."""
+are rejected (and redrawn) when the user already interacted with them; optionally several
+negative candidates per pair, for dynamic negative sampling in the training step."""
 
 from __future__ import annotations
 
@@ -49,10 +50,17 @@ class BPRSampler:
         return neg
 
     def epoch(
-        self, batch_size: int, generator: torch.Generator | None = None
+        self, batch_size: int, generator: torch.Generator | None = None, candidates: int = 1
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Batches of (users, positives, negatives); negatives are (B,) for one candidate,
+        else (B, candidates)."""
         order = torch.randperm(len(self), device=self.device, generator=generator)
         for start in range(0, len(self), batch_size):
             idx = order[start : start + batch_size]
             users = self.users[idx]
-            yield users, self.items[idx], self.negatives(users, generator)
+            if candidates == 1:
+                yield users, self.items[idx], self.negatives(users, generator)
+            else:
+                repeated = users.repeat_interleave(candidates)
+                neg = self.negatives(repeated, generator).view(-1, candidates)
+                yield users, self.items[idx], neg

@@ -40,6 +40,9 @@ class TrainConfig:
     device: str = "auto"
     max_seconds: float | None = None  # wall-clock budget; stops like early stopping
     init: str = "normal"  # "normal" (paper: N(0, 0.1)) or "svd" (spectral, converges faster)
+    # 1: one uniform negative per pair (the paper). N > 1: dynamic negative sampling, the
+    # negative is the best-scored of N uniform candidates under the current model.
+    negative_candidates: int = 1
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -143,8 +146,10 @@ def train_lightgcn(
         t0 = time.perf_counter()
         model.train()
         total, steps = 0.0, 0
-        for users, pos, neg in sampler.epoch(cfg.batch_size, gen):
+        for users, pos, neg in sampler.epoch(cfg.batch_size, gen, cfg.negative_candidates):
             final = model.get_embedding(adj)  # one propagation per step
+            if neg.dim() == 2:
+                neg = hardest_negatives(final.detach(), users, neg, offset)
             loss, bpr = bpr_loss(
                 final, model.embedding.weight, users, pos + offset, neg + offset, cfg.weight_decay
             )
@@ -191,6 +196,16 @@ def train_lightgcn(
         config=cfg,
         history=history,
     )
+
+
+def hardest_negatives(
+    final: torch.Tensor, users: torch.Tensor, candidates: torch.Tensor, offset: int
+) -> torch.Tensor:
+    """Per row, the candidate item the model currently scores highest for the user
+    (dynamic negative sampling: a harder negative keeps the BPR gradient from vanishing
+    once most uniform negatives are already ranked low)."""
+    scores = (final[users].unsqueeze(1) * final[candidates + offset]).sum(-1)
+    return candidates.gather(1, scores.argmax(dim=1, keepdim=True)).squeeze(1)
 
 
 def init_embedding(model: FastLightGCN, fit: sp.csr_matrix, cfg: TrainConfig) -> None:

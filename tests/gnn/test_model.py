@@ -5,7 +5,7 @@ from torch_geometric.nn import LightGCN
 from gnn.graph import edge_index, normalized_adjacency
 from gnn.metrics import evaluate
 from gnn.model import FastLightGCN, _SymmetricSpMM
-from gnn.train import TrainConfig, embedding_scorer, train_lightgcn
+from gnn.train import TrainConfig, embedding_scorer, hardest_negatives, train_lightgcn
 
 
 def test_symmetric_spmm_gradient_matches_dense(tiny):
@@ -83,4 +83,19 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(tiny):
 
 def test_spectral_init_trains_too(tiny):
     res = train_lightgcn(tiny, _tiny_config(init="svd", max_epochs=10))
+    assert res.val.recall > 0.5
+
+
+def test_hardest_negative_is_the_best_scored_candidate():
+    final = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.2, 0.0], [0.9, 0.0], [-1.0, 0.0]])
+    users = torch.tensor([0, 1])  # node ids; items are nodes 2.. (offset 2)
+    candidates = torch.tensor([[0, 1, 2], [2, 1, 0]])  # item ids
+    # user 0 scores items 0, 1, 2 as 0.2, 0.9, -1.0; user 1 (zero vector) ties: first wins
+    assert hardest_negatives(final, users, candidates, offset=2).tolist() == [1, 2]
+
+
+def test_dynamic_negative_sampling_trains(tiny):
+    res = train_lightgcn(tiny, _tiny_config(negative_candidates=4, max_epochs=20))
+    losses = [h.loss for h in res.history]
+    assert losses[-1] < losses[0]
     assert res.val.recall > 0.5

@@ -18,3 +18,10 @@ def test_an_epoch_covers_every_pair_once(tiny):
     ]
     assert len(pairs) == tiny.train.nnz
     assert set(pairs) == set(zip(*tiny.train.nonzero(), strict=True))
+
+
+def test_several_candidates_per_pair_are_all_negatives(tiny):
+    s = BPRSampler(tiny.train)
+    for users, _pos, neg in s.epoch(32, torch.Generator().manual_seed(1), candidates=4):
+        assert neg.shape == (users.numel(), 4)
+        assert not s.is_positive(users.repeat_interleave(4), neg.reshape(-1)).any()
