@@ -8,6 +8,7 @@ profilegraph loop       `train` every --interval-minutes
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ def _config(
     max_minutes: float | None,
     seed: int,
     init: str,
+    negatives: int = 1,
 ) -> TrainConfig:
     from gnn.train import TrainConfig
 
@@ -54,6 +56,7 @@ def _config(
         max_epochs=epochs,
         seed=seed,
         init=init,
+        negative_candidates=negatives,
         max_seconds=max_minutes * 60 if max_minutes else None,
     )
 
@@ -114,6 +117,9 @@ def train(
     max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
     seed: int = typer.Option(2020),
     init: str = typer.Option("normal", help="normal | svd"),
+    negatives: int = typer.Option(
+        1, min=1, help="Negative candidates per pair; >1 picks the hardest (faster convergence)"
+    ),
 ) -> None:
     """Export the consented graph, train, evaluate, write an artifact, promote if better."""
     run_train(
@@ -124,7 +130,7 @@ def train(
         artifacts_dir,
         half_life_days,
         window_days or None,
-        _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init),
+        _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives),
     )
 
 
@@ -177,6 +183,9 @@ def evaluate(
     max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
     seed: int = typer.Option(2020),
     init: str = typer.Option("normal", help="normal | svd"),
+    negatives: int = typer.Option(
+        1, min=1, help="Negative candidates per pair; >1 picks the hardest (faster convergence)"
+    ),
     baselines: bool = typer.Option(True, help="Also score popularity and item-kNN"),
     artifacts_dir: Path | None = typer.Option(
         None, help="Also write (not promote) an artifact here"
@@ -191,7 +200,7 @@ def evaluate(
     loaders = {"gowalla": load_gowalla, "lastfm": load_lastfm, "online_retail": load_online_retail}
     data = loaders[dataset.value](path)
     console.print(data.summary())
-    cfg = _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init)
+    cfg = _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives)
     with _EpochProgress(cfg.max_epochs) as bar:
         res = train_lightgcn(data, cfg, on_epoch=bar)
     rows = {"lightgcn": test_metrics(data, res).as_dict()}  # type: ignore[union-attr]
@@ -209,7 +218,8 @@ def evaluate(
             res.item_emb,
             data.user_ids,
             data.item_ids,
-            {"dataset": data.name, "metrics": {"val": res.val.as_dict(), "test": rows["lightgcn"]}},
+            {"dataset": data.name, "params": asdict(cfg),
+             "metrics": {"val": res.val.as_dict(), "test": rows["lightgcn"]}},
         )
         console.print(f"wrote {out}")
 

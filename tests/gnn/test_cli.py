@@ -3,7 +3,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gnn import cli
-from gnn.artifact_format import list_versions
+from gnn.artifact_format import list_versions, read_manifest
 
 
 def _lastfm_folder(tmp_path: Path, tiny) -> Path:
@@ -40,6 +40,17 @@ def test_evaluate_command_reports_model_and_baselines(tmp_path, tiny):
     for name in ("lightgcn", "popularity", "itemknn"):
         assert name in result.output
     assert len(list_versions(out)) == 1
+
+
+def test_evaluate_passes_negative_candidates_to_training(tmp_path, tiny):
+    folder = _lastfm_folder(tmp_path, tiny)
+    out = tmp_path / "art"
+    args = ["evaluate", "--dataset", "lastfm", str(folder), "--epochs", "5", "--lr", "0.02",
+            "--batch-size", "64", "--dim", "16", "--negatives", "4", "--no-baselines"]
+    result = CliRunner().invoke(cli.app, [*args, "--artifacts-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    [version] = list_versions(out)
+    assert read_manifest(out / version)["params"]["negative_candidates"] == 4
 
 
 def test_loop_runs_rounds_and_survives_a_failed_round(monkeypatch, tmp_path):
