@@ -196,7 +196,7 @@ def main() -> None:
     p.add_argument("--lr-decay", type=int, default=None, help="halve lr after N evals without gain")
     p.add_argument("--gfcf-k", type=int, default=256)
     p.add_argument("--negatives", type=int, default=None,
-                   help="negative candidates per pair (>1: dynamic negative sampling)")
+                   help="negative candidates per pair (default 8; 1: uniform, as the paper)")
     p.add_argument("--mf", action="store_true", help="also train MF-BPR (LightGCN with 0 layers)")
     p.add_argument("--threads", type=int, default=None, help="default: 1 for small data, else 2")
     p.add_argument("--json", type=Path, default=None, help="write all rows as JSON")

@@ -44,7 +44,7 @@ def _config(
     max_minutes: float | None,
     seed: int,
     init: str,
-    negatives: int = 1,
+    negatives: int = 8,
 ) -> TrainConfig:
     from gnn.train import TrainConfig
 
@@ -118,7 +118,7 @@ def train(
     seed: int = typer.Option(2020),
     init: str = typer.Option("normal", help="normal | svd"),
     negatives: int = typer.Option(
-        1, min=1, help="Negative candidates per pair; >1 picks the hardest (faster convergence)"
+        8, min=1, help="Negative candidates per pair; >1 picks the hardest (1: uniform)"
     ),
 ) -> None:
     """Export the consented graph, train, evaluate, write an artifact, promote if better."""
@@ -184,7 +184,7 @@ def evaluate(
     seed: int = typer.Option(2020),
     init: str = typer.Option("normal", help="normal | svd"),
     negatives: int = typer.Option(
-        1, min=1, help="Negative candidates per pair; >1 picks the hardest (faster convergence)"
+        8, min=1, help="Negative candidates per pair; >1 picks the hardest (1: uniform)"
     ),
     baselines: bool = typer.Option(True, help="Also score popularity and item-kNN"),
     artifacts_dir: Path | None = typer.Option(
