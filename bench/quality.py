@@ -39,7 +39,7 @@ CONFIGS = {
     "online_retail": TrainConfig(
         lr=2e-3, batch_size=4096, max_epochs=300, eval_every=5, patience=6
     ),
-    "gowalla": TrainConfig(lr=2e-3, batch_size=8192, max_epochs=2000, eval_every=5, patience=8),
+    "gowalla": TrainConfig(lr=5e-3, batch_size=8192, max_epochs=2000, eval_every=5, patience=8),
 }
 
 

@@ -166,15 +166,24 @@ def split_validation(
     train: sp.csr_matrix, fraction: float = 0.05, seed: int = 0
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Carve a validation set out of train: each interaction moves to validation with
-    probability `fraction`, but a user always keeps at least one train item."""
+    probability `fraction`; every user keeps at least one train item, and every user with
+    two or more gets at least one validation item. Like the test splits (a share of every
+    user's items), validation then counts every user, not mostly the heaviest ones: a
+    per-interaction draw alone left light users out and favoured models that serve heavy
+    users at light users' expense."""
     rng = np.random.default_rng(seed)
     coo = train.tocoo()
     rows, cols = coo.row, coo.col
     to_val = rng.random(len(rows)) < fraction
-    # Guarantee one kept interaction per user: keep a random one of each user.
-    order = rng.permutation(len(rows))
-    _, first = np.unique(rows[order], return_index=True)
-    to_val[order[first]] = False
+    # Each user's interactions, grouped, in random order within the user.
+    shuffled = rng.permutation(len(rows))
+    grouped = shuffled[np.argsort(rows[shuffled], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(rows[grouped]) != 0])
+    to_val[grouped[starts]] = False  # one kept train item per user
+    second = starts + 1
+    second = second[second < len(grouped)]
+    second = second[rows[grouped[second]] == rows[grouped[second - 1]]]
+    to_val[grouped[second]] = True  # one validation item per user with two or more
     shape = train.shape
     return binary_csr(rows[~to_val], cols[~to_val], shape), binary_csr(
         rows[to_val], cols[to_val], shape

@@ -22,6 +22,14 @@ def test_split_validation_is_a_partition_keeping_every_user(tiny):
     assert val.nnz > 0
 
 
+def test_split_validation_gives_every_user_with_two_items_a_validation_item(tiny):
+    fit, val = split_validation(tiny.train, fraction=0.01, seed=2)
+    counts = np.diff(tiny.train.indptr)
+    assert np.all(np.diff(val.indptr)[counts >= 2] >= 1)
+    assert np.all(np.diff(fit.indptr) >= 1)
+    assert (fit + val - tiny.train).nnz == 0
+
+
 def test_gowalla_loader_reads_adjacency_lists(tmp_path: Path):
     (tmp_path / "train.txt").write_text("0 0 1 2\n1 2\n2 3 1\n")
     (tmp_path / "test.txt").write_text("0 3\n1 0 1\n2\n")
