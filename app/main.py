@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
+from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
 from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with AsyncExitStack() as areas:
                 await areas.enter_async_context(recommendations_lifespan(app))
                 await areas.enter_async_context(segments_lifespan(app))
+                areas.enter_context(startup_objects_frozen())
                 yield
         finally:
             await driver.close()
