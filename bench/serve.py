@@ -154,7 +154,8 @@ def wrk_script(users: int, delay_ms: float = 0.0) -> Path:
     """Random users; with a delay, each connection pauses between requests (open-ish loop at
     a fixed rate, instead of saturating, so latency is measured at a stated throughput)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    pause = f"delay = function() return {delay_ms:.1f} end" if delay_ms else ""
+    pause = (f"delay = function() return -math.log(1 - math.random()) * {delay_ms:.3f} end"
+             if delay_ms else "")
     script.write_text(f"""
 {pause}
 local key = "Bearer {BENCH_ENV["PROFILEGRAPH_ADMIN_API_KEY"]}"
@@ -224,7 +225,7 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
             raise RuntimeError("API did not become ready")
         # Warm caches and JIT-compiled query plans, then measure.
         subprocess.run(
-            ["wrk", "-t2", "-c8", "-d5s", "-s", str(wrk_script(users)), url],
+            ["wrk", "-t2", f"-c{connections}", "-d5s", "-s", str(wrk_script(users)), url],
             capture_output=True, check=True,
         )
         script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0)

@@ -1,12 +1,17 @@
 """Non-personalized rankings (overall, per category, recent window), cached briefly.
 
 Popularity moves slowly, so each list is computed at most once per TTL per process; that
-keeps fallbacks as fast as personalized answers. The cache is derivable, never shared state.
+keeps fallbacks as fast as personalized answers. A list past its TTL is still served while
+one background task recomputes it: the ranking query reads every recent event, and making
+requests wait for it put a stall of tens of milliseconds on the serving path every TTL.
+The cache is derivable, never shared state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +19,10 @@ from app.repositories.recommendation_repository import ItemInfo, RecommendationR
 
 # Enough to fill a list after exclusions and diversity capping.
 POOL_SIZE = 200
+MAX_KEYS = 1000
+
+Key = tuple[str | None, bool]
+log = logging.getLogger(__name__)
 
 
 class PopularityService:
@@ -22,8 +31,9 @@ class PopularityService:
         self._repository = repository
         self._ttl_s = ttl_s
         self._recent_days = recent_days
-        self._cache: dict[tuple[str | None, bool], tuple[float, list[ItemInfo]]] = {}
-        self._locks: dict[tuple[str | None, bool], asyncio.Lock] = {}
+        self._cache: dict[Key, tuple[float, list[ItemInfo]]] = {}
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._refreshing: dict[Key, asyncio.Task[None]] = {}
 
     async def ranked(self, category: str | None = None) -> tuple[list[ItemInfo], str]:
         """Recent popularity first; all-time when the recent window is empty. Returns the items
@@ -36,20 +46,40 @@ class PopularityService:
     async def _get(self, category: str | None, recent: bool) -> list[ItemInfo]:
         key = (category, recent)
         hit = self._cache.get(key)
-        if hit and time.monotonic() - hit[0] < self._ttl_s:
+        if hit is not None:
+            if time.monotonic() - hit[0] >= self._ttl_s and key not in self._refreshing:
+                self._refreshing[key] = asyncio.create_task(self._refresh(key))
             return hit[1]
-        # One query per key at a time: concurrent misses wait for the same answer.
+        # Nothing to serve yet: concurrent misses wait for the same answer.
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             hit = self._cache.get(key)
-            if hit and time.monotonic() - hit[0] < self._ttl_s:
+            if hit is not None:
                 return hit[1]
-            since = datetime.now(UTC) - timedelta(days=self._recent_days) if recent else None
-            items = await self._repository.popular(since, category, POOL_SIZE)
-            if len(self._cache) > 1000:
-                self._cache.clear()
-            self._cache[key] = (time.monotonic(), items)
-            return items
+            return await self._load(key)
 
-    def invalidate(self) -> None:
-        self._cache.clear()
+    async def _load(self, key: Key) -> list[ItemInfo]:
+        category, recent = key
+        since = datetime.now(UTC) - timedelta(days=self._recent_days) if recent else None
+        items = await self._repository.popular(since, category, POOL_SIZE)
+        if len(self._cache) >= MAX_KEYS:
+            self._cache.clear()
+        self._cache[key] = (time.monotonic(), items)
+        return items
+
+    async def _refresh(self, key: Key) -> None:
+        try:
+            await self._load(key)
+        except Exception:  # the stale list keeps serving; the next request past TTL retries
+            log.warning("popularity refresh failed for %s", key, exc_info=True)
+        finally:
+            self._refreshing.pop(key, None)
+
+    async def close(self) -> None:
+        """Cancels refreshes still running (at shutdown, before the driver closes)."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

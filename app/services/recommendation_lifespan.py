@@ -38,3 +38,4 @@ async def recommendations_lifespan(app: FastAPI) -> AsyncIterator[None]:
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller
+        await popularity.close()
