@@ -5,12 +5,14 @@ storefront through the public /v1/batch API, publishes a model artifact covering
 and item (random vectors of the production dimension: serving cost does not depend on what
 the vectors learned), serves the API with uvicorn and drives it with wrk (Debian package
 `wrk`) from 32 connections for 60 s, over a mix of personalized, cold, no-consent and unknown
-users. Prints p50/p99 and requests/s, once at a fixed offered rate (each connection waits
-connections/rate seconds between requests, so latency is read at a stated throughput) and
-once saturating (no pause: closed-loop latency is then connections / throughput).
+users. Prints p50/p99 and requests/s, once at an offered rate (each connection pauses
+connections/rate seconds on average between requests, so latency is read at a stated
+throughput) and once saturating (no pause: closed-loop latency is then connections /
+throughput). Pauses are exponential by default (independent clients); `--pause fixed` keeps
+the connections in step, a burstier load.
 
     .venv/bin/python bench/serve.py [--duration 60] [--connections 32] [--workers 1 2]
-                                    [--rates 520 0]
+                                    [--rates 520 0] [--pause random|fixed]
 """
 
 from __future__ import annotations
@@ -150,16 +152,29 @@ async def publish_model(dim: int = 64) -> str:
     return f"{len(user_ids)} users, {len(item_ids)} items, dim {dim}"
 
 
-def wrk_script(users: int, delay_ms: float = 0.0) -> Path:
-    """Random users; with a delay, each connection pauses between requests (open-ish loop at
-    a fixed rate, instead of saturating, so latency is measured at a stated throughput)."""
+def wrk_script(users: int, delay_ms: float = 0.0, pause: str = "random") -> Path:
+    """Random users; with a delay, each connection pauses between requests, so latency is
+    read at a stated throughput instead of saturating. `random` pauses are exponential with
+    that mean: the connections act as independent clients. `fixed` pauses keep connections
+    that started together in step, so requests keep arriving in bursts."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    pause = (f"delay = function() return -math.log(1 - math.random()) * {delay_ms:.3f} end"
-             if delay_ms else "")
+    if not delay_ms:
+        think = ""
+    elif pause == "fixed":
+        think = f"delay = function() return {delay_ms:.3f} end"
+    else:
+        think = f"delay = function() return -math.log(1 - math.random()) * {delay_ms:.3f} end"
     script.write_text(f"""
-{pause}
+{think}
 local key = "Bearer {BENCH_ENV["PROFILEGRAPH_ADMIN_API_KEY"]}"
-math.randomseed(42)
+local threads = 0
+function setup(thread)
+  thread:set("thread_no", threads)
+  threads = threads + 1
+end
+function init(args)
+  math.randomseed(42 + thread_no)  -- each thread its own sequence of users and pauses
+end
 request = function()
   local u = math.random(0, {users + users // 20})  -- ~5% unknown users
   return wrk.format("GET", "/v1/users/user" .. u .. "/recommendations?limit=20",
@@ -187,7 +202,7 @@ def parse_wrk(text: str) -> dict[str, float]:
 
 
 def serve_and_measure(users: int, duration: int, connections: int, workers: int,
-                      rate: float | None) -> dict:
+                      rate: float | None, pause: str) -> dict:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
     env = {**os.environ}
@@ -223,12 +238,13 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
             time.sleep(0.5)
         else:
             raise RuntimeError("API did not become ready")
-        # Warm caches and JIT-compiled query plans, then measure.
+        # Warm caches, JIT-compiled query plans and connection pools at the measured
+        # concurrency, then measure.
         subprocess.run(
             ["wrk", "-t2", f"-c{connections}", "-d5s", "-s", str(wrk_script(users)), url],
             capture_output=True, check=True,
         )
-        script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0)
+        script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0, pause)
         out = subprocess.run(
             [
                 "wrk",
@@ -260,6 +276,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rates", type=float, nargs="+", default=[520.0, 0.0],
                         help="target requests/s over all connections; 0 = as fast as possible")
+    parser.add_argument("--pause", choices=["random", "fixed"], default="random",
+                        help="think time between a connection's requests: exponential "
+                             "(independent clients) or constant (connections stay in step)")
     parser.add_argument("--keep-neo4j", action="store_true")
     args = parser.parse_args()
 
@@ -272,10 +291,12 @@ def main() -> None:
         for workers in args.workers:
             for rate in args.rates:
                 result = serve_and_measure(
-                    args.users, args.duration, args.connections, workers, rate or None
+                    args.users, args.duration, args.connections, workers, rate or None,
+                    args.pause,
                 )
                 row = {"workers": workers, "connections": args.connections,
-                       "target_rps": rate or "max", "duration_s": args.duration, **result}
+                       "target_rps": rate or "max", "pause": args.pause if rate else None,
+                       "duration_s": args.duration, **result}
                 print(json.dumps(row))
     finally:
         if started_here and not args.keep_neo4j:
