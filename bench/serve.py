@@ -202,7 +202,7 @@ def parse_wrk(text: str) -> dict[str, float]:
 
 
 def serve_and_measure(users: int, duration: int, connections: int, workers: int,
-                      rate: float | None, pause: str) -> dict:
+                      rate: float | None, pause: str, warmup: int) -> dict:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
     env = {**os.environ}
@@ -238,10 +238,11 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
             time.sleep(0.5)
         else:
             raise RuntimeError("API did not become ready")
-        # Warm caches, JIT-compiled query plans and connection pools at the measured
-        # concurrency, then measure.
+        # Warm caches, query plans, both JITs and connection pools at the measured
+        # concurrency, then measure (5 s was too short for a Neo4j started just before).
         subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", "-d5s", "-s", str(wrk_script(users)), url],
+            ["wrk", "-t2", f"-c{connections}", f"-d{warmup}s", "-s", str(wrk_script(users)),
+             url],
             capture_output=True, check=True,
         )
         script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0, pause)
@@ -279,6 +280,8 @@ def main() -> None:
     parser.add_argument("--pause", choices=["random", "fixed"], default="random",
                         help="think time between a connection's requests: exponential "
                              "(independent clients) or constant (connections stay in step)")
+    parser.add_argument("--warmup", type=int, default=15, help="seconds of load before each "
+                        "measurement, not measured")
     parser.add_argument("--keep-neo4j", action="store_true")
     args = parser.parse_args()
 
@@ -292,7 +295,7 @@ def main() -> None:
             for rate in args.rates:
                 result = serve_and_measure(
                     args.users, args.duration, args.connections, workers, rate or None,
-                    args.pause,
+                    args.pause, args.warmup,
                 )
                 row = {"workers": workers, "connections": args.connections,
                        "target_rps": rate or "max", "pause": args.pause if rate else None,
