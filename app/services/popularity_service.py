@@ -50,13 +50,18 @@ class PopularityService:
             if time.monotonic() - hit[0] >= self._ttl_s and key not in self._refreshing:
                 self._refreshing[key] = asyncio.create_task(self._refresh(key))
             return hit[1]
-        # Nothing to serve yet: concurrent misses wait for the same answer.
+        # Nothing to serve yet: concurrent misses wait for the same answer. The lock is
+        # dropped once the list is cached, so categories asked for once leave nothing behind.
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                return hit[1]
-            return await self._load(key)
+        try:
+            async with lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    return hit[1]
+                return await self._load(key)
+        finally:
+            if self._locks.get(key) is lock and not lock.locked():
+                del self._locks[key]
 
     async def _load(self, key: Key) -> list[ItemInfo]:
         category, recent = key

@@ -87,3 +87,12 @@ async def test_close_cancels_a_running_refresh() -> None:
     await service.ranked()  # starts a refresh that waits forever
     await asyncio.sleep(0)
     await asyncio.wait_for(service.close(), 0.5)
+
+
+async def test_locks_of_loaded_lists_are_dropped() -> None:
+    repo = _SlowRanking()
+    repo.release.set()
+    service = _service(repo, ttl=60.0)
+    for category in ("a", "b", "c"):
+        await service.ranked(category)
+    assert service._locks == {}
