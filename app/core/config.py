@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     model_poll_interval_s: float = Field(default=5.0, gt=0)
     # At most this share of one list may come from a single category (diversity).
     recs_category_share: float = Field(default=0.5, gt=0, le=1)
+    # Age after which a popularity list is recomputed in the background (served meanwhile).
     popular_cache_ttl_s: float = Field(default=30.0, ge=0)
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
