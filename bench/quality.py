@@ -134,6 +134,10 @@ def run_dataset(name: str, args) -> list[dict]:
         cfg = replace(cfg, negative_candidates=args.negatives)
     if args.gowalla_lr and name == "gowalla":
         cfg = replace(cfg, lr=args.gowalla_lr)
+    if args.dim:
+        cfg = replace(cfg, embedding_dim=args.dim)
+    if args.weight_decay is not None:
+        cfg = replace(cfg, weight_decay=args.weight_decay)
     rows: list[dict] = []
     m, cpu = timed(lambda: evaluate(popularity_scorer(data.train), data.test, data.train))
     rows.append(row("popularity", m, cpu))
@@ -197,6 +201,8 @@ def main() -> None:
     p.add_argument("--gfcf-k", type=int, default=256)
     p.add_argument("--negatives", type=int, default=None,
                    help="negative candidates per pair (default 8; 1: uniform, as the paper)")
+    p.add_argument("--dim", type=int, default=None, help="embedding size (default 64)")
+    p.add_argument("--weight-decay", type=float, default=None, help="default 1e-4")
     p.add_argument("--mf", action="store_true", help="also train MF-BPR (LightGCN with 0 layers)")
     p.add_argument("--threads", type=int, default=None, help="default: 1 for small data, else 2")
     p.add_argument("--json", type=Path, default=None, help="write all rows as JSON")
