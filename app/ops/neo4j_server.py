@@ -162,9 +162,11 @@ def _prepare_home(settings: Settings) -> None:
     (home / "conf" / "neo4j.conf").write_text(_conf_text(settings))
     if not (home / "data" / "dbms" / "auth.ini").exists():
         password = ensure_password_file(settings)
+        # "--" ends the options: a password may start with "-" (token_urlsafe draws it
+        # 1 time in 64), which the admin tool would otherwise parse as a flag.
         proc = subprocess.run(
             ["java", "-cp", f"{settings.neo4j_lib_dir}/*", ADMIN_TOOL,
-             "dbms", "set-initial-password", password],
+             "dbms", "set-initial-password", "--", password],
             capture_output=True, text=True, env=_java_env(settings), check=False,
         )
         if proc.returncode != 0:
