@@ -12,15 +12,13 @@ after ingest.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app.core.refreshing_cache import RefreshingCache
 from app.repositories.membership_repository import MembershipRepository
 from app.repositories.segment_repository import SegmentRepository
 from app.segments.dependencies import change_keys, dependents, evaluation_order
@@ -61,47 +59,22 @@ class MembershipService:
         # The dependency index, kept for index_ttl_s so each ingest costs one evaluation
         # query, not an index read too. Uploads in this process clear it at once; another
         # replica's upload is seen within the TTL (the sweep and refresh reconcile the rest).
-        self._index_ttl_s = index_ttl_s
-        self._index: tuple[float, list[dict]] | None = None
-        self._index_generation = 0  # bumped by invalidate_index
-        self._index_refresh: asyncio.Task[None] | None = None
+        self._index: RefreshingCache[None, list[dict]] = RefreshingCache(
+            lambda _: self._segments.index(), index_ttl_s, "segment dependency index")
 
     def invalidate_index(self) -> None:
-        self._index = None
-        self._index_generation += 1
+        self._index.invalidate()
 
     async def _cached_index(self) -> list[dict]:
         """The dependency index. Past its TTL the cached copy is still used while one
         background read replaces it, so no ingest waits for that extra round trip (it was
         the slowest 1% of incremental updates); only the first read, and the first after an
         upload in this process, wait."""
-        if self._index is None:
-            generation = self._index_generation
-            rows = await self._segments.index()
-            if generation == self._index_generation:
-                self._index = (time.monotonic(), rows)
-            return rows
-        if time.monotonic() - self._index[0] > self._index_ttl_s and (
-                self._index_refresh is None or self._index_refresh.done()):
-            self._index_refresh = asyncio.create_task(
-                self._reload_index(self._index_generation))
-        return self._index[1]
+        return await self._index.get(None)
 
     async def close(self) -> None:
         """Wait out a background index read (the driver closes after this)."""
-        if self._index_refresh is not None:
-            self._index_refresh.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._index_refresh
-
-    async def _reload_index(self, generation: int) -> None:
-        try:
-            rows = await self._segments.index()
-        except Exception:  # the next ingest tries again; the cached copy stays in use
-            log.warning("reading the segment index failed", exc_info=True)
-            return
-        if generation == self._index_generation:  # no upload in between
-            self._index = (time.monotonic(), rows)
+        await self._index.close()
 
     async def _loaded(self) -> dict[str, LoadedSegment]:
         return {r["segment_id"]: self._cache.load(r["segment_id"], r["version"], r["definition"])

@@ -31,6 +31,14 @@ def _service(repo: _SlowRanking, ttl: float) -> PopularityService:
     return PopularityService(cast(RecommendationRepository, repo), ttl_s=ttl, recent_days=30)
 
 
+async def _expired_after_first_list(repo: _SlowRanking) -> PopularityService:
+    """A service whose first list (v1) is loaded and already past its TTL."""
+    service = _service(repo, ttl=0.0)
+    repo.release.set()
+    await service.ranked()
+    return service
+
+
 async def test_concurrent_misses_share_one_query() -> None:
     repo = _SlowRanking()
     service = _service(repo, ttl=60.0)
@@ -47,9 +55,7 @@ async def test_concurrent_misses_share_one_query() -> None:
 
 async def test_stale_list_is_served_while_one_refresh_runs() -> None:
     repo = _SlowRanking()
-    service = _service(repo, ttl=0.0)
-    repo.release.set()
-    await service.ranked()
+    service = await _expired_after_first_list(repo)
     repo.release.clear()
     # Past the TTL: answered at once with the stale list, one refresh started.
     stale = [await asyncio.wait_for(service.ranked(), 0.5) for _ in range(3)]
@@ -64,9 +70,7 @@ async def test_stale_list_is_served_while_one_refresh_runs() -> None:
 
 async def test_failed_refresh_keeps_serving_and_retries() -> None:
     repo = _SlowRanking()
-    service = _service(repo, ttl=0.0)
-    repo.release.set()
-    await service.ranked()
+    service = await _expired_after_first_list(repo)
 
     async def down(*_: object) -> list[ItemInfo]:
         raise ConnectionError("database unavailable")
@@ -80,9 +84,7 @@ async def test_failed_refresh_keeps_serving_and_retries() -> None:
 
 async def test_close_cancels_a_running_refresh() -> None:
     repo = _SlowRanking()
-    service = _service(repo, ttl=0.0)
-    repo.release.set()
-    await service.ranked()
+    service = await _expired_after_first_list(repo)
     repo.release.clear()
     await service.ranked()  # starts a refresh that waits forever
     await asyncio.sleep(0)
@@ -95,4 +97,4 @@ async def test_locks_of_loaded_lists_are_dropped() -> None:
     service = _service(repo, ttl=60.0)
     for category in ("a", "b", "c"):
         await service.ranked(category)
-    assert service._locks == {}
+    assert service._lists._locks == {}
