@@ -8,18 +8,18 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.router import api_router
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.auth_service import AuthService
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
 from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
+from app.intake.ingest_hooks import IngestHooks
 from app.migrate.runner import MigrationRunner
-from app.repositories.api_key_repository import ApiKeyRepository
+from app.recommend.recommendation_lifespan import recommendations_lifespan
 from app.segments.lifespan import segments_lifespan
-from app.services.auth_service import AuthService
-from app.services.ingest_hooks import IngestHooks
-from app.services.recommendation_lifespan import recommendations_lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

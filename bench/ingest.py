@@ -230,7 +230,7 @@ async def in_process_bench(args: argparse.Namespace) -> None:
 
     from app.db.driver import create_driver
     from app.importers.pipeline import intake_service
-    from app.services.intake.messages import parse_message
+    from app.intake.messages import parse_message
 
     settings = get_settings().model_copy(update={"consent_default": "opt_out"})
     driver = create_driver(settings)

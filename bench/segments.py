@@ -41,14 +41,14 @@ from neo4j import AsyncDriver  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.paths import MIGRATIONS_DIR  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
+from app.intake.ingest_hooks import IngestedChange  # noqa: E402
 from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
-from app.repositories.membership_repository import MembershipRepository  # noqa: E402
-from app.repositories.segment_repository import SegmentRepository  # noqa: E402
 from app.segments.loaded import CompileCache  # noqa: E402
-from app.services.ingest_hooks import IngestedChange  # noqa: E402
-from app.services.membership_service import MembershipService  # noqa: E402
-from app.services.segment_service import SegmentService  # noqa: E402
+from app.segments.membership_repository import MembershipRepository  # noqa: E402
+from app.segments.membership_service import MembershipService  # noqa: E402
+from app.segments.segment_repository import SegmentRepository  # noqa: E402
+from app.segments.segment_service import SegmentService  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 180

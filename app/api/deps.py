@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from neo4j import AsyncDriver
 
+from app.auth.api_keys import Scope, grants
+from app.auth.auth_service import AuthService
 from app.core.config import Settings
 from app.core.errors import ApiError
-from app.security.api_keys import Scope, grants
-from app.services.auth_service import AuthService
 
 
 async def get_settings_dep(request: Request) -> Settings:

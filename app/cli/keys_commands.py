@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_key_service import ApiKeyService
+from app.auth.api_keys import Scope
 from app.core.config import get_settings
 from app.core.errors import ApiError
 from app.db.driver import create_driver
-from app.repositories.api_key_repository import ApiKeyRepository
-from app.security.api_keys import Scope
-from app.services.api_key_service import ApiKeyService
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 console = Console()

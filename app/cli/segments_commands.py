@@ -16,7 +16,7 @@ from app.core.errors import ApiError
 from app.db.driver import create_driver
 from app.segments.document import parse_body
 from app.segments.lifespan import SegmentServices, build_services
-from app.services.segment_service import SegmentService
+from app.segments.segment_service import SegmentService
 
 app = typer.Typer(help="Segments: definitions, membership refresh and the time sweep.",
                   no_args_is_help=True)

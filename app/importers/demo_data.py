@@ -11,10 +11,10 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.importers.pipeline import Totals, intake_service
-from app.repositories.item_repository import ItemRepository
-from app.services.intake.messages import parse_message
+from app.intake.messages import parse_message
 
 CATEGORIES = {
     "Kitchen": ["Mug", "Teapot", "Kettle", "Cutting Board", "Chef Knife", "Spice Rack"],

@@ -24,10 +24,10 @@ from typing import Any
 import pandas as pd
 from neo4j import AsyncDriver
 
+from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.importers.pipeline import Totals, intake_service
-from app.repositories.item_repository import ItemRepository
-from app.services.intake.messages import Message
+from app.intake.messages import Message
 
 SOURCE = "import:online_retail"
 ITEM_CHUNK = 5000

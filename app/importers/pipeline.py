@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from neo4j import AsyncDriver
 
 from app.core.config import Settings
-from app.repositories.intake_repository import IntakeRepository
-from app.security.pii_seal import sealer
-from app.services.ingest_hooks import IngestHooks
-from app.services.intake.intake_service import BatchOutcome, IntakeService
+from app.core.pii_seal import sealer
+from app.intake.ingest_hooks import IngestHooks
+from app.intake.intake_repository import IntakeRepository
+from app.intake.intake_service import BatchOutcome, IntakeService
 
 
 def intake_service(driver: AsyncDriver, settings: Settings) -> IntakeService:

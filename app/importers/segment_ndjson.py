@@ -20,7 +20,7 @@ from neo4j import AsyncDriver
 
 from app.core.config import Settings
 from app.importers.pipeline import Totals, intake_service
-from app.services.intake.messages import Message, MessageError, parse_message, parse_time
+from app.intake.messages import Message, MessageError, parse_message, parse_time
 
 SOURCE = "import:segment"
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from neo4j import AsyncDriver
 
+from app.analyst.analyst_service import AnalystService
 from app.core.config import Settings
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
 from app.segments.loaded import CompileCache
-from app.services.analyst_service import AnalystService
-from app.services.membership_service import MembershipService
-from app.services.segment_service import SegmentService
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
+from app.segments.segment_service import SegmentService
 
 log = logging.getLogger("profilegraph.segments.sweep")
 

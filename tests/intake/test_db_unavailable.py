@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from neo4j.exceptions import ServiceUnavailable
 
-import app.repositories.intake_repository as intake_repository
+import app.intake.intake_repository as intake_repository
 from app.main import create_app
 from tests.intake.conftest import scalar, track
 

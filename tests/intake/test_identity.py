@@ -119,7 +119,7 @@ async def test_email_links_anonymous_profile(client, graph, ingest_headers, opt_
 
 
 async def test_merge_notifies_listeners(client, graph, ingest_headers, opt_out):
-    from app.services.ingest_hooks import IngestedChange
+    from app.intake.ingest_hooks import IngestedChange
 
     seen: list[IngestedChange] = []
 

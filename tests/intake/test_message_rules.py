@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.services.intake.identity_resolver import IdentityResolver
-from app.services.intake.messages import MessageError, parse_message, snake_case
+from app.intake.identity_resolver import IdentityResolver
+from app.intake.messages import MessageError, parse_message, snake_case
 from tests.intake.conftest import scalar, track
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -14,9 +14,9 @@ import segment.analytics as analytics
 import uvicorn
 from segment.analytics.request import APIError
 
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_keys import generate_key, hash_key
 from app.main import create_app
-from app.repositories.api_key_repository import ApiKeyRepository
-from app.security.api_keys import generate_key, hash_key
 from tests.intake.conftest import scalar
 
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from app.analyst.analyst_service import AnalystService, load_saved
 from app.core.errors import ApiError
-from app.services.analyst_service import AnalystService, load_saved
 from tests.segments.dataset import NOW, Dataset, Event, Item, Line, User, write_dataset
 
 

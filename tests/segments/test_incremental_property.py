@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import AsyncDriver
 
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
 from app.segments.dependencies import change_keys
 from app.segments.loaded import CompileCache
-from app.services.membership_service import MembershipService
-from app.services.segment_service import SegmentService
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
+from app.segments.segment_service import SegmentService
 from tests.conftest import wipe_data
 from tests.segments.dataset import NOW, Dataset, write_dataset
 from tests.segments.oracle import Oracle

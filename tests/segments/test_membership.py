@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from neo4j import AsyncDriver
 
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
+from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.segments.loaded import CompileCache
-from app.services.ingest_hooks import IngestedChange, IngestHooks
-from app.services.membership_service import MembershipService
-from app.services.segment_service import SegmentService
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
+from app.segments.segment_service import SegmentService
 from tests.segments.dataset import (
     NOW,
     Dataset,

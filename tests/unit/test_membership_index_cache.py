@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
-from app.services.membership_service import MembershipService
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
 
 
 class _SlowIndex:

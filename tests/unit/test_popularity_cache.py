@@ -7,8 +7,8 @@ import asyncio
 from datetime import datetime
 from typing import cast
 
-from app.repositories.recommendation_repository import ItemInfo, RecommendationRepository
-from app.services.popularity_service import PopularityService
+from app.recommend.popularity_service import PopularityService
+from app.recommend.recommendation_repository import ItemInfo, RecommendationRepository
 
 
 class _SlowRanking:

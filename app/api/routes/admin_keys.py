@@ -7,9 +7,9 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 
 from app.api.deps import AdminScope
-from app.repositories.api_key_repository import ApiKeyRepository
-from app.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
-from app.services.api_key_service import ApiKeyService
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_key_service import ApiKeyService
+from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 
 router = APIRouter(prefix="/v1/admin/keys", tags=["admin"])
 

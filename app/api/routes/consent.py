@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from app.api.deps import IngestScope
 from app.api.routes.track import intake_service
 from app.api.routes.users import user_service
-from app.schemas.users import ConsentState, ConsentUpdate
-from app.services.consent_service import ConsentService
+from app.profiles.consent_service import ConsentService
+from app.profiles.schemas import ConsentState, ConsentUpdate
 
 router = APIRouter(prefix="/v1/users", tags=["consent"])
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.analyst.analyst_service import AnalystService, QueryResult
 from app.api.deps import AnalystScope
-from app.services.analyst_service import AnalystService, QueryResult
 
 router = APIRouter(prefix="/v1/cypher", tags=["analyst"])
 

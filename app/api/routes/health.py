@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.api.deps import DriverDep, SettingsDep
-from app.services.readiness_service import check_readiness
+from app.ops.readiness_service import check_readiness
 
 router = APIRouter(tags=["health"])
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Path, Request
 
 from app.api.deps import IngestScope, ReadScope
+from app.catalog.item_repository import ItemRepository
+from app.catalog.schemas import ItemIn, ItemOut, ItemsBulk, ItemsUpserted, item_row
 from app.core.errors import ApiError
-from app.repositories.item_repository import ItemRepository
-from app.schemas.items import ItemIn, ItemOut, ItemsBulk, ItemsUpserted, item_row
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
 ItemId = Path(min_length=1, max_length=256)

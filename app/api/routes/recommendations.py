@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from app.api.deps import ReadScope
-from app.schemas.recommendations import SimilarItems, UserRecommendations
-from app.services.recommendation_service import RecommendationService
+from app.recommend.recommendation_service import RecommendationService
+from app.recommend.schemas import SimilarItems, UserRecommendations
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 

@@ -11,8 +11,8 @@ from app.api.deps import ReadScope, SegmentsScope
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
-from app.services.membership_service import MembershipService
-from app.services.segment_service import SegmentService
+from app.segments.membership_service import MembershipService
+from app.segments.segment_service import SegmentService
 
 router = APIRouter(prefix="/v1", tags=["segments"])
 

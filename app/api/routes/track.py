@@ -13,16 +13,16 @@ from fastapi import APIRouter, Request, Response
 
 from app.api.deps import IngestScope
 from app.api.routes.json_body import read_json
-from app.repositories.intake_repository import IntakeRepository
-from app.schemas.intake import BatchResult, SegmentBatch, SegmentMessage
-from app.security.pii_seal import sealer
-from app.services.intake.intake_service import (
+from app.core.pii_seal import sealer
+from app.intake.intake_repository import IntakeRepository
+from app.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
     IntakeService,
     parse_batch,
     parse_single,
 )
+from app.intake.schemas import BatchResult, SegmentBatch, SegmentMessage
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 RESULT = {200: {"model": BatchResult, "description": "committed"},

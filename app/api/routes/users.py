@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import AdminScope, ReadScope
-from app.repositories.user_repository import UserRepository
-from app.schemas.users import ErasureReceipt, EventsPage, Profile
-from app.security.pii_seal import opener
-from app.services.user_service import UserService
+from app.core.pii_seal import opener
+from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
+from app.profiles.user_repository import UserRepository
+from app.profiles.user_service import UserService
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.core.refreshing_cache import RefreshingCache
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
+from app.intake.ingest_hooks import IngestedChange
 from app.segments.dependencies import change_keys, dependents, evaluation_order
 from app.segments.evaluation import Group, user_update
 from app.segments.loaded import CompileCache, LoadedSegment
+from app.segments.membership_repository import MembershipRepository
 from app.segments.refresh import entries_statement, exits_statement
-from app.services.ingest_hooks import IngestedChange
+from app.segments.segment_repository import SegmentRepository
 
 log = logging.getLogger("profilegraph.segments.membership")
 

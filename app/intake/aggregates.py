@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.services.intake.messages import epoch_ms
+from app.intake.messages import epoch_ms
 
 ENGAGEMENT_HALF_LIFE_DAYS = 14.0
 ENGAGEMENT_TAU_S = ENGAGEMENT_HALF_LIFE_DAYS * 86400 / math.log(2)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.services.intake.messages import Message
+from app.intake.messages import Message
 
 ANON_PREFIX = "anon:"
 Key = tuple[str, str]

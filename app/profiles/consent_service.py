@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.schemas.users import ConsentState
-from app.services.intake.identity_resolver import ANON_PREFIX
-from app.services.intake.intake_service import IntakeService
-from app.services.intake.messages import Message
-from app.services.user_service import UserService
+from app.intake.identity_resolver import ANON_PREFIX
+from app.intake.intake_service import IntakeService
+from app.intake.messages import Message
+from app.profiles.schemas import ConsentState
+from app.profiles.user_service import UserService
 
 
 class ConsentService:

@@ -10,10 +10,10 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from app.catalog.item_repository import upsert_items
 from app.db.queries import queries
-from app.repositories.item_repository import upsert_items
-from app.services.intake.aggregates import fresh_profile, rfm_params
-from app.services.intake.batch_plan import Known, Plan
+from app.intake.aggregates import fresh_profile, rfm_params
+from app.intake.batch_plan import Known, Plan
 
 # A concurrent batch carrying the same new messageId or identity makes one of the two fail a
 # uniqueness constraint; re-running it sees the other's commit and counts duplicates.

@@ -13,21 +13,21 @@ import time
 import numpy as np
 
 from app.core.config import Settings
-from app.repositories.recommendation_repository import (
+from app.recommend.model_store import ModelStore
+from app.recommend.popularity_service import PopularityService
+from app.recommend.recommendation_repository import (
     Interaction,
     ItemInfo,
     RecommendationRepository,
     UserContext,
 )
-from app.schemas.recommendations import (
+from app.recommend.schemas import (
     FallbackReason,
     RecommendedItem,
     SimilarItems,
     Strategy,
     UserRecommendations,
 )
-from app.services.model_store import ModelStore
-from app.services.popularity_service import PopularityService
 
 PURCHASE = "order_completed"
 VERBS = {"product_viewed": "viewed", "product_added": "added to your cart",

@@ -1,5 +1,5 @@
 """Segment Tracking API bodies, for the OpenAPI document. The intake routes parse bodies
-with orjson and check them in app/services/intake/messages.py (the hot path skips pydantic);
+with orjson and check them in app/intake/messages.py (the hot path skips pydantic);
 these models describe the same shape."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 
 from app.db.queries import queries
-from app.repositories.user_repository import native
+from app.profiles.user_repository import native
 
 
 async def upsert_items(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.auth.api_key_repository import ApiKeyRepository, KeyInfo
+from app.auth.api_keys import Scope, generate_key, hash_key
 from app.core.errors import ApiError
-from app.repositories.api_key_repository import ApiKeyRepository, KeyInfo
-from app.security.api_keys import Scope, generate_key, hash_key
 
 
 class ApiKeyService:

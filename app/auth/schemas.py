@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.security.api_keys import Scope
+from app.auth.api_keys import Scope
 
 
 class ApiKeyCreate(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from app.services.intake.pii import identity_of, scrub_map
+from app.intake.pii import identity_of, scrub_map
 
 PURPOSES = ("analytics", "personalization", "marketing")
 BEHAVIOURAL_TYPES = frozenset({"track", "page", "screen"})

@@ -13,8 +13,6 @@ from typing import Any
 from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 
 from app.core.errors import ApiError
-from app.repositories.membership_repository import MembershipRepository
-from app.repositories.segment_repository import SegmentRepository
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
 from app.segments.definition import (
     Condition,
@@ -33,8 +31,10 @@ from app.segments.dependencies import (
 )
 from app.segments.document import validate
 from app.segments.loaded import CompileCache
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
 from app.segments.refresh import preview_statement
-from app.services.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
 
 
 def _utcnow() -> datetime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.core.refreshing_cache import RefreshingCache
-from app.repositories.recommendation_repository import ItemInfo, RecommendationRepository
+from app.recommend.recommendation_repository import ItemInfo, RecommendationRepository
 
 # Enough to fill a list after exclusions and diversity capping.
 POOL_SIZE = 200

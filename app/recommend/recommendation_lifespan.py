@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from app.repositories.recommendation_repository import RecommendationRepository
-from app.services.ingest_hooks import IngestedChange
-from app.services.model_store import ModelStore
-from app.services.popularity_service import PopularityService
-from app.services.recommendation_service import RecommendationService
+from app.intake.ingest_hooks import IngestedChange
+from app.recommend.model_store import ModelStore
+from app.recommend.popularity_service import PopularityService
+from app.recommend.recommendation_repository import RecommendationRepository
+from app.recommend.recommendation_service import RecommendationService
 
 
 @contextlib.asynccontextmanager

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from app.services.intake.aggregates import UserDelta
-from app.services.intake.ecommerce import ORDER_EVENT, PRODUCT_KEYS, order_revenue, product_lines
-from app.services.intake.identity_resolver import IdentityResolver, Profile
-from app.services.intake.messages import PURPOSES, Message, epoch_ms, scalar_properties
+from app.intake.aggregates import UserDelta
+from app.intake.ecommerce import ORDER_EVENT, PRODUCT_KEYS, order_revenue, product_lines
+from app.intake.identity_resolver import IdentityResolver, Profile
+from app.intake.messages import PURPOSES, Message, epoch_ms, scalar_properties
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from typing import Any
 from neo4j import READ_ACCESS, AsyncDriver
 from neo4j.exceptions import ClientError, CypherSyntaxError
 
+from app.analyst.result_values import to_json
 from app.core.errors import ApiError
 from app.core.paths import CYPHER_DIR
-from app.services.result_values import to_json
 
 # Read-only procedures an analyst may call; everything else (dbms.*, db.create*, ...) is refused.
 ALLOWED_PROCEDURES = frozenset({

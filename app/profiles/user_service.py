@@ -10,8 +10,10 @@ from typing import Any
 import orjson
 
 from app.core.errors import ApiError
-from app.repositories.user_repository import UserRepository
-from app.schemas.users import (
+from app.core.pii_seal import Open
+from app.intake.ingest_hooks import IngestedChange, IngestHooks
+from app.intake.messages import PURPOSES
+from app.profiles.schemas import (
     Computed,
     ConsentState,
     ConsentStatus,
@@ -21,9 +23,7 @@ from app.schemas.users import (
     Profile,
     Rfm,
 )
-from app.security.pii_seal import Open
-from app.services.ingest_hooks import IngestedChange, IngestHooks
-from app.services.intake.messages import PURPOSES
+from app.profiles.user_repository import UserRepository
 
 EXPORT_PAGE = 1000
 

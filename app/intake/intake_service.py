@@ -9,13 +9,13 @@ from typing import Any
 import orjson
 
 from app.core.errors import ApiError
-from app.repositories.intake_repository import IntakeRepository
-from app.security.pii_seal import Seal
-from app.services.ingest_hooks import IngestedChange, IngestHooks
-from app.services.intake.batch_plan import Known, Plan, build_plan
-from app.services.intake.group_commit import GroupCommit
-from app.services.intake.identity_resolver import identity_keys
-from app.services.intake.messages import Message, MessageError, parse_message
+from app.core.pii_seal import Seal
+from app.intake.batch_plan import Known, Plan, build_plan
+from app.intake.group_commit import GroupCommit
+from app.intake.identity_resolver import identity_keys
+from app.intake.ingest_hooks import IngestedChange, IngestHooks
+from app.intake.intake_repository import IntakeRepository
+from app.intake.messages import Message, MessageError, parse_message
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from app.core.errors import DB_UNAVAILABLE
-from app.services.intake.batch_plan import Plan
-from app.services.intake.messages import Message
+from app.intake.batch_plan import Plan
+from app.intake.messages import Message
 
 log = logging.getLogger("profilegraph.intake")
 MAX_GROUP_MESSAGES = 1000

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_keys import Scope, hash_key, key_id_of, same_secret
 from app.core.config import Settings
-from app.repositories.api_key_repository import ApiKeyRepository
-from app.security.api_keys import Scope, hash_key, key_id_of, same_secret
 
 # Verified keys are remembered briefly so ingest does not pay a lookup per request;
 # a revocation takes effect within this many seconds on every replica.

@@ -2,7 +2,7 @@
 
 Hashes of the normalized value let two sources that know the same address match the same
 profile without the address itself being kept. Only when PROFILEGRAPH_PII_ENCRYPTION_KEY is
-set is an encrypted copy kept as well (app/security/pii_seal.py), for the GDPR export.
+set is an encrypted copy kept as well (app/core/pii_seal.py), for the GDPR export.
 """
 
 from __future__ import annotations

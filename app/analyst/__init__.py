@@ -1,0 +1,1 @@
+"""Read-only Cypher for analysts: the read-only check, limits and saved queries."""

@@ -1,0 +1,1 @@
+"""API keys: scopes, hashing, the key store and the per-request scope check."""

@@ -1,0 +1,1 @@
+"""Items and categories of the store catalogue."""

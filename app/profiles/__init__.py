@@ -1,0 +1,1 @@
+"""Profiles: the master user record, its events, consent, export and erasure."""

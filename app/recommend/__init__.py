@@ -1,0 +1,1 @@
+"""Recommendations: the served model artifact, live scoring, popularity fallback."""
