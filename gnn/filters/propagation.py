@@ -1,0 +1,107 @@
+"""The training graph on a device and the two products every filter is made of.
+
+Signals are kept item-major, (n_items, n_signals): one P step is then two
+sparse(CSR) x dense products, R~ z (users x n) and R~^T (R~ z) (items x n), through
+`torch_geometric.utils.spmm` on torch sparse CSR tensors, the same kernel the
+LightGCN trainer's propagation uses. The factored form costs 2 nnz(R) per signal
+and step; the explicit item-item matrix R~^T R~ would hold 42 M non-zeros on
+Gowalla (52x nnz(R)), and scipy's CSR products measured 1.4x slower on this CPU
+(1.65 vs 1.21 CPU-s per 1,000 Gowalla users and step). On a GPU nothing changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch_geometric.utils import spmm
+
+from gnn.filters.operator import SYMMETRIC, FilterTerm, _power
+from gnn.graph import to_torch_csr
+
+
+class FilterGraph:
+    """A binary training matrix on `device`, normalized on demand per exponent pair."""
+
+    def __init__(self, train: sp.csr_matrix, device: torch.device | str = "cpu") -> None:
+        self.train = sp.csr_matrix(train, dtype=np.float32)
+        self.train.data[:] = 1.0
+        self.device = torch.device(device)
+        self.n_users, self.n_items = self.train.shape
+        self.user_degree = np.asarray(self.train.sum(1)).ravel().astype(np.float64)
+        self.item_degree = np.asarray(self.train.sum(0)).ravel().astype(np.float64)
+        self._norm: dict[tuple[float, float], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def degree_power(self, p: float) -> torch.Tensor:
+        """item degree ** p as an (n_items, 1) column; zero-degree items stay zero."""
+        return torch.from_numpy(_power(self.item_degree, p)).float().to(self.device)[:, None]
+
+    def normalized(self, graph: tuple[float, float]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(R~, R~^T) for R~ = D_u^-a R D_i^-b as torch CSR, built once per (a, b)."""
+        if graph not in self._norm:
+            a, b = graph
+            norm = sp.diags(_power(self.user_degree, -a)) @ self.train
+            norm = sp.csr_matrix(norm @ sp.diags(_power(self.item_degree, -b)), dtype=np.float32)
+            self._norm[graph] = (
+                to_torch_csr(norm, self.device),
+                to_torch_csr(sp.csr_matrix(norm.T), self.device),
+            )
+        return self._norm[graph]
+
+    def step(self, z: torch.Tensor, graph: tuple[float, float] = SYMMETRIC) -> torch.Tensor:
+        """P z for item-major signals z (n_items, n)."""
+        norm, norm_t = self.normalized(graph)
+        return spmm(norm_t, spmm(norm, z))
+
+    def chebyshev(
+        self, x: torch.Tensor, order: int, graph: tuple[float, float] = SYMMETRIC
+    ) -> list[torch.Tensor]:
+        """[T_0(L~) x, ..., T_order(L~) x] with L~ = I - 2P (three-term recurrence)."""
+        basis = [x]
+        if order >= 1:
+            basis.append(x - 2.0 * self.step(x, graph))
+        for _ in range(2, order + 1):
+            cur = basis[-1]
+            basis.append(2.0 * (cur - 2.0 * self.step(cur, graph)) - basis[-2])
+        return basis
+
+    def rows(self, users: np.ndarray) -> torch.Tensor:
+        """Item-major binary training rows of `users`: (n_items, len(users))."""
+        block = self.train[users].T.toarray()
+        return torch.from_numpy(np.ascontiguousarray(block)).to(self.device)
+
+    def eigvecs(self, k: int, iters: int = 4, oversample: int = 64, seed: int = 0) -> torch.Tensor:
+        """Top-k eigenvectors of P(1/2, 1/2) (n_items, k), eigenvalue-descending, by
+        randomized subspace iteration: each iteration is one P step on k + oversample
+        signals, far cheaper than ARPACK's svds at k in the hundreds."""
+        k = min(k, self.n_items - 1)
+        m = min(k + oversample, self.n_items)
+        gen = torch.Generator().manual_seed(seed)
+        q = torch.randn(self.n_items, m, generator=gen).to(self.device)
+        q, _ = torch.linalg.qr(q)
+        for _ in range(iters):
+            q, _ = torch.linalg.qr(self.step(q))
+        norm, _ = self.normalized(SYMMETRIC)
+        y = spmm(norm, q)
+        evals, evecs = torch.linalg.eigh(y.T @ y)  # Rayleigh-Ritz on span(q)
+        order = torch.argsort(evals, descending=True)[:k]
+        return q @ evecs[:, order]
+
+
+def apply_terms(
+    graph: FilterGraph,
+    terms: list[FilterTerm],
+    x: torch.Tensor,
+    eigvecs: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Scores (n_items, n) of the operator `terms` for item-major input rows x."""
+    out = torch.zeros_like(x)
+    for t in terms:
+        z = x * graph.degree_power(-t.pre)
+        if t.ideal_dim:
+            v = eigvecs[:, : t.ideal_dim]
+            z = (v @ (v.T @ z)) * graph.degree_power(t.mid)
+        basis = graph.chebyshev(z, t.order, t.graph)
+        acc = sum(float(c) * b for c, b in zip(t.cheb, basis, strict=True))
+        out += graph.degree_power(t.post) * acc
+    return out
