@@ -59,7 +59,7 @@ class BSPM(GraphFilter):
     def grid(cls) -> list[BSPM]:
         return [
             cls(t_sharp=ts, ideal_weight=w, ideal_dim=d)
-            for ts in (0.0, 1.0, 1.5, 2.0, 2.5)
+            for ts in (0.0, 1.0, 2.0, 2.5)
             for w in (0.2, 0.3)
             for d in (256, 512)
         ]

@@ -48,8 +48,9 @@ class ChebyCF(GraphFilter):
     @classmethod
     def grid(cls) -> list[ChebyCF]:
         return [
-            cls(order=8, flatness=f, ideal_dim=512, ideal_weight=w, beta=b)
-            for b in (0.3, 0.4, 0.5)
-            for f in (1.0, 1.5, 2.5)
-            for w in (0.1, 0.2, 0.3)
+            cls(order=8, flatness=f, ideal_dim=d, ideal_weight=w, beta=b)
+            for b in (0.2, 0.35, 0.5)
+            for f in (1.0, 2.0, 5.0, 15.0)
+            for w in (0.1, 0.3)
+            for d in (256, 512)
         ]

@@ -26,4 +26,4 @@ class GFCF(GraphFilter):
 
     @classmethod
     def grid(cls) -> list[GFCF]:
-        return [cls(a, d) for d in (256, 512) for a in (0.1, 0.2, 0.3, 0.5)]
+        return [cls(a, d) for d in (256, 512) for a in (0.1, 0.3, 0.5)]

@@ -23,7 +23,14 @@ from gnn.filters.bspm import BSPM
 from gnn.filters.chebycf import ChebyCF
 from gnn.filters.gfcf import GFCF
 from gnn.filters.propagation import FilterGraph
-from gnn.filters.search import Candidate, Scored, best, evaluate_candidates, score_scale
+from gnn.filters.search import (
+    Candidate,
+    Scored,
+    best,
+    evaluate_candidates,
+    score_scale,
+    steps_per_user,
+)
 from gnn.filters.turbocf import TurboCF
 
 FAMILIES: dict[str, Callable[[], list[GraphFilter]]] = {
@@ -47,8 +54,61 @@ class Selection:
     val_users: int = 0
 
 
+@dataclass
+class _Fold:
+    """One validation carve: the graph of the rest of train, and who is scored."""
+
+    graph: FilterGraph
+    val: sp.csr_matrix
+    users: np.ndarray
+    eigvecs: torch.Tensor | None
+
+
 def _candidate(f: GraphFilter) -> Candidate:
     return Candidate(f.label(), f.terms(), f.family, {"filter": f})
+
+
+def _make_folds(train, folds, fraction, seed, n_val_users, dim, device) -> list[_Fold]:
+    out = []
+    for i in range(folds):
+        fit, val = split_validation(train, fraction=fraction, seed=seed + i)
+        graph = FilterGraph(fit, device)
+        has_val = np.flatnonzero(np.diff(val.tocsr().indptr) > 0)
+        rng = np.random.default_rng(seed + i)
+        users = np.sort(rng.choice(has_val, size=min(n_val_users, len(has_val)), replace=False))
+        out.append(_Fold(graph, val, users, graph.eigvecs(dim, seed=seed) if dim else None))
+    return out
+
+
+def _score(folds: list[_Fold], cands: list[Candidate], chunk: int, log) -> list[Scored]:
+    """Validation metrics averaged over the folds."""
+    per_fold = [
+        evaluate_candidates(f.graph, f.val, cands, f.users, f.eigvecs, chunk=chunk, log=log)
+        for f in folds
+    ]
+    return [
+        Scored(
+            c,
+            float(np.mean([fs[i].recall for fs in per_fold])),
+            float(np.mean([fs[i].ndcg for fs in per_fold])),
+            sum(fs[i].users for fs in per_fold),
+        )
+        for i, c in enumerate(cands)
+    ]
+
+
+def _blends(filters: list[GraphFilter], scales: list[float], max_steps: int) -> list[GraphFilter]:
+    """Each winner with a popularity exponent, and weighted pairs of winners."""
+    out: list[GraphFilter] = [
+        Blend(((f, 1.0 / s),), popularity=p)
+        for f, s in zip(filters, scales, strict=True)
+        for p in POPULARITY
+    ]
+    for (f1, s1), (f2, s2) in combinations(zip(filters, scales, strict=True), 2):
+        for w in BLEND_WEIGHTS:
+            for p in (0.0, 0.1):
+                out.append(Blend(((f1, w / s1), (f2, (1 - w) / s2)), popularity=p))
+    return [b for b in out if steps_per_user(b.terms()) <= max_steps]
 
 
 def select_filter(
@@ -56,50 +116,42 @@ def select_filter(
     families: dict[str, Callable[[], list[GraphFilter]]] | None = None,
     n_val_users: int = 3000,
     val_fraction: float = 0.05,
+    folds: int = 1,
+    max_steps: int = 10,
     seed: int = 0,
     device: torch.device | str = "cpu",
     chunk: int = 128,
     blend_top: int = 3,
     log: Callable[[str], None] = lambda _: None,
 ) -> Selection:
-    """Pick a filter (or blend) by validation Recall@20 over `n_val_users` users."""
+    """Pick a filter (or blend) by validation Recall@20 (mean over `folds` carves of
+    `val_fraction` of train, `n_val_users` users each). `max_steps` caps the P steps
+    per user of blends: the test-time and serving cost of the chosen operator."""
     c0 = time.process_time()
     families = families or FAMILIES
-    fit, val = split_validation(train, fraction=val_fraction, seed=seed)
-    graph = FilterGraph(fit, device)
-    rng = np.random.default_rng(seed)
-    has_val = np.flatnonzero(np.diff(val.tocsr().indptr) > 0)
-    users = np.sort(rng.choice(has_val, size=min(n_val_users, len(has_val)), replace=False))
-
     grid = [_candidate(f) for make in families.values() for f in make()]
     dim = max(ideal_dim(c.terms) for c in grid)
-    eig = graph.eigvecs(dim, seed=seed) if dim else None
-    log(f"validation: {val.nnz} interactions, {len(users)} users scored, eigvecs {dim}")
+    fs = _make_folds(train, folds, val_fraction, seed, n_val_users, dim, device)
+    log(f"validation: {folds} fold(s), {fs[0].val.nnz} interactions and {len(fs[0].users)} "
+        f"users each, {len(grid)} configurations, eigvecs {dim}")
 
-    scored = evaluate_candidates(graph, val, grid, users, eig, chunk=chunk)
+    scored = _score(fs, grid, chunk, log)
     table = [s.as_dict() for s in scored]
     winners: dict[str, Scored] = {}
     for fam in families:
         fam_scores = [s for s in scored if s.candidate.family == fam]
         if fam_scores:
             winners[fam] = best(fam_scores)
-            log(f"  {fam:8s} best {winners[fam].recall:.4f} / {winners[fam].ndcg:.4f}: "
-                f"{winners[fam].candidate.label}")
+            w = winners[fam]
+            log(f"  {fam:8s} best {w.recall:.4f} / {w.ndcg:.4f}: {w.candidate.label}")
 
     top = sorted(winners.values(), key=lambda s: -s.recall)[:blend_top]
     filters = [s.candidate.params["filter"] for s in top]
-    probe = users[: min(256, len(users))]
-    scales = [score_scale(graph, f.terms(), probe, eig) for f in filters]
-    second: list[GraphFilter] = [
-        Blend(((f, 1.0 / s),), popularity=p) for f, s in zip(filters, scales, strict=True)
-        for p in POPULARITY
-    ]
-    for (f1, s1), (f2, s2) in combinations(zip(filters, scales, strict=True), 2):
-        for w in BLEND_WEIGHTS:
-            for p in (0.0, 0.1):
-                second.append(Blend(((f1, w / s1), (f2, (1 - w) / s2)), popularity=p))
-    scored2 = evaluate_candidates(graph, val, [_candidate(f) for f in second], users, eig,
-                                  chunk=chunk)
+    probe = fs[0].users[: min(256, len(fs[0].users))]
+    scales = [score_scale(fs[0].graph, f.terms(), probe, fs[0].eigvecs) for f in filters]
+    second = [_candidate(b) for b in _blends(filters, scales, max_steps)]
+    log(f"blends and popularity: {len(second)} configurations")
+    scored2 = _score(fs, second, chunk, log)
     table += [s.as_dict() for s in scored2]
     win = best(scored + scored2)
     log(f"  chosen {win.recall:.4f} / {win.ndcg:.4f}: {win.candidate.label}")
@@ -110,5 +162,5 @@ def select_filter(
         family_best={f: s.as_dict() for f, s in winners.items()},
         table=table,
         cpu_seconds=time.process_time() - c0,
-        val_users=len(users),
+        val_users=sum(len(f.users) for f in fs),
     )

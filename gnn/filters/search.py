@@ -10,6 +10,7 @@ passed in: nothing here can see a test split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,13 +52,22 @@ def _key(t: FilterTerm) -> BasisKey:
     return (t.graph, t.pre, t.ideal_dim, t.mid if t.ideal_dim else 0.0)
 
 
+def steps_per_user(terms: list[FilterTerm]) -> int:
+    """P steps one user's scores cost (terms sharing a basis share its steps): the
+    serving and test-time cost of an operator, known before any data is scored."""
+    orders: dict[BasisKey, int] = {}
+    for t in terms:
+        orders[_key(t)] = max(orders.get(_key(t), 0), t.order)
+    return sum(orders.values())
+
+
 class _Bases:
     """The Chebyshev bases of one chunk of users, computed on first use."""
 
     def __init__(self, graph: FilterGraph, x: torch.Tensor, eigvecs: torch.Tensor | None):
         self.graph, self.x, self.eigvecs = graph, x, eigvecs
         self._cache: dict[BasisKey, list[torch.Tensor]] = {}
-        self._proj: dict[tuple[float, int], torch.Tensor] = {}
+        self._coef: dict[float, torch.Tensor] = {}
 
     def get(self, key: BasisKey, order: int) -> list[torch.Tensor]:
         have = self._cache.get(key, [])
@@ -66,10 +76,9 @@ class _Bases:
         graph, pre, dim, mid = key
         z = self.x * self.graph.degree_power(-pre)
         if dim:
-            if (pre, dim) not in self._proj:
-                v = self.eigvecs[:, :dim]
-                self._proj[(pre, dim)] = v @ (v.T @ z)
-            z = self._proj[(pre, dim)] * self.graph.degree_power(mid)
+            if pre not in self._coef:  # V^T z once per input exponent, any prefix reuses it
+                self._coef[pre] = self.eigvecs.T @ z
+            z = (self.eigvecs[:, :dim] @ self._coef[pre][:dim]) * self.graph.degree_power(mid)
         self._cache[key] = self.graph.chebyshev(z, order, graph)
         return self._cache[key]
 
@@ -102,6 +111,7 @@ def evaluate_candidates(
     eigvecs: torch.Tensor | None = None,
     k: int = 20,
     chunk: int = 256,
+    log: Callable[[str], None] | None = None,
 ) -> list[Scored]:
     """Recall@k / NDCG@k on `val` for every candidate, users' fitting rows (the
     graph's training matrix) as input and as the mask, over `users`."""
@@ -118,6 +128,8 @@ def evaluate_candidates(
             recalls[i].append(r)
             ndcgs[i].append(n)
         del bases
+        if log and (start // chunk) % 8 == 7:
+            log(f"    {start + len(batch)}/{len(users)} users")
     out = []
     for i, cand in enumerate(candidates):
         r, n = np.concatenate(recalls[i]), np.concatenate(ndcgs[i])

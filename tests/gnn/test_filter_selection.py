@@ -1,0 +1,73 @@
+"""The filter search chooses on validation carved from train and never sees test."""
+
+import inspect
+
+import numpy as np
+
+import gnn.filters.pipeline as pipeline
+from gnn.data import split_validation
+from gnn.filters.blend import Blend
+from gnn.filters.gfcf import GFCF
+from gnn.filters.propagation import FilterGraph
+from gnn.filters.search import Candidate, best, evaluate_candidates
+from gnn.filters.turbocf import TurboCF
+from gnn.metrics import evaluate
+
+SMALL = {
+    "gfcf": lambda: [GFCF(0.0, 0), GFCF(0.3, 8)],
+    "turbocf": lambda: [TurboCF(0.5, 1), TurboCF(0.6, 2)],
+}
+
+
+def test_selection_receives_the_training_matrix_and_nothing_that_holds_test():
+    params = inspect.signature(pipeline.select_filter).parameters
+    assert next(iter(params)) == "train"
+    assert not any("test" in name for name in params)
+
+
+def test_every_search_reads_only_validation_carved_from_train(tiny, monkeypatch):
+    seen_calls = []
+    real = pipeline.evaluate_candidates
+
+    def spy(graph, val, candidates, users, *args, **kwargs):
+        seen_calls.append((graph.train.copy(), val.copy(), users.copy()))
+        return real(graph, val, candidates, users, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "evaluate_candidates", spy)
+    sel = pipeline.select_filter(tiny.train, families=SMALL, n_val_users=50)
+    assert len(seen_calls) == 2  # the family grids, then blends and popularity
+    train = tiny.train.astype(bool)
+    for fit, val, _ in seen_calls:
+        assert (fit.astype(bool) + val.astype(bool) != train).nnz == 0  # fit + val == train
+        assert fit.multiply(val).nnz == 0
+        assert val.multiply(tiny.test).nnz == 0  # not one test pair
+    assert sel.val_users <= 50 and sel.table
+
+
+def test_the_choice_does_not_depend_on_test(tiny):
+    first = pipeline.select_filter(tiny.train, families=SMALL, n_val_users=60)
+    tiny.test.data[:] = 0.0  # whatever test holds, the search cannot read it
+    second = pipeline.select_filter(tiny.train, families=SMALL, n_val_users=60)
+    assert first.chosen.label() == second.chosen.label()
+    assert first.val_recall == second.val_recall
+
+
+def test_the_chosen_configuration_is_the_best_on_validation(tiny):
+    sel = pipeline.select_filter(tiny.train, families=SMALL, n_val_users=60)
+    assert np.isclose(sel.val_recall, max(row["recall@20"] for row in sel.table), atol=1e-5)
+    assert set(sel.family_best) == set(SMALL)
+
+
+def test_batched_candidate_scores_match_the_one_by_one_evaluation(tiny):
+    fit, val = split_validation(tiny.train, fraction=0.2, seed=0)
+    graph = FilterGraph(fit)
+    users = np.flatnonzero(np.diff(val.indptr) > 0)
+    filters = [GFCF(0.3, 8), TurboCF(0.6, 2), Blend(((GFCF(0.0, 0), 2.0),), 0.1)]
+    eig = graph.eigvecs(8)
+    scored = evaluate_candidates(
+        graph, val, [Candidate(f.label(), f.terms()) for f in filters], users, eig, k=5, chunk=7
+    )
+    for f, s in zip(filters, scored, strict=True):
+        m = evaluate(f.fit(fit), val, fit, k=5)
+        assert abs(s.recall - m.recall) < 1e-6 and abs(s.ndcg - m.ndcg) < 1e-6
+    assert best(scored).recall == max(s.recall for s in scored)
