@@ -20,6 +20,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import scipy.sparse as sp
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,6 +31,7 @@ from gnn.baselines import gfcf_scorer, itemknn_scorer, popularity_scorer
 from gnn.data import Interactions, load_gowalla, load_lastfm, load_online_retail
 from gnn.filters.bspm import BSPM
 from gnn.filters.chebycf import ChebyCF
+from gnn.filters.learned import LearnedBlend, select_learned_weight
 from gnn.filters.pipeline import select_filter
 from gnn.metrics import evaluate
 from gnn.train import TrainConfig, embedding_scorer, train_lightgcn
@@ -121,6 +123,7 @@ def lightgcn_rows(data: Interactions, args, cfg: TrainConfig) -> list[dict]:
 FILTER_SEARCH = {
     "lastfm": {"folds": 3, "val_fraction": 0.1, "n_val_users": 5000},
     "online_retail": {"folds": 3, "val_fraction": 0.1, "n_val_users": 5000},
+
     "gowalla": {"folds": 1, "val_fraction": 0.05, "n_val_users": 1500},
 }
 
@@ -153,6 +156,8 @@ def filter_rows(data: Interactions, args) -> list[dict]:
         f"(search {sel.cpu_seconds:.0f} CPU-s): {sel.chosen.label()}"
     )
     rows = [row("graph filter (validation-chosen)", m, cpu, note)]
+    if args.filter_lightgcn and data.name != "gowalla":  # Gowalla LightGCN: hours of CPU
+        rows.append(learned_row(data, args, sel.chosen, fitted, cpu))
     if args.save_selection:
         out = {"chosen": sel.chosen.label(), "params": sel.chosen.params(),
                "val": [sel.val_recall, sel.val_ndcg], "test": m.as_dict(), "cpu_s": cpu,
@@ -163,6 +168,30 @@ def filter_rows(data: Interactions, args) -> list[dict]:
             m, cpu = timed(lambda f=f: evaluate(f.fit(data.train), data.test, data.train))
             rows.append(row(name, m, cpu, "test-tuned by its authors; reference only"))
     return rows
+
+
+def learned_row(data: Interactions, args, chosen, fitted, filter_cpu: float) -> dict:
+    """The chosen filter blended with LightGCN, the weight chosen on validation."""
+    cfg = replace(CONFIGS[args.dataset_key], threads=1, max_seconds=args.minutes * 60)
+
+    def train_embeddings(fit, val):
+        part = Interactions(data.name, fit, sp.csr_matrix(fit.shape), data.user_ids, data.item_ids)
+        res = train_lightgcn(part, cfg, val=val)
+        return res.user_emb, res.item_emb
+
+    c0 = time.process_time()
+    sel = select_learned_weight(
+        data.train, chosen, train_embeddings, val_fraction=0.05, seed=args.seed
+    )
+    user_emb, item_emb = train_embeddings(data.train, None)
+    blend = LearnedBlend(
+        fitted, torch.from_numpy(user_emb), torch.from_numpy(item_emb), sel.weight,
+        sel.filter_scale, sel.emb_scale,
+    )
+    m = evaluate(blend, data.test, data.train)
+    cpu = filter_cpu + time.process_time() - c0
+    note = f"filter share {sel.weight} (val {sel.val.recall:.4f}/{sel.val.ndcg:.4f})"
+    return row("graph filter + LightGCN (validation-chosen)", m, cpu, note)
 
 
 def run_dataset(name: str, args) -> list[dict]:
@@ -256,6 +285,8 @@ def main() -> None:
                    help="validation users per fold (default per dataset: FILTER_SEARCH)")
     p.add_argument("--filter-max-steps", type=int, default=10,
                    help="most P steps per user a chosen filter may cost (test/serving time)")
+    p.add_argument("--filter-lightgcn", action=argparse.BooleanOptionalAction, default=True,
+                   help="blend the chosen filter with LightGCN (not on Gowalla)")
     p.add_argument("--published", action="store_true",
                    help="also score the published BSPM / ChebyCF Gowalla settings on test")
     p.add_argument("--save-selection", type=Path, default=None,

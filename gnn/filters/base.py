@@ -62,9 +62,7 @@ class FittedFilter:
     def score_rows(self, rows: sp.csr_matrix | np.ndarray) -> torch.Tensor:
         """Scores (n_rows, n_items) for arbitrary interaction rows over the items."""
         dense = rows.toarray() if sp.issparse(rows) else np.asarray(rows)
-        x = torch.from_numpy(np.ascontiguousarray(dense.T, dtype=np.float32)).to(
-            self.graph.device
-        )
+        x = torch.from_numpy(np.ascontiguousarray(dense.T, dtype=np.float32)).to(self.graph.device)
         return apply_terms(self.graph, self.terms, x, self.eigvecs).T
 
     def score_users(self, users: np.ndarray) -> torch.Tensor:

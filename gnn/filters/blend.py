@@ -23,9 +23,7 @@ class Blend(GraphFilter):
 
     def terms(self) -> list[FilterTerm]:
         return [
-            t.scaled(w).with_post(self.popularity)
-            for f, w in self.components
-            for t in f.terms()
+            t.scaled(w).with_post(self.popularity) for f, w in self.components for t in f.terms()
         ]
 
     def label(self) -> str:

@@ -132,8 +132,10 @@ def select_filter(
     grid = [_candidate(f) for make in families.values() for f in make()]
     dim = max(ideal_dim(c.terms) for c in grid)
     fs = _make_folds(train, folds, val_fraction, seed, n_val_users, dim, device)
-    log(f"validation: {folds} fold(s), {fs[0].val.nnz} interactions and {len(fs[0].users)} "
-        f"users each, {len(grid)} configurations, eigvecs {dim}")
+    log(
+        f"validation: {folds} fold(s), {fs[0].val.nnz} interactions and {len(fs[0].users)} "
+        f"users each, {len(grid)} configurations, eigvecs {dim}"
+    )
 
     scored = _score(fs, grid, chunk, log)
     table = [s.as_dict() for s in scored]

@@ -100,8 +100,9 @@ def test_chebyshev_interpolation_follows_the_plateau():
     assert polynomials.response(mono, [0.3])[0] == pytest.approx(0.5 - 0.6 + 0.27)
 
 
-@pytest.mark.parametrize("f", [*ALL, Blend(((ALL[0], 0.5), (ALL[3], 2.0)), 0.1)],
-                         ids=lambda f: f.family)
+@pytest.mark.parametrize(
+    "f", [*ALL, Blend(((ALL[0], 0.5), (ALL[3], 2.0)), 0.1)], ids=lambda f: f.family
+)
 def test_the_torch_free_operator_scores_like_the_fitted_filter(f, tiny):
     fitted = f.fit(tiny.train)
     arrays, spec = fitted.operator().to_arrays()
