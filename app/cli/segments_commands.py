@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.console import Console
 
-from app.core.config import get_settings
-from app.core.errors import ApiError
-from app.db.driver import create_driver
+from app.cli.services import run_with_services
 from app.segments.document import parse_body
-from app.segments.lifespan import SegmentServices, build_services
 from app.segments.segment_service import SegmentService
 
 app = typer.Typer(help="Segments: definitions, membership refresh and the time sweep.",
                   no_args_is_help=True)
-err = Console(stderr=True)
-T = TypeVar("T")
-
-
-def run_with_services(action: Callable[[SegmentServices], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            return await action(build_services(driver, settings))
-        finally:
-            await driver.close()
-
-    try:
-        return asyncio.run(go())
-    except ApiError as exc:
-        err.print(f"[red]{exc.code}:[/red] {exc.message}")
-        for field in exc.fields:
-            err.print(f"  {field['field'] or '/'}: {field['reason']}")
-        raise typer.Exit(1) from None
 
 
 def _print(data: Any) -> None:

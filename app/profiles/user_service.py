@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from app.core.config import Settings
 from app.core.errors import ApiError
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
@@ -79,11 +80,11 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
 
 
 class UserService:
-    def __init__(self, repository: UserRepository, hooks: IngestHooks,
-                 default_policy: str, open_: Open | None = None) -> None:
+    def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
+                 open_: Open | None = None) -> None:
         self._repository = repository
         self._hooks = hooks
-        self._default_policy = default_policy
+        self._settings = settings  # the consent policy is read per request
         self._open = open_
 
     async def resolve(self, id_: str) -> str:
@@ -97,7 +98,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:  # erased between the two reads
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        return _profile(data, self._default_policy)
+        return _profile(data, self._settings.consent_default)
 
     async def consent(self, id_: str) -> ConsentState:
         return (await self.profile(id_)).consent
@@ -119,7 +120,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        profile = _profile(data, self._default_policy)
+        profile = _profile(data, self._settings.consent_default)
         # e-mail/phone in clear only where an encrypted copy was kept (key configured)
         contact = [{"kind": i["kind"], "value": self._open(i["value_sealed"])}
                    for i in data["identities"] if self._open and i.get("value_sealed")]
