@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 
 from app.cli.services import run_with_services
 from app.segments.document import parse_body
@@ -16,8 +17,11 @@ app = typer.Typer(help="Segments: definitions, membership refresh and the time s
                   no_args_is_help=True)
 
 
-def _print(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
+def _print(data: BaseModel | dict[str, Any]) -> None:
+    if isinstance(data, BaseModel):
+        typer.echo(data.model_dump_json(indent=2))
+    else:
+        typer.echo(json.dumps(data, indent=2, default=str))
 
 
 def _document(path: Path) -> Any:
@@ -30,7 +34,7 @@ def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False,
                                        help="Definition file (.json, .yaml)")) -> None:
     """Upload a definition (a new version when the id exists) and materialize membership."""
     detail = run_with_services(lambda s: s.segments.create(_document(path)))
-    typer.echo(f"{detail['segment_id']} version {detail['version']}: {detail['size']} members")
+    typer.echo(f"{detail.segment_id} version {detail.version}: {detail.size} members")
 
 
 @app.command()
@@ -43,8 +47,7 @@ def preview(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> No
 def list_segments() -> None:
     """Every segment with its version and size."""
     for seg in run_with_services(lambda s: s.segments.list_all()):
-        typer.echo(f"{seg['segment_id']:<32} v{seg['version']:<4} {seg['size']:>10} members  "
-                   f"{seg['name']}")
+        typer.echo(f"{seg.segment_id:<32} v{seg.version:<4} {seg.size:>10} members  {seg.name}")
 
 
 @app.command()

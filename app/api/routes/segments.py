@@ -11,6 +11,19 @@ from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
+from app.segments.membership_service import RefreshResult
+from app.segments.schemas import (
+    MemberExplanation,
+    MembershipChanges,
+    MembersPage,
+    RefreshReport,
+    SegmentCount,
+    SegmentDetail,
+    SegmentList,
+    SegmentPreview,
+    SegmentVersion,
+    UserSegments,
+)
 from app.segments.segment_service import SegmentService
 
 router = APIRouter(prefix="/v1", tags=["segments"])
@@ -27,6 +40,10 @@ def _body_doc(model: type) -> dict[str, Any]:
         "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
 
 
+def _report(results: list[RefreshResult]) -> RefreshReport:
+    return RefreshReport.model_validate({"refreshed": [vars(r) for r in results]})
+
+
 async def _document(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > MAX_BODY:
@@ -40,49 +57,49 @@ async def definition_schema(_: SegmentsScope) -> dict[str, Any]:
     return SegmentService.schema()
 
 
-@router.post("/segments", status_code=201, openapi_extra=_body_doc(SegmentDefinition))
+@router.post("/segments", status_code=201, response_model=SegmentDetail,
+             openapi_extra=_body_doc(SegmentDefinition))
 async def create_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
-                         ) -> dict[str, Any]:
+                         ) -> SegmentDetail:
     """Upload a definition (JSON, or YAML with a YAML content type). Uploading an existing id
     stores a new version; membership is materialized before the answer."""
     return await segments.create(await _document(request))
 
 
-@router.get("/segments")
-async def list_segments(segments: SegmentsDep, _: SegmentsScope) -> dict[str, Any]:
-    return {"segments": await segments.list_all()}
+@router.get("/segments", response_model=SegmentList)
+async def list_segments(segments: SegmentsDep, _: SegmentsScope) -> SegmentList:
+    return SegmentList(segments=await segments.list_all())
 
 
-@router.post("/segments/preview", openapi_extra=_body_doc(PreviewRequest))
+@router.post("/segments/preview", response_model=SegmentPreview,
+             openapi_extra=_body_doc(PreviewRequest))
 async def preview_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
-                          ) -> dict[str, Any]:
+                          ) -> SegmentPreview:
     """Count and sample members of a condition without saving anything."""
     return await segments.preview(await _document(request))
 
 
-@router.post("/segments/refresh")
-async def refresh_all(membership: MembershipDep, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments/refresh", response_model=RefreshReport)
+async def refresh_all(membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
     """Recompute every segment's membership (references first)."""
-    results = await membership.refresh()
-    return {"refreshed": [vars(r) for r in results]}
+    return _report(await membership.refresh())
 
 
-@router.post("/segments/sweep")
-async def sweep(membership: MembershipDep, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments/sweep", response_model=RefreshReport)
+async def sweep(membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
     """Re-evaluate the segments whose windows move with the clock."""
-    results = await membership.sweep()
-    return {"refreshed": [vars(r) for r in results]}
+    return _report(await membership.sweep())
 
 
-@router.get("/segments/{segment_id}")
+@router.get("/segments/{segment_id}", response_model=SegmentDetail)
 async def get_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
-                      ) -> dict[str, Any]:
+                      ) -> SegmentDetail:
     return await segments.get(segment_id)
 
 
-@router.get("/segments/{segment_id}/versions/{version}")
+@router.get("/segments/{segment_id}/versions/{version}", response_model=SegmentVersion)
 async def get_segment_version(segment_id: SegmentIdPath, version: Annotated[int, Path(ge=1)],
-                              segments: SegmentsDep, _: SegmentsScope) -> dict[str, Any]:
+                              segments: SegmentsDep, _: SegmentsScope) -> SegmentVersion:
     return await segments.get_version(segment_id, version)
 
 
@@ -93,45 +110,44 @@ async def delete_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: Se
     return Response(status_code=204)
 
 
-@router.post("/segments/{segment_id}/refresh")
+@router.post("/segments/{segment_id}/refresh", response_model=RefreshReport)
 async def refresh_segment(segment_id: SegmentIdPath, segments: SegmentsDep,
-                          membership: MembershipDep, _: SegmentsScope) -> dict[str, Any]:
+                          membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
     await segments.get(segment_id)  # 404 for an unknown id
-    results = await membership.refresh([segment_id])
-    return {"refreshed": [vars(r) for r in results]}
+    return _report(await membership.refresh([segment_id]))
 
 
-@router.get("/segments/{segment_id}/members")
+@router.get("/segments/{segment_id}/members", response_model=MembersPage)
 async def list_members(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope,
                        cursor: Annotated[str | None, Query(max_length=512)] = None,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> MembersPage:
     return await segments.members(segment_id, cursor, limit)
 
 
-@router.get("/segments/{segment_id}/count")
+@router.get("/segments/{segment_id}/count", response_model=SegmentCount)
 async def count_members(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
-                        ) -> dict[str, Any]:
+                        ) -> SegmentCount:
     return await segments.count(segment_id)
 
 
-@router.get("/segments/{segment_id}/members/{user_id}")
+@router.get("/segments/{segment_id}/members/{user_id}", response_model=MemberExplanation)
 async def explain_member(segment_id: SegmentIdPath, user_id: Annotated[str, Path(max_length=256)],
-                         segments: SegmentsDep, _: SegmentsScope) -> dict[str, Any]:
+                         segments: SegmentsDep, _: SegmentsScope) -> MemberExplanation:
     """Whether the user is a member, whether they match now, and each condition's result."""
     return await segments.explain_member(segment_id, user_id)
 
 
-@router.get("/segments/{segment_id}/changes")
+@router.get("/segments/{segment_id}/changes", response_model=MembershipChanges)
 async def membership_changes(segment_id: SegmentIdPath, segments: SegmentsDep,
                              _: SegmentsScope,
                              user_id: Annotated[str | None, Query(max_length=256)] = None,
                              limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                             ) -> dict[str, Any]:
+                             ) -> MembershipChanges:
     """Entries and exits, newest first."""
     return await segments.changes(segment_id, user_id, limit)
 
 
-@router.get("/users/{user_id}/segments")
+@router.get("/users/{user_id}/segments", response_model=UserSegments)
 async def user_segments(user_id: Annotated[str, Path(max_length=256)], segments: SegmentsDep,
-                        _: ReadScope) -> dict[str, Any]:
+                        _: ReadScope) -> UserSegments:
     return await segments.user_segments(user_id)
