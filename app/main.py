@@ -15,6 +15,7 @@ from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
 from app.core.paths import MIGRATIONS_DIR
+from app.db.database import Database
 from app.db.driver import create_driver
 from app.intake.ingest_hooks import IngestHooks
 from app.migrate.runner import MigrationRunner
@@ -31,10 +32,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         driver = create_driver(settings)
         app.state.settings = settings
         app.state.driver = driver
+        app.state.db = Database(driver, settings.neo4j_database)
         app.state.migrations = MigrationRunner(
             driver, MIGRATIONS_DIR, database=settings.neo4j_database
         )
-        app.state.auth = AuthService(settings, ApiKeyRepository(driver, settings.neo4j_database))
+        app.state.auth = AuthService(settings, ApiKeyRepository(app.state.db))
         app.state.ingest_hooks = IngestHooks()
         try:
             # Each area starts its own background work and hooks; the stack stops them in

@@ -15,6 +15,7 @@ from app.auth.api_key_service import ApiKeyService
 from app.auth.api_keys import Scope
 from app.core.config import get_settings
 from app.core.errors import ApiError
+from app.db.database import Database
 from app.db.driver import create_driver
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -27,7 +28,8 @@ def _run(action: Callable[[ApiKeyService], Awaitable[T]]) -> T:
         settings = get_settings()
         driver = create_driver(settings)
         try:
-            return await action(ApiKeyService(ApiKeyRepository(driver, settings.neo4j_database)))
+            db = Database(driver, settings.neo4j_database)
+            return await action(ApiKeyService(ApiKeyRepository(db)))
         finally:
             await driver.close()
 

@@ -13,6 +13,7 @@ from neo4j import AsyncDriver
 
 from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
+from app.db.database import Database
 from app.importers.pipeline import Totals, intake_service
 from app.intake.messages import parse_message
 
@@ -106,7 +107,7 @@ async def load_demo_data(driver: AsyncDriver, settings: Settings, *, users: int 
     # A fixed reference time keeps ids and timestamps identical between runs of the same day.
     now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     items = catalog()
-    await ItemRepository(driver, settings.neo4j_database).upsert(items, now)
+    await ItemRepository(Database(driver, settings.neo4j_database)).upsert(items, now)
     raw = storefront_messages(users, seed, now)
     service = intake_service(driver, settings)
     totals = Totals()

@@ -26,6 +26,7 @@ from neo4j import AsyncDriver
 
 from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
+from app.db.database import Database
 from app.importers.pipeline import Totals, intake_service
 from app.intake.messages import Message
 
@@ -151,7 +152,7 @@ async def import_online_retail(
     # every item to one value per StockCode, so a re-run ends in exactly the same state.
     items = item_rows(df)
     summary.items = len(items)
-    repository = ItemRepository(driver, settings.neo4j_database)
+    repository = ItemRepository(Database(driver, settings.neo4j_database))
     now = datetime.now(UTC)
     for start in range(0, len(items), ITEM_CHUNK):
         await repository.upsert(items[start:start + ITEM_CHUNK], now)

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.catalog.item_repository import upsert_items
+from app.db.database import Database
 from app.db.queries import queries
 from app.intake.aggregates import fresh_profile, rfm_params
 from app.intake.batch_plan import Known, Plan
@@ -155,9 +156,8 @@ def _consent_groups(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]
 
 
 class IntakeRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def write_batch(self, keys: list[dict[str, str]], event_ids: list[str],
                           planner: Planner, now: datetime) -> Plan:
@@ -169,8 +169,7 @@ class IntakeRepository:
 
         for attempt in range(CONFLICT_RETRIES):
             try:
-                async with self._driver.session(database=self._database) as session:
-                    return await session.execute_write(work)
+                return await self._db.write_tx(work)
             except ConstraintError:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise

@@ -18,7 +18,7 @@ from app.recommend.recommendation_service import RecommendationService
 @contextlib.asynccontextmanager
 async def recommendations_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
-    repository = RecommendationRepository(app.state.driver, settings.neo4j_database)
+    repository = RecommendationRepository(app.state.db)
     models = ModelStore(settings.artifacts_dir)
     await asyncio.to_thread(models.reload_if_changed)
     popularity = PopularityService(repository, settings.popular_cache_ttl_s,

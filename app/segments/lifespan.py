@@ -15,6 +15,7 @@ from neo4j import AsyncDriver
 
 from app.analyst.analyst_service import AnalystService
 from app.core.config import Settings
+from app.db.database import Database
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
@@ -46,7 +47,8 @@ def build_services(driver: AsyncDriver, settings: Settings) -> SegmentServices:
     """The segment, membership and analyst services over one driver (app and CLI)."""
     database = settings.neo4j_database
     cache = CompileCache()
-    segments, members = SegmentRepository(driver, database), MembershipRepository(driver, database)
+    db = Database(driver, database)
+    segments, members = SegmentRepository(db), MembershipRepository(db)
     membership = MembershipService(segments, members, cache)
     return SegmentServices(
         SegmentService(segments, members, membership, cache), membership,

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/admin/keys", tags=["admin"])
 
 def _service(request: Request) -> ApiKeyService:
     state = request.app.state
-    return ApiKeyService(ApiKeyRepository(state.driver, state.settings.neo4j_database))
+    return ApiKeyService(ApiKeyRepository(state.db))
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)

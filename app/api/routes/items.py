@@ -16,7 +16,7 @@ ItemId = Path(min_length=1, max_length=256)
 
 
 def _repository(request: Request) -> ItemRepository:
-    return ItemRepository(request.app.state.driver, request.app.state.settings.neo4j_database)
+    return ItemRepository(request.app.state.db)
 
 
 @router.put("/{item_id}", response_model=ItemOut)

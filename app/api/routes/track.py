@@ -50,7 +50,7 @@ def intake_service(request: Request) -> IntakeService:
     if service is None:
         settings = state.settings
         service = IntakeService(
-            IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
+            IntakeRepository(state.db), state.ingest_hooks,
             default_granted=settings.consent_default == "opt_out", seal=sealer(settings),
             group_commit=settings.intake_group_commit,
         )

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 def user_service(request: Request) -> UserService:
     state = request.app.state
     settings = state.settings
-    return UserService(UserRepository(state.driver, settings.neo4j_database),
+    return UserService(UserRepository(state.db),
                        state.ingest_hooks, settings.consent_default, opener(settings))
 
 
