@@ -1,11 +1,8 @@
-"""Segment services for the app: wired in the lifespan, the ingest listener registered, and
-the periodic sweep of time-windowed segments running in the background."""
+"""Segment services for the app: wired in the lifespan, and the membership worker (which
+applies ingest's membership work and runs the periodic sweep) started in the background."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,21 +16,9 @@ from app.db.database import Database
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
+from app.segments.membership_worker import MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
-
-log = logging.getLogger("profilegraph.segments.sweep")
-
-
-async def _sweep_forever(membership: MembershipService, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            results = await membership.sweep()
-            changed = sum(r.entered + r.exited for r in results)
-            log.info("segment sweep: %d segments, %d changes", len(results), changed)
-        except Exception:  # the next sweep retries; a failed one must not stop the loop
-            log.exception("segment sweep failed")
 
 
 @dataclass(frozen=True)
@@ -63,16 +48,13 @@ async def segments_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.membership = membership
     app.state.segments = services.segments
     app.state.analyst = services.analyst
-    app.state.ingest_hooks.register(membership.on_ingest)
-    task = None
-    if settings.segment_sweep_interval_s > 0:
-        task = asyncio.create_task(
-            _sweep_forever(membership, settings.segment_sweep_interval_s), name="segment-sweep")
+    worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
+                              sweep_interval_s=settings.segment_sweep_interval_s)
+    app.state.membership_worker = worker
+    app.state.ingest_hooks.register(worker.on_ingest)
+    worker.start()
     try:
         yield
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await worker.stop()
         await membership.close()

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from neo4j import AsyncManagedTransaction
 
 from app.db.database import Database
 from app.db.queries import queries
+
+T = TypeVar("T")
+
+
+async def tx_rows(tx: AsyncManagedTransaction, cypher: str, params: Mapping[str, Any]
+                  ) -> list[dict[str, Any]]:
+    """One statement inside a membership transaction: a fixed one from cypher/ or generated
+    segment Cypher (compiled from validated definitions)."""
+    result = await tx.run(cypher, dict(params))  # type: ignore[arg-type]
+    return await result.data()
 
 
 class MembershipRepository:
@@ -21,11 +33,23 @@ class MembershipRepository:
         """Runs generated segment Cypher (compiled from a validated definition)."""
         return await self._db.generated_read(cypher, params)
 
-    async def run_single(self, cypher: str, params: Mapping[str, Any], write: bool = False
-                         ) -> list[dict[str, Any]]:
-        """One idempotent statement (it applies only the changes it finds) in an auto-commit
-        transaction: RUN and PULL in one round trip, transient errors retried."""
-        return await self._db.autocommit(cypher, params, write=write)
+    async def in_write_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Several membership statements in one managed transaction, retried as a whole."""
+        return await self._db.write_tx(work)
+
+    async def work_gauges(self) -> dict[str, Any]:
+        rows = await self._rows("segments/count_membership_work")
+        return rows[0]
+
+    async def defer_oldest_work(self, now: datetime, retry_at: datetime) -> str | None:
+        rows = await self._db.write(queries["segments/defer_membership_work"],
+                                    {"now": now, "retry_at": retry_at})
+        return rows[0]["user_id"] if rows else None
+
+    async def resolve_user(self, id_: str) -> str | None:
+        """The profile an id names now (the rule every route taking a user id follows)."""
+        rows = await self._rows("users/resolve_user", id=id_)
+        return rows[0]["user_id"] if rows else None
 
     async def run_batched(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """A statement with `CALL ... IN TRANSACTIONS`, which needs an auto-commit
@@ -35,11 +59,6 @@ class MembershipRepository:
     async def member_ids(self, segment_id: str) -> set[str]:
         rows = await self._rows("segments/list_member_ids", segment_id=segment_id)
         return {r["user_id"] for r in rows}
-
-    async def record_merged_exits(self, user_ids: list[str], now: datetime) -> int:
-        rows = await self.run_single(queries["segments/record_merged_exits"],
-                                     {"user_ids": user_ids, "now": now}, write=True)
-        return int(rows[0]["exited"]) if rows else 0
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         return await self._rows("segments/list_members", segment_id=segment_id, after=after,
