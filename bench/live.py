@@ -175,6 +175,20 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace, probe: b
     return load
 
 
+def histogram_quantile(text: str, name: str, q: float) -> float:
+    """Upper bound of the bucket holding quantile q of a Prometheus histogram."""
+    buckets = []
+    for line in text.splitlines():
+        if line.startswith(name + "_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
+    total = buckets[-1][1] if buckets else 0
+    for le, count in buckets:
+        if total and count >= q * total:
+            return le
+    return float("nan")
+
+
 def metric(text: str, name: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith(name) and not line.startswith("#"))
@@ -272,8 +286,12 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(0.5)
             count = metric(text, "profilegraph_membership_lag_seconds_count")
             total = metric(text, "profilegraph_membership_lag_seconds_sum")
-            print(f"server: membership work applied for {count:,.0f} profiles, mean lag "
-                  f"{total / max(count, 1) * 1000:.0f} ms; pending "
+            lag = "profilegraph_membership_lag_seconds"
+            print(f"server: membership work applied for {count:,.0f} profiles; lag from the "
+                  f"ingest transaction to the applying commit: mean "
+                  f"{total / max(count, 1) * 1000:.0f} ms, p50 <= "
+                  f"{histogram_quantile(text, lag, .5) * 1000:.0f} ms, p99 <= "
+                  f"{histogram_quantile(text, lag, .99) * 1000:.0f} ms (bucket bounds); pending "
                   f"{metric(text, 'profilegraph_membership_pending_users'):.0f}, failed "
                   f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
                   f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "
@@ -282,6 +300,13 @@ async def main(args: argparse.Namespace) -> None:
         diff = await differences(defs)
         print(f"materialized vs full refresh, per segment (symmetric difference): {diff}")
         print(f"total differences: {sum(diff.values())}")
+        async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+            swept = (await client.post("/v1/segments/sweep", headers=HEADERS)).json()
+        print("after the sweep (what the periodic sweep does for segments the clock alone "
+              f"changes: {[r['segment_id'] for r in swept['refreshed']]}):")
+        diff = await differences(defs)
+        print(f"materialized vs full refresh: {diff}; total differences: "
+              f"{sum(diff.values())}")
     finally:
         server.terminate()
         server.wait(timeout=30)

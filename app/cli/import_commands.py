@@ -19,6 +19,7 @@ from app.importers.demo_data import load_demo_data
 from app.importers.online_retail import import_online_retail, read_lines
 from app.importers.pipeline import Totals
 from app.importers.segment_ndjson import import_segment_ndjson
+from app.segments.lifespan import apply_membership_work
 
 app = typer.Typer(help="Bulk imports (idempotent: a re-run stores nothing new).",
                   no_args_is_help=True)
@@ -32,7 +33,12 @@ def run_with_driver(action: Callable[[AsyncDriver, Settings], Awaitable[T]]) -> 
         settings = get_settings()
         driver = create_driver(settings)
         try:
-            return await action(driver, settings)
+            result = await action(driver, settings)
+            # imported events change segment membership at once, as those sent to /v1/batch
+            applied = await apply_membership_work(driver, settings)
+            if applied:
+                console.print(f"segment membership updated for {applied:,} profiles")
+            return result
         finally:
             await driver.close()
 

@@ -40,6 +40,16 @@ def build_services(driver: AsyncDriver, settings: Settings) -> SegmentServices:
         AnalystService(driver, database, settings.analyst_timeout_s, settings.analyst_row_cap))
 
 
+async def apply_membership_work(driver: AsyncDriver, settings: Settings) -> int:
+    """Apply the membership work pending in the graph now (importers and other tools write
+    through intake, which records it); returns the profiles applied."""
+    services = build_services(driver, settings)
+    try:
+        return await MembershipWorker(services.membership, wait_s=0).run_until_idle()
+    finally:
+        await services.membership.close()
+
+
 @asynccontextmanager
 async def segments_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings

@@ -82,6 +82,8 @@ async def drain(tx: AsyncManagedTransaction, cache: CompileCache, index: list[di
     """Claim up to `limit` profiles with pending work (oldest first), apply it, clear it."""
     claimed = await tx_rows(tx, queries["segments/claim_membership_work"],
                             {"limit": limit, "now": now})
+    # another replica's worker may have applied some while this one waited for their locks
+    claimed = [r for r in claimed if r["pending"] is not None]
     if not claimed:
         return IncrementalResult()
     user_keys = {r["user_id"]: keys_of(r["types"]) for r in claimed}
