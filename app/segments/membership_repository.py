@@ -58,10 +58,6 @@ class MembershipRepository:
             result = await session.run(cypher, dict(params))  # type: ignore[arg-type]
             return await result.data()
 
-    async def member_ids(self, segment_id: str) -> set[str]:
-        rows = await self._rows(queries["segments/list_member_ids"], {"segment_id": segment_id})
-        return {r["user_id"] for r in rows}
-
     async def record_merged_exits(self, user_ids: list[str], now: datetime) -> int:
         rows = await self.run_single(queries["segments/record_merged_exits"],
                                      {"user_ids": user_ids, "now": now}, write=True)
