@@ -9,7 +9,7 @@ from neo4j import AsyncManagedTransaction
 
 from app.db.database import Database
 from app.db.queries import queries
-from app.profiles.user_repository import native
+from app.db.values import native
 
 
 async def upsert_items(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],

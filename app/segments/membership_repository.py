@@ -56,9 +56,6 @@ class MembershipRepository:
         transaction; each batch commits on its own, and the statement is idempotent."""
         return await self._db.autocommit(cypher, params)
 
-    async def member_ids(self, segment_id: str) -> set[str]:
-        rows = await self._rows("segments/list_member_ids", segment_id=segment_id)
-        return {r["user_id"] for r in rows}
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         return await self._rows("segments/list_members", segment_id=segment_id, after=after,

@@ -10,7 +10,8 @@ own is deferred and counted, so it never holds up the rest.
 
 Intake waits (bounded) for the drain that follows its commit, so a client reading its own
 writes sees the new membership, as before; past the bound it answers anyway (the work stays
-queued). Pending and failed work are gauges on /metrics.
+queued). In a process that does not start the worker (the CLI, importers) the ingest call
+applies the work itself before it returns. Pending and failed work are gauges on /metrics.
 """
 
 from __future__ import annotations
@@ -53,13 +54,17 @@ class MembershipWorker:
         self._caught_up = 0  # the last drain that found less than a full batch pending
         self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False  # stopped after start: work only queues in the graph
 
     # -- for intake ---------------------------------------------------------------------
 
     async def on_ingest(self, change: IngestedChange) -> None:
         """Ingest listener: wake the worker and wait (bounded) until a drain begun after this
         commit has applied everything pending."""
-        if not (change.types_by_user or change.merged) or self._task is None:
+        if not (change.types_by_user or change.merged) or self._stopped:
+            return
+        if self._task is None:  # no background worker in this process: apply it now
+            await self.run_until_idle()
             return
         target = self._started + 1
         self._wake.set()
@@ -75,6 +80,7 @@ class MembershipWorker:
         self._task = asyncio.create_task(self._run(), name="membership-worker")
 
     async def stop(self) -> None:
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

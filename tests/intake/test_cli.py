@@ -39,18 +39,3 @@ def test_import_and_demo_commands(graph, tmp_path, opt_out):
     assert demo.exit_code == 0, demo.output
     assert "messages applied" in demo.output
 
-
-def test_imported_events_change_segment_membership_at_once(graph, tmp_path, opt_out):
-    definition = tmp_path / "viewers.json"
-    definition.write_bytes(orjson.dumps({"id": "viewers", "name": "Viewers", "condition": {
-        "type": "event", "event_type": "product_viewed"}}))
-    assert runner.invoke(app, ["segments", "upload", str(definition)]).exit_code == 0
-    path = tmp_path / "events.ndjson"
-    path.write_bytes(b"\n".join(orjson.dumps(
-        {"type": "track", "messageId": f"m{n}", "userId": f"u{n}", "event": "Product Viewed",
-         "properties": {"product_id": "p1"}}) for n in range(3)))
-    result = runner.invoke(app, ["import", "segment-ndjson", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "segment membership updated for 3 profiles" in result.output
-    listed = runner.invoke(app, ["segments", "list"])
-    assert re.search(r"viewers\s.*\b3\b", listed.output), listed.output

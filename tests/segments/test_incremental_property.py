@@ -18,7 +18,7 @@ from app.segments.membership_service import MembershipService
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 from tests.conftest import wipe_data
-from tests.segments.dataset import NOW, Dataset, write_dataset
+from tests.segments.dataset import NOW, Dataset, member_ids, write_dataset
 from tests.segments.oracle import Oracle
 from tests.segments.strategies import conditions, datasets, leaf_of, parse
 
@@ -53,4 +53,4 @@ async def test_incremental_matches_oracle(graph: AsyncDriver, data: Dataset,
 
     oracle = Oracle(data, NOW)
     for n, cond in enumerate(conds):
-        assert await members.member_ids(f"s{n}") == oracle.members(parse(cond)), f"s{n}"
+        assert await member_ids(graph, f"s{n}") == oracle.members(parse(cond)), f"s{n}"

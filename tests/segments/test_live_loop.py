@@ -156,7 +156,7 @@ async def test_interrupted_membership_work_resumes_to_the_exact_state(
     users = [f"shopper-{n}" for n in range(10)]
     async with running_app(settings) as (app, c):
         await _create_segments(c, admin_headers)
-        await app.state.membership_worker.stop()  # the work only queues from here on
+        await app.state.services.membership_worker.stop()  # the work only queues from here on
         for _ in range(4):
             r = await c.post("/v1/batch", json={"batch": _overlapping_batch(rng, users)},
                              headers=admin_headers)
@@ -177,7 +177,7 @@ async def test_interrupted_membership_work_resumes_to_the_exact_state(
 
         monkeypatch.setattr(membership_work, "tx_rows", dying)
         with pytest.raises(asyncio.CancelledError):
-            await app.state.membership.drain(1000)
+            await app.state.services.membership.drain(1000)
         monkeypatch.setattr(membership_work, "tx_rows", real)
         assert await _pending(graph) == queued
         records, _, _ = await graph.execute_query(

@@ -24,6 +24,7 @@ from tests.segments.dataset import (
     Item,
     Line,
     User,
+    member_ids,
     write_dataset,
 )
 
@@ -51,7 +52,7 @@ def services(graph: AsyncDriver, clock: Clock) -> tuple[SegmentService, Membersh
 
 
 async def _members(graph: AsyncDriver, segment_id: str) -> set[str]:
-    return await MembershipRepository(Database(graph, "neo4j")).member_ids(segment_id)
+    return await member_ids(graph, segment_id)
 
 
 async def _history(graph: AsyncDriver, segment_id: str) -> list[tuple[str, str]]:
