@@ -145,3 +145,14 @@ def test_terms_can_be_rebuilt_from_their_export(tiny):
     t = FilterTerm((0.1, 0.2), pre=0.4, post=0.4, ideal_dim=3, mid=0.1)
     arrays, spec = FilterOperator([t], 2, 3, np.array([0, 1, 2]), np.array([0, 2])).to_arrays()
     assert FilterOperator.from_arrays(arrays, spec).terms == [t]
+
+
+def test_the_operator_module_loads_without_torch_or_scipy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gnn.filters.operator; "
+        "assert 'torch' not in sys.modules and 'scipy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
