@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from app.api.router import api_router
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.auth_service import AuthService
+from app.console import install_console
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
@@ -51,4 +52,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(api_router)
+    install_console(app)
     return app

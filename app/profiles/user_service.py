@@ -113,6 +113,21 @@ class UserService:
                        if len(rows) > limit else None)
         return EventsPage(user_id=user_id, events=page, next_cursor=next_cursor)
 
+    async def consent_history(self, id_: str) -> list[dict[str, Any]]:
+        """Every consent change of the profile, oldest first."""
+        return await self._repository.consent_changes(await self.resolve(id_))
+
+    async def neighbourhood(self, id_: str, items: int = 6, per_item: int = 4,
+                            neighbours: int = 8) -> dict[str, Any]:
+        """The items of the latest events and other users who touched them:
+        {user_id, items: [{item_id, title, weight}], neighbours: [{user_id, shared}]}."""
+        user_id = await self.resolve(id_)
+        data = await self._repository.neighbourhood(user_id, items=items, per_item=per_item,
+                                                    neighbours=neighbours)
+        if data is None:
+            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        return {"user_id": user_id, **data}
+
     async def export(self, id_: str) -> dict[str, Any]:
         """Everything held about the person, as one JSON document (GDPR art. 15/20)."""
         user_id = await self.resolve(id_)

@@ -1,0 +1,39 @@
+"""The profile page: one shopper found by any id the API resolves, everything about them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.console.charts import neighbourhood
+from app.console.services import ConsoleServices
+from app.core.errors import ApiError
+
+TIMELINE_PAGE = 20
+RECOMMENDATIONS = 8
+
+
+async def timeline(services: ConsoleServices, user_id: str, cursor: str | None
+                   ) -> dict[str, Any]:
+    page = await services.users.events(user_id, type_=None, since=None, until=None,
+                                       cursor=cursor, limit=TIMELINE_PAGE)
+    return {"user_id": page.user_id, "events": page.events, "next_cursor": page.next_cursor}
+
+
+async def profile_page(services: ConsoleServices, id_: str) -> dict[str, Any]:
+    """The page's data, or {"error": ...} when no profile answers to the id."""
+    try:
+        user_id = await services.users.resolve(id_)
+    except ApiError as exc:
+        return {"query": id_, "error": exc.message}
+    profile, events, history, hood, recs = await asyncio.gather(
+        services.users.profile(user_id), timeline(services, user_id, None),
+        services.users.consent_history(user_id), services.users.neighbourhood(user_id),
+        services.recommendations.for_user(user_id, RECOMMENDATIONS, None, True))
+    return {
+        "query": id_, "resolved_from": id_ if id_ != user_id else None,
+        "profile": profile, "timeline": events, "consent_history": history,
+        "recommendations": recs,
+        "hood_picture": neighbourhood(user_id, hood["items"], hood["neighbours"]),
+        "neighbours": hood["neighbours"],
+    }
