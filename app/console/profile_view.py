@@ -23,16 +23,19 @@ async def timeline(services: ConsoleServices, user_id: str, cursor: str | None
 async def profile_page(services: ConsoleServices, id_: str) -> dict[str, Any]:
     """The page's data, or {"error": ...} when no profile answers to the id."""
     try:
-        user_id = await services.users.resolve(id_)
+        # both resolve the id themselves (user id, or an anonymous id merged in)
+        view, recs = await asyncio.gather(
+            services.users.overview(id_, events=TIMELINE_PAGE),
+            services.recommendations.for_user(id_, RECOMMENDATIONS, None, True))
     except ApiError as exc:
         return {"query": id_, "error": exc.message}
-    profile, events, history, hood, recs = await asyncio.gather(
-        services.users.profile(user_id), timeline(services, user_id, None),
-        services.users.consent_history(user_id), services.users.neighbourhood(user_id),
-        services.recommendations.for_user(user_id, RECOMMENDATIONS, None, True))
+    page, hood = view["events"], view["neighbourhood"]
+    user_id = page.user_id
     return {
         "query": id_, "resolved_from": id_ if id_ != user_id else None,
-        "profile": profile, "timeline": events, "consent_history": history,
+        "profile": view["profile"], "consent_history": view["consent_history"],
+        "timeline": {"user_id": user_id, "events": page.events,
+                     "next_cursor": page.next_cursor},
         "recommendations": recs,
         "hood_picture": neighbourhood(user_id, hood["items"], hood["neighbours"]),
         "neighbours": hood["neighbours"],

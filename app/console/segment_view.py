@@ -157,28 +157,55 @@ def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, st
     return out
 
 
+async def _version(services: ConsoleServices, segment_id: str, version: int | None
+                   ) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    try:
+        return await services.segments.get_version(segment_id, version)
+    except ApiError:
+        return None  # not a version of this segment: the defaults apply
+
+
 async def detail_page(services: ConsoleServices, segment_id: str, base: int | None,
                       target: int | None) -> dict[str, Any]:
-    current = await services.segments.get(segment_id)
-    versions = current["versions"]
-    target = target if target in versions else current["version"]
-    older = [v for v in versions if v < target]
-    base = base if base in versions else (older[-1] if older else None)
-    history, changes = await asyncio.gather(
+    """Versions named in the link are read together with the rest (one round of reads);
+    the default comparison (previous vs current) needs the version list first."""
+    current, history, changes, base_row, target_row = await asyncio.gather(
+        services.segments.get(segment_id),
         services.segment_history.daily_changes(HISTORY_DAYS, segment_id),
-        services.segments.changes(segment_id, None, 20))
-    diff = None
-    if base is not None and base != target:
-        old, new = await asyncio.gather(services.segments.get_version(segment_id, base),
-                                        services.segments.get_version(segment_id, target))
-        diff = version_diff(old, new)
+        services.segments.changes(segment_id, None, 20),
+        _version(services, segment_id, base), _version(services, segment_id, target))
+    versions = current["versions"]
+    if target_row is None:
+        target_row = current
+    if base_row is None:
+        older = [v for v in versions if v < target_row["version"]]
+        base_row = await _version(services, segment_id, older[-1]) if older else None
+    diff = (version_diff(base_row, target_row)
+            if base_row is not None and base_row["version"] != target_row["version"] else None)
     days = history.get(segment_id, [])
     chart = bar_chart([d.strftime("%m-%d") for d, _, _ in days],
                       {"entered": [e for _, e, _ in days], "exited": [x for _, _, x in days]},
                       description=f"Entries and exits per day over {HISTORY_DAYS} days")
-    return {"segment": current, "base": base, "target": target, "diff": diff,
+    return {"segment": current, "base": base_row["version"] if base_row else None,
+            "target": target_row["version"], "diff": diff,
             "chart": chart if days else None, "changes": changes["changes"],
             "builder": new_builder(current)}
+
+
+async def _explain(services: ConsoleServices, doc: Any, shopper: str) -> dict[str, Any]:
+    try:
+        user_id = await services.users.resolve(shopper)
+    except ApiError as exc:
+        return {"shopper_error": exc.message}
+    definition = validate(SegmentDefinition, doc)
+    return {"explanation": await services.drafts.explain(definition.condition, user_id),
+            "shopper_id": user_id}
+
+
+async def _nothing() -> dict[str, Any]:
+    return {}
 
 
 async def preview(services: ConsoleServices, doc: Any, shopper: str) -> dict[str, Any]:
@@ -187,24 +214,14 @@ async def preview(services: ConsoleServices, doc: Any, shopper: str) -> dict[str
     if issues:
         return {"issues": issues}
     try:
-        result = await services.segments.preview({"condition": doc["condition"],
-                                                  "sample_size": SAMPLE})
+        result, why = await asyncio.gather(
+            services.segments.preview({"condition": doc["condition"], "sample_size": SAMPLE}),
+            _explain(services, doc, shopper) if shopper else _nothing())
     except ApiError as exc:
         return {"issues": [{"source": "preview", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "preview", "field": "",
                                                       "reason": exc.message}]}
-    out: dict[str, Any] = {"count": result["count"], "sample": result["sample"],
-                           "shopper": shopper}
-    if shopper:
-        try:
-            user_id = await services.users.resolve(shopper)
-        except ApiError as exc:
-            out["shopper_error"] = exc.message
-        else:
-            definition = validate(SegmentDefinition, doc)
-            out["explanation"] = await services.drafts.explain(definition.condition, user_id)
-            out["shopper_id"] = user_id
-    return out
+    return {"count": result["count"], "sample": result["sample"], "shopper": shopper, **why}
 
 
 async def save(services: ConsoleServices, doc: Any) -> dict[str, Any]:

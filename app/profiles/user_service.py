@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from datetime import UTC, datetime
@@ -78,6 +79,10 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
     )
 
 
+async def _none() -> None:
+    return None
+
+
 class UserService:
     def __init__(self, repository: UserRepository, hooks: IngestHooks,
                  default_policy: str, open_: Open | None = None) -> None:
@@ -121,12 +126,26 @@ class UserService:
                             neighbours: int = 8) -> dict[str, Any]:
         """The items of the latest events and other users who touched them:
         {user_id, items: [{item_id, title, weight}], neighbours: [{user_id, shared}]}."""
+        return (await self.overview(id_, events=0))["neighbourhood"]
+
+    async def overview(self, id_: str, events: int = 20) -> dict[str, Any]:
+        """Everything a profile page shows, from one id resolution and concurrent reads:
+        profile, the first `events` of the timeline, consent history, neighbourhood."""
         user_id = await self.resolve(id_)
-        data = await self._repository.neighbourhood(user_id, items=items, per_item=per_item,
-                                                    neighbours=neighbours)
-        if data is None:
+        data, rows, history, hood = await asyncio.gather(
+            self._repository.profile(user_id),
+            self._repository.events(user_id, type_=None, since=None, until=None, cursor=None,
+                                    limit=events + 1) if events else _none(),
+            self._repository.consent_changes(user_id),
+            self._repository.neighbourhood(user_id, items=6, per_item=4, neighbours=8))
+        if data is None or hood is None:  # erased between the reads
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        return {"user_id": user_id, **data}
+        page = [EventOut(**r) for r in (rows or [])[:events]]
+        more = rows is not None and len(rows) > events
+        return {"profile": _profile(data, self._default_policy),
+                "events": EventsPage(user_id=user_id, events=page, next_cursor=encode_cursor(
+                    page[-1].ts, page[-1].event_id) if more and page else None),
+                "consent_history": history, "neighbourhood": {"user_id": user_id, **hood}}
 
     async def export(self, id_: str) -> dict[str, Any]:
         """Everything held about the person, as one JSON document (GDPR art. 15/20)."""
