@@ -55,6 +55,11 @@ def _when(value: Any) -> str:
         return value.isoformat()
     if hasattr(value, "to_native"):
         return _when(value.to_native())
+    if isinstance(value, str):
+        try:
+            return _when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     return "" if value is None else str(value)
 
 

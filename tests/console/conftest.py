@@ -118,6 +118,7 @@ def screenshot(browser: webdriver.Chrome):
     def take(name: str) -> Path:
         height = browser.execute_script("return document.body.scrollHeight")
         browser.set_window_size(1400, min(max(int(height) + 40, 800), 4000))
+        browser.execute_script("window.scrollTo(0, 0)")
         path = SCREENSHOTS / f"{name}.png"
         browser.save_screenshot(str(path))
         browser.set_window_size(1400, 1000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -87,3 +88,23 @@ async def test_revoked_key_ends_the_session(client: httpx.AsyncClient, monkeypat
     assert r.status_code == 200
     monkeypatch.setattr("app.auth.auth_service.CACHE_TTL_S", 0.0)
     assert (await client.get("/console")).status_code == 303
+
+
+async def test_versions_and_their_differences(client: httpx.AsyncClient) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    doc = {"id": "buyers", "name": "Buyers",
+           "condition": {"type": "event", "event_type": "order_completed", "within_days": 30}}
+    for days in (30, 7):
+        r = await client.post("/v1/segments", headers=headers, json={
+            **doc, "condition": {**doc["condition"], "within_days": days}})
+        assert r.status_code == 201, r.text
+    await _sign_in(client, ADMIN_KEY)
+    page = await client.get("/console/segments/buyers")
+    assert page.status_code == 200
+    diff = re.search(r'<pre class="diff" id="version-diff">(.*?)</pre>', page.text, re.S)
+    assert diff, "no diff shown"
+    lines = html.unescape(diff.group(1))
+    assert '<span class="del">-    "within_days": 30</span>' in lines
+    assert '<span class="add">+    "within_days": 7</span>' in lines
+    listing = await client.get("/console/segments")
+    assert "buyers" in listing.text and "Buyers" in listing.text
