@@ -9,8 +9,8 @@ from typing import Any
 
 from app.analyst.analyst_service import ALLOWED_PROCEDURES, QueryResult
 from app.console.charts import BarChart, bar_chart
-from app.console.services import ConsoleServices
 from app.core.errors import ApiError
+from app.wiring import Services
 
 CHART_ROWS = 40
 
@@ -26,13 +26,13 @@ class AnalystRun:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def policy(services: ConsoleServices) -> dict[str, Any]:
+def policy(services: Services) -> dict[str, Any]:
     analyst = services.analyst
     return {"timeout_s": analyst.timeout_s, "row_cap": analyst.row_cap,
             "procedures": sorted(ALLOWED_PROCEDURES)}
 
 
-def saved_queries(services: ConsoleServices) -> list[dict[str, Any]]:
+def saved_queries(services: Services) -> list[dict[str, Any]]:
     return [{"name": q.name, "description": q.description, "text": q.text,
              "params": json.dumps(q.params) if q.params else ""}
             for q in services.analyst.saved.values()]
@@ -69,7 +69,7 @@ def _params(text: str) -> dict[str, Any]:
     return value
 
 
-async def execute(services: ConsoleServices, query: str, params_text: str, saved: str
+async def execute(services: Services, query: str, params_text: str, saved: str
                   ) -> AnalystRun:
     """Runs a saved query (by name) or the editor's text; errors are kept to show."""
     run = AnalystRun(query, params_text, saved)

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from app.console.charts import bar_chart
-from app.console.services import ConsoleServices
+from app.wiring import Services
 
 METRICS = ("recall@20", "ndcg@20")
 CHART_RUNS = 10
@@ -44,8 +44,8 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return charts
 
 
-async def models_page(services: ConsoleServices) -> dict[str, Any]:
-    admin = services.models
+async def models_page(services: Services) -> dict[str, Any]:
+    admin = services.model_admin
     runs, history, target = await asyncio.gather(
         asyncio.to_thread(admin.runs), asyncio.to_thread(admin.history),
         asyncio.to_thread(admin.rollback_target))

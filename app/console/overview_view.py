@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.console.services import ConsoleServices
+from app.wiring import Services
 
 SHOWN_METRICS = ("recall@20", "ndcg@20")
 
 
-def served_model(services: ConsoleServices) -> dict[str, Any] | None:
-    runs = services.models.runs()
+def served_model(services: Services) -> dict[str, Any] | None:
+    runs = services.model_admin.runs()
     served = next((r for r in runs if r.served), None) or next(
         (r for r in runs if r.promoted), None)
     if served is None:
@@ -24,13 +24,13 @@ def served_model(services: ConsoleServices) -> dict[str, Any] | None:
                           for name, b in served.baselines.items()}}
 
 
-async def overview(services: ConsoleServices) -> dict[str, Any]:
-    stats, segments = await asyncio.gather(services.stats.stats(),
+async def overview(services: Services) -> dict[str, Any]:
+    stats, segments = await asyncio.gather(services.store_stats.stats(),
                                            services.segments.list_all())
     return {
         "stats": stats,
-        "segments": [{"segment_id": s["segment_id"], "name": s["name"], "size": s.get("size", 0),
-                      "version": s["version"]} for s in segments],
+        "segments": [{"segment_id": s.segment_id, "name": s.name, "size": s.size,
+                      "version": s.version} for s in segments],
         "model": await asyncio.to_thread(served_model, services),
         # Running experiments appear here once app/experiments exists (see docs/console.md).
         "experiments": None,

@@ -6,21 +6,21 @@ import asyncio
 from typing import Any
 
 from app.console.charts import neighbourhood
-from app.console.services import ConsoleServices
 from app.core.errors import ApiError
+from app.wiring import Services
 
 TIMELINE_PAGE = 20
 RECOMMENDATIONS = 8
 
 
-async def timeline(services: ConsoleServices, user_id: str, cursor: str | None
+async def timeline(services: Services, user_id: str, cursor: str | None
                    ) -> dict[str, Any]:
     page = await services.users.events(user_id, type_=None, since=None, until=None,
                                        cursor=cursor, limit=TIMELINE_PAGE)
     return {"user_id": page.user_id, "events": page.events, "next_cursor": page.next_cursor}
 
 
-async def profile_page(services: ConsoleServices, id_: str) -> dict[str, Any]:
+async def profile_page(services: Services, id_: str) -> dict[str, Any]:
     """The page's data, or {"error": ...} when no profile answers to the id."""
     try:
         # both resolve the id themselves (user id, or an anonymous id merged in)

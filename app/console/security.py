@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from app.auth.api_keys import Scope
-from app.console.services import ConsoleServices, console_services
+from app.console.services import ServicesDep
 from app.console.sessions import ConsoleSession
 
 SESSION_COOKIE = "pg_console"
@@ -32,7 +32,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-ServicesDep = Annotated[ConsoleServices, Depends(console_services)]
 
 
 class SignInRequired(Exception):
@@ -84,12 +83,12 @@ def console_session(scope: Scope | None = None
     holding `scope` when one is named."""
     async def current(request: Request, services: ServicesDep) -> ConsoleSession:
         session_id = request.cookies.get(SESSION_COOKIE)
-        session = services.sessions.get(session_id)
+        session = services.console_sessions.get(session_id)
         if session is None:
             raise SignInRequired()
         scopes = await services.auth.scopes_for(session.api_key)
         if scopes is None:  # revoked since sign-in
-            services.sessions.end(session_id)
+            services.console_sessions.end(session_id)
             raise SignInRequired()
         session.scopes = scopes
         request.state.console_session = session  # the 403 page still shows this key's menu

@@ -15,13 +15,13 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from app.console.charts import bar_chart, sparkline
 from app.console.segment_builder import BuilderForm, document_form, form_document
-from app.console.services import ConsoleServices
 from app.core.errors import ApiError
 from app.intake.ecommerce import ORDER_EVENT, SINGLE_PRODUCT_EVENTS
 from app.intake.messages import PURPOSES
 from app.segments.definition import SegmentDefinition
 from app.segments.document import validate
 from app.segments.identifiers import COMPUTED_TRAITS, ITEM_FIELDS
+from app.wiring import Services
 
 TREND_DAYS = 14
 HISTORY_DAYS = 30
@@ -128,19 +128,19 @@ def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
     return builder_context(document_form(doc), doc, "json")
 
 
-async def list_page(services: ConsoleServices) -> dict[str, Any]:
+async def list_page(services: Services) -> dict[str, Any]:
     segments, history = await asyncio.gather(
         services.segments.list_all(), services.segment_history.daily_changes(TREND_DAYS))
     rows = []
     for s in segments:
-        days = history.get(s["segment_id"], [])
+        days = history.get(s.segment_id, [])
         net, size = [], 0
         for _, entered, exited in days:
             size += entered - exited
             net.append(float(size))
         moved = sum(e + x for _, e, x in days)
-        rows.append({**s, "trend": sparkline(net, f"net change over {TREND_DAYS} days"),
-                     "changes": moved})
+        trend = sparkline(net, f"net change over {TREND_DAYS} days")
+        rows.append({**s.model_dump(), "trend": trend, "changes": moved})
     return {"segments": rows, "trend_days": TREND_DAYS}
 
 
@@ -157,17 +157,17 @@ def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, st
     return out
 
 
-async def _version(services: ConsoleServices, segment_id: str, version: int | None
+async def _version(services: Services, segment_id: str, version: int | None
                    ) -> dict[str, Any] | None:
     if version is None:
         return None
     try:
-        return await services.segments.get_version(segment_id, version)
+        return (await services.segments.get_version(segment_id, version)).model_dump()
     except ApiError:
         return None  # not a version of this segment: the defaults apply
 
 
-async def detail_page(services: ConsoleServices, segment_id: str, base: int | None,
+async def detail_page(services: Services, segment_id: str, base: int | None,
                       target: int | None) -> dict[str, Any]:
     """Versions named in the link are read together with the rest (one round of reads);
     the default comparison (previous vs current) needs the version list first."""
@@ -176,6 +176,7 @@ async def detail_page(services: ConsoleServices, segment_id: str, base: int | No
         services.segment_history.daily_changes(HISTORY_DAYS, segment_id),
         services.segments.changes(segment_id, None, 20),
         _version(services, segment_id, base), _version(services, segment_id, target))
+    current = current.model_dump()
     versions = current["versions"]
     if target_row is None:
         target_row = current
@@ -190,17 +191,17 @@ async def detail_page(services: ConsoleServices, segment_id: str, base: int | No
                       description=f"Entries and exits per day over {HISTORY_DAYS} days")
     return {"segment": current, "base": base_row["version"] if base_row else None,
             "target": target_row["version"], "diff": diff,
-            "chart": chart if days else None, "changes": changes["changes"],
+            "chart": chart if days else None, "changes": changes.changes,
             "builder": new_builder(current)}
 
 
-async def _explain(services: ConsoleServices, doc: Any, shopper: str) -> dict[str, Any]:
+async def _explain(services: Services, doc: Any, shopper: str) -> dict[str, Any]:
     try:
         user_id = await services.users.resolve(shopper)
     except ApiError as exc:
         return {"shopper_error": exc.message}
     definition = validate(SegmentDefinition, doc)
-    return {"explanation": await services.drafts.explain(definition.condition, user_id),
+    return {"explanation": await services.segment_drafts.explain(definition.condition, user_id),
             "shopper_id": user_id}
 
 
@@ -208,7 +209,7 @@ async def _nothing() -> dict[str, Any]:
     return {}
 
 
-async def preview(services: ConsoleServices, doc: Any, shopper: str) -> dict[str, Any]:
+async def preview(services: Services, doc: Any, shopper: str) -> dict[str, Any]:
     """Count, sample and (for a chosen shopper) each condition's result, or the errors."""
     issues = check(doc)
     if issues:
@@ -221,10 +222,10 @@ async def preview(services: ConsoleServices, doc: Any, shopper: str) -> dict[str
         return {"issues": [{"source": "preview", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "preview", "field": "",
                                                       "reason": exc.message}]}
-    return {"count": result["count"], "sample": result["sample"], "shopper": shopper, **why}
+    return {"count": result.count, "sample": result.sample, "shopper": shopper, **why}
 
 
-async def save(services: ConsoleServices, doc: Any) -> dict[str, Any]:
+async def save(services: Services, doc: Any) -> dict[str, Any]:
     issues = check(doc)
     if issues:
         return {"issues": issues}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from app.core.config import Settings
+from app.core.cursor import decode_cursor, encode_cursor, invalid_cursor
 from app.core.errors import ApiError
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
@@ -29,17 +28,13 @@ from app.profiles.user_repository import UserRepository
 EXPORT_PAGE = 1000
 
 
-def encode_cursor(ts: datetime, event_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([ts.isoformat(), event_id])).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _event_after(cursor: str) -> tuple[datetime, str]:
+    """The (ts, event_id) of the last event on the previous page."""
+    ts, event_id = decode_cursor(cursor, 2)
     try:
-        ts, event_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(ts), str(event_id)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise ApiError(422, "invalid_request", "cursor: not a cursor this API returned",
-                       [{"field": "cursor", "reason": "invalid cursor"}]) from None
+        return datetime.fromisoformat(ts), event_id
+    except ValueError:
+        raise invalid_cursor() from None
 
 
 def consent_state(user_id: str, rows: list[dict[str, Any]], default_policy: str) -> ConsentState:
@@ -84,11 +79,11 @@ async def _none() -> None:
 
 
 class UserService:
-    def __init__(self, repository: UserRepository, hooks: IngestHooks,
-                 default_policy: str, open_: Open | None = None) -> None:
+    def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
+                 open_: Open | None = None) -> None:
         self._repository = repository
         self._hooks = hooks
-        self._default_policy = default_policy
+        self._settings = settings  # the consent policy is read per request
         self._open = open_
 
     async def resolve(self, id_: str) -> str:
@@ -102,7 +97,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:  # erased between the two reads
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        return _profile(data, self._default_policy)
+        return _profile(data, self._settings.consent_default)
 
     async def consent(self, id_: str) -> ConsentState:
         return (await self.profile(id_)).consent
@@ -112,9 +107,9 @@ class UserService:
         user_id = await self.resolve(id_)
         rows = await self._repository.events(
             user_id, type_=type_, since=since, until=until,
-            cursor=decode_cursor(cursor) if cursor else None, limit=limit + 1)
+            cursor=_event_after(cursor) if cursor else None, limit=limit + 1)
         page = [EventOut(**r) for r in rows[:limit]]
-        next_cursor = (encode_cursor(page[-1].ts, page[-1].event_id)
+        next_cursor = (encode_cursor(page[-1].ts.isoformat(), page[-1].event_id)
                        if len(rows) > limit else None)
         return EventsPage(user_id=user_id, events=page, next_cursor=next_cursor)
 
@@ -122,8 +117,7 @@ class UserService:
         """Every consent change of the profile, oldest first."""
         return await self._repository.consent_changes(await self.resolve(id_))
 
-    async def neighbourhood(self, id_: str, items: int = 6, per_item: int = 4,
-                            neighbours: int = 8) -> dict[str, Any]:
+    async def neighbourhood(self, id_: str) -> dict[str, Any]:
         """The items of the latest events and other users who touched them:
         {user_id, items: [{item_id, title, weight}], neighbours: [{user_id, shared}]}."""
         return (await self.overview(id_, events=0))["neighbourhood"]
@@ -141,10 +135,10 @@ class UserService:
         if data is None or hood is None:  # erased between the reads
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
         page = [EventOut(**r) for r in (rows or [])[:events]]
-        more = rows is not None and len(rows) > events
-        return {"profile": _profile(data, self._default_policy),
+        more = rows is not None and len(rows) > events and page
+        return {"profile": _profile(data, self._settings.consent_default),
                 "events": EventsPage(user_id=user_id, events=page, next_cursor=encode_cursor(
-                    page[-1].ts, page[-1].event_id) if more and page else None),
+                    page[-1].ts.isoformat(), page[-1].event_id) if more else None),
                 "consent_history": history, "neighbourhood": {"user_id": user_id, **hood}}
 
     async def export(self, id_: str) -> dict[str, Any]:
@@ -153,7 +147,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        profile = _profile(data, self._default_policy)
+        profile = _profile(data, self._settings.consent_default)
         # e-mail/phone in clear only where an encrypted copy was kept (key configured)
         contact = [{"kind": i["kind"], "value": self._open(i["value_sealed"])}
                    for i in data["identities"] if self._open and i.get("value_sealed")]

@@ -38,7 +38,7 @@ def _actor(session: ConsoleSession) -> str:
 async def promote(request: Request, services: ServicesDep, session: AdminSession,
                   version: Annotated[str, Form(max_length=128)]) -> HTMLResponse:
     try:
-        await services.models.promote(version, _actor(session))
+        await services.model_admin.promote(version, _actor(session))
     except ApiError as exc:
         return await _page(request, services, session, error=exc.message)
     return await _page(request, services, session, notice=f"Promoted {version}.")
@@ -48,7 +48,7 @@ async def promote(request: Request, services: ServicesDep, session: AdminSession
 async def rollback(request: Request, services: ServicesDep, session: AdminSession
                    ) -> HTMLResponse:
     try:
-        version = await services.models.rollback(_actor(session))
+        version = await services.model_admin.rollback(_actor(session))
     except ApiError as exc:
         return await _page(request, services, session, error=exc.message)
     return await _page(request, services, session, notice=f"Rolled back to {version}.")
