@@ -38,11 +38,10 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.core.paths import MIGRATIONS_DIR  # noqa: E402
-from app.db.driver import create_driver  # noqa: E402
+from app.db.queries import queries  # noqa: E402
 from app.importers.demo_data import catalog, load_demo_data  # noqa: E402
-from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
+from app.wiring import open_services  # noqa: E402
 from gnn.artifact import set_current, write_artifact  # noqa: E402
 
 SEGMENTS = [
@@ -64,15 +63,11 @@ PREVIEW = {"editor_format": "json", "shopper": "demo-anon-001", "editor": (
 
 
 async def prepare(users: int, artifacts: Path) -> tuple[list[str], list[str]]:
-    settings = get_settings()
-    driver = create_driver(settings)
-    try:
-        await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
-        await load_demo_data(driver, settings, users=users)
-        records, _, _ = await driver.execute_query("MATCH (u:User) RETURN u.user_id AS id")
+    async with open_services(get_settings()) as services:
+        await services.migrations.migrate()
+        await load_demo_data(services.intake, services.items, users=users)
+        records, _, _ = await services.driver.execute_query(queries["bench/list_user_ids"])
         user_ids = [r["id"] for r in records]
-    finally:
-        await driver.close()
     item_ids = [i["item_id"] for i in catalog()]
     rng = np.random.default_rng(3)
     manifest = {"model": "lightgcn", "dataset": "demo", "trained_at": datetime.now(UTC)

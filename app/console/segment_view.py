@@ -94,9 +94,10 @@ def check(doc: Any) -> list[dict[str, str]]:
 
 
 def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
-                    parse_error: str | None = None, editor_text: str | None = None
-                    ) -> dict[str, Any]:
-    issues = [{"source": fmt, "field": "", "reason": parse_error}] if parse_error else check(doc)
+                    parse_error: str | None = None, editor_text: str | None = None,
+                    known_valid: bool = False) -> dict[str, Any]:
+    issues = ([{"source": fmt, "field": "", "reason": parse_error}] if parse_error else
+              [] if known_valid else check(doc))
     return {"form": form, "format": fmt, "issues": issues, "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
 
@@ -125,7 +126,8 @@ def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
     doc = {"id": existing["segment_id"], "name": existing["name"],
            **existing["definition"]}
     doc.pop("version", None)
-    return builder_context(document_form(doc), doc, "json")
+    # a stored definition passed these checks when it was saved
+    return builder_context(document_form(doc), doc, "json", known_valid=True)
 
 
 async def list_page(services: Services) -> dict[str, Any]:
