@@ -7,10 +7,17 @@ from typing import Any
 
 from app.console.charts import neighbourhood
 from app.core.errors import ApiError
+from app.intake.pii import looks_like_email, normalize_email, sha256_hex
 from app.wiring import Services
 
 TIMELINE_PAGE = 20
 RECOMMENDATIONS = 8
+
+
+def lookup_id(typed: str) -> str:
+    """What to look a shopper up by: an e-mail address becomes the hash it is stored as."""
+    typed = typed.strip()
+    return "sha256:" + sha256_hex(normalize_email(typed)) if looks_like_email(typed) else typed
 
 
 async def timeline(services: Services, user_id: str, cursor: str | None

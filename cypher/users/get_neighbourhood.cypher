@@ -4,10 +4,11 @@ MATCH (u:User {user_id: $user_id})
 CALL (u) {
   MATCH (u)-[:PERFORMED]->(e:Event)-[:ON]->(i:Item)
   WITH i, e ORDER BY e.ts DESC LIMIT $event_limit
-  RETURN i.item_id AS item_id, i.title AS title, count(e) AS weight
-  ORDER BY weight DESC, item_id LIMIT $item_limit
+  WITH i, count(e) AS weight ORDER BY weight DESC, i.item_id LIMIT $item_limit
+  // an aggregate without grouping keys: one row even for a shopper with no item events
+  RETURN collect({item_id: i.item_id, title: i.title, weight: weight}) AS items
 }
-WITH u, collect({item_id: item_id, title: title, weight: weight}) AS items
+WITH u, items
 CALL (u, items) {
   UNWIND items AS it
   CALL (u, it) {

@@ -108,3 +108,21 @@ async def test_versions_and_their_differences(client: httpx.AsyncClient) -> None
     assert '<span class="add">+    "within_days": 7</span>' in lines
     listing = await client.get("/console/segments")
     assert "buyers" in listing.text and "Buyers" in listing.text
+
+
+async def test_a_shopper_is_found_by_e_mail_without_it_reaching_a_url(
+        client: httpx.AsyncClient) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    r = await client.post("/v1/identify", headers=headers, json={
+        "messageId": "m-email", "userId": "mail-user", "traits": {"email": "Ada@Example.com"},
+        "context": {"consent": {"categoryPreferences": {"Analytics": True}}}})
+    assert r.status_code == 200, r.text
+    await _sign_in(client, ADMIN_KEY)
+    token = _token((await client.get("/console/profiles")).text, "csrf_token")
+    r = await client.post("/console/profiles/find", data={"id": " ada@example.COM",
+                                                          "csrf_token": token})
+    assert r.status_code == 303 and "example" not in r.headers["location"]
+    page = await client.get(r.headers["location"])
+    prof = await client.get("/v1/users/mail-user/profile", headers=headers)
+    assert page.status_code == 200, (r.headers["location"], prof.json()["identities"])
+    assert 'id="profile-user-id">mail-user<' in page.text

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.console.profile_view import profile_page, timeline
+from app.console.profile_view import lookup_id, profile_page, timeline
 from app.console.rendering import render
-from app.console.security import ReadSession, ServicesDep
+from app.console.security import SECURITY_HEADERS, ReadSession, ServicesDep
 
 router = APIRouter(prefix="/console/profiles", include_in_schema=False)
 
@@ -20,6 +21,15 @@ async def profiles(request: Request, services: ServicesDep, session: ReadSession
     context = await profile_page(services, id.strip()) if id.strip() else {"query": ""}
     status = 404 if context.get("error") else 200
     return render(request, "profiles.html", session, status_code=status, **context)
+
+
+@router.post("/find")
+async def find(_: ReadSession, id: Annotated[str, Form(max_length=320)] = ""
+               ) -> RedirectResponse:
+    """The search form posts here, so an e-mail address typed in never reaches a URL: it is
+    replaced by its hash, the id the profile is stored under."""
+    return RedirectResponse("/console/profiles?" + urlencode({"id": lookup_id(id)}),
+                            status_code=303, headers=SECURITY_HEADERS)
 
 
 @router.get("/{user_id}/events")
