@@ -111,5 +111,5 @@ async def segment_detail(request: Request, services: ServicesDep, session: Segme
         context = await detail_page(services, segment_id, base, target)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
-                      reason=exc.message)
+                      reason=exc.message, heading="Not found")
     return render(request, "segment_detail.html", session, **context)
