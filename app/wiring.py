@@ -125,10 +125,10 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         popularity=popularity,
         recommendations=RecommendationService(settings, recommend_repository, models,
                                               popularity),
-        segment_history=SegmentHistoryService(driver, db),
+        segment_history=SegmentHistoryService(database),
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),
-        store_stats=StoreStatsService(driver, db),
+        store_stats=StoreStatsService(database),
         console_sessions=SessionStore(),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving

@@ -38,12 +38,13 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.db.queries import queries  # noqa: E402
+from app.db.queries import CypherCatalog  # noqa: E402
 from app.importers.demo_data import catalog, load_demo_data  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from app.wiring import open_services  # noqa: E402
 from gnn.artifact import set_current, write_artifact  # noqa: E402
 
+BENCH_QUERIES = CypherCatalog(ROOT / "bench" / "cypher")
 SEGMENTS = [
     {"id": "pro-plan", "name": "Pro plan",
      "condition": {"type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"}},
@@ -66,7 +67,7 @@ async def prepare(users: int, artifacts: Path) -> tuple[list[str], list[str]]:
     async with open_services(get_settings()) as services:
         await services.migrations.migrate()
         await load_demo_data(services.intake, services.items, users=users)
-        records, _, _ = await services.driver.execute_query(queries["bench/list_user_ids"])
+        records, _, _ = await services.driver.execute_query(BENCH_QUERIES["list_user_ids"])
         user_ids = [r["id"] for r in records]
     item_ids = [i["item_id"] for i in catalog()]
     rng = np.random.default_rng(3)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from neo4j import AsyncDriver, RoutingControl
-
+from app.db.database import Database
 from app.db.queries import queries
 
 RATE_WINDOW = timedelta(minutes=5)
@@ -20,16 +19,12 @@ class StoreStats:
 
 
 class StoreStatsService:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def stats(self, now: datetime | None = None) -> StoreStats:
         """Events per minute averaged over the last few minutes of event time."""
         since = (now or datetime.now(UTC)) - RATE_WINDOW
-        records, _, _ = await self._driver.execute_query(
-            queries["ops/count_store"], {"since": since}, routing_=RoutingControl.READ,
-            database_=self._database)
-        row = records[0]
+        [row] = await self._db.read(queries["ops/count_store"], {"since": since})
         minutes = RATE_WINDOW.total_seconds() / 60
         return StoreStats(row["profiles"], round(row["recent_events"] / minutes, 1), int(minutes))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from neo4j import AsyncDriver, RoutingControl
-
+from app.db.database import Database
 from app.db.queries import queries
 
 
 class SegmentHistoryService:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def daily_changes(self, days: int, segment_id: str | None = None,
                             today: date | None = None
@@ -23,9 +21,8 @@ class SegmentHistoryService:
         today = today or datetime.now(UTC).date()
         first = today - timedelta(days=days - 1)
         since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-        records, _, _ = await self._driver.execute_query(
-            queries["segments/list_daily_changes"], {"since": since, "segment_id": segment_id},
-            routing_=RoutingControl.READ, database_=self._database)
+        records = await self._db.read(queries["segments/list_daily_changes"],
+                                      {"since": since, "segment_id": segment_id})
         counts: dict[str, dict[date, tuple[int, int]]] = defaultdict(dict)
         for r in records:
             counts[r["segment_id"]][r["day"].to_native()] = (r["entered"], r["exited"])
