@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.analyst.analyst_service import ALLOWED_PROCEDURES, QueryResult
@@ -23,7 +23,6 @@ class AnalystRun:
     result: QueryResult | None = None
     error: ApiError | None = None
     chart: BarChart | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def policy(services: Services) -> dict[str, Any]:

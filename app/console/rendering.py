@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -63,12 +62,7 @@ def _when(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False, default=str)
-
-
 TEMPLATES.env.filters["when"] = _when
-TEMPLATES.env.filters["pretty"] = _pretty
 
 
 def render(request: Request, name: str, session: ConsoleSession | None,

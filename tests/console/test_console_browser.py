@@ -25,7 +25,7 @@ from tests.console.conftest import ConsoleServer, clear_downloads
 from tests.console.storefront import ANONYMOUS_ID
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.browser]
-WAIT_S = 15
+WAIT_S = 40  # generous: CI machines and shared ones can be slow; passing runs never wait it out
 
 
 def wait(browser: WebDriver, condition, timeout: float = WAIT_S):
