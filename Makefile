@@ -57,6 +57,7 @@ bench: install-train
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/console.py
 
 clean:
 	-$(PG) neo4j stop

@@ -21,6 +21,7 @@ from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_key_service import ApiKeyService
 from app.auth.auth_service import AuthService
 from app.catalog.item_repository import ItemRepository
+from app.console.sessions import SessionStore
 from app.core.config import Settings
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
@@ -30,13 +31,17 @@ from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
 from app.migrate.runner import MigrationRunner
+from app.ops.store_stats import StoreStatsService
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
+from app.recommend.model_admin import ModelAdmin
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.draft_explain import DraftExplainer
+from app.segments.history import SegmentHistoryService
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
@@ -66,6 +71,12 @@ class Services:
     models: ModelStore
     popularity: PopularityService
     recommendations: RecommendationService
+    # what the console reads besides the above; its sign-in sessions live in this process
+    segment_history: SegmentHistoryService
+    segment_drafts: DraftExplainer
+    model_admin: ModelAdmin
+    store_stats: StoreStatsService
+    console_sessions: SessionStore
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
@@ -114,6 +125,11 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         popularity=popularity,
         recommendations=RecommendationService(settings, recommend_repository, models,
                                               popularity),
+        segment_history=SegmentHistoryService(database),
+        segment_drafts=DraftExplainer(member_repository),
+        model_admin=ModelAdmin(settings.artifacts_dir, models),
+        store_stats=StoreStatsService(database),
+        console_sessions=SessionStore(),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).

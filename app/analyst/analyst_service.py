@@ -10,6 +10,8 @@ server enforces as a backstop.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -70,6 +72,15 @@ class QueryResult:
         return {"columns": self.columns, "rows": self.rows, "row_count": len(self.rows),
                 "truncated": self.truncated}
 
+    def as_csv(self) -> str:
+        """A header row, then one row per record; maps and lists as JSON text."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        writer.writerows([json.dumps(v) if isinstance(v, dict | list) else v for v in row]
+                         for row in self.rows)
+        return out.getvalue()
+
 
 def load_saved(root: Path = CYPHER_DIR / "analytics") -> dict[str, SavedQuery]:
     """`cypher/analytics/<name>.cypher`; header comments give the description and
@@ -125,6 +136,8 @@ class AnalystService:
         self._database = database
         self._timeout_s = timeout_s
         self._row_cap = row_cap
+        self.timeout_s = timeout_s
+        self.row_cap = row_cap
         self.saved = dict(saved if saved is not None else load_saved())
 
     @staticmethod

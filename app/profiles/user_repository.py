@@ -44,6 +44,13 @@ class UserRepository:
     async def consent_changes(self, user_id: str) -> list[dict[str, Any]]:
         return await self._read("users/list_consent_changes", user_id=user_id)
 
+    async def neighbourhood(self, user_id: str, *, items: int, per_item: int,
+                            neighbours: int) -> dict[str, Any] | None:
+        rows = await self._read("users/get_neighbourhood", user_id=user_id,
+                                event_limit=items * 10, item_limit=items, per_item=per_item,
+                                neighbour_limit=neighbours)
+        return rows[0] if rows else None
+
     async def erase(self, user_id: str, receipt_id: str, at: datetime) -> dict[str, int] | None:
         async def work(tx: AsyncManagedTransaction) -> dict[str, int] | None:
             result = await tx.run(queries["users/erase_user"], user_id=user_id)

@@ -3,9 +3,6 @@ with `Accept: text/csv`, CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -28,18 +25,10 @@ class SavedRunRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _cell(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, dict | list) else value
-
-
 def _respond(request: Request, result: QueryResult) -> Response | dict[str, Any]:
     if "text/csv" in request.headers.get("accept", ""):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(result.columns)
-        writer.writerows([_cell(v) for v in row] for row in result.rows)
         headers = {"X-Truncated": "true" if result.truncated else "false"}
-        return Response(out.getvalue(), media_type="text/csv", headers=headers)
+        return Response(result.as_csv(), media_type="text/csv", headers=headers)
     return result.as_json()
 
 

@@ -1,0 +1,115 @@
+"""Console segment pages (HTML, scope `segments`): list, detail with versions and history,
+and the builder's htmx endpoints (form -> editor, editor -> form, preview, save)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
+
+from app.console.rendering import render
+from app.console.security import SegmentsSession, ServicesDep
+from app.console.segment_builder import Row, parse_form
+from app.console.segment_view import (
+    builder_from_editor,
+    builder_from_form,
+    detail_page,
+    list_page,
+    new_builder,
+    parse_editor,
+    preview,
+    reformatted,
+    save,
+)
+from app.core.errors import ApiError
+
+router = APIRouter(prefix="/console/segments", include_in_schema=False)
+MAX_EDITOR = 256 * 1024
+
+
+def _field(form: FormData, name: str, limit: int = MAX_EDITOR) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _format(form: FormData, name: str = "format") -> str:
+    return "yaml" if _field(form, name) == "yaml" else "json"
+
+
+def _editor_doc(form: FormData) -> tuple[Any, str | None]:
+    return parse_editor(_field(form, "editor"), _format(form, "editor_format"))
+
+
+@router.get("")
+async def segments(request: Request, services: ServicesDep, session: SegmentsSession
+                   ) -> HTMLResponse:
+    return render(request, "segments.html", session, builder=new_builder(),
+                  **await list_page(services))
+
+
+@router.post("/builder/form")
+async def builder_form(request: Request, session: SegmentsSession) -> HTMLResponse:
+    """The form changed (a field, a row added or removed): rebuild the document."""
+    data = await request.form()
+    form = parse_form(data)
+    action = _field(data, "action", 32)
+    if action == "add" and len(form.rows) < 32:
+        form.rows.append(Row())
+    elif action.startswith("remove:") and len(form.rows) > 1:
+        index = action.removeprefix("remove:")
+        if index.isdigit() and int(index) < len(form.rows):
+            del form.rows[int(index)]
+    return render(request, "_builder.html", session,
+                  builder=builder_from_form(form, _format(data)))
+
+
+@router.post("/builder/editor")
+async def builder_editor(request: Request, session: SegmentsSession) -> HTMLResponse:
+    """The editor changed: check it and show it in the form when the form can hold it."""
+    data = await request.form()
+    builder = builder_from_editor(_field(data, "editor"), _format(data, "editor_format"))
+    return render(request, "_builder_fields_oob.html", session, builder=builder)
+
+
+@router.post("/builder/format")
+async def builder_format(request: Request, session: SegmentsSession) -> HTMLResponse:
+    """JSON <-> YAML: the editor's document re-written in the chosen format."""
+    data = await request.form()
+    return render(request, "_builder.html", session, builder=reformatted(
+        _field(data, "editor"), _format(data, "editor_format"), _format(data)))
+
+
+@router.post("/preview")
+async def preview_segment(request: Request, services: ServicesDep, session: SegmentsSession
+                          ) -> HTMLResponse:
+    data = await request.form()
+    doc, error = _editor_doc(data)
+    result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
+              await preview(services, doc, _field(data, "shopper", 256).strip()))
+    return render(request, "_preview.html", session, result=result)
+
+
+@router.post("/save")
+async def save_segment(request: Request, services: ServicesDep, session: SegmentsSession
+                       ) -> HTMLResponse:
+    data = await request.form()
+    doc, error = _editor_doc(data)
+    result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
+              await save(services, doc))
+    # 200 either way: htmx shows the problems in place (it does not swap error statuses)
+    return render(request, "_save.html", session, result=result)
+
+
+@router.get("/{segment_id}")
+async def segment_detail(request: Request, services: ServicesDep, session: SegmentsSession,
+                         segment_id: Annotated[str, Path(max_length=64)],
+                         base: Annotated[int | None, Query(ge=1)] = None,
+                         target: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+    try:
+        context = await detail_page(services, segment_id, base, target)
+    except ApiError as exc:
+        return render(request, "denied.html", session, status_code=exc.status_code,
+                      reason=exc.message, heading="Not found")
+    return render(request, "segment_detail.html", session, **context)

@@ -1,0 +1,37 @@
+"""The overview page: event rate, profiles, segments and sizes, the served model."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.wiring import Services
+
+SHOWN_METRICS = ("recall@20", "ndcg@20")
+
+
+def served_model(services: Services) -> dict[str, Any] | None:
+    runs = services.model_admin.runs()
+    served = next((r for r in runs if r.served), None) or next(
+        (r for r in runs if r.promoted), None)
+    if served is None:
+        return None
+    val = served.metrics.get("val", {})
+    return {"version": served.version, "model": served.manifest.get("model"),
+            "trained_at": served.manifest.get("trained_at"), "served": served.served,
+            "metrics": {m: val.get(m) for m in SHOWN_METRICS},
+            "baselines": {name: {m: b.get(m) for m in SHOWN_METRICS}
+                          for name, b in served.baselines.items()}}
+
+
+async def overview(services: Services) -> dict[str, Any]:
+    stats, segments = await asyncio.gather(services.store_stats.stats(),
+                                           services.segments.list_all())
+    return {
+        "stats": stats,
+        "segments": [{"segment_id": s.segment_id, "name": s.name, "size": s.size,
+                      "version": s.version} for s in segments],
+        "model": await asyncio.to_thread(served_model, services),
+        # Running experiments appear here once app/experiments exists (see docs/console.md).
+        "experiments": None,
+    }

@@ -1,0 +1,107 @@
+"""Console sign-in checks: the session cookie, scopes, CSRF tokens and response headers.
+
+Forms carry the session's CSRF token (a hidden field, and an `X-CSRF-Token` header on htmx
+requests); the cookie is SameSite=Strict on top. The sign-in form, before any session
+exists, uses a double-submit token in its own short-lived cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from app.auth.api_keys import Scope
+from app.console.services import ServicesDep
+from app.console.sessions import ConsoleSession
+
+SESSION_COOKIE = "pg_console"
+SIGNIN_COOKIE = "pg_console_signin"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+
+class SignInRequired(Exception):
+    """No valid session: the handler sends the browser to the sign-in page."""
+
+
+class ScopeMissing(Exception):
+    """The session's key lacks the page's scope: a 403 page."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+class CsrfRejected(Exception):
+    """A write without this session's token: a 403 page."""
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/console", httponly=True,
+                        samesite="strict", secure=is_https(request))
+
+
+async def _presented_csrf(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    form = await request.form()  # parsed once; the route reads the cached form
+    value = form.get(CSRF_FIELD)
+    return value if isinstance(value, str) else ""
+
+
+async def check_csrf(request: Request, expected: str) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    presented = await _presented_csrf(request)
+    if not presented or not secrets.compare_digest(presented, expected):
+        raise CsrfRejected()
+
+
+def console_session(scope: Scope | None = None
+                    ) -> Callable[..., Awaitable[ConsoleSession]]:
+    """A dependency: the signed-in session (key re-checked), CSRF-checked for writes, and
+    holding `scope` when one is named."""
+    async def current(request: Request, services: ServicesDep) -> ConsoleSession:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        session = services.console_sessions.get(session_id)
+        if session is None:
+            raise SignInRequired()
+        scopes = await services.auth.scopes_for(session.api_key)
+        if scopes is None:  # revoked since sign-in
+            services.console_sessions.end(session_id)
+            raise SignInRequired()
+        session.scopes = scopes
+        request.state.console_session = session  # the 403 page still shows this key's menu
+        await check_csrf(request, session.csrf_token)
+        if scope is not None and not session.allows(scope.value):
+            raise ScopeMissing(scope.value)
+        return session
+
+    return current
+
+
+SignedIn = Annotated[ConsoleSession, Depends(console_session())]
+ReadSession = Annotated[ConsoleSession, Depends(console_session(Scope.read))]
+SegmentsSession = Annotated[ConsoleSession, Depends(console_session(Scope.segments))]
+AnalystSession = Annotated[ConsoleSession, Depends(console_session(Scope.analyst))]
+AdminSession = Annotated[ConsoleSession, Depends(console_session(Scope.admin))]

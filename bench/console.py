@@ -1,0 +1,237 @@
+"""Console page latency on the demo store, with segments defined, a model loaded and
+storefront events arriving at the same time.
+
+Starts Neo4j from the PROFILEGRAPH_NEO4J_* settings when it is not running (own data home:
+.cache/neo4j/bench-console unless PROFILEGRAPH_NEO4J_HOME says otherwise), migrates, loads
+the demo store (`profilegraph demo-data`, --users visitors), defines segments, publishes a
+model covering every user and item, serves the app with uvicorn on 127.0.0.1, signs in and
+requests every console page --rounds times from --clients concurrent browsers while a sender
+posts batches to /v1/batch. Prints p50/p95/max per page; the target is p95 < 300 ms.
+
+    .venv/bin/python bench/console.py [--users 60] [--rounds 40] [--clients 1]
+                                      [--ingest-per-s 50] [--keep-neo4j]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PROFILEGRAPH_NEO4J_HOME", str(ROOT / ".cache" / "neo4j" / "bench-console"))
+os.environ.setdefault("PROFILEGRAPH_ADMIN_API_KEY", "bench-console-admin-" + "0" * 16)
+os.environ.setdefault("PROFILEGRAPH_LOG_LEVEL", "WARNING")
+os.environ.setdefault("PROFILEGRAPH_CONSENT_DEFAULT", "opt_out")
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from app.core.config import get_settings  # noqa: E402
+from app.db.queries import CypherCatalog  # noqa: E402
+from app.importers.demo_data import catalog, load_demo_data  # noqa: E402
+from app.ops import neo4j_server  # noqa: E402
+from app.wiring import open_services  # noqa: E402
+from gnn.artifact import set_current, write_artifact  # noqa: E402
+
+BENCH_QUERIES = CypherCatalog(ROOT / "bench" / "cypher")
+SEGMENTS = [
+    {"id": "pro-plan", "name": "Pro plan",
+     "condition": {"type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"}},
+    {"id": "recent-buyers", "name": "Bought in 30 days",
+     "condition": {"type": "event", "event_type": "order_completed", "within_days": 30}},
+    {"id": "cart-abandoners", "name": "Added, did not buy",
+     "condition": {"type": "sequence", "first": {"event_type": "product_added"},
+                   "then": {"event_type": "order_completed"}, "within": {"days": 1},
+                   "then_occurred": False}},
+    {"id": "pro-buyers", "name": "Pro buyers", "condition": {"type": "and", "conditions": [
+        {"type": "segment", "segment_id": "pro-plan"},
+        {"type": "segment", "segment_id": "recent-buyers"}]}},
+]
+PREVIEW = {"editor_format": "json", "shopper": "demo-anon-001", "editor": (
+    '{"id": "p", "name": "p", "condition": {"type": "event", "event_type": "product_viewed",'
+    ' "min_count": 2}}')}
+
+
+async def prepare(users: int, artifacts: Path) -> tuple[list[str], list[str]]:
+    async with open_services(get_settings()) as services:
+        await services.migrations.migrate()
+        await load_demo_data(services.intake, services.items, users=users)
+        records, _, _ = await services.driver.execute_query(BENCH_QUERIES["list_user_ids"])
+        user_ids = [r["id"] for r in records]
+    item_ids = [i["item_id"] for i in catalog()]
+    rng = np.random.default_rng(3)
+    manifest = {"model": "lightgcn", "dataset": "demo", "trained_at": datetime.now(UTC)
+                .isoformat(), "metrics": {"val": {"recall@20": 0.2, "ndcg@20": 0.1}},
+                "baselines": {"val": {"popularity": {"recall@20": 0.1, "ndcg@20": 0.05}}}}
+    path = write_artifact(artifacts, rng.normal(size=(len(user_ids), 64)).astype(np.float32),
+                          rng.normal(size=(len(item_ids), 64)).astype(np.float32), user_ids,
+                          item_ids, manifest)
+    set_current(artifacts, path.name)
+    return user_ids, item_ids
+
+
+def serve(port: int, artifacts: Path) -> subprocess.Popen:
+    env = {**os.environ, "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts),
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=ROOT)
+
+
+async def wait_ready(base: str, proc: subprocess.Popen) -> None:
+    async with httpx.AsyncClient(base_url=base) as http:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise RuntimeError("the server exited")
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+async def signed_in(base: str, key: str) -> tuple[httpx.AsyncClient, str]:
+    http = httpx.AsyncClient(base_url=base, timeout=30)
+    page = await http.get("/console/signin")
+    token = re.search(r'name="signin_token" value="([^"]+)"', page.text).group(1)
+    r = await http.post("/console/signin", data={"api_key": key, "signin_token": token})
+    assert r.status_code == 303, r.text
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', (await http.get("/console")).text).group(1)
+    return http, csrf
+
+
+async def sender(base: str, key: str, per_s: float, users: list[str], items: list[str],
+                 stop: asyncio.Event) -> int:
+    """Storefront traffic during the measurement: 10-event batches at `per_s` events/s,
+    open loop (a slow answer does not slow the sender), at most 16 batches in flight."""
+    rng, sent, in_flight = np.random.default_rng(5), [0], asyncio.Semaphore(16)
+    users = [u for u in users if not u.startswith("anon:")]  # known shoppers send userId
+    statuses: dict[int, int] = {}
+
+    async def post(http: httpx.AsyncClient, batch: list[dict]) -> None:
+        async with in_flight:
+            r = await http.post("/v1/batch", json={"batch": batch})
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+            if r.status_code != 200 and statuses[r.status_code] == 1:
+                print(f"ingest answered {r.status_code}: {r.text[:300]}")
+            sent[0] += r.json()["stored"] if r.status_code == 200 else 0
+
+    tasks = []
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}) as http:
+        while not stop.is_set() and per_s > 0:
+            batch = [{"type": "track", "messageId": str(uuid.uuid4()), "event": "Product Viewed",
+                      "userId": users[int(rng.integers(len(users)))],
+                      "properties": {"product_id": items[int(rng.integers(len(items)))]},
+                      "timestamp": datetime.now(UTC).isoformat()} for _ in range(10)]
+            tasks.append(asyncio.create_task(post(http, batch)))
+            await asyncio.sleep(10 / per_s)
+        await asyncio.gather(*tasks)
+    print(f"ingest batches by status: {statuses}")
+    return sent[0]
+
+
+async def browse(http: httpx.AsyncClient, csrf: str, rounds: int, timings: dict) -> None:
+    pages = {
+        "overview": ("GET", "/console", None),
+        "overview live": ("GET", "/console/overview/live", None),
+        "profile (anonymous id)": ("GET", "/console/profiles?id=demo-anon-001", None),
+        "segments": ("GET", "/console/segments", None),
+        "segment detail": ("GET", "/console/segments/pro-buyers?base=1&target=2", None),
+        "segment preview": ("POST", "/console/segments/preview", PREVIEW),
+        "analyst": ("GET", "/console/analyst", None),
+        "analyst saved query": ("POST", "/console/analyst/run", {"saved": "consent_coverage"}),
+        "models": ("GET", "/console/models", None),
+    }
+    for _ in range(rounds):
+        for name, (method, path, form) in pages.items():
+            start = time.perf_counter()
+            r = await http.request(method, path, data=form, headers={"X-CSRF-Token": csrf})
+            timings.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+            assert r.status_code == 200, (name, r.status_code, r.text[:300])
+
+
+async def measure(args: argparse.Namespace, base: str, users: list[str], items: list[str]
+                  ) -> None:
+    key = os.environ["PROFILEGRAPH_ADMIN_API_KEY"]
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}) as admin:
+        for doc in SEGMENTS:
+            assert (await admin.post("/v1/segments", json=doc)).status_code == 201
+        # a second version of one segment, so the detail page shows a diff
+        assert (await admin.post("/v1/segments", json={**SEGMENTS[3], "name": "Pro buyers v2"}
+                                 )).status_code == 201
+    sessions = [await signed_in(base, key) for _ in range(args.clients)]
+    warm: dict[str, list[float]] = {}
+    await browse(*sessions[0], 2, warm)
+    stop, timings = asyncio.Event(), {}
+    send = asyncio.create_task(sender(base, key, args.ingest_per_s, users, items, stop))
+    began = time.perf_counter()
+    await asyncio.gather(*(browse(http, csrf, args.rounds, timings) for http, csrf in sessions))
+    stop.set()
+    sent = await send
+    wall = time.perf_counter() - began
+    print(f"\nconsole pages: {len(users)} profiles, {len(SEGMENTS)} segments, model loaded; "
+          f"{args.clients} concurrent browsers x {args.rounds} rounds; "
+          f"{sent / wall:.0f} events/s ingested meanwhile")
+    print(f"{'page':26} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    worst = 0.0
+    for name, ms in timings.items():
+        ms.sort()
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        worst = max(worst, p95)
+        print(f"{name:26} {len(ms):5d} {statistics.median(ms):8.1f} {p95:8.1f} {ms[-1]:8.1f}")
+    print("machine load average (1, 5, 15 min): "
+          + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
+    print(f"worst p95: {worst:.1f} ms (target < 300 ms): {'PASS' if worst < 300 else 'FAIL'}")
+    for http, _ in sessions:
+        await http.aclose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=60, help="demo visitors (demo-data: 60)")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=1, help="concurrent console users")
+    parser.add_argument("--ingest-per-s", type=float, default=50.0)
+    parser.add_argument("--port", type=int, default=int(os.environ.get(
+        "PROFILEGRAPH_API_PORT", "8795")))
+    parser.add_argument("--keep-neo4j", action="store_true")
+    args = parser.parse_args()
+    settings = get_settings()
+    started = not neo4j_server.status(settings).running
+    if started:
+        neo4j_server.start(settings)
+    proc = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
+            artifacts = Path(tmp)
+            users, items = asyncio.run(prepare(args.users, artifacts))
+            proc = serve(args.port, artifacts)
+            base = f"http://127.0.0.1:{args.port}"
+            asyncio.run(wait_ready(base, proc))
+            asyncio.run(measure(args, base, users, items))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        if started and not args.keep_neo4j:
+            neo4j_server.stop(settings)
+
+
+if __name__ == "__main__":
+    main()
