@@ -48,8 +48,11 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def start_server(port: int, artifacts: Path) -> subprocess.Popen:
-    env = {**os.environ, "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
+def start_server(port: int, artifacts: Path, membership_wait_s: float | None
+                 ) -> subprocess.Popen:
+    wait = {} if membership_wait_s is None else {
+        "PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S": str(membership_wait_s)}
+    env = {**os.environ, **wait, "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
            "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
            "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"}
     proc = subprocess.Popen(
@@ -86,13 +89,12 @@ async def wipe() -> None:
 def train_model(artifacts: Path) -> str:
     """A small LightGCN on the store's consented interactions, published to `artifacts`."""
     from app.core.config import get_settings
+    from gnn.connection import Neo4jConnection
     from gnn.export import ExportSettings, export_interactions
     from gnn.pipeline import train_and_publish
     from gnn.train import TrainConfig
 
-    s = get_settings()
-    data = export_interactions(s.neo4j_uri, s.neo4j_user, s.resolved_neo4j_password(),
-                               s.neo4j_database, ExportSettings())
+    data = export_interactions(Neo4jConnection.from_settings(get_settings()), ExportSettings())
     cfg = TrainConfig(embedding_dim=32, max_epochs=40, max_seconds=60, init="svd")
     result = train_and_publish(data, artifacts, cfg)
     return (f"{data.summary()}; val recall@20 {result.val.as_dict().get('recall@20', 0):.3f}; "
@@ -236,13 +238,15 @@ def report(label: str, load: Load) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
+    print(f"command: {' '.join(sys.argv)}; machine load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores", flush=True)
     if args.wipe:
         await wipe()
     run = "live" + uuid.uuid4().hex[:6]
     store = Storefront(run, args.shoppers, seed=args.seed)
     artifacts = Path(tempfile.mkdtemp(prefix="pg-live-artifacts-"))
     base = f"http://127.0.0.1:{args.port}"
-    server = start_server(args.port, artifacts)
+    server = start_server(args.port, artifacts, args.membership_wait)
     try:
         t = time.perf_counter()
         n = 0
@@ -274,7 +278,8 @@ async def main(args: argparse.Namespace) -> None:
                   f"{time.perf_counter() - t:.1f} s", flush=True)
         with_load = await phase(base, store, args, probe=True)
         rate = report("with segments", with_load)
-        print(f"ratio with/without: {rate / without:.2f}")
+        print(f"ratio with/without: {rate / without:.2f} (load average now "
+              f"{os.getloadavg()[0]:.1f})")
         print(f"membership lag (probe: send -> visible, commit included): "
               f"p50 {pct(with_load.lags, .5) * 1000:.0f} ms  p99 "
               f"{pct(with_load.lags, .99) * 1000:.0f} ms  ({len(with_load.lags)} probes)")
@@ -324,4 +329,7 @@ if __name__ == "__main__":
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wipe", action="store_true")
+    parser.add_argument("--membership-wait", type=float, default=None,
+                        help="seconds an ingest call waits for its membership changes "
+                             "(server default when omitted; 0: answer at commit)")
     asyncio.run(main(parser.parse_args()))

@@ -20,6 +20,9 @@ os.environ.setdefault("PROFILEGRAPH_NEO4J_HEAP", "1g")
 os.environ.setdefault("PROFILEGRAPH_NEO4J_PAGECACHE", "512m")
 os.environ.setdefault("PROFILEGRAPH_ADMIN_API_KEY", "test-admin-key-0123456789")
 os.environ.setdefault("PROFILEGRAPH_LOG_LEVEL", "WARNING")
+# Tests read their own writes: an ingest call waits for its membership changes however
+# loaded the machine is (the service answers after 2 s and applies them later).
+os.environ.setdefault("PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S", "30")
 
 import httpx
 import pytest

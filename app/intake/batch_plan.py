@@ -50,6 +50,7 @@ class Plan:
     types_by_user: dict[str, set[str]] = field(default_factory=dict)
     merged: dict[str, str] = field(default_factory=dict)
     receipts: list[str] = field(default_factory=list)  # non-behavioural messageIds applied
+    membership_work: bool = False  # segment-membership work recorded on the profiles
 
 
 def _state(profile: Profile, known: Known, losers: dict[Profile, list[Profile]]) -> dict[str, str]:

@@ -25,6 +25,9 @@ class IngestedChange:
     merged: Mapping[str, str] = field(default_factory=dict)
     # user ids erased (GDPR): drop every derived copy (serving vectors, caches, memberships)
     erased: frozenset[str] = frozenset()
+    # whether the transaction recorded segment-membership work (false while no segment
+    # exists); callers outside intake leave it true
+    membership_work: bool = True
 
 
 Listener = Callable[[IngestedChange], Awaitable[None]]

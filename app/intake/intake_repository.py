@@ -142,6 +142,7 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime,
     if plan.receipts:
         await _run(tx, "intake/record_receipts", ids=plan.receipts, now=now)
     marks = membership_marks(plan, user_ix) if segments else []
+    plan.membership_work = bool(marks)
     if marks:
         await _run(tx, "intake/mark_membership_work", marks=marks, user_eids=user_eids,
                    eid_prefix=prefix, now=now)

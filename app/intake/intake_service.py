@@ -145,5 +145,6 @@ class IntakeService:
                                                  now)
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
-                {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged)))
+                {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged),
+                membership_work=plan.membership_work))
         return plan

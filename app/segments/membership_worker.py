@@ -61,7 +61,8 @@ class MembershipWorker:
     async def on_ingest(self, change: IngestedChange) -> None:
         """Ingest listener: wake the worker and wait (bounded) until a drain begun after this
         commit has applied everything pending."""
-        if not (change.types_by_user or change.merged) or self._stopped:
+        if not (change.types_by_user or change.merged) or not change.membership_work \
+                or self._stopped:
             return
         if self._task is None:  # no background worker in this process: apply it now
             await self.run_until_idle()

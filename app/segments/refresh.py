@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from app.segments.compiler import CompiledSegment
 
-BATCH_ROWS = 10_000
+# Each batch is a transaction holding the write locks of its users until it commits; small
+# batches keep concurrent intake (which locks the same profiles) from waiting long.
+BATCH_ROWS = 1_000
 
 
 def entries_statement(compiled: CompiledSegment) -> str:
