@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from app.intake.ingest_hooks import IngestedChange
+from app.recommend.fresh_items import poll_fresh_items
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
@@ -31,11 +32,15 @@ async def recommendations_lifespan(app: FastAPI) -> AsyncIterator[None]:
             models.forget_users(change.erased)
 
     app.state.ingest_hooks.register(on_change)
-    poller = asyncio.create_task(models.poll(settings.model_poll_interval_s))
+    pollers = [asyncio.create_task(models.poll(settings.model_poll_interval_s)),
+               asyncio.create_task(poll_fresh_items(models, repository,
+                                                    settings.fresh_items_interval_s))]
     try:
         yield
     finally:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
+        for poller in pollers:
+            poller.cancel()
+        for poller in pollers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
         await popularity.close()
