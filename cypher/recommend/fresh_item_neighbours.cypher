@@ -1,6 +1,7 @@
-// Items added after the model was built ($since), each with the model-era items that the same
+// Items added after the model was built ($since), each with the items that the same
 // consented shoppers interacted with (co-interactions, counted) and a few items of its own
-// category: the graph neighbourhood a new item's vector is derived from.
+// category: the graph neighbourhood a new item's vector is derived from (serving keeps the
+// neighbours the model holds).
 // Params: $since (DateTime), $limit (items), $shoppers (per item), $neighbours, $peers.
 MATCH (i:Item)
 WHERE i.created_at > $since
@@ -10,13 +11,13 @@ CALL (i) {
   WHERE EXISTS { (u)-[c:CONSENTED]->(:Purpose {name: 'personalization'}) WHERE c.status = 'granted' }
   WITH DISTINCT u LIMIT $shoppers
   MATCH (u)-[:PERFORMED]->(:Event)-[:ON]->(j:Item)
-  WHERE j <> i AND j.created_at <= $since
+  WHERE j <> i
   WITH j, count(DISTINCT u) AS n ORDER BY n DESC, j.item_id LIMIT $neighbours
   RETURN collect({item_id: j.item_id, n: n}) AS neighbours
 }
 CALL (i) {
   MATCH (j:Item {category: i.category})
-  WHERE j.created_at <= $since
+  WHERE j <> i
   WITH j ORDER BY j.item_id LIMIT $peers
   RETURN collect(j.item_id) AS peers
 }
