@@ -42,7 +42,7 @@ def choose_graph_filter(fit: sp.csr_matrix, valid: sp.csr_matrix, k: int = 20,
                         grid: tuple[tuple[int, float], ...] = GRID,
                         seed: int = 0) -> FilterChoice:
     """Every variant of the grid scored on (fit, valid); the best validation Recall@k wins."""
-    cap = max(1, min(fit.shape) - 1)
+    cap = max(1, min(fit.shape))
     ranks = sorted({min(r, cap) for r, _ in grid})
     spectrum = Spectrum.of(fit, max(ranks), seed)
     table, best = [], None
@@ -57,7 +57,7 @@ def choose_graph_filter(fit: sp.csr_matrix, valid: sp.csr_matrix, k: int = 20,
 
 
 def build_filter(train: sp.csr_matrix, params: dict, seed: int = 0) -> FilterFactors:
-    rank = max(1, min(int(params["rank"]), min(train.shape) - 1))
+    rank = max(1, min(int(params["rank"]), min(train.shape)))
     return Spectrum.of(train, rank, seed).factors(rank, rank, float(params["alpha"]))
 
 

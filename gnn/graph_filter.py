@@ -46,13 +46,12 @@ def _inv_pow(v: np.ndarray, p: float) -> np.ndarray:
 
 def top_singular(norm: sp.csr_matrix, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Singular values (descending) and right singular vectors (k, n_items) of `norm`."""
-    k = max(1, min(k, min(norm.shape) - 1))
     if min(norm.shape) <= 2000:  # small graphs: the dense solver is exact and fast
         _, s, vt = np.linalg.svd(norm.toarray(), full_matrices=False)
         return s[:k], vt[:k]
     from scipy.sparse.linalg import svds
 
-    _, s, vt = svds(norm, k=k, random_state=seed)
+    _, s, vt = svds(norm, k=max(1, min(k, min(norm.shape) - 1)), random_state=seed)
     order = np.argsort(-s)
     return s[order], vt[order]
 
