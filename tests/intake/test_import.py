@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from app.core.paths import PROJECT_ROOT
-from app.importers.demo_data import load_demo_data
+from app.importers.demo_data import CATEGORIES, load_demo_data
 from app.importers.online_retail import import_online_retail
 from app.importers.segment_ndjson import import_segment_ndjson
 from tests.intake.conftest import scalar
@@ -133,4 +133,4 @@ async def test_demo_data_is_repeatable(graph, settings, opt_in):
     assert again.totals.events == 0
     assert await fingerprint(graph) == before
     assert await scalar(graph, "MATCH (:Item)-[:IN_CATEGORY]->(c:Category) "
-                               "RETURN count(DISTINCT c)") == 5
+                               "RETURN count(DISTINCT c)") == len(CATEGORIES)
