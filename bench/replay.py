@@ -210,13 +210,13 @@ def main() -> None:
                    "known_shoppers": rows, "new_shoppers": new_rows})
     static_name = "lightgcn static" if "lightgcn static" in rows else "graph_filter static"
     print(f"\nTest replay, shoppers known at the split ({len(known)} invoices)")
-    print("| list | Recall@20 | NDCG@20 | × static list (Recall) |")
+    print("| list | Recall@20 | NDCG@20 | x static list (Recall) |")
     print("|---|---|---|---|")
     for name, m in rows.items():
         print(f"| {name} | {m['recall@20']:.4f} | {m['ndcg@20']:.4f} | "
               f"{m['recall@20'] / rows[static_name]['recall@20']:.2f} |")
     print(f"\nShoppers first seen after the split, invoices after their first ({len(new)})")
-    print("| list | Recall@20 | NDCG@20 | × popularity (Recall) |")
+    print("| list | Recall@20 | NDCG@20 | x popularity (Recall) |")
     print("|---|---|---|---|")
     for name, m in new_rows.items():
         print(f"| {name} | {m['recall@20']:.4f} | {m['ndcg@20']:.4f} | "
