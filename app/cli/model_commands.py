@@ -22,6 +22,7 @@ def build_model(
 ) -> None:
     """Build the graph-filter model from the consented graph; promote it if it beats the
     current model on validation Recall@20."""
+    from gnn.connection import Neo4jConnection
     from gnn.export import ExportSettings, export_interactions
     from gnn.filter_pipeline import publish_graph_filter
 
@@ -32,8 +33,7 @@ def build_model(
         return
     with console.status("exporting consented interactions from Neo4j"):
         data = export_interactions(
-            settings.neo4j_uri, settings.neo4j_user, settings.resolved_neo4j_password(),
-            settings.neo4j_database,
+            Neo4jConnection.from_settings(settings),
             ExportSettings(half_life_days=half_life_days, window_days=window_days or None))
     console.print(f"exported {data.summary()} ({data.meta.get('events')} events)")
     if data.train.nnz == 0:

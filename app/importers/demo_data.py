@@ -7,17 +7,17 @@ Deterministic for a given seed, so loading twice stores nothing new."""
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from neo4j import AsyncDriver
-
 from app.catalog.item_repository import ItemRepository
-from app.core.config import Settings
 from app.importers.demo_segments import create_demo_segments
-from app.importers.pipeline import Totals, intake_service
+from app.importers.pipeline import Totals
+from app.intake.intake_service import IntakeService
 from app.intake.messages import parse_message
+from app.segments.segment_service import SegmentService
 
 CATEGORIES = {
     "Kitchen": ["Mug", "Teapot", "Kettle", "Cutting Board", "Chef Knife", "Spice Rack"],
@@ -49,6 +49,7 @@ class DemoSummary:
     messages: int
     totals: Totals
     segments: list[str]
+    seconds: float
 
 
 def catalog() -> list[dict[str, Any]]:
@@ -153,19 +154,23 @@ def storefront_messages(users: int, seed: int, now: datetime) -> list[dict[str, 
     return out
 
 
-async def load_demo_data(driver: AsyncDriver, settings: Settings, *,
+async def load_demo_data(intake: IntakeService, item_store: ItemRepository,
+                         segments: SegmentService | None = None, *,
                          users: int = DEFAULT_USERS, seed: int = 7,
                          now: datetime | None = None) -> DemoSummary:
+    """Catalog, then every shopper's messages through the intake service (the path
+    /v1/batch takes), then the example segments when `segments` is given."""
+    started = time.perf_counter()
     # A fixed reference time keeps ids and timestamps identical between runs of the same day.
     now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     items = catalog()
-    await ItemRepository(driver, settings.neo4j_database).upsert(items, now)
+    await item_store.upsert(items, now)
     raw = storefront_messages(users, seed, now)
-    service = intake_service(driver, settings)
     totals = Totals()
     for start in range(0, len(raw), 500):
         chunk = raw[start:start + 500]
         messages = [parse_message(m, i, now) for i, m in enumerate(chunk)]
-        totals.add(await service.ingest(messages, now, source=SOURCE))
-    segments = await create_demo_segments(driver, settings)
-    return DemoSummary(users, len(items), len(raw), totals, segments)
+        totals.add(await intake.ingest(messages, now, source=SOURCE))
+    created = await create_demo_segments(segments) if segments is not None else []
+    return DemoSummary(users, len(items), len(raw), totals, created,
+                       time.perf_counter() - started)

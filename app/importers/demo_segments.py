@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neo4j import AsyncDriver
-
-from app.core.config import Settings
-from app.segments.lifespan import build_services
+from app.segments.segment_service import SegmentService
 
 DEMO_SEGMENTS: list[dict[str, Any]] = [
     {"id": "demo-kitchen-fans", "name": "Viewed three or more kitchen items in 60 days",
@@ -24,10 +21,10 @@ DEMO_SEGMENTS: list[dict[str, Any]] = [
 ]
 
 
-async def create_demo_segments(driver: AsyncDriver, settings: Settings) -> list[str]:
-    services = build_services(driver, settings)
-    existing = {s["segment_id"] for s in await services.segments.list_all()}
+async def create_demo_segments(segments: SegmentService) -> list[str]:
+    """Uploads the examples that are not there yet; returns their ids."""
+    existing = {s.segment_id for s in await segments.list_all()}
     for document in DEMO_SEGMENTS:
         if document["id"] not in existing:
-            await services.segments.create(document)
+            await segments.create(document)
     return [d["id"] for d in DEMO_SEGMENTS]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import time
 
+from cachetools import TTLCache
+
 from app.core.config import Settings
 from app.recommend.live_scoring import explain, score_shopper
 from app.recommend.model_store import ModelStore
@@ -35,6 +37,7 @@ from gnn.live_history import ServingParams
 
 PURCHASE = "order_completed"
 ITEM_CACHE_TTL_S = 300.0
+ITEM_CACHE_MAX = 200_000
 POOL_FACTOR = 5  # headroom for diversity capping and the category filter
 
 
@@ -46,7 +49,7 @@ class RecommendationService:
         self._models = models
         self._popularity = popularity
         self._fallback = PopularFallback(popularity, settings.popular_recent_days)
-        self._items: dict[str, tuple[float, ItemInfo]] = {}
+        self._items: TTLCache[str, ItemInfo] = TTLCache(ITEM_CACHE_MAX, ITEM_CACHE_TTL_S)
 
     async def for_user(self, id_: str, limit: int, category: str | None = None,
                        exclude_seen: bool = True, *, context_item: str | None = None,
@@ -161,16 +164,12 @@ class RecommendationService:
         return chosen
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
-        now = time.monotonic()
-        fresh = {i: hit[1] for i in item_ids
-                 if (hit := self._items.get(i)) and now - hit[0] < ITEM_CACHE_TTL_S}
+        cached = self._items
+        fresh = {i: info for i in item_ids if (info := cached.get(i)) is not None}
         missing = [i for i in item_ids if i not in fresh]
         if missing:
             loaded = await self._repository.items(missing)
-            if len(self._items) > 200_000:
-                self._items.clear()
-            for i, info in loaded.items():
-                self._items[i] = (now, info)
+            cached.update(loaded)
             fresh.update(loaded)
         return fresh
 

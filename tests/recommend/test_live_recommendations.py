@@ -12,7 +12,6 @@ import httpx
 import numpy as np
 
 from app.recommend.fresh_items import refresh_fresh_items
-from app.recommend.recommendation_repository import RecommendationRepository
 from gnn.artifact import set_current, write_artifact
 from tests.recommend.conftest import CONSENT_ALL, ITEMS, event, send
 from tests.recommend.test_recommendations import recs, wait_for_version
@@ -107,8 +106,8 @@ async def test_without_consent_the_history_is_not_read(
     await consent(client, admin_headers, "ivy")
     await send(client, admin_headers, [event("hal", "Order Completed", "i4"),
                                        event("ivy", "Order Completed", "i4")])
-    app = client._transport.app  # type: ignore[attr-defined]
-    repository = RecommendationRepository(app.state.driver, app.state.settings.neo4j_database)
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    repository = services.recommendation_repository
     hal = await repository.user_context("hal", 50)
     ivy = await repository.user_context("ivy", 50)
     assert hal is not None and hal.consent == "denied"
@@ -133,10 +132,9 @@ async def test_an_item_newer_than_the_model_gets_a_vector_from_its_neighbourhood
              "timestamp": datetime.now(UTC).isoformat()}
     await send(client, admin_headers, [fresh, event("jo", "Product Viewed", "i5"),
                                        event("kim", "Product Viewed", "i4", days_ago=0)])
-    app = client._transport.app  # type: ignore[attr-defined]
-    repository = RecommendationRepository(app.state.driver, app.state.settings.neo4j_database)
-    assert await refresh_fresh_items(app.state.models, repository) == 1
-    model = app.state.models.current
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    assert await refresh_fresh_items(services.models, services.recommendation_repository) == 1
+    model = services.models.current
     assert model.version == version and "i9" in model.item_row
     # Its vector sits with the home items it was viewed with, so a lamp viewer gets it.
     body = await recs(client, admin_headers, "kim", limit=4)
