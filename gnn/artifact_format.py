@@ -211,11 +211,3 @@ def load_artifact(
         raise ArtifactError(f"item projection does not match the item vectors in {d}")
     return EmbeddingArtifact(d.name, manifest, user_emb, item_emb, user_ids, item_ids,
                              item_proj)
-
-
-def load_current(artifacts_dir: Path | str, mmap: bool = True) -> EmbeddingArtifact | None:
-    """The promoted artifact, or None when there is none yet."""
-    version = current_version(artifacts_dir)
-    if version is None:
-        return None
-    return load_artifact(Path(artifacts_dir) / version, mmap=mmap)

@@ -8,12 +8,12 @@ import sys
 
 import numpy as np
 
-from gnn import artifact_format as fmt
 from gnn.baselines import gfcf_scorer
 from gnn.data import synthetic
 from gnn.filter_pipeline import publish_graph_filter
 from gnn.graph_filter import fit_graph_filter
 from gnn.live_history import ServingParams, weigh_history
+from tests.gnn.helpers import load_current
 
 
 def test_factor_form_reproduces_gfcf_when_every_component_is_kept() -> None:
@@ -28,7 +28,7 @@ def test_published_filter_ranks_the_group_and_places_unseen_shoppers(tmp_path) -
     data = synthetic(n_users=120, n_items=40, n_groups=4, per_user=6)
     result = publish_graph_filter(data, tmp_path, val_fraction=0.2)
     assert result.promoted and result.val["recall@20"] > 0.8
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     assert art.family == "graph_filter" and art.manifest["grid"]["val"]
     group = data.meta["item_group"]
     # A shopper the model never saw, with two group-1 items in their history.
@@ -42,7 +42,7 @@ def test_published_filter_ranks_the_group_and_places_unseen_shoppers(tmp_path) -
 def test_similar_items_come_from_the_artifact(tmp_path) -> None:
     data = synthetic(n_users=120, n_items=40, n_groups=4, per_user=6)
     publish_graph_filter(data, tmp_path, val_fraction=0.2)
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     similar = art.similar("i2", k=5)
     assert len(similar) == 5 and "i2" not in [i for i, _ in similar]
     assert all(data.meta["item_group"][int(i[1:])] == 2 for i, _ in similar)

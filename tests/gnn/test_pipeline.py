@@ -1,6 +1,7 @@
 from gnn import artifact_format as fmt
 from gnn.pipeline import train_and_publish
 from gnn.train import TrainConfig
+from tests.gnn.helpers import load_current
 
 
 def _cfg(**kw) -> TrainConfig:
@@ -21,7 +22,7 @@ def _cfg(**kw) -> TrainConfig:
 def test_train_and_publish_writes_a_promoted_artifact_with_its_metrics(tiny, tmp_path):
     res = train_and_publish(tiny, tmp_path, _cfg(), families=("lightgcn",))
     assert res.promoted
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     assert art is not None and art.version == res.version
     m = art.manifest
     assert m["metrics"]["val"]["recall@20"] == res.val.recall
@@ -45,7 +46,7 @@ def test_promotion_serves_the_validation_winner_and_records_the_comparison(tiny,
     """An untrained LightGCN next to the training-free graph filter: on the same validation
     split the filter wins, and the artifact holds it (vectors, projection, family)."""
     res = train_and_publish(tiny, tmp_path, _cfg(max_epochs=0))
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     table = art.manifest["candidates"]["val"]
     assert set(table) >= {"lightgcn", "graph_filter", "blend", "popularity"}
     best = max(("lightgcn", "graph_filter", "blend"), key=lambda n: table[n]["recall@20"])
