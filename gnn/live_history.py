@@ -4,8 +4,9 @@
 weight(item) = sum over the shopper's last `history_limit` events on the item of
     type_weight[type] * 0.5 ** (age / half_life)
 Ages are measured from the request time, so the last click counts most. The defaults are the
-values chosen on validation (docs/benchmarks-gnn.md, "Live scoring"); a model's manifest may
-carry its own under "serving".
+values the Online Retail II validation replay chose for the graph filter (bench/replay.py:
+500 events, 30-day half-life, trained vector 0.25; docs/benchmarks-gnn.md, "Live scoring");
+a model's manifest may carry its own under "serving".
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ HOUR_MS = 3_600_000.0
 
 @dataclass(frozen=True)
 class ServingParams:
-    history_limit: int = 200  # most recent events read per request
+    history_limit: int = 500  # most recent events read per request
     half_life_hours: float | None = 24.0 * 30  # None: no recency decay
     static_weight: float = 0.25  # share of the trained vector next to the live one
     type_weights: Mapping[str, float] = field(default_factory=lambda: dict(TYPE_WEIGHTS))
