@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG := $(BIN)/profilegraph
 
-.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data train lint bench clean
+.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data model train lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -41,8 +41,14 @@ demo-data: migrate
 train: install-train migrate
 	$(PG) train
 
-## One command on a fresh machine: install, start Neo4j, migrate, load demo data, serve on 127.0.0.1:8000.
-run: demo-data
+## The training-free graph-filter model (numpy/scipy, seconds); `make train` replaces it when
+## LightGCN or a blend wins on validation.
+model: demo-data
+	$(PG) build-model --if-missing
+
+## One command on a fresh machine: install, start Neo4j, migrate, load demo data, build the
+## instant model, serve on 127.0.0.1:8000.
+run: model
 	$(PG) serve
 
 ## One command for the tests: starts the test Neo4j when it is not running and stops what it started.

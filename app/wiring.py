@@ -35,6 +35,7 @@ from app.ops.store_stats import StoreStatsService
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
+from app.recommend.fresh_items import poll_fresh_items
 from app.recommend.model_admin import ModelAdmin
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
@@ -70,6 +71,7 @@ class Services:
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
+    recommendation_repository: RecommendationRepository
     recommendations: RecommendationService
     # what the console reads besides the above; its sign-in sessions live in this process
     segment_history: SegmentHistoryService
@@ -123,6 +125,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
                                settings.analyst_row_cap),
         models=models,
         popularity=popularity,
+        recommendation_repository=recommend_repository,
         recommendations=RecommendationService(settings, recommend_repository, models,
                                               popularity),
         segment_history=SegmentHistoryService(database),
@@ -167,12 +170,16 @@ async def open_services(settings: Settings, driver: AsyncDriver | None = None
 @asynccontextmanager
 async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
-    and the membership worker (which also runs the periodic sweep of time-windowed
-    segments). Stopped before the services close."""
+    vectors for items newer than the model, and the membership worker (which also runs the
+    periodic sweep of time-windowed segments). Stopped before the services close."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
-                                 name="model-poller")]
+                                 name="model-poller"),
+             asyncio.create_task(poll_fresh_items(services.models,
+                                                  services.recommendation_repository,
+                                                  settings.fresh_items_interval_s),
+                                 name="fresh-item-vectors")]
     async with AsyncExitStack() as stack:
         for task in tasks:
             stack.push_async_callback(_cancel, task)

@@ -13,6 +13,12 @@ the connections in step, a burstier load.
 
     .venv/bin/python bench/serve.py [--duration 60] [--connections 32] [--workers 1 2]
                                     [--rates 600 0] [--pause random|fixed]
+                                    [--modes live static]
+
+`--modes` measures each scoring path of the recommendation route (`mode=live`: trained vector
+plus the history read per request; `mode=static`: trained vector only) under the same load,
+one after the other, in one run. Ports: BENCH_SERVE_BOLT_PORT / BENCH_SERVE_HTTP_PORT /
+BENCH_SERVE_API_PORT (defaults 7694 / 7484 / 8794).
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BENCH_ENV = {
-    "PROFILEGRAPH_NEO4J_BOLT_PORT": "7694",
-    "PROFILEGRAPH_NEO4J_HTTP_PORT": "7484",
+    "PROFILEGRAPH_NEO4J_BOLT_PORT": os.environ.get("BENCH_SERVE_BOLT_PORT", "7694"),
+    "PROFILEGRAPH_NEO4J_HTTP_PORT": os.environ.get("BENCH_SERVE_HTTP_PORT", "7484"),
     "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench-serve"),
     "PROFILEGRAPH_NEO4J_HEAP": "1g",
     "PROFILEGRAPH_NEO4J_PAGECACHE": "1g",
@@ -65,7 +71,7 @@ bench_queries = CypherCatalog(Path(__file__).resolve().parent / "cypher")
 
 CATEGORIES = [f"cat{c}" for c in range(20)]
 EVENTS = ["Product Viewed"] * 6 + ["Product Added"] * 2 + ["Order Completed"]
-API_PORT = 8794
+API_PORT = int(os.environ.get("BENCH_SERVE_API_PORT", "8794"))
 
 
 def storefront_batches(users: int, items: int, events_per_user: int, seed: int = 7):
@@ -155,12 +161,14 @@ async def publish_model(dim: int = 64) -> str:
     return f"{len(user_ids)} users, {len(item_ids)} items, dim {dim}"
 
 
-def wrk_script(users: int, delay_ms: float = 0.0, pause: str = "random") -> Path:
+def wrk_script(users: int, delay_ms: float = 0.0, pause: str = "random",
+               mode: str | None = None) -> Path:
     """Random users; with a delay, each connection pauses between requests, so latency is
     read at a stated throughput instead of saturating. `random` pauses are exponential with
     that mean: the connections act as independent clients. `fixed` pauses keep connections
     that started together in step, so requests keep arriving in bursts."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    mode_param = f"&mode={mode}" if mode else ""
     if not delay_ms:
         think = ""
     elif pause == "fixed":
@@ -180,7 +188,7 @@ function init(args)
 end
 request = function()
   local u = math.random(0, {users + users // 20})  -- ~5% unknown users
-  return wrk.format("GET", "/v1/users/user" .. u .. "/recommendations?limit=20",
+  return wrk.format("GET", "/v1/users/user" .. u .. "/recommendations?limit=20{mode_param}",
                     {{["Authorization"] = key}})
 end
 """)
@@ -205,7 +213,8 @@ def parse_wrk(text: str) -> dict[str, float]:
 
 
 def serve_and_measure(users: int, duration: int, connections: int, workers: int,
-                      rate: float | None, pause: str, warmup: int) -> dict:
+                      rate: float | None, pause: str, warmup: int,
+                      modes: list[str | None]) -> list[dict]:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
     env = {**os.environ}
@@ -248,26 +257,32 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
              url],
             capture_output=True, check=True,
         )
-        script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0, pause)
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{connections}",
-                f"-d{duration}s",
-                "--latency",
-                "-s",
-                str(script),
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        return parse_wrk(out)
+        return [{"mode": mode, **_measure(url, users, duration, connections, rate, pause, mode)}
+                for mode in modes]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def _measure(url: str, users: int, duration: int, connections: int, rate: float | None,
+             pause: str, mode: str | None) -> dict[str, float]:
+    script = wrk_script(users, connections * 1000.0 / rate if rate else 0.0, pause, mode)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return parse_wrk(out)
 
 
 def main() -> None:
@@ -287,6 +302,8 @@ def main() -> None:
                              "(independent clients) or constant (connections stay in step)")
     parser.add_argument("--warmup", type=int, default=15, help="seconds of load before each "
                         "measurement, not measured")
+    parser.add_argument("--modes", nargs="+", default=[None], choices=["live", "static"],
+                        help="scoring paths to measure one after the other, same load")
     parser.add_argument("--keep-neo4j", action="store_true")
     args = parser.parse_args()
 
@@ -298,14 +315,15 @@ def main() -> None:
         print("model:", asyncio.run(publish_model()))
         for workers in args.workers:
             for rate in args.rates:
-                result = serve_and_measure(
+                results = serve_and_measure(
                     args.users, args.duration, args.connections, workers, rate or None,
-                    args.pause, args.warmup,
+                    args.pause, args.warmup, args.modes,
                 )
-                row = {"workers": workers, "connections": args.connections,
-                       "target_rps": rate or "max", "pause": args.pause if rate else None,
-                       "duration_s": args.duration, **result}
-                print(json.dumps(row))
+                for result in results:
+                    row = {"workers": workers, "connections": args.connections,
+                           "target_rps": rate or "max", "pause": args.pause if rate else None,
+                           "duration_s": args.duration, **result}
+                    print(json.dumps(row), flush=True)
     finally:
         if started_here and not args.keep_neo4j:
             neo4j_server.stop(settings)

@@ -20,6 +20,7 @@ from gnn.artifact_format import (
     FORMAT_VERSION,
     ITEM_EMB,
     ITEM_IDS,
+    ITEM_PROJ,
     MANIFEST,
     TMP_PREFIX,
     USER_EMB,
@@ -64,18 +65,24 @@ def write_artifact(
     item_ids: list[str],
     manifest: dict,
     version: str | None = None,
+    item_proj: np.ndarray | None = None,
 ) -> Path:
     """Write a complete version directory atomically: everything goes into a temp
     directory inside `artifacts_dir` (same filesystem), which is then renamed."""
     if user_emb.shape[0] != len(user_ids) or item_emb.shape[0] != len(item_ids):
         raise ValueError("id maps must have one entry per embedding row")
+    if item_proj is not None and item_proj.shape != item_emb.shape:
+        raise ValueError("the item projection must match the item vectors")
+    arrays = [(USER_EMB, user_emb), (ITEM_EMB, item_emb)]
+    if item_proj is not None:
+        arrays.append((ITEM_PROJ, item_proj))
     root = Path(artifacts_dir)
     root.mkdir(parents=True, exist_ok=True)
     version = version or new_version_name()
     tmp = root / f"{TMP_PREFIX}{version}"
     tmp.mkdir()
     try:
-        for name, arr in ((USER_EMB, user_emb), (ITEM_EMB, item_emb)):
+        for name, arr in arrays:
             with (tmp / name).open("wb") as fh:
                 np.save(fh, np.ascontiguousarray(arr, dtype=np.float32))
                 fh.flush()
@@ -91,7 +98,8 @@ def write_artifact(
             "n_items": len(item_ids),
             "dim": int(user_emb.shape[1]),
             **manifest,
-            "sha256": {n: sha256_file(tmp / n) for n in (USER_EMB, ITEM_EMB, USER_IDS, ITEM_IDS)},
+            "sha256": {n: sha256_file(tmp / n)
+                       for n in [*(a for a, _ in arrays), USER_IDS, ITEM_IDS]},
         }
         _write_bytes(
             tmp / MANIFEST, json.dumps(full, indent=2, sort_keys=True, default=str).encode()

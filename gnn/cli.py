@@ -174,7 +174,8 @@ def run_train(
         return False
     with _EpochProgress(cfg.max_epochs) as bar:
         res = train_and_publish(data, artifacts_dir, cfg, on_epoch=bar)
-    _print_metrics("validation", {"lightgcn": res.val.as_dict(), **res.baselines})
+    _print_metrics(f"validation (one split for every candidate; winner: {res.winner})",
+                   res.candidates)
     console.print(f"artifact {res.path}: {res.reason}")
     return res.promoted
 

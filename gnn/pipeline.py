@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,11 +11,13 @@ import torch
 
 from gnn.artifact import PROMOTE_METRIC, promote_if_better, write_artifact
 from gnn.baselines import itemknn_scorer, popularity_scorer
+from gnn.candidates import FAMILIES, compare, winner_arrays
 from gnn.data import Interactions, split_validation
+from gnn.live_history import ServingParams
 from gnn.metrics import Metrics, evaluate
 from gnn.train import EpochLog, TrainConfig, TrainResult, embedding_scorer, train_lightgcn
 
-ARTIFACT_VERSION_NOTE = "lightgcn-pyg/1"
+ARTIFACT_VERSION_NOTE = "candidates-lightgcn-pyg-graph-filter/2"
 
 
 @dataclass
@@ -27,6 +29,8 @@ class PublishResult:
     val: Metrics
     baselines: dict[str, dict]
     test: Metrics | None
+    candidates: dict[str, dict] = field(default_factory=dict)
+    winner: str = "lightgcn"
 
 
 def evaluate_baselines(
@@ -52,8 +56,10 @@ def train_and_publish(
     on_epoch: Callable[[EpochLog], None] | None = None,
     baselines: tuple[str, ...] = ("popularity",),
     extra_manifest: dict | None = None,
+    families: tuple[str, ...] = FAMILIES,
 ) -> PublishResult:
-    """Train LightGCN, write a complete artifact and promote it only if its validation
+    """Train LightGCN, score it, the graph filter and their blend on the same validation
+    split, write the winner as a complete artifact and promote it only if its validation
     Recall@20 beats the current model's."""
     cfg = config or TrainConfig()
     if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
@@ -62,15 +68,23 @@ def train_and_publish(
     result = train_lightgcn(data, cfg, on_epoch=on_epoch, val=(fit, valid))
     base = evaluate_baselines(fit, valid, baselines, k=cfg.k)
     test = test_metrics(data, result, cfg.k)
+    comparison = compare(fit, valid, result.user_emb, result.item_emb, cfg.k, families)
+    arrays = winner_arrays(comparison, data.train, result.user_emb, result.item_emb)
+    val = comparison.table[comparison.winner]
+    winner_val = Metrics(val[f"recall@{cfg.k}"], val[f"ndcg@{cfg.k}"], cfg.k, val["users"])
     manifest = {
-        "model": "lightgcn",
+        "model": comparison.winner,
         "model_version": ARTIFACT_VERSION_NOTE,
         "dataset": data.name,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
+        "as_of": data.meta.get("as_of"),
         "trained_at": datetime.now(UTC).isoformat(),
-        "params": asdict(cfg),
+        "params": {**asdict(cfg), "winner": arrays.params},
         "promote_metric": f"val.{PROMOTE_METRIC}",
-        "metrics": {"val": result.val.as_dict(), **({"test": test.as_dict()} if test else {})},
+        "metrics": {"val": winner_val.as_dict(), **({"test": test.as_dict()} if test else {})},
+        "candidates": {"val": comparison.table, "params": comparison.params,
+                       "winner": comparison.winner},
+        "serving": ServingParams().as_dict(),
         "baselines": {"val": base},
         "training": {
             "best_epoch": result.best_epoch,
@@ -88,7 +102,9 @@ def train_and_publish(
         **(extra_manifest or {}),
     }
     path = write_artifact(
-        artifacts_dir, result.user_emb, result.item_emb, data.user_ids, data.item_ids, manifest
+        artifacts_dir, arrays.user_emb, arrays.item_emb, data.user_ids, data.item_ids, manifest,
+        item_proj=arrays.item_proj,
     )
     promoted, reason = promote_if_better(artifacts_dir, path.name)
-    return PublishResult(path.name, path, promoted, reason, result.val, base, test)
+    return PublishResult(path.name, path, promoted, reason, winner_val, base, test,
+                         comparison.table, comparison.winner)

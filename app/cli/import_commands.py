@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from app.cli.services import run_with_services
-from app.importers.demo_data import load_demo_data
+from app.importers.demo_data import DEFAULT_USERS, load_demo_data
 from app.importers.online_retail import import_online_retail, read_lines
 from app.importers.pipeline import Totals
 from app.importers.segment_ndjson import import_segment_ndjson
@@ -83,11 +83,14 @@ def segment_ndjson(
 
 
 def demo_data(
-    users: int = typer.Option(60, min=1, max=10_000, help="Generated visitors"),
+    users: int = typer.Option(DEFAULT_USERS, min=1, max=20_000, help="Generated shoppers"),
     seed: int = typer.Option(7, help="Random seed (same seed, same data)"),
 ) -> None:
-    """Load a small generated storefront (catalog, visitors, consent, carts, orders)."""
-    summary = run_with_services(lambda s: load_demo_data(s.intake, s.items, users=users,
-                                                          seed=seed))
-    _summary("Demo data", [("visitors", summary.users), ("items", summary.items),
-                           ("messages sent", summary.messages)], summary.totals)
+    """Load a generated storefront (catalog, shoppers' sessions, consent, carts, orders,
+    example segments) through the intake service."""
+    summary = run_with_services(lambda s: load_demo_data(
+        s.intake, s.items, s.segments, users=users, seed=seed))
+    _summary("Demo data", [("shoppers", summary.users), ("items", summary.items),
+                           ("messages sent", summary.messages),
+                           ("seconds", round(summary.seconds, 1)),
+                           ("example segments", ", ".join(summary.segments))], summary.totals)

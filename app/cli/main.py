@@ -10,6 +10,7 @@ from app.cli import (
     import_commands,
     keys_commands,
     migrate_commands,
+    model_commands,
     neo4j_commands,
     segments_commands,
 )
@@ -25,6 +26,7 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.command("demo-data")(import_commands.demo_data)
+app.command("build-model")(model_commands.build_model)
 app.add_typer(trainer_app)  # train, evaluate, train-loop: torch loads only when one runs
 
 

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     popular_cache_ttl_s: float = Field(default=30.0, ge=0)
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
+    # How often vectors are derived for items added after the served model.
+    fresh_items_interval_s: float = Field(default=60.0, gt=0)
 
     # Segments: seconds between sweeps of time-windowed segments (0 turns the sweep off).
     segment_sweep_interval_s: float = Field(default=300.0, ge=0)

@@ -3,7 +3,8 @@
 Loading happens in a worker thread and the new model replaces the reference in one
 assignment, so requests in flight finish on the model they started with. Users erased since
 start-up are dropped from every model this process loads, also from an older artifact that
-still holds their vector.
+still holds their vector. `current` is the loaded model plus vectors for items added after it
+(`serve_fresh`); `base` is the model as loaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 from gnn.artifact_format import ArtifactError, EmbeddingArtifact, current_version, load_artifact
 
@@ -22,11 +25,25 @@ class ModelStore:
     def __init__(self, artifacts_dir: Path) -> None:
         self._dir = artifacts_dir
         self._model: EmbeddingArtifact | None = None
+        self._served: EmbeddingArtifact | None = None
         self._erased: set[str] = set()
 
     @property
     def current(self) -> EmbeddingArtifact | None:
+        return self._served
+
+    @property
+    def base(self) -> EmbeddingArtifact | None:
         return self._model
+
+    def serve_fresh(self, version: str, item_ids: list[str], item_emb: np.ndarray,
+                    item_proj: np.ndarray) -> None:
+        """Serve `version` extended with vectors for items it was built without (ignored
+        when another version was loaded meanwhile)."""
+        model = self._model
+        if model is None or model.version != version:
+            return
+        self._served = model.with_items(item_ids, item_emb, item_proj) if item_ids else model
 
     def reload_if_changed(self) -> bool:
         """Load the promoted version when it differs from the one served. Blocking."""
@@ -40,7 +57,7 @@ class ModelStore:
                       self._model.version if self._model else None, version, exc)
             return False
         _drop_users(model, self._erased)
-        self._model = model
+        self._model = self._served = model
         log.info("serving model %s", version)
         return True
 

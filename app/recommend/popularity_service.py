@@ -17,7 +17,8 @@ from app.recommend.recommendation_repository import ItemInfo, RecommendationRepo
 # Enough to fill a list after exclusions and diversity capping.
 POOL_SIZE = 200
 
-Key = tuple[str | None, bool]
+# (scope, value, recent): scope 'category' (value None: every item) or 'segment'.
+Key = tuple[str, str | None, bool]
 
 
 class PopularityService:
@@ -31,15 +32,24 @@ class PopularityService:
     async def ranked(self, category: str | None = None) -> tuple[list[ItemInfo], str]:
         """Recent popularity first; all-time when the recent window is empty. Returns the items
         and which window they came from ('recent' or 'all_time')."""
-        recent = await self._lists.get((category, True))
+        return await self._ranked("category", category)
+
+    async def in_segment(self, segment_id: str) -> tuple[list[ItemInfo], str]:
+        """What the members of a segment (with personalization consent) interact with."""
+        return await self._ranked("segment", segment_id)
+
+    async def _ranked(self, scope: str, value: str | None) -> tuple[list[ItemInfo], str]:
+        recent = await self._lists.get((scope, value, True))
         if recent:
             return recent, "recent"
-        return await self._lists.get((category, False)), "all_time"
+        return await self._lists.get((scope, value, False)), "all_time"
 
     async def _load(self, key: Key) -> list[ItemInfo]:
-        category, recent = key
+        scope, value, recent = key
         since = datetime.now(UTC) - timedelta(days=self._recent_days) if recent else None
-        return await self._repository.popular(since, category, POOL_SIZE)
+        if scope == "segment" and value is not None:
+            return await self._repository.popular_in_segment(value, since, POOL_SIZE)
+        return await self._repository.popular(since, value, POOL_SIZE)
 
     async def close(self) -> None:
         """Cancels refreshes still running (at shutdown, before the driver closes)."""

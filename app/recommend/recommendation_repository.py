@@ -16,13 +16,15 @@ class Interaction:
     type: str
     title: str | None
     category: str | None
+    ts_ms: int | None = None
 
 
 @dataclass(frozen=True)
 class UserContext:
     user_id: str
     consent: str | None  # 'granted', 'denied' or None when never stated
-    history: list[Interaction]  # newest first
+    history: list[Interaction]  # newest first; empty unless consent allows reading it
+    segments: list[str]  # empty unless consent allows using them
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,16 @@ class ItemInfo:
     score: float = 0.0
 
 
+@dataclass(frozen=True)
+class FreshItem:
+    """An item added after the model, with the model-era items around it in the graph."""
+
+    item_id: str
+    category: str | None
+    neighbours: list[tuple[str, int]]  # (item_id, shoppers in common)
+    peers: list[str]  # items of the same category
+
+
 class RecommendationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -40,14 +52,18 @@ class RecommendationRepository:
     async def _read(self, name: str, **params: Any) -> list[Any]:
         return await self._db.fast_read(queries[name], params)
 
-    async def user_context(self, id_: str, history_limit: int) -> UserContext | None:
-        rows = await self._read("recommend/get_user_context", id=id_, history_limit=history_limit)
+    async def user_context(self, id_: str, history_limit: int,
+                           opt_out: bool = False) -> UserContext | None:
+        """One round trip. History and segments come back only when the shopper's
+        personalization consent allows them (`opt_out`: a missing consent edge allows)."""
+        rows = await self._read("recommend/get_user_context", id=id_,
+                                history_limit=history_limit, opt_out=opt_out)
         if not rows:
             return None
         r = rows[0]
-        history = [Interaction(h["item_id"], h["type"], h["title"], h["category"])
+        history = [Interaction(h["item_id"], h["type"], h["title"], h["category"], h["ts"])
                    for h in r["history"]]
-        return UserContext(r["user_id"], r["consent"], history)
+        return UserContext(r["user_id"], r["consent"], history, list(r["segments"]))
 
     async def popular(self, since: datetime | None, category: str | None,
                       limit: int) -> list[ItemInfo]:
@@ -55,6 +71,20 @@ class RecommendationRepository:
                                 limit=limit)
         return [ItemInfo(r["item_id"], r["title"], r["category"], float(r["score"])) for r in rows]
 
+    async def popular_in_segment(self, segment_id: str, since: datetime | None,
+                                 limit: int) -> list[ItemInfo]:
+        rows = await self._read("recommend/popular_in_segment", segment_id=segment_id,
+                                since=since, limit=limit)
+        return [ItemInfo(r["item_id"], r["title"], r["category"], float(r["score"])) for r in rows]
+
     async def items(self, item_ids: list[str]) -> dict[str, ItemInfo]:
         rows = await self._read("recommend/get_items", item_ids=item_ids)
         return {r["item_id"]: ItemInfo(r["item_id"], r["title"], r["category"]) for r in rows}
+
+    async def fresh_items(self, since: datetime, limit: int = 2000, shoppers: int = 200,
+                          neighbours: int = 20, peers: int = 20) -> list[FreshItem]:
+        rows = await self._read("recommend/fresh_item_neighbours", since=since, limit=limit,
+                                shoppers=shoppers, neighbours=neighbours, peers=peers)
+        return [FreshItem(r["item_id"], r["category"],
+                          [(n["item_id"], int(n["n"])) for n in r["neighbours"]],
+                          list(r["peers"])) for r in rows]

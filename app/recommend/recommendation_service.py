@@ -1,22 +1,26 @@
-"""Recommendation rules: consent, fallbacks, exclusions, diversity and reasons.
+"""Recommendation rules: consent, live scoring, fallbacks, exclusions, diversity, reasons.
 
-Personalized lists come from the promoted GNN model. A user without `personalization`
-consent, an unknown user and a user the model has not seen get popular items instead, marked
-as such; for a user without consent nothing of their own history is read or used.
+A personalized list is scored when the request arrives: the shopper's recent events, read
+from the graph in the same round trip as their consent, are propagated through the promoted
+model and combined with their trained vector when the model has one (`strategy` names the
+path). A shopper with no usable history, without `personalization` consent, or unknown gets
+popular items narrowed by what is known (page context, segments); without consent nothing of
+their own history is read.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
-import numpy as np
 from cachetools import TTLCache
 
 from app.core.config import Settings
+from app.recommend.live_scoring import explain, score_shopper
 from app.recommend.model_store import ModelStore
+from app.recommend.popular_fallback import PopularFallback
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import (
-    Interaction,
     ItemInfo,
     RecommendationRepository,
     UserContext,
@@ -24,16 +28,17 @@ from app.recommend.recommendation_repository import (
 from app.recommend.schemas import (
     FallbackReason,
     RecommendedItem,
+    ScoringMode,
     SimilarItems,
     Strategy,
     UserRecommendations,
 )
+from gnn.live_history import ServingParams
 
 PURCHASE = "order_completed"
-VERBS = {"product_viewed": "viewed", "product_added": "added to your cart",
-         "order_completed": "bought"}
 ITEM_CACHE_TTL_S = 300.0
 ITEM_CACHE_MAX = 200_000
+POOL_FACTOR = 5  # headroom for diversity capping and the category filter
 
 
 class RecommendationService:
@@ -43,94 +48,105 @@ class RecommendationService:
         self._repository = repository
         self._models = models
         self._popularity = popularity
+        self._fallback = PopularFallback(popularity, settings.popular_recent_days)
         self._items: TTLCache[str, ItemInfo] = TTLCache(ITEM_CACHE_MAX, ITEM_CACHE_TTL_S)
 
-    async def for_user(self, id_: str, limit: int, category: str | None,
-                       exclude_seen: bool) -> UserRecommendations:
-        ctx = await self._repository.user_context(id_, self._settings.recs_history_limit)
+    async def for_user(self, id_: str, limit: int, category: str | None = None,
+                       exclude_seen: bool = True, *, context_item: str | None = None,
+                       mode: ScoringMode = ScoringMode.live) -> UserRecommendations:
+        model = self._models.current
+        params = ServingParams.from_manifest(model.manifest) if model else ServingParams(
+            history_limit=self._settings.recs_history_limit)
+        ctx = await self._repository.user_context(
+            id_, params.history_limit, opt_out=self._settings.consent_default == "opt_out")
+        context_category = await self._category_of(context_item)
         if ctx is None:
-            return await self._popular_for(id_, limit, category, FallbackReason.unknown_user)
+            return await self._popular_for(id_, limit, category, context_category,
+                                           FallbackReason.unknown_user)
         if not self._consents(ctx):
-            return await self._popular_for(ctx.user_id, limit, category,
+            return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_consent)
         excluded = {h.item_id for h in ctx.history if exclude_seen or h.type == PURCHASE}
-        model = self._models.current
-        if model is None or ctx.user_id not in model.user_row:
-            reason = FallbackReason.no_model if model is None else FallbackReason.cold_user
-            return await self._popular_for(ctx.user_id, limit, category, reason, excluded)
-        # recommend() drops the excluded items itself; the headroom is for diversity and the
-        # category filter.
-        pool = model.recommend(ctx.user_id, k=limit * 5, exclude=excluded)
-        infos = await self._item_infos([item_id for item_id, _ in pool])
-        ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in pool]
+        if model is None:
+            return await self._popular_for(ctx.user_id, limit, category, context_category,
+                                           FallbackReason.no_model, excluded, ctx.segments)
+        events = [(h.item_id, h.type, h.ts_ms) for h in ctx.history]
+        scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
+                               limit * POOL_FACTOR, excluded)
+        if scored.strategy is None:
+            return await self._popular_for(ctx.user_id, limit, category, context_category,
+                                           FallbackReason.cold_user, excluded, ctx.segments)
+        infos = await self._item_infos([item_id for item_id, _ in scored.pool])
+        ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool]
         if category is not None:
             ranked = [(info, s) for info, s in ranked if info.category == category]
         chosen = self._diversify(ranked, limit)
-        reasons = self._reasons(ctx, [info.item_id for info, _ in chosen])
+        titles = {h.item_id: h.title for h in ctx.history}
+        reasons = explain(model, scored, [info.item_id for info, _ in chosen], events, titles)
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,
                             category=info.category, reason=reason)
             for (info, score), reason in zip(chosen, reasons, strict=True)
         ]
-        return UserRecommendations(user_id=ctx.user_id, strategy=Strategy.gnn, personalized=True,
-                                   model_version=model.version, items=items)
+        return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
+                                   personalized=True, model_version=model.version,
+                                   model_family=model.family, items=items)
 
     async def similar(self, item_id: str, limit: int) -> SimilarItems:
         model = self._models.current
-        row = model.item_row.get(item_id) if model is not None else None
-        if model is None or row is None:
+        picks = model.similar(item_id, limit) if model is not None else []
+        if model is None or item_id not in model.item_row:
             info = (await self._item_infos([item_id])).get(item_id)
             category = info.category if info else None
             popular, _ = await self._popularity.ranked(category)
-            picks = [p for p in popular if p.item_id != item_id][:limit]
+            chosen = [p for p in popular if p.item_id != item_id][:limit]
             reason = f"popular in {category}" if category else "popular overall"
             return SimilarItems(
                 item_id=item_id, strategy=Strategy.popular, personalized=False,
                 fallback_reason=FallbackReason.no_model if model is None
                 else FallbackReason.unknown_item,
                 items=[RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
-                                       category=p.category, reason=reason) for p in picks],
+                                       category=p.category, reason=reason) for p in chosen],
             )
-        emb = model.item_emb
-        sims = emb @ emb[row] / (np.linalg.norm(emb, axis=1) * np.linalg.norm(emb[row]) + 1e-9)
-        sims[row] = -np.inf
-        k = min(limit, len(sims) - 1)
-        top = np.argpartition(-sims, k)[:k] if k < len(sims) - 1 else np.arange(len(sims))
-        top = [int(i) for i in top[np.argsort(-sims[top], kind="stable")] if np.isfinite(sims[i])]
-        infos = await self._item_infos([model.item_ids[i] for i in top] + [item_id])
+        infos = await self._item_infos([i for i, _ in picks] + [item_id])
         anchor = infos.get(item_id)
         reason = f"often chosen with {anchor.title}" if anchor and anchor.title else (
             "often chosen by the same customers")
         items = [
-            RecommendedItem(item_id=model.item_ids[i], score=float(sims[i]),
-                            title=_info(infos, model.item_ids[i]).title,
-                            category=_info(infos, model.item_ids[i]).category, reason=reason)
-            for i in top
+            RecommendedItem(item_id=i, score=s, title=_info(infos, i).title,
+                            category=_info(infos, i).category, reason=reason)
+            for i, s in picks
         ]
         return SimilarItems(item_id=item_id, strategy=Strategy.gnn, personalized=False,
-                            model_version=model.version, items=items)
+                            model_version=model.version, model_family=model.family,
+                            items=items)
 
     def _consents(self, ctx: UserContext) -> bool:
         if ctx.consent is None:
             return self._settings.consent_default == "opt_out"
         return ctx.consent == "granted"
 
+    async def _category_of(self, item_id: str | None) -> str | None:
+        if item_id is None:
+            return None
+        info = (await self._item_infos([item_id])).get(item_id)
+        return info.category if info else None
+
     async def _popular_for(self, user_id: str, limit: int, category: str | None,
-                           reason: FallbackReason,
-                           excluded: set[str] | None = None) -> UserRecommendations:
-        popular, window = await self._popularity.ranked(category)
-        candidates = [(p, p.score) for p in popular if not excluded or p.item_id not in excluded]
-        chosen = candidates[:limit] if category else self._diversify(candidates, limit)
-        if category:
-            why = f"popular in {category}"
-        elif window == "recent":
-            why = f"popular in the last {self._settings.popular_recent_days} days"
-        else:
-            why = "popular overall"
+                           context_category: str | None, reason: FallbackReason,
+                           excluded: set[str] | None = None,
+                           segments: list[str] | None = None) -> UserRecommendations:
+        pick = await self._fallback.pick(category=category, context_category=context_category,
+                                         segments=segments or [], excluded=excluded or set(),
+                                         enough=limit)
+        candidates = [(p, p.score) for p in pick.items]
+        narrow = category is not None or context_category is not None
+        chosen = candidates[:limit] if narrow else self._diversify(candidates, limit)
         items = [RecommendedItem(item_id=p.item_id, score=s, title=p.title, category=p.category,
-                                 reason=why) for p, s in chosen]
+                                 reason=pick.reason) for p, s in chosen]
         return UserRecommendations(user_id=user_id, strategy=Strategy.popular, personalized=False,
-                                   fallback_reason=reason, items=items)
+                                   fallback_reason=reason, popular_scope=pick.scope,
+                                   items=items)
 
     def _diversify(self, ranked: list[tuple[ItemInfo, float]],
                    limit: int) -> list[tuple[ItemInfo, float]]:
@@ -146,23 +162,6 @@ class RecommendationService:
             if len(chosen) == limit:
                 break
         return chosen
-
-    def _reasons(self, ctx: UserContext, item_ids: list[str]) -> list[str]:
-        """For each item, the user's own interaction closest to it in the model: a path
-        through the graph the user knows ("because you viewed X")."""
-        model = self._models.current
-        known = [h for h in ctx.history if model is not None and h.item_id in model.item_row]
-        if model is None or not known or not item_ids:
-            return ["recommended for you"] * len(item_ids)
-        history = model.item_emb[[model.item_row[h.item_id] for h in known]]
-        targets = model.item_emb[[model.item_row[i] for i in item_ids]]
-        closest = np.argmax(targets @ history.T, axis=1)
-        reasons = []
-        for index in closest:
-            best: Interaction = known[int(index)]
-            verb = VERBS.get(best.type, "interacted with")
-            reasons.append(f"because you {verb} {best.title or best.item_id}")
-        return reasons
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
         cached = self._items

@@ -8,16 +8,34 @@ from pydantic import BaseModel
 
 
 class Strategy(StrEnum):
-    gnn = "gnn"
+    gnn = "gnn"  # the shopper's trained vector alone (the static list)
+    gnn_live = "gnn_live"  # trained vector combined with the live history read now
+    gnn_inductive = "gnn_inductive"  # live history alone: a shopper the model never saw
     popular = "popular"
+
+
+class ScoringMode(StrEnum):
+    """Per-call choice of scoring path (experiment variants select it)."""
+
+    live = "live"  # trained vector + live history; history alone for unseen shoppers
+    static = "static"  # trained vector only, as of the last training
 
 
 class FallbackReason(StrEnum):
     no_consent = "no_personalization_consent"
     unknown_user = "unknown_user"
-    cold_user = "cold_user"
+    cold_user = "cold_user"  # a known shopper with no history the model can use
     no_model = "no_model"
     unknown_item = "unknown_item"
+
+
+class PopularScope(StrEnum):
+    """What a popularity fallback was narrowed by, most specific first."""
+
+    requested_category = "requested_category"
+    context_category = "context_category"  # the category of the item being viewed
+    segment = "segment"  # what members of the shopper's segment choose
+    all_items = "all_items"
 
 
 class RecommendedItem(BaseModel):
@@ -32,7 +50,9 @@ class RecommendationList(BaseModel):
     strategy: Strategy
     personalized: bool
     fallback_reason: FallbackReason | None = None
+    popular_scope: PopularScope | None = None
     model_version: str | None = None
+    model_family: str | None = None
     items: list[RecommendedItem]
 
 

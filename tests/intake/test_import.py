@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from app.core.paths import PROJECT_ROOT
-from app.importers.demo_data import load_demo_data
+from app.importers.demo_data import CATEGORIES, load_demo_data
 from app.importers.online_retail import import_online_retail
 from app.importers.segment_ndjson import import_segment_ndjson
 from tests.intake.conftest import scalar
@@ -128,12 +128,15 @@ async def test_segment_ndjson(graph, services, tmp_path, opt_out):
 
 
 async def test_demo_data_is_repeatable(graph, services, opt_in):
-    first = await load_demo_data(services.intake, services.items, users=20, seed=3)
+    first = await load_demo_data(services.intake, services.items, services.segments, users=20,
+                                 seed=3)
     assert first.totals.events > 50
+    assert {s.segment_id for s in await services.segments.list_all()} == set(first.segments)
     assert first.totals.dropped.get("no_analytics_consent", 0) > 0
     before = await fingerprint(graph)
-    again = await load_demo_data(services.intake, services.items, users=20, seed=3)
+    again = await load_demo_data(services.intake, services.items, services.segments, users=20,
+                                 seed=3)
     assert again.totals.events == 0
     assert await fingerprint(graph) == before
     assert await scalar(graph, "MATCH (:Item)-[:IN_CATEGORY]->(c:Category) "
-                               "RETURN count(DISTINCT c)") == 5
+                               "RETURN count(DISTINCT c)") == len(CATEGORIES)

@@ -35,7 +35,7 @@ async def test_personalized_list_excludes_seen_and_bought_and_explains(
 ) -> None:
     await wait_for_version(client, publish(artifacts, favourite="i3", recall=0.2))
     body = await recs(client, admin_headers, "alice", limit=3)
-    assert body["strategy"] == "gnn" and body["personalized"] is True
+    assert body["strategy"] == "gnn_live" and body["personalized"] is True
     ids = [item["item_id"] for item in body["items"]]
     assert ids[0] == "i3"
     assert "i1" not in ids and "i2" not in ids  # viewed, bought
@@ -46,6 +46,10 @@ async def test_personalized_list_excludes_seen_and_bought_and_explains(
     with_seen = await recs(client, admin_headers, "alice", limit=6, exclude_seen="false")
     ids = [item["item_id"] for item in with_seen["items"]]
     assert "i1" in ids and "i2" not in ids  # purchases stay excluded
+
+    static = await recs(client, admin_headers, "alice", limit=3, mode="static")
+    assert static["strategy"] == "gnn"  # the trained vector alone, as of the last training
+    assert static["items"][0]["item_id"] == "i3"
 
 
 async def test_no_consent_gets_popular_items_without_own_history(
@@ -63,13 +67,17 @@ async def test_no_consent_gets_popular_items_without_own_history(
     assert bob["items"][0]["reason"].startswith("popular")
 
 
-async def test_cold_user_gets_popular_minus_own_purchases(
+async def test_shopper_without_trained_vector_is_personalized_minus_own_purchases(
     artifacts: Path, client: httpx.AsyncClient, admin_headers: dict[str, str], storefront: None
 ) -> None:
     await wait_for_version(client, publish(artifacts, favourite="i3", recall=0.2))
     carol = await recs(client, admin_headers, "carol", limit=3)
-    assert carol["fallback_reason"] == "cold_user"
+    assert carol["strategy"] == "gnn_inductive" and carol["personalized"] is True
     assert "i4" not in [i["item_id"] for i in carol["items"]]
+    # The static path has nothing for her: today's behaviour, popular minus her purchase.
+    static = await recs(client, admin_headers, "carol", limit=3, mode="static")
+    assert static["fallback_reason"] == "cold_user"
+    assert "i4" not in [i["item_id"] for i in static["items"]]
 
 
 async def test_no_model_yet_falls_back(
@@ -108,9 +116,9 @@ async def test_hot_reload_swaps_the_model_while_serving(
     second = publish(artifacts, favourite="i6", recall=0.3)
     await wait_for_version(client, second)
     assert set(await load) == {200}
-    body = await recs(client, admin_headers, "alice", limit=1)
+    body = await recs(client, admin_headers, "alice", limit=1, mode="static")
     assert body["model_version"] == second
-    assert body["items"][0]["item_id"] == "i6"
+    assert body["items"][0]["item_id"] == "i6"  # the new trained vector
 
 
 async def test_erasure_removes_the_vector_from_serving_at_once(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import ReadScope, RecommendationsDep
-from app.recommend.schemas import SimilarItems, UserRecommendations
+from app.recommend.schemas import ScoringMode, SimilarItems, UserRecommendations
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -25,8 +25,16 @@ async def user_recommendations(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     exclude_seen: bool = True,
+    context_item: Annotated[str | None, Query(
+        min_length=1, max_length=256,
+        description="The item the shopper is viewing: narrows a non-personalized list to "
+                    "its category")] = None,
+    mode: Annotated[ScoringMode, Query(
+        description="live: trained vector + the history read now; static: trained vector "
+                    "only")] = ScoringMode.live,
 ) -> UserRecommendations:
-    return await service.for_user(user_id, limit, category, exclude_seen)
+    return await service.for_user(user_id, limit, category, exclude_seen,
+                                  context_item=context_item, mode=mode)
 
 
 @router.get("/items/{item_id}/similar", response_model=SimilarItems)

@@ -1,0 +1,78 @@
+"""Vectors for items added after the model was built, from their graph neighbourhood.
+
+A new item's vector (and projection) is the mean of the model-era items the same consented
+shoppers interacted with, weighted by shoppers in common; an item nobody has touched yet gets
+the mean of its category's items. Recomputed on an interval, so an item becomes
+recommendable minutes after its first interactions, without retraining.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import numpy as np
+
+from app.core.metrics import FRESH_ITEM_FAILURES
+from app.recommend.model_store import ModelStore
+from app.recommend.recommendation_repository import FreshItem, RecommendationRepository
+from gnn.artifact_format import EmbeddingArtifact
+
+log = logging.getLogger("profilegraph.fresh_items")
+
+
+def fresh_vectors(model: EmbeddingArtifact, fresh: list[FreshItem]
+                  ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(ids, item vectors, projections) for the fresh items that have a usable neighbourhood."""
+    ids, emb, proj = [], [], []
+    for item in fresh:
+        if item.item_id in model.item_row and item.item_id not in model.manifest.get(
+                "fresh_items", []):
+            continue  # the model already holds it
+        pairs = [(model.item_row[j], n) for j, n in item.neighbours if j in model.item_row]
+        if not pairs:
+            pairs = [(model.item_row[j], 1) for j in item.peers if j in model.item_row]
+        if not pairs:
+            continue
+        rows = [r for r, _ in pairs]
+        w = np.asarray([n for _, n in pairs], dtype=np.float32)
+        w /= w.sum()
+        ids.append(item.item_id)
+        emb.append(w @ model.item_emb[rows])
+        proj.append(w @ model.item_proj[rows])
+    dim = model.item_emb.shape[1]
+    return (ids, np.asarray(emb, np.float32).reshape(-1, dim),
+            np.asarray(proj, np.float32).reshape(-1, dim))
+
+
+def model_as_of(model: EmbeddingArtifact) -> datetime | None:
+    raw = model.manifest.get("as_of") or model.manifest.get("created_at")
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+async def refresh_fresh_items(models: ModelStore, repository: RecommendationRepository) -> int:
+    """Derive vectors for the current model's fresh items; returns how many are served."""
+    model = models.base
+    since = model_as_of(model) if model is not None else None
+    if model is None or since is None:
+        return 0
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    ids, emb, proj = fresh_vectors(model, await repository.fresh_items(since))
+    models.serve_fresh(model.version, ids, emb, proj)
+    return len(ids)
+
+
+async def poll_fresh_items(models: ModelStore, repository: RecommendationRepository,
+                           interval_s: float) -> None:
+    while True:
+        try:
+            await refresh_fresh_items(models, repository)
+        except Exception:  # counted; the previous vectors stay served until the next try
+            FRESH_ITEM_FAILURES.inc()
+            log.exception("fresh item refresh failed")
+        await asyncio.sleep(interval_s)

@@ -1,0 +1,68 @@
+"""Request-time scoring of one shopper against the served model (numpy only).
+
+The API and bench/replay.py both call `score_shopper` and `explain`, so the replay measures
+exactly what the API serves. The shopper's vector is propagated from the live history (one
+LightGCN-style layer over their current neighbourhood, weights from `gnn.live_history`) and
+combined with the trained vector when the model has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.recommend.schemas import ScoringMode, Strategy
+from gnn.artifact_format import EmbeddingArtifact
+from gnn.live_history import ServingParams, weigh_history
+
+PATHS = {"static": Strategy.gnn, "live": Strategy.gnn_live, "inductive": Strategy.gnn_inductive}
+VERBS = {"product_viewed": "viewed", "product_clicked": "viewed",
+         "product_added": "added to your cart", "product_added_to_wishlist": "saved",
+         "order_completed": "bought"}
+
+# (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them.
+Event = tuple[str, str, int | None]
+
+
+@dataclass(frozen=True)
+class Scored:
+    strategy: Strategy | None  # None: nothing the model can use (fall back)
+    pool: list[tuple[str, float]]
+    rows: list[int]  # history items the model holds
+    weights: list[float]
+
+
+def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event],
+                  now_ms: float, params: ServingParams, mode: ScoringMode, k: int,
+                  exclude: set[str]) -> Scored:
+    rows, weights = weigh_history(events, now_ms, model.item_row, params)
+    static_weight = 1.0 if mode is ScoringMode.static else params.static_weight
+    vector, path = model.user_vector(user_id, rows, weights, static_weight)
+    if vector is None:
+        return Scored(None, [], rows, weights)
+    return Scored(PATHS[path], model.rank(vector, k, exclude), rows, weights)
+
+
+def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
+            events: Sequence[Event], titles: Mapping[str, str | None]) -> list[str]:
+    """For each item, the history item contributing most to its score through the graph
+    (w_i * P_i . Q_j): "because you viewed X"."""
+    if not scored.rows or not item_ids:
+        return ["recommended for you"] * len(item_ids)
+    history = model.item_proj[scored.rows] * np.asarray(scored.weights, np.float32)[:, None]
+    targets = model.item_emb[[model.item_row[i] for i in item_ids]]
+    best = np.argmax(targets @ history.T, axis=1)
+    # The newest event on an item names how the shopper met it.
+    kinds: dict[str, str] = {}
+    for item_id, kind, _ in events:
+        if kind in VERBS and item_id not in kinds:
+            kinds[item_id] = kind
+    ids = model.item_ids
+    reasons = []
+    for index in best.tolist():
+        item_id = ids[scored.rows[index]]
+        verb = VERBS.get(kinds.get(item_id, ""), "interacted with")
+        reasons.append(f"because you {verb} {titles.get(item_id) or item_id}")
+    return reasons

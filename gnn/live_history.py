@@ -1,0 +1,61 @@
+"""How a shopper's live history becomes the weighted neighbourhood a model propagates
+(numpy and the standard library only: the API, the replay benchmark and promotion share it).
+
+weight(item) = sum over the shopper's last `history_limit` events on the item of
+    type_weight[type] * 0.5 ** (age / half_life)
+Ages are measured from the request time, so the last click counts most. The defaults are the
+values the Online Retail II validation replay chose for the graph filter (bench/replay.py:
+500 events, 30-day half-life, trained vector 0.25; docs/benchmarks-gnn.md, "Live scoring");
+a model's manifest may carry its own under "serving".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+
+TYPE_WEIGHTS: dict[str, float] = {
+    "order_completed": 3.0,
+    "product_added": 2.0,
+    "product_added_to_wishlist": 1.5,
+    "product_clicked": 1.0,
+    "product_viewed": 1.0,
+}
+HOUR_MS = 3_600_000.0
+
+
+@dataclass(frozen=True)
+class ServingParams:
+    history_limit: int = 500  # most recent events read per request
+    half_life_hours: float | None = 24.0 * 30  # None: no recency decay
+    static_weight: float = 0.25  # share of the trained vector next to the live one
+    type_weights: Mapping[str, float] = field(default_factory=lambda: dict(TYPE_WEIGHTS))
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping) -> ServingParams:
+        raw = dict(manifest.get("serving") or {})
+        known = {k: raw[k] for k in ("history_limit", "half_life_hours", "static_weight",
+                                     "type_weights") if k in raw}
+        return cls(**known)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "type_weights": dict(self.type_weights)}
+
+
+def weigh_history(events: Iterable[tuple[str, str, int | None]], now_ms: float,
+                  item_row: Mapping[str, int], params: ServingParams) -> tuple[list[int],
+                                                                                list[float]]:
+    """Rows and weights of the items in `events` ((item_id, type, ts_ms), newest first) that the
+    model holds; events of other types and unknown items carry no weight."""
+    weights: dict[int, float] = {}
+    half = params.half_life_hours * HOUR_MS if params.half_life_hours else None
+    for item_id, kind, ts_ms in events:
+        row = item_row.get(item_id)
+        base = params.type_weights.get(kind)
+        if row is None or not base:
+            continue
+        w = base
+        if half is not None and ts_ms is not None:
+            w *= 0.5 ** (max(0.0, now_ms - ts_ms) / half)
+        weights[row] = weights.get(row, 0.0) + w
+    return list(weights), list(weights.values())
