@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import AsyncDriver
 
+from app.db.database import Database
 from app.segments.dependencies import change_keys
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
@@ -36,7 +37,8 @@ async def test_incremental_matches_oracle(graph: AsyncDriver, data: Dataset,
     before, after = data.events[:cut], data.events[cut:]
     await write_dataset(graph, Dataset(data.users, data.items, before))
     cache = CompileCache()
-    segments, members = SegmentRepository(graph, "neo4j"), MembershipRepository(graph, "neo4j")
+    db = Database(graph, "neo4j")
+    segments, members = SegmentRepository(db), MembershipRepository(db)
     membership = MembershipService(segments, members, cache, clock=lambda: NOW)
     service = SegmentService(segments, members, membership, cache, clock=lambda: NOW)
     for n, cond in enumerate(conds):
