@@ -1,6 +1,7 @@
 """Latency and throughput of GET /v1/users/{id}/recommendations under concurrent clients.
 
-Starts its own Neo4j (ports 7694/7484, data in .cache/neo4j/bench-serve), loads a generated
+Starts its own Neo4j (ports 7694/7484, data in .cache/neo4j/bench-serve; PROFILEGRAPH_*
+variables already set win, ports below), loads a generated
 storefront through the public /v1/batch API, publishes a model artifact covering every user
 and item (random vectors of the production dimension: serving cost does not depend on what
 the vectors learned), serves the API with uvicorn and drives it with wrk (Debian package
@@ -52,7 +53,8 @@ BENCH_ENV = {
     "PROFILEGRAPH_ARTIFACTS_DIR": str(ROOT / ".cache" / "bench-artifacts"),
     "PROFILEGRAPH_LOG_LEVEL": "WARNING",
 }
-os.environ.update(BENCH_ENV)
+for _name, _value in BENCH_ENV.items():  # a variable already set wins (ports, data dir)
+    os.environ.setdefault(_name, _value)
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
@@ -125,7 +127,7 @@ async def load_data(users: int, items: int, events_per_user: int) -> None:
         print(f"data already loaded ({records[0]['n']} users)")
         return
     app = create_app(settings)
-    headers = {"Authorization": f"Bearer {BENCH_ENV['PROFILEGRAPH_ADMIN_API_KEY']}"}
+    headers = {"Authorization": f"Bearer {os.environ['PROFILEGRAPH_ADMIN_API_KEY']}"}
     started = time.perf_counter()
     sent = 0
     async with app.router.lifespan_context(app):
@@ -147,7 +149,7 @@ async def publish_model(dim: int = 64) -> str:
     user_ids = [r["id"] for r in users if not r["id"].endswith(("1", "2"))]  # ~20% cold users
     item_ids = [r["id"] for r in items]
     rng = np.random.default_rng(0)
-    artifacts = Path(BENCH_ENV["PROFILEGRAPH_ARTIFACTS_DIR"])
+    artifacts = Path(os.environ["PROFILEGRAPH_ARTIFACTS_DIR"])
     shutil.rmtree(artifacts, ignore_errors=True)
     path = write_artifact(
         artifacts,
@@ -177,7 +179,7 @@ def wrk_script(users: int, delay_ms: float = 0.0, pause: str = "random",
         think = f"delay = function() return -math.log(1 - math.random()) * {delay_ms:.3f} end"
     script.write_text(f"""
 {think}
-local key = "Bearer {BENCH_ENV["PROFILEGRAPH_ADMIN_API_KEY"]}"
+local key = "Bearer {os.environ['PROFILEGRAPH_ADMIN_API_KEY']}"
 local threads = 0
 function setup(thread)
   thread:set("thread_no", threads)

@@ -35,6 +35,7 @@ from app.main import create_app
 from app.migrate.runner import MigrationRunner
 from app.ops import neo4j_server
 from app.wiring import Services, open_services
+from tests.helpers import create_key
 
 ADMIN_KEY = os.environ["PROFILEGRAPH_ADMIN_API_KEY"]
 
@@ -118,6 +119,27 @@ async def opt_out(settings: Settings) -> AsyncIterator[Settings]:
     settings.consent_default = "opt_out"
     yield settings
     settings.consent_default = previous
+
+
+@pytest.fixture
+async def opt_in(settings: Settings) -> AsyncIterator[Settings]:
+    """Consent default opt-in (nothing stored without analytics consent)."""
+    previous = settings.consent_default
+    settings.consent_default = "opt_in"
+    yield settings
+    settings.consent_default = previous
+
+
+@pytest.fixture
+async def ingest_headers(client: httpx.AsyncClient, admin_headers: dict[str, str]
+                         ) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await create_key(client, admin_headers, 'ingest')}"}
+
+
+@pytest.fixture
+async def read_headers(client: httpx.AsyncClient, admin_headers: dict[str, str]
+                       ) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await create_key(client, admin_headers, 'read')}"}
 
 
 @pytest.fixture

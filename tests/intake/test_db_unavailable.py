@@ -7,7 +7,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 import app.intake.intake_repository as intake_repository
 from app.main import create_app
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 
 async def test_unreachable_database_is_503(graph, settings, admin_headers):

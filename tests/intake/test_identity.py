@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 
 async def _send(client, headers, *messages):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from app.intake.identity_resolver import IdentityResolver
 from app.intake.messages import MessageError, parse_message, snake_case
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_keys import generate_key, hash_key
 from app.db.database import Database
 from app.main import create_app
-from tests.intake.conftest import scalar
+from tests.helpers import scalar
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ import uuid
 
 import orjson
 
-from tests.intake.conftest import basic, scalar, track
+from tests.helpers import basic, scalar, track
 
 
 async def test_batch_stores_events_once(client, graph, ingest_headers, opt_out):
@@ -70,7 +70,7 @@ async def test_ecommerce_links_items(client, graph, ingest_headers, opt_out):
 
 
 async def test_gzip_and_basic_auth(client, graph, admin_headers, opt_out):
-    from tests.intake.conftest import create_key
+    from tests.helpers import create_key
 
     key = await create_key(client, admin_headers, "ingest")
     body = gzip.compress(orjson.dumps({"batch": [track("u4"), track("u4")]}))

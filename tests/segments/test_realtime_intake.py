@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from app.core.config import Settings
-
-
-@pytest.fixture
-async def opt_out(settings: Settings) -> AsyncIterator[Settings]:
-    """Events are stored unless consent was refused (the consent default is intake's rule)."""
-    previous = settings.consent_default
-    settings.consent_default = "opt_out"
-    yield settings
-    settings.consent_default = previous
 
 
 def _message(kind: str, user_id: str, **fields: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from app.core.paths import PROJECT_ROOT
 from app.importers.demo_data import CATEGORIES, load_demo_data
 from app.importers.online_retail import import_online_retail
 from app.importers.segment_ndjson import import_segment_ndjson
-from tests.intake.conftest import scalar
+from tests.helpers import scalar
 
 REAL_RETAIL = (PROJECT_ROOT.parent / "shared/data/online_retail_ii"
                / "online_retail_II_2009-2010.parquet")

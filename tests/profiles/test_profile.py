@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.intake.conftest import track
+from tests.helpers import track
 
 
 def _at(msg: dict, ts: str) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 
 async def test_key_lifecycle(client, graph, admin_headers, opt_out):

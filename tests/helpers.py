@@ -1,4 +1,4 @@
-"""Fixtures for intake tests: API keys per scope and small helpers to send and read back."""
+"""Helpers shared by API tests: keys per scope, Segment messages, one-value reads."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from neo4j import AsyncDriver
-
-from app.core.config import Settings
-
-
-@pytest.fixture
-async def opt_in(settings: Settings):
-    previous = settings.consent_default
-    settings.consent_default = "opt_in"
-    yield settings
-    settings.consent_default = previous
 
 
 async def create_key(client: httpx.AsyncClient, admin_headers: dict[str, str],
@@ -27,16 +16,6 @@ async def create_key(client: httpx.AsyncClient, admin_headers: dict[str, str],
                           headers=admin_headers)
     assert r.status_code == 201, r.text
     return r.json()["key"]
-
-
-@pytest.fixture
-async def ingest_headers(client: httpx.AsyncClient, admin_headers) -> dict[str, str]:
-    return {"Authorization": f"Bearer {await create_key(client, admin_headers, 'ingest')}"}
-
-
-@pytest.fixture
-async def read_headers(client: httpx.AsyncClient, admin_headers) -> dict[str, str]:
-    return {"Authorization": f"Bearer {await create_key(client, admin_headers, 'read')}"}
 
 
 def basic(key: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.intake.conftest import scalar
+from tests.helpers import scalar
 
 
 async def test_put_and_bulk_items(client, graph, ingest_headers, read_headers):

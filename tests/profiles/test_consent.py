@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 
 def _prefs(**prefs: bool) -> dict:
