@@ -28,9 +28,11 @@ def run_with_services(action: Callable[[SegmentServices], Awaitable[T]]) -> T:
     async def go() -> T:
         settings = get_settings()
         driver = create_driver(settings)
+        services = build_services(driver, settings)
         try:
-            return await action(build_services(driver, settings))
+            return await action(services)
         finally:
+            services.analyst.close()
             await driver.close()
 
     try:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)
+    # ... and byte cap of one answer (JSON size, approximately); worker processes running them
+    analyst_byte_cap: int = Field(default=16 * 1024 * 1024, ge=1024)
+    analyst_workers: int = Field(default=2, ge=1, le=32)
 
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from neo4j import AsyncDriver
 
-from app.analyst.analyst_service import AnalystService
+from app.analyst.analyst_service import AnalystService, WorkerTarget
 from app.core.config import Settings
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
@@ -50,7 +50,9 @@ def build_services(driver: AsyncDriver, settings: Settings) -> SegmentServices:
     membership = MembershipService(segments, members, cache)
     return SegmentServices(
         SegmentService(segments, members, membership, cache), membership,
-        AnalystService(driver, database, settings.analyst_timeout_s, settings.analyst_row_cap))
+        AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
+                       settings.analyst_row_cap, settings.analyst_byte_cap,
+                       settings.analyst_workers))
 
 
 @asynccontextmanager

@@ -3,9 +3,6 @@ with `Accept: text/csv`, CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -32,26 +29,23 @@ def _service(request: Request) -> AnalystService:
     return request.app.state.analyst
 
 
-def _cell(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, dict | list) else value
+def _wants_csv(request: Request) -> bool:
+    return "text/csv" in request.headers.get("accept", "")
 
 
-def _respond(request: Request, result: QueryResult) -> Response | dict[str, Any]:
-    if "text/csv" in request.headers.get("accept", ""):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(result.columns)
-        writer.writerows([_cell(v) for v in row] for row in result.rows)
-        headers = {"X-Truncated": "true" if result.truncated else "false"}
-        return Response(out.getvalue(), media_type="text/csv", headers=headers)
-    return result.as_json()
+def _respond(result: QueryResult) -> Response:
+    headers = {"X-Truncated": "true" if result.truncated else "false"}
+    return Response(result.body, media_type=result.media_type, headers=headers)
 
 
 @router.post("", response_model=None)
 async def run_query(request: Request, body: CypherRequest, _: AnalystScope
                     ) -> Response | dict[str, Any]:
-    """Run a read-only query: writes, schema changes, LOAD CSV and admin procedures get 403."""
-    return _respond(request, await _service(request).run(body.query, body.params))
+    """Run a read-only query. Only what the server plans as a read of the graph runs: writes,
+    schema and administration commands, SHOW/TERMINATE, LOAD CSV, other procedures and
+    security labels get 403. Rows are capped, and bytes: past the cap the answer is truncated
+    (`truncated_by`), or 413 when a single row is over it."""
+    return _respond(await _service(request).run(body.query, body.params, _wants_csv(request)))
 
 
 @router.get("/saved")
@@ -65,4 +59,4 @@ async def run_saved(request: Request, name: Annotated[str, Path(max_length=64)],
                     _: AnalystScope, body: SavedRunRequest | None = None
                     ) -> Response | dict[str, Any]:
     params = body.params if body else {}
-    return _respond(request, await _service(request).run_saved(name, params))
+    return _respond(await _service(request).run_saved(name, params, _wants_csv(request)))
