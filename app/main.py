@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.api.guards import install_guards
 from app.api.router import api_router
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.auth_service import AuthService
@@ -15,6 +16,7 @@ from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
 from app.core.paths import MIGRATIONS_DIR
+from app.core.pseudonyms import set_key
 from app.db.driver import create_driver
 from app.intake.ingest_hooks import IngestHooks
 from app.migrate.runner import MigrationRunner
@@ -25,6 +27,7 @@ from app.segments.lifespan import segments_lifespan
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    set_key(settings.log_pseudonym_key.get_secret_value() if settings.log_pseudonym_key else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,10 +48,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 areas.enter_context(startup_objects_frozen())
                 yield
         finally:
+            await app.state.db_breaker.close()
             await driver.close()
 
     app = FastAPI(title="ProfileGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    install_guards(app, settings)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(api_router)
     return app

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     admin_api_key: SecretStr | None = None
     log_level: str = "INFO"
+    # Key of the pseudonyms that stand for user ids in logs; unset: a random key per process.
+    log_pseudonym_key: SecretStr | None = None
+    # Largest request body any route reads (routes set lower limits of their own).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # /metrics without a key; unset: public except in production, where it needs an admin key.
+    metrics_public: bool | None = None
     db_retry_after_s: int = 5
 
     # Consent when a user has not stated one for a purpose: opt_in = denied until granted

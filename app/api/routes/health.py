@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.api.deps import DriverDep, SettingsDep
+from app.api.deps import DriverDep, SettingsDep, require_scope
+from app.auth.api_keys import Scope
+from app.core.config import Environment
 from app.ops.readiness_service import check_readiness
 
 router = APIRouter(tags=["health"])
@@ -27,6 +29,17 @@ async def readyz(request: Request, driver: DriverDep, settings: SettingsDep) -> 
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
-@router.get("/metrics")
-async def metrics() -> Response:
+_require_admin = require_scope(Scope.admin)
+
+
+@router.get("/metrics", responses={401: {"description": "a key is required "
+                                         "(PROFILEGRAPH_METRICS_PUBLIC=false)"}})
+async def metrics(request: Request, settings: SettingsDep) -> Response:
+    """Prometheus metrics; public unless PROFILEGRAPH_METRICS_PUBLIC is false (the default in
+    production), then an admin key is required (Prometheus `authorization` credentials)."""
+    public = settings.metrics_public
+    if public is None:
+        public = settings.environment != Environment.production
+    if not public:
+        await _require_admin(request)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
