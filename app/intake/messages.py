@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from app.intake.bounds import BoundError, check_amounts, corrected_time
 from app.intake.pii import identity_of, scrub_map
 
 PURPOSES = ("analytics", "personalization", "marketing")
@@ -97,7 +98,10 @@ def parse_time(value: Any, where: str) -> datetime | None:
         raise MessageError(where, "must be an ISO 8601 date-time string") from None
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 with a positive offset lies before year 1 in UTC
+        raise MessageError(where, "is outside the representable date range") from None
 
 
 def _event_time(raw: dict, received_at: datetime, prefix: str,
@@ -106,10 +110,12 @@ def _event_time(raw: dict, received_at: datetime, prefix: str,
     sent = parse_time(raw.get("sentAt"), prefix + "sentAt")
     if ts is None:
         return received_at
-    if sent is not None and correct_skew:
+    try:
         # Segment's clock-skew correction: the device clock may be off, the offset is not.
-        return received_at - (sent - ts)
-    return ts
+        return corrected_time(ts, sent if correct_skew else None, received_at,
+                              prefix + "timestamp")
+    except BoundError as exc:
+        raise MessageError(exc.field, exc.reason) from None
 
 
 def _mapping(raw: dict, key: str, prefix: str) -> dict:
@@ -175,7 +181,12 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
         if len(event) > MAX_EVENT_NAME_LEN:
             raise MessageError(prefix + "event", f"longer than {MAX_EVENT_NAME_LEN} characters")
         msg.name, msg.event_type = event, snake_case(event) or "event"
-        msg.properties = scrub_map(_mapping(raw, "properties", prefix))
+        properties = _mapping(raw, "properties", prefix)
+        try:
+            check_amounts(properties, prefix)
+        except BoundError as exc:
+            raise MessageError(exc.field, exc.reason) from None
+        msg.properties = scrub_map(properties)
     elif mtype in ("page", "screen"):
         name = raw.get("name")
         msg.name = name if isinstance(name, str) else None

@@ -14,6 +14,7 @@ from neo4j import AsyncDriver
 
 from app.core.config import Settings
 from app.main import create_app
+from tests.intake.conftest import opt_out  # noqa: F401 (a fixture these tests use too)
 
 
 @asynccontextmanager

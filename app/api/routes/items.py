@@ -19,7 +19,8 @@ def _repository(request: Request) -> ItemRepository:
     return ItemRepository(request.app.state.driver, request.app.state.settings.neo4j_database)
 
 
-@router.put("/{item_id}", response_model=ItemOut)
+# `:path`: an item id may hold `/` (SKUs like "A/B-12"), so the rest of the path is the id.
+@router.put("/{item_id:path}", response_model=ItemOut)
 async def put_item(body: ItemIn, request: Request, _: IngestScope,
                    item_id: str = ItemId) -> ItemOut:
     repository = _repository(request)
@@ -37,7 +38,7 @@ async def post_items(body: ItemsBulk, request: Request, _: IngestScope) -> Items
     return ItemsUpserted(upserted=len(rows), item_ids=list(rows))
 
 
-@router.get("/{item_id}", response_model=ItemOut)
+@router.get("/{item_id:path}", response_model=ItemOut)
 async def get_item(request: Request, _: ReadScope, item_id: str = ItemId) -> ItemOut:
     stored = await _repository(request).get(item_id)
     if stored is None:

@@ -3,6 +3,7 @@ segments with scope `read`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -40,7 +41,8 @@ async def _document(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
-    return parse_body(raw, request.headers.get("content-type"))
+    # parsing is CPU work: in a thread, so other requests keep being answered meanwhile
+    return await asyncio.to_thread(parse_body, raw, request.headers.get("content-type"))
 
 
 @router.get("/segments/schema")
@@ -89,7 +91,8 @@ async def get_segment(request: Request, segment_id: SegmentIdPath, _: SegmentsSc
 
 @router.get("/segments/{segment_id}/versions/{version}")
 async def get_segment_version(request: Request, segment_id: SegmentIdPath,
-                              version: Annotated[int, Path(ge=1)], _: SegmentsScope
+                              version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                              _: SegmentsScope
                               ) -> dict[str, Any]:
     return await _service(request).get_version(segment_id, version)
 

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import AdminScope, ReadScope
+from app.core.errors import ApiError
 from app.core.pii_seal import opener
 from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    """In UTC, so an offset Neo4j cannot store (beyond ±18 h) never reaches it."""
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        reason = "is outside the representable date range"
+        raise ApiError(422, "invalid_request", f"{field}: {reason}",
+                       [{"field": field, "reason": reason}]) from None
 
 
 def user_service(request: Request) -> UserService:
@@ -38,8 +51,9 @@ async def list_events(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventsPage:
-    return await user_service(request).events(user_id, type_=type, since=since, until=until,
-                                              cursor=cursor, limit=limit)
+    return await user_service(request).events(
+        user_id, type_=type, since=_utc(since, "query.since"), until=_utc(until, "query.until"),
+        cursor=cursor, limit=limit)
 
 
 @router.get("/{user_id}/export")
