@@ -38,7 +38,8 @@ class SegmentBatch(BaseModel):
 
 class DroppedMessage(BaseModel):
     messageId: str
-    reason: str = Field(description="no_analytics_consent | unsupported_type")
+    reason: str = Field(description="no_analytics_consent | unsupported_type | suppressed "
+                        "(the person was erased; their messages are not stored again)")
 
 
 class BatchResult(BaseModel):

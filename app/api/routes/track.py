@@ -18,11 +18,15 @@ from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
+    BatchOutcome,
     IntakeService,
     parse_batch,
     parse_single,
 )
+from app.intake.messages import Message
 from app.intake.schemas import BatchResult, SegmentBatch, SegmentMessage
+from app.intake.suppression import REASON as SUPPRESSED
+from app.intake.suppression import SuppressionList
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 RESULT = {200: {"model": BatchResult, "description": "committed"},
@@ -58,6 +62,28 @@ def intake_service(request: Request) -> IntakeService:
     return service
 
 
+def suppression_list(request: Request) -> SuppressionList:
+    state = request.app.state
+    suppression = getattr(state, "suppression", None)
+    if suppression is None:
+        suppression = SuppressionList(state.driver, state.settings.neo4j_database)
+        state.suppression = suppression
+    return suppression
+
+
+async def ingest(request: Request, messages: list[Message], received_at: datetime
+                 ) -> BatchOutcome:
+    """Messages of erased people are dropped (and reported); the rest are written."""
+    kept, erased = await suppression_list(request).split(messages)
+    outcome = (await intake_service(request).ingest(kept, received_at) if kept
+               else BatchOutcome(0, 0, []))
+    if not erased:
+        return outcome
+    return BatchOutcome(outcome.stored, outcome.duplicates,
+                        [*outcome.dropped, *((m.message_id, SUPPRESSED) for m in erased)],
+                        outcome.events)
+
+
 def _json(body: dict) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
@@ -69,7 +95,7 @@ async def batch(request: Request, _: IngestScope) -> Response:
     received_at = datetime.now(UTC)
     body, size = await read_json(request, MAX_BATCH_BYTES)
     messages = parse_batch(body, received_at, size)
-    outcome = await intake_service(request).ingest(messages, received_at)
+    outcome = await ingest(request, messages, received_at)
     return _json(outcome.as_body())
 
 
@@ -77,7 +103,7 @@ async def _single(request: Request, mtype: str) -> Response:
     received_at = datetime.now(UTC)
     body, _ = await read_json(request, MAX_MESSAGE_BYTES)
     messages = parse_single(body, mtype, received_at)
-    outcome = await intake_service(request).ingest(messages, received_at)
+    outcome = await ingest(request, messages, received_at)
     return _json(outcome.as_body())
 
 

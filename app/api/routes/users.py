@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from app.api.deps import AdminScope, ReadScope
+from app.api.routes.track import suppression_list
 from app.core.errors import ApiError
 from app.core.pii_seal import opener
 from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
@@ -33,7 +34,8 @@ def user_service(request: Request) -> UserService:
     state = request.app.state
     settings = state.settings
     return UserService(UserRepository(state.driver, settings.neo4j_database),
-                       state.ingest_hooks, settings.consent_default, opener(settings))
+                       state.ingest_hooks, settings.consent_default, opener(settings),
+                       suppression_list(request))
 
 
 @router.get("/{user_id}/profile", response_model=Profile)
