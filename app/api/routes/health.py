@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.api.deps import DriverDep, SettingsDep, require_scope
+from app.api.error_docs import ErrorBody
 from app.auth.api_keys import Scope
 from app.core.config import Environment
 from app.ops.readiness_service import check_readiness
@@ -19,7 +20,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "not ready: Neo4j down or migrations "
+                                      "pending (reason without hosts or ports)"}})
 async def readyz(request: Request, driver: DriverDep, settings: SettingsDep) -> JSONResponse:
     result = await check_readiness(driver, request.app.state.migrations, settings.neo4j_database)
     if result.ready:
@@ -32,8 +34,9 @@ async def readyz(request: Request, driver: DriverDep, settings: SettingsDep) -> 
 _require_admin = require_scope(Scope.admin)
 
 
-@router.get("/metrics", responses={401: {"description": "a key is required "
-                                         "(PROFILEGRAPH_METRICS_PUBLIC=false)"}})
+@router.get("/metrics", response_class=PlainTextResponse,
+            responses={401: {"model": ErrorBody, "description": "a key is required "
+                             "(PROFILEGRAPH_METRICS_PUBLIC=false)"}})
 async def metrics(request: Request, settings: SettingsDep) -> Response:
     """Prometheus metrics; public unless PROFILEGRAPH_METRICS_PUBLIC is false (the default in
     production), then an admin key is required (Prometheus `authorization` credentials)."""
