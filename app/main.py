@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.guards import install_guards
+from app.api.openapi_components import install_openapi_components
 from app.api.router import api_router
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.auth_service import AuthService
@@ -56,4 +57,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_guards(app, settings)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(api_router)
+    install_openapi_components(app)
     return app

@@ -206,21 +206,28 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
     return msg
 
 
+def property_key(key: Any) -> str:
+    """A trait or property name as a Neo4j property key: NUL characters (not allowed in token
+    names) removed, at most 64 characters; "" means the key cannot be stored."""
+    return str(key).replace("\x00", "")[:64]
+
+
 def split_traits(traits: dict) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """Profile traits as `trait_<key>` scalars, and e-mail/phone traits as hashed identities
     ((kind, hash) -> normalized value)."""
     stored: dict[str, Any] = {}
     identities: dict[tuple[str, str], str] = {}
     for key, value in list(traits.items())[:MAX_PROPS]:
-        key = str(key)[:64]
+        key = property_key(key)
         ident = identity_of(key, value)
         if ident is not None:
             identities[(ident[0], ident[1])] = ident[2]
             continue
         if isinstance(value, dict):
             for sub, sub_value in value.items():
-                if identity_of(str(sub), sub_value) is None and _storable(sub_value):
-                    stored[f"trait_{key}_{sub}"] = sub_value
+                sub = property_key(sub)
+                if identity_of(sub, sub_value) is None and _storable(sub_value):
+                    stored[f"trait_{key}_{sub}"[:128]] = sub_value
         elif _storable(value):
             stored[f"trait_{key}"] = value
     return stored, identities
@@ -244,5 +251,5 @@ def scalar_properties(properties: dict[str, Any],
         if key in skip:
             continue
         if value is not None and not isinstance(value, list) and _storable(value):
-            out["p_" + str(key)[:64]] = value
+            out["p_" + property_key(key)] = value
     return out

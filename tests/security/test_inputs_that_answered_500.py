@@ -113,3 +113,14 @@ async def test_item_price_must_be_a_number_and_slash_ids_read_back(
     assert r.status_code == 200 and r.json()["item_id"] == "A/B-12"
     r = await client.put("/v1/items/C/D", json={"price": 4}, headers=admin_headers)
     assert r.status_code == 200 and r.json()["item_id"] == "C/D"
+
+
+async def test_nul_in_trait_and_property_names_is_stored(client: httpx.AsyncClient,
+                                                        graph: AsyncDriver, admin_headers: dict,
+                                                        opt_out) -> None:
+    identify = {"type": "identify", "userId": "u1",
+                "traits": {"\u0000": 1, "a\u0000b": {"\u0000c": 2}}}
+    event = track("u1", "Viewed", **{"x\u0000": 3})
+    r = await client.post("/v1/batch", json={"batch": [identify, event]}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    assert await scalar(graph, "MATCH (u:User {user_id: 'u1'}) RETURN u.trait_ab_c") == 2

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.deps import ReadScope, SegmentsScope
+from app.api.openapi_components import body_ref
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
@@ -30,9 +31,9 @@ def _membership(request: Request) -> MembershipService:
 
 
 def _body_doc(model: type) -> dict[str, Any]:
-    # The body is parsed by hand (JSON or YAML, errors as JSON pointers); its full schema is
-    # published at GET /v1/segments/schema.
-    schema = {"type": "object", "description": f"{model.__name__}: see /v1/segments/schema"}
+    # The body is parsed by hand (JSON or YAML, errors as JSON pointers); the model's schema
+    # is added to the components (app/api/openapi_components.py).
+    schema = body_ref(model)
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
 

@@ -24,9 +24,10 @@ from app.intake.intake_service import (
     parse_single,
 )
 from app.intake.messages import Message
-from app.intake.schemas import BatchResult, SegmentBatch, SegmentMessage
+from app.intake.schemas import BatchResult
 from app.intake.suppression import REASON as SUPPRESSED
 from app.intake.suppression import SuppressionList
+from app.intake.wire_schema import batch_schema, message_schema
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 RESULT = {200: {"model": BatchResult, "description": "committed"},
@@ -40,12 +41,11 @@ def _body_doc(schema: dict) -> dict:
 
 # Documented inline: the routes read raw bodies (gzip, size limits), so FastAPI does not
 # derive these from a parameter.
-MESSAGE_SCHEMA = SegmentMessage.model_json_schema()
-BATCH_SCHEMA = SegmentBatch.model_json_schema()
-BATCH_SCHEMA.pop("$defs", None)
-BATCH_SCHEMA["properties"]["batch"]["items"] = MESSAGE_SCHEMA
-MESSAGE_DOC = _body_doc(MESSAGE_SCHEMA)
-BATCH_DOC = _body_doc(BATCH_SCHEMA)
+BATCH_DOC = _body_doc(batch_schema())
+
+
+def _message_doc(mtype: str) -> dict:
+    return _body_doc(message_schema(mtype))
 
 
 def intake_service(request: Request) -> IntakeService:
@@ -108,30 +108,30 @@ async def _single(request: Request, mtype: str) -> Response:
 
 
 @router.post("/track", summary="Record a Segment track event",
-             responses=RESULT, openapi_extra=MESSAGE_DOC)
+             responses=RESULT, openapi_extra=_message_doc("track"))
 async def track(request: Request, _: IngestScope) -> Response:
     return await _single(request, "track")
 
 
 @router.post("/identify", summary="Identify a user and set traits",
-             responses=RESULT, openapi_extra=MESSAGE_DOC)
+             responses=RESULT, openapi_extra=_message_doc("identify"))
 async def identify(request: Request, _: IngestScope) -> Response:
     return await _single(request, "identify")
 
 
 @router.post("/alias", summary="Merge a previous id into a user",
-             responses=RESULT, openapi_extra=MESSAGE_DOC)
+             responses=RESULT, openapi_extra=_message_doc("alias"))
 async def alias(request: Request, _: IngestScope) -> Response:
     return await _single(request, "alias")
 
 
 @router.post("/page", summary="Record a page view",
-             responses=RESULT, openapi_extra=MESSAGE_DOC)
+             responses=RESULT, openapi_extra=_message_doc("page"))
 async def page(request: Request, _: IngestScope) -> Response:
     return await _single(request, "page")
 
 
 @router.post("/screen", summary="Record a mobile screen view",
-             responses=RESULT, openapi_extra=MESSAGE_DOC)
+             responses=RESULT, openapi_extra=_message_doc("screen"))
 async def screen(request: Request, _: IngestScope) -> Response:
     return await _single(request, "screen")
