@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from typing import Any
 
 import orjson
@@ -33,8 +34,10 @@ _QUERY_MISTAKES = ("SyntaxError", "SemanticError", "TypeError", "ArgumentError",
 
 
 def init(uri: str, user: str, password: str, database: str) -> None:
-    """Process initializer: one small driver per worker."""
+    """Process initializer: one small driver per worker, at a lower CPU priority, so that
+    turning a large result into JSON never takes CPU from the API's requests."""
     global _driver, _database
+    os.nice(10)
     _driver = GraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=2,
                                    connection_timeout=3.0, notifications_min_severity="OFF",
                                    user_agent="profilegraph-analyst/0.1")

@@ -1,4 +1,5 @@
-"""/healthz answers within 100 ms while any single hostile request is in flight."""
+"""/healthz keeps answering while any single hostile request is in flight (the 100 ms
+figure: bench/hostile.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.conftest import healthz_while
+from tests.security.conftest import HEALTHZ_BOUND_MS, healthz_while
 from tests.security.test_inputs_that_answered_500 import _LAUGHS
 
 
@@ -47,4 +48,4 @@ async def test_healthz_stays_fast(client: httpx.AsyncClient, admin_headers: dict
     response, slowest_ms = await healthz_while(client,
                                                lambda: ATTACKS[attack](client, admin_headers))
     assert 400 <= response.status_code < 500, response.text[:300]
-    assert slowest_ms < 100, slowest_ms
+    assert slowest_ms < HEALTHZ_BOUND_MS, slowest_ms
