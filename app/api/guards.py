@@ -74,7 +74,7 @@ class ApiGuardMiddleware:
         key = presented_key(_HeadersOnly(scope))  # type: ignore[arg-type]
         if key is None:
             return "An API key is required (Authorization: Bearer <key>)"
-        if await state.auth.scopes_for(key) is None:
+        if await state.services.auth.scopes_for(key) is None:
             return "The API key is unknown or revoked"
         return None
 
@@ -86,7 +86,7 @@ class ApiGuardMiddleware:
 
 def install_guards(app: FastAPI, settings: Settings) -> None:
     async def ping() -> None:
-        driver = app.state.driver
+        driver = app.state.services.driver
         async with driver.session(database=settings.neo4j_database,
                                   default_access_mode=READ_ACCESS) as session:
             await (await session.run(queries["health/ping"])).consume()

@@ -15,11 +15,12 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, RoutingControl
-
+from app.db.database import Database
 from app.db.queries import queries
+from app.intake.intake_service import BatchOutcome, IntakeService
 from app.intake.messages import Message
 
 REFRESH_S = 5.0
@@ -54,8 +55,7 @@ def profile_hashes(user_ids: Iterable[str], identities: Iterable[dict[str, Any]]
 
 
 class SuppressionList:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
+    def __init__(self, database: Database) -> None:
         self._database = database
         self._hashes: set[str] = set()
         self._loaded_at = float("-inf")
@@ -66,10 +66,8 @@ class SuppressionList:
             return self._hashes
         async with self._lock:
             if time.monotonic() - self._loaded_at >= REFRESH_S:
-                records, _, _ = await self._driver.execute_query(
-                    queries["suppression/list_erased_identities"],
-                    routing_=RoutingControl.READ, database_=self._database)
-                self._hashes = set(records[0]["hashes"]) if records else set()
+                rows = await self._database.read(queries["suppression/list_erased_identities"])
+                self._hashes = set(rows[0]["hashes"]) if rows else set()
                 self._loaded_at = time.monotonic()
         return self._hashes
 
@@ -86,3 +84,16 @@ class SuppressionList:
     def remember(self, hashes: list[str]) -> None:
         """Hashes just written to the graph (by the erasure's own transaction)."""
         self._hashes |= set(hashes)
+
+
+async def ingest_unless_suppressed(intake: IntakeService, suppression: SuppressionList,
+                                   messages: list[Message], received_at: datetime
+                                   ) -> BatchOutcome:
+    """Messages of erased people are dropped (and reported); the rest are written."""
+    kept, erased = await suppression.split(messages)
+    outcome = await intake.ingest(kept, received_at) if kept else BatchOutcome(0, 0, [])
+    if not erased:
+        return outcome
+    return BatchOutcome(outcome.stored, outcome.duplicates,
+                        [*outcome.dropped, *((m.message_id, REASON) for m in erased)],
+                        outcome.events)

@@ -14,7 +14,6 @@ from neo4j import AsyncDriver
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.intake.conftest import opt_out  # noqa: F401 (a fixture these tests use too)
 
 # /healthz answers within 100 ms during each hostile request in bench/hostile.py (figures in
 # docs/security.md). Tests run on shared, loaded machines, so they hold a looser bound, one the

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.analyst.analyst_service import AnalystService, QueryResult
-from app.api.deps import AnalystScope
+from app.analyst.analyst_service import QueryResult
+from app.api.deps import AnalystDep, AnalystScope
 
 router = APIRouter(prefix="/v1/cypher", tags=["analyst"])
 
@@ -25,10 +25,6 @@ class SavedRunRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _service(request: Request) -> AnalystService:
-    return request.app.state.analyst
-
-
 def _wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
@@ -39,24 +35,25 @@ def _respond(result: QueryResult) -> Response:
 
 
 @router.post("", response_model=None)
-async def run_query(request: Request, body: CypherRequest, _: AnalystScope
-                    ) -> Response | dict[str, Any]:
+async def run_query(request: Request, body: CypherRequest, analyst: AnalystDep,
+                    _: AnalystScope) -> Response:
     """Run a read-only query. Only what the server plans as a read of the graph runs: writes,
     schema and administration commands, SHOW/TERMINATE, LOAD CSV, other procedures and
     security labels get 403. Rows are capped, and bytes: past the cap the answer is truncated
     (`truncated_by`), or 413 when a single row is over it."""
-    return _respond(await _service(request).run(body.query, body.params, _wants_csv(request)))
+    return _respond(await analyst.run(body.query, body.params, _wants_csv(request)))
 
 
 @router.get("/saved")
-async def list_saved(request: Request, _: AnalystScope) -> dict[str, Any]:
+async def list_saved(analyst: AnalystDep, _: AnalystScope) -> dict[str, Any]:
     return {"queries": [{"name": q.name, "description": q.description, "params": q.params}
-                        for q in _service(request).saved.values()]}
+                        for q in analyst.saved.values()]}
 
 
 @router.post("/saved/{name}", response_model=None)
 async def run_saved(request: Request, name: Annotated[str, Path(max_length=64)],
-                    _: AnalystScope, body: SavedRunRequest | None = None
+                    analyst: AnalystDep, _: AnalystScope,
+                    body: SavedRunRequest | None = None
                     ) -> Response | dict[str, Any]:
     params = body.params if body else {}
-    return _respond(await _service(request).run_saved(name, params, _wants_csv(request)))
+    return _respond(await analyst.run_saved(name, params, _wants_csv(request)))

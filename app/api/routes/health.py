@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.api.deps import DriverDep, SettingsDep, require_scope
+from app.api.deps import DriverDep, MigrationsDep, SettingsDep, require_scope
 from app.api.error_docs import ErrorBody
 from app.auth.api_keys import Scope
 from app.core.config import Environment
@@ -22,8 +22,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "not ready: Neo4j down or migrations "
                                       "pending (reason without hosts or ports)"}})
-async def readyz(request: Request, driver: DriverDep, settings: SettingsDep) -> JSONResponse:
-    result = await check_readiness(driver, request.app.state.migrations, settings.neo4j_database)
+async def readyz(driver: DriverDep, migrations: MigrationsDep, settings: SettingsDep
+                 ) -> JSONResponse:
+    result = await check_readiness(driver, migrations, settings.neo4j_database)
     if result.ready:
         return JSONResponse({"status": "ready"})
     body = {"status": "not_ready", "reason": result.reason,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from app.api.deps import ReadScope
-from app.recommend.recommendation_service import RecommendationService
+from app.api.deps import ReadScope, RecommendationsDep
 from app.recommend.schemas import SimilarItems, UserRecommendations
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -15,11 +14,6 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 MAX_LIMIT = 100
 
 
-async def get_recommendations(request: Request) -> RecommendationService:
-    return request.app.state.recommendations
-
-
-RecommendationsDep = Annotated[RecommendationService, Depends(get_recommendations)]
 IdPath = Annotated[str, Path(min_length=1, max_length=256)]
 
 

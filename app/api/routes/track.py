@@ -11,22 +11,17 @@ from datetime import UTC, datetime
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import IngestScope
-from app.api.routes.json_body import read_json
-from app.core.pii_seal import sealer
-from app.intake.intake_repository import IntakeRepository
+from app.api.deps import IngestScope, IntakeDep, SuppressionDep
+from app.api.json_body import read_json
 from app.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
-    BatchOutcome,
     IntakeService,
     parse_batch,
     parse_single,
 )
-from app.intake.messages import Message
 from app.intake.schemas import BatchResult
-from app.intake.suppression import REASON as SUPPRESSED
-from app.intake.suppression import SuppressionList
+from app.intake.suppression import SuppressionList, ingest_unless_suppressed
 from app.intake.wire_schema import batch_schema, message_schema
 
 router = APIRouter(prefix="/v1", tags=["intake"])
@@ -48,42 +43,6 @@ def _message_doc(mtype: str) -> dict:
     return _body_doc(message_schema(mtype))
 
 
-def intake_service(request: Request) -> IntakeService:
-    state = request.app.state
-    service = getattr(state, "intake", None)
-    if service is None:
-        settings = state.settings
-        service = IntakeService(
-            IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
-            default_granted=settings.consent_default == "opt_out", seal=sealer(settings),
-            group_commit=settings.intake_group_commit,
-        )
-        state.intake = service
-    return service
-
-
-def suppression_list(request: Request) -> SuppressionList:
-    state = request.app.state
-    suppression = getattr(state, "suppression", None)
-    if suppression is None:
-        suppression = SuppressionList(state.driver, state.settings.neo4j_database)
-        state.suppression = suppression
-    return suppression
-
-
-async def ingest(request: Request, messages: list[Message], received_at: datetime
-                 ) -> BatchOutcome:
-    """Messages of erased people are dropped (and reported); the rest are written."""
-    kept, erased = await suppression_list(request).split(messages)
-    outcome = (await intake_service(request).ingest(kept, received_at) if kept
-               else BatchOutcome(0, 0, []))
-    if not erased:
-        return outcome
-    return BatchOutcome(outcome.stored, outcome.duplicates,
-                        [*outcome.dropped, *((m.message_id, SUPPRESSED) for m in erased)],
-                        outcome.events)
-
-
 def _json(body: dict) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
@@ -91,47 +50,54 @@ def _json(body: dict) -> Response:
 @router.post("/batch", summary="Send a batch of Segment messages (one transaction)",
              responses=RESULT, openapi_extra=BATCH_DOC)
 @router.post("/import", include_in_schema=False)
-async def batch(request: Request, _: IngestScope) -> Response:
+async def batch(request: Request, _: IngestScope, intake: IntakeDep,
+                suppression: SuppressionDep) -> Response:
     received_at = datetime.now(UTC)
     body, size = await read_json(request, MAX_BATCH_BYTES)
     messages = parse_batch(body, received_at, size)
-    outcome = await ingest(request, messages, received_at)
+    outcome = await ingest_unless_suppressed(intake, suppression, messages, received_at)
     return _json(outcome.as_body())
 
 
-async def _single(request: Request, mtype: str) -> Response:
+async def _single(request: Request, intake: IntakeService, suppression: SuppressionList,
+                  mtype: str) -> Response:
     received_at = datetime.now(UTC)
     body, _ = await read_json(request, MAX_MESSAGE_BYTES)
     messages = parse_single(body, mtype, received_at)
-    outcome = await ingest(request, messages, received_at)
+    outcome = await ingest_unless_suppressed(intake, suppression, messages, received_at)
     return _json(outcome.as_body())
 
 
 @router.post("/track", summary="Record a Segment track event",
              responses=RESULT, openapi_extra=_message_doc("track"))
-async def track(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "track")
+async def track(request: Request, _: IngestScope, intake: IntakeDep,
+              suppression: SuppressionDep) -> Response:
+    return await _single(request, intake, suppression, "track")
 
 
 @router.post("/identify", summary="Identify a user and set traits",
              responses=RESULT, openapi_extra=_message_doc("identify"))
-async def identify(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "identify")
+async def identify(request: Request, _: IngestScope, intake: IntakeDep,
+              suppression: SuppressionDep) -> Response:
+    return await _single(request, intake, suppression, "identify")
 
 
 @router.post("/alias", summary="Merge a previous id into a user",
              responses=RESULT, openapi_extra=_message_doc("alias"))
-async def alias(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "alias")
+async def alias(request: Request, _: IngestScope, intake: IntakeDep,
+              suppression: SuppressionDep) -> Response:
+    return await _single(request, intake, suppression, "alias")
 
 
 @router.post("/page", summary="Record a page view",
              responses=RESULT, openapi_extra=_message_doc("page"))
-async def page(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "page")
+async def page(request: Request, _: IngestScope, intake: IntakeDep,
+              suppression: SuppressionDep) -> Response:
+    return await _single(request, intake, suppression, "page")
 
 
 @router.post("/screen", summary="Record a mobile screen view",
              responses=RESULT, openapi_extra=_message_doc("screen"))
-async def screen(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "screen")
+async def screen(request: Request, _: IngestScope, intake: IntakeDep,
+              suppression: SuppressionDep) -> Response:
+    return await _single(request, intake, suppression, "screen")

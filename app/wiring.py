@@ -1,0 +1,177 @@
+"""The composition root: every service of the process, built in one place.
+
+The app's lifespan, the CLI and the importers all open the same `Services`, so an event
+imported from a file reaches exactly the listeners (segment membership, serving-vector
+erasure) that an event sent to `/v1/batch` reaches. Adding a service is a field here and
+one line in `build_services`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from neo4j import AsyncDriver
+
+from app.analyst.analyst_service import AnalystService, WorkerTarget
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_key_service import ApiKeyService
+from app.auth.auth_service import AuthService
+from app.catalog.item_repository import ItemRepository
+from app.core.config import Settings
+from app.core.paths import MIGRATIONS_DIR
+from app.core.pii_seal import opener, sealer
+from app.db.database import Database
+from app.db.driver import create_driver
+from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
+from app.intake.intake_repository import IntakeRepository
+from app.intake.intake_service import IntakeService
+from app.intake.suppression import SuppressionList
+from app.migrate.runner import MigrationRunner
+from app.profiles.consent_service import ConsentService
+from app.profiles.user_repository import UserRepository
+from app.profiles.user_service import UserService
+from app.recommend.model_store import ModelStore
+from app.recommend.popularity_service import PopularityService
+from app.recommend.recommendation_repository import RecommendationRepository
+from app.recommend.recommendation_service import RecommendationService
+from app.segments.loaded import CompileCache
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.membership_worker import MembershipWorker
+from app.segments.segment_repository import SegmentRepository
+from app.segments.segment_service import SegmentService
+
+
+@dataclass
+class Services:
+    """One instance of each service over one driver. Mutable only so tests can swap a part."""
+
+    settings: Settings
+    driver: AsyncDriver
+    migrations: MigrationRunner
+    auth: AuthService
+    api_keys: ApiKeyService
+    ingest_hooks: IngestHooks
+    intake: IntakeService
+    suppression: SuppressionList
+    users: UserService
+    consent: ConsentService
+    items: ItemRepository
+    segments: SegmentService
+    membership: MembershipService
+    membership_worker: MembershipWorker
+    analyst: AnalystService
+    models: ModelStore
+    popularity: PopularityService
+    recommendations: RecommendationService
+
+    async def close(self) -> None:
+        """Stops the services' own background reads; the driver closes after this."""
+        await self.membership.close()
+        await self.popularity.close()
+
+
+def build_services(settings: Settings, driver: AsyncDriver) -> Services:
+    """Builds every service and registers the ingest listeners. Starts no task."""
+    db = settings.neo4j_database
+    database = Database(driver, db)
+    hooks = IngestHooks()
+    intake = IntakeService(IntakeRepository(database), hooks, settings,
+                           seal=sealer(settings), group_commit=settings.intake_group_commit)
+    suppression = SuppressionList(database)
+    users = UserService(UserRepository(database), hooks, settings, opener(settings),
+                        suppression)
+    compiled = CompileCache()
+    segment_repository, member_repository = SegmentRepository(database), \
+        MembershipRepository(database)
+    membership = MembershipService(segment_repository, member_repository, compiled)
+    worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
+                              sweep_interval_s=settings.segment_sweep_interval_s)
+    recommend_repository = RecommendationRepository(database)
+    models = ModelStore(settings.artifacts_dir)
+    popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
+                                   settings.popular_recent_days)
+    api_key_repository = ApiKeyRepository(database)
+    services = Services(
+        settings=settings,
+        driver=driver,
+        migrations=MigrationRunner(driver, MIGRATIONS_DIR, database=db,
+                                   lock_timeout_s=settings.migration_lock_timeout_s,
+                                   lock_stale_s=settings.migration_lock_stale_s),
+        auth=AuthService(settings, api_key_repository),
+        api_keys=ApiKeyService(api_key_repository),
+        ingest_hooks=hooks,
+        intake=intake,
+        suppression=suppression,
+        users=users,
+        consent=ConsentService(intake, users),
+        items=ItemRepository(database),
+        segments=SegmentService(segment_repository, member_repository, membership, compiled),
+        membership=membership,
+        membership_worker=worker,
+        analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
+                               settings.analyst_row_cap, settings.analyst_byte_cap,
+                               settings.analyst_workers),
+        models=models,
+        popularity=popularity,
+        recommendations=RecommendationService(settings, recommend_repository, models,
+                                              popularity),
+    )
+    # Intake records membership work in the graph; the worker applies it (in a serving
+    # process in the background, elsewhere at once, before the ingest call returns).
+    hooks.register(worker.on_ingest)
+    hooks.register(_forget_erased(models))
+    return services
+
+
+def _forget_erased(models: ModelStore) -> Listener:
+    """Erasure drops the users' serving vectors at once, not at the next model."""
+    async def on_change(change: IngestedChange) -> None:
+        if change.erased:
+            models.forget_users(change.erased)
+
+    return on_change
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, driver: AsyncDriver | None = None
+                        ) -> AsyncIterator[Services]:
+    """The services over a new driver (closed on exit), or over `driver` (left open)."""
+    own = driver is None
+    driver = driver or create_driver(settings)
+    try:
+        services = build_services(settings, driver)
+        try:
+            yield services
+        finally:
+            await services.close()
+    finally:
+        if own:
+            await driver.close()
+
+
+@asynccontextmanager
+async def background_work(services: Services) -> AsyncIterator[None]:
+    """What a serving process runs besides requests: the promoted model loaded and polled,
+    and the membership worker (which also runs the periodic sweep of time-windowed
+    segments). Stopped before the services close."""
+    settings = services.settings
+    await asyncio.to_thread(services.models.reload_if_changed)
+    tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
+                                 name="model-poller")]
+    async with AsyncExitStack() as stack:
+        for task in tasks:
+            stack.push_async_callback(_cancel, task)
+        services.membership_worker.start()
+        stack.push_async_callback(services.membership_worker.stop)
+        yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
