@@ -8,30 +8,39 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.api.guards import install_guards
+from app.api.openapi_components import install_openapi_components
 from app.api.router import api_router
 from app.console.install import install_console
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
+from app.core.pseudonyms import set_key
 from app.wiring import background_work, open_services
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    set_key(settings.log_pseudonym_key.get_secret_value() if settings.log_pseudonym_key else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Background work stops before the services close, and they before the driver.
         async with open_services(settings) as services, background_work(services):
             app.state.services = services  # read only by app.api.deps
-            with startup_objects_frozen():
-                yield
+            try:
+                with startup_objects_frozen():
+                    yield
+            finally:
+                await app.state.db_breaker.close()
 
     app = FastAPI(title="ProfileGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    install_guards(app, settings)  # body limit, authentication first, fail fast
     app.add_middleware(RequestLogMiddleware)
     app.include_router(api_router)
     install_console(app)
+    install_openapi_components(app)
     return app

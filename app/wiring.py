@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from neo4j import AsyncDriver
 
-from app.analyst.analyst_service import AnalystService
+from app.analyst.analyst_service import AnalystService, WorkerTarget
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_key_service import ApiKeyService
 from app.auth.auth_service import AuthService
@@ -30,6 +30,7 @@ from app.db.driver import create_driver
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
+from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
 from app.profiles.consent_service import ConsentService
@@ -62,6 +63,7 @@ class Services:
     api_keys: ApiKeyService
     ingest_hooks: IngestHooks
     intake: IntakeService
+    suppression: SuppressionList
     users: UserService
     consent: ConsentService
     items: ItemRepository
@@ -93,7 +95,9 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks = IngestHooks()
     intake = IntakeService(IntakeRepository(database), hooks, settings,
                            seal=sealer(settings), group_commit=settings.intake_group_commit)
-    users = UserService(UserRepository(database), hooks, settings, opener(settings))
+    suppression = SuppressionList(database)
+    users = UserService(UserRepository(database), hooks, settings, opener(settings),
+                        suppression)
     compiled = CompileCache()
     segment_repository, member_repository = SegmentRepository(database), \
         MembershipRepository(database)
@@ -115,14 +119,16 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         api_keys=ApiKeyService(api_key_repository),
         ingest_hooks=hooks,
         intake=intake,
+        suppression=suppression,
         users=users,
         consent=ConsentService(intake, users),
         items=ItemRepository(database),
         segments=SegmentService(segment_repository, member_repository, membership, compiled),
         membership=membership,
         membership_worker=worker,
-        analyst=AnalystService(driver, db, settings.analyst_timeout_s,
-                               settings.analyst_row_cap),
+        analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
+                               settings.analyst_row_cap, settings.analyst_byte_cap,
+                               settings.analyst_workers),
         models=models,
         popularity=popularity,
         recommendation_repository=recommend_repository,

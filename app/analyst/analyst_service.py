@@ -1,57 +1,34 @@
-"""Read-only Cypher for analysts: checked with EXPLAIN, run in a READ transaction with a
-timeout and a row cap, never committed.
+"""Read-only Cypher for analysts: parameters checked here, the query run in a worker process.
 
-The query text is the analyst's input by design; it runs as sent, never spliced into other
-Cypher. Three gates stand before anything runs: a scan for clauses that reach outside the
-graph (LOAD CSV, USE, IN TRANSACTIONS), EXPLAIN (the plan must be a read, query type 'r', and
-call only allow-listed read procedures), and the READ access mode of the session, which the
-server enforces as a backstop.
+The worker (app/analyst/query_worker.py) checks the query with EXPLAIN (app/analyst/
+plan_check.py), runs it in a READ transaction with a timeout, caps rows and bytes and encodes
+the answer, so neither a huge result nor its conversion reaches the API's event loop.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 import json
+import multiprocessing
 import re
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from neo4j import READ_ACCESS, AsyncDriver
-from neo4j.exceptions import ClientError, CypherSyntaxError
+import orjson
 
-from app.analyst.result_values import to_json
+from app.analyst import query_worker
+from app.analyst.query_params import check_params
 from app.core.errors import ApiError
 from app.core.paths import CYPHER_DIR
 
-# Read-only procedures an analyst may call; everything else (dbms.*, db.create*, ...) is refused.
-ALLOWED_PROCEDURES = frozenset({
-    "db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.visualization",
-    "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
-})
-_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|"
-                                   r"/\*.*?\*/", re.S)
-# a keyword, not a property (`n.use`), label (`:Use`) or parameter (`$use`) of that name
-_KW = r"(?<![.:\w$])"
-_REFUSED_CLAUSES = {
-    _KW + r"LOAD\s+CSV\b": "LOAD CSV reads files and URLs",
-    _KW + r"USE\b(?!\s*:)": "USE switches databases",
-    _KW + r"IN\s+(?:\d+\s+CONCURRENT\s+)?TRANSACTIONS\b": "CALL ... IN TRANSACTIONS batches writes",
-    _KW + r"PERIODIC\s+COMMIT\b": "periodic commit writes in batches",
-    _KW + r"TERMINATE\b": "TERMINATE is an administration command",
-    _KW + r"SHOW\s+(?:\w+\s+)*?(?:TRANSACTIONS?|SETTINGS?|USERS?|ROLES?|PRIVILEGES?|SERVERS?|"
-    r"DATABASES?|ALIAS(?:ES)?)\b": "SHOW of server state is an administration command",
-    _KW + r"(?:GRANT|DENY|REVOKE|ALTER)\b": "security and database administration commands",
-}
 _NAME_LINE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-
-class AnalystRefused(ApiError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(403, "read_only", f"refused: {reason}; analyst Cypher is read-only",
-                         [{"field": "query", "reason": reason}])
+# Time allowed beyond the transaction timeout for the worker to answer (start-up, encoding).
+WORKER_GRACE_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -63,23 +40,44 @@ class SavedQuery:
 
 
 @dataclass(frozen=True)
+class WorkerTarget:
+    """Where worker processes connect (they open their own small driver)."""
+
+    uri: str
+    user: str
+    password: str
+    database: str
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WorkerTarget:
+        user, password = settings.neo4j_auth
+        return cls(settings.neo4j_uri, user, password, settings.neo4j_database)
+
+
+@dataclass(frozen=True)
 class QueryResult:
-    columns: list[str]
-    rows: list[list[Any]]
-    truncated: bool
+    body: bytes  # the encoded answer: JSON, or CSV when asked for
+    media_type: str
+    truncated_by: str | None  # "rows", "bytes" or None
+
+    @property
+    def truncated(self) -> bool:
+        return self.truncated_by is not None
+
+    @cached_property
+    def _json(self) -> dict[str, Any]:
+        return orjson.loads(self.body)
+
+    @property
+    def columns(self) -> list[str]:
+        return self._json["columns"]
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        return self._json["rows"]
 
     def as_json(self) -> dict[str, Any]:
-        return {"columns": self.columns, "rows": self.rows, "row_count": len(self.rows),
-                "truncated": self.truncated}
-
-    def as_csv(self) -> str:
-        """A header row, then one row per record; maps and lists as JSON text."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        writer.writerows([json.dumps(v) if isinstance(v, dict | list) else v for v in row]
-                         for row in self.rows)
-        return out.getvalue()
+        return self._json
 
 
 def load_saved(root: Path = CYPHER_DIR / "analytics") -> dict[str, SavedQuery]:
@@ -102,108 +100,78 @@ def load_saved(root: Path = CYPHER_DIR / "analytics") -> dict[str, SavedQuery]:
     return saved
 
 
-def _procedures(plan: Any) -> list[str]:
-    """Names of procedures a plan calls (ProcedureCall operators, any depth)."""
-    found = []
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        op = str(node.get("operatorType", ""))
-        if op.startswith("ProcedureCall"):
-            details = str(node.get("args", {}).get("Details", ""))
-            found.append(details.split("(")[0].strip().lower())
-        stack.extend(node.get("children", []))
-    return found
+# One pool per target and size for the process: the app, the CLI and tests share it, and
+# workers outlive a single app instance (their start-up costs about a second).
+_POOLS: dict[tuple[WorkerTarget, int], ProcessPoolExecutor] = {}
 
 
-def _operators(plan: Any) -> set[str]:
-    ops: set[str] = set()
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        if node:
-            ops.add(str(node.get("operatorType", "")).split("@")[0])
-            stack.extend(node.get("children", []))
-    return ops
+def _shared_pool(target: WorkerTarget, workers: int) -> ProcessPoolExecutor:
+    pool = _POOLS.get((target, workers))
+    if pool is None:
+        # spawn: a fork of a process running an event loop and driver threads is unsafe
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=query_worker.init,
+            initargs=(target.uri, target.user, target.password, target.database))
+        _POOLS[(target, workers)] = pool
+    return pool
+
+
+def _discard_pool(target: WorkerTarget, workers: int) -> None:
+    pool = _POOLS.pop((target, workers), None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class AnalystService:
-    def __init__(self, driver: AsyncDriver, database: str, timeout_s: float, row_cap: int,
+    def __init__(self, target: WorkerTarget, timeout_s: float, row_cap: int,
+                 byte_cap: int = 16 * 1024 * 1024, workers: int = 2,
                  saved: Mapping[str, SavedQuery] | None = None) -> None:
-        self._driver = driver
-        self._database = database
+        self._target = target
         self._timeout_s = timeout_s
         self._row_cap = row_cap
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s  # stated to analysts (the console shows the policy)
         self.row_cap = row_cap
+        self._byte_cap = byte_cap
+        self._workers = workers
         self.saved = dict(saved if saved is not None else load_saved())
 
-    @staticmethod
-    def screen(query: str) -> None:
-        bare = _STRINGS_AND_COMMENTS.sub(" ", query).upper()
-        for pattern, reason in _REFUSED_CLAUSES.items():
-            if re.search(pattern, bare):
-                raise AnalystRefused(reason)
+    def _pool(self) -> ProcessPoolExecutor:
+        return _shared_pool(self._target, self._workers)
 
-    async def _check_plan(self, tx: Any, query: str, params: dict[str, Any]) -> None:
-        result = await tx.run("EXPLAIN " + query, params)
-        summary = await result.consume()
-        if summary.query_type != "r":
-            kinds = {"w": "writes", "rw": "writes", "s": "schema changes"}
-            raise AnalystRefused(kinds.get(summary.query_type or "", "not a read query"))
-        plan = summary.plan or {}
-        for name in _procedures(plan):
-            if name not in ALLOWED_PROCEDURES:
-                raise AnalystRefused(f"procedure {name} is not an allowed read procedure")
-        if {"LoadCSV"} & _operators(plan):
-            raise AnalystRefused("LOAD CSV reads files and URLs")
+    def close(self) -> None:
+        """Stops the worker processes (the next query starts new ones)."""
+        _discard_pool(self._target, self._workers)
 
-    async def run(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        self.screen(query)
+    async def run(self, query: str, params: Mapping[str, Any] | None = None,
+                  as_csv: bool = False) -> QueryResult:
         params = dict(params or {})
-        async with self._driver.session(database=self._database,
-                                        default_access_mode=READ_ACCESS) as session:
-            tx = await session.begin_transaction(timeout=self._timeout_s)
-            try:
-                await self._check_plan(tx, query, params)
-                # the transaction carries the timeout (set at begin); the server enforces it
-                result = await tx.run(query, params)  # type: ignore[arg-type]
-                columns = list(result.keys())
-                rows: list[list[Any]] = []
-                truncated = False
-                async for record in result:
-                    if len(rows) == self._row_cap:
-                        truncated = True
-                        break
-                    rows.append([to_json(v) for v in record.values()])
-            except CypherSyntaxError as exc:
-                raise ApiError(400, "invalid_query", exc.message or "syntax error",
-                               [{"field": "query", "reason": exc.message or "syntax error"}]
-                               ) from None
-            except ClientError as exc:
-                raise self._client_error(exc) from None
-            finally:
-                await tx.close()  # rolls back: a read has nothing to keep, nothing is committed
-        return QueryResult(columns, rows, truncated)
+        if errors := check_params(params):
+            raise ApiError(422, "invalid_request", "; ".join(
+                f"{e['field']}: {e['reason']}" for e in errors), errors)
+        future = self._pool().submit(query_worker.run_query, query, params, self._timeout_s,
+                                     self._row_cap, self._byte_cap, as_csv)
+        try:
+            async with asyncio.timeout(self._timeout_s + WORKER_GRACE_S):
+                outcome = await asyncio.wrap_future(future)
+        except TimeoutError:
+            raise ApiError(408, "query_timeout", "the query ran past the analyst timeout"
+                           ) from None
+        except BrokenProcessPool:
+            self.close()  # a worker died (e.g. killed for memory); the next call starts anew
+            raise ApiError(503, "analyst_unavailable", "the query worker stopped; retry",
+                           headers={"Retry-After": "1"}) from None
+        if outcome[0] == "error":
+            _, status, code, message, field = outcome
+            fields = [{"field": field, "reason": message}] if field else []
+            headers = {"Retry-After": "5"} if status == 503 else None
+            raise ApiError(status, code, message, fields, headers=headers)
+        _, body, truncated_by = outcome
+        return QueryResult(body, "text/csv" if as_csv else "application/json", truncated_by)
 
-    @staticmethod
-    def _client_error(exc: ClientError) -> ApiError:
-        code = exc.code or ""
-        if "TransactionTimedOut" in code or "Terminated" in code:
-            return ApiError(408, "query_timeout", "the query ran past the analyst timeout")
-        if "AccessMode" in code or "Forbidden" in code or "Security" in code:
-            return AnalystRefused(exc.message or "not allowed in a read transaction")
-        if "ParameterMissing" in code:
-            return ApiError(400, "invalid_query", exc.message or "missing parameter",
-                            [{"field": "params", "reason": exc.message or "missing"}])
-        return ApiError(400, "invalid_query", exc.message or code,
-                        [{"field": "query", "reason": exc.message or code}])
-
-    async def run_saved(self, name: str, params: Mapping[str, Any] | None = None
-                        ) -> QueryResult:
+    async def run_saved(self, name: str, params: Mapping[str, Any] | None = None,
+                        as_csv: bool = False) -> QueryResult:
         saved = self.saved.get(name)
         if saved is None:
             raise ApiError(404, "not_found", f"no saved query {name!r}")
-        return await self.run(saved.text, {**saved.params, **(params or {})})
+        return await self.run(saved.text, {**saved.params, **(params or {})}, as_csv)

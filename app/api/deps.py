@@ -24,6 +24,7 @@ from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.core.errors import ApiError
 from app.intake.intake_service import IntakeService
+from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
@@ -55,6 +56,7 @@ MigrationsDep = Annotated[MigrationRunner, Depends(_part("migrations"))]
 AuthDep = Annotated[AuthService, Depends(_part("auth"))]
 ApiKeysDep = Annotated[ApiKeyService, Depends(_part("api_keys"))]
 IntakeDep = Annotated[IntakeService, Depends(_part("intake"))]
+SuppressionDep = Annotated[SuppressionList, Depends(_part("suppression"))]
 UsersDep = Annotated[UserService, Depends(_part("users"))]
 ConsentDep = Annotated[ConsentService, Depends(_part("consent"))]
 ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]

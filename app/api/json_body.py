@@ -45,7 +45,11 @@ async def read_json(request: Request, limit: int) -> tuple[Any, int]:
             raise _too_large(limit)
         parts.append(chunk)
     if inflater is not None and not inflater.eof:
-        raise ApiError(400, "invalid_body", "gzip body is truncated")
+        raise ApiError(400, "invalid_body", "gzip body is truncated",
+                       [{"field": "body", "reason": "truncated gzip"}])
+    if inflater is not None and inflater.unused_data:
+        raise ApiError(400, "invalid_body", "gzip body has data after its end",
+                       [{"field": "body", "reason": "trailing data after the gzip stream"}])
     raw = b"".join(parts)
     if not raw:
         raise ApiError(400, "invalid_body", "request body is empty",

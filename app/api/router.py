@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.api.error_docs import API_ERRORS
 from app.api.routes import (
     admin_keys,
     consent,
@@ -16,13 +17,11 @@ from app.api.routes import (
 
 api_router = APIRouter()
 # Routes are matched in this order, one router after another: the hot paths (intake and
-# recommendations) come first. No two routers' paths overlap, so the order changes nothing else.
-api_router.include_router(track.router)
-api_router.include_router(recommendations.router)
-api_router.include_router(health.router)
-api_router.include_router(admin_keys.router)
-api_router.include_router(users.router)
-api_router.include_router(consent.router)
-api_router.include_router(items.router)
-api_router.include_router(segments.router)
-api_router.include_router(cypher_analyst.router)
+# recommendations) come first. Only `/v1/items/{item_id}/similar` (recommendations) overlaps
+# `/v1/items/{item_id:path}` (items): it must stay first.
+for router in (track.router, recommendations.router, health.router, admin_keys.router,
+               users.router, consent.router, items.router, segments.router,
+               cypher_analyst.router):
+    # /healthz, /readyz and /metrics document their own answers
+    api_router.include_router(router, responses=None if router is health.router
+                              else API_ERRORS)

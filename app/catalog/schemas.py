@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 MAX_BULK_ITEMS = 1000
 
@@ -15,7 +15,8 @@ class ItemIn(BaseModel):
 
     title: str | None = Field(None, max_length=500)
     category: str | None = Field(None, min_length=1, max_length=200)
-    price: float | None = Field(None, ge=0, allow_inf_nan=False)
+    # strict: `false` or "12" is not a price; bounded so sums over prices stay finite
+    price: Annotated[float, Strict()] | None = Field(None, ge=0, le=1e12, allow_inf_nan=False)
     brand: str | None = Field(None, max_length=200)
     sku: str | None = Field(None, max_length=200)
     variant: str | None = Field(None, max_length=200)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Any
@@ -32,10 +31,7 @@ def _params(pairs: list[str] | None) -> dict[str, Any]:
 
 def _emit(result: QueryResult, as_csv: bool) -> None:
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(result.columns)
-        writer.writerows([json.dumps(v) if isinstance(v, dict | list) else v for v in row]
-                         for row in result.rows)
+        sys.stdout.write(result.body.decode())
     else:
         typer.echo(json.dumps(result.as_json(), indent=2, default=str))
     if result.truncated:
@@ -46,7 +42,7 @@ def _emit(result: QueryResult, as_csv: bool) -> None:
 def run(query: str, param: list[str] = typer.Option(None, "--param", "-p"),
         as_csv: bool = typer.Option(False, "--csv")) -> None:
     """Run a read-only query (writes, schema changes and admin procedures are refused)."""
-    _emit(run_with_services(lambda s: s.analyst.run(query, _params(param))), as_csv)
+    _emit(run_with_services(lambda s: s.analyst.run(query, _params(param), as_csv)), as_csv)
 
 
 @app.command()
@@ -60,4 +56,4 @@ def saved() -> None:
 def run_saved(name: str, param: list[str] = typer.Option(None, "--param", "-p"),
               as_csv: bool = typer.Option(False, "--csv")) -> None:
     """Run a saved query by name."""
-    _emit(run_with_services(lambda s: s.analyst.run_saved(name, _params(param))), as_csv)
+    _emit(run_with_services(lambda s: s.analyst.run_saved(name, _params(param), as_csv)), as_csv)

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.analyst.analyst_service import ALLOWED_PROCEDURES, QueryResult
+from app.analyst.analyst_service import QueryResult
+from app.analyst.plan_check import ALLOWED_PROCEDURES
 from app.console.charts import BarChart, bar_chart
 from app.core.errors import ApiError
 from app.wiring import Services
@@ -68,8 +69,8 @@ def _params(text: str) -> dict[str, Any]:
     return value
 
 
-async def execute(services: Services, query: str, params_text: str, saved: str
-                  ) -> AnalystRun:
+async def execute(services: Services, query: str, params_text: str, saved: str,
+                  as_csv: bool = False) -> AnalystRun:
     """Runs a saved query (by name) or the editor's text; errors are kept to show."""
     run = AnalystRun(query, params_text, saved)
     analyst = services.analyst
@@ -80,15 +81,16 @@ async def execute(services: Services, query: str, params_text: str, saved: str
             if known is None:
                 raise ApiError(404, "not_found", f"no saved query {saved!r}")
             run.query = known.text
-            run.result = await analyst.run_saved(saved, params)
+            run.result = await analyst.run_saved(saved, params, as_csv)
         else:
             if not query.strip():
                 raise ApiError(400, "invalid_query", "the query is empty")
-            run.result = await analyst.run(query, params)
+            run.result = await analyst.run(query, params, as_csv)
     except ApiError as exc:
         run.error = exc
         return run
-    run.chart = chart_for(run.result)
+    if not as_csv:
+        run.chart = chart_for(run.result)
     return run
 
 

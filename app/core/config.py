@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     admin_api_key: SecretStr | None = None
     log_level: str = "INFO"
+    # Key of the pseudonyms that stand for user ids in logs; unset: a random key per process.
+    log_pseudonym_key: SecretStr | None = None
+    # Largest request body any route reads (routes set lower limits of their own).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # /metrics without a key; unset: public except in production, where it needs an admin key.
+    metrics_public: bool | None = None
     db_retry_after_s: int = 5
 
     # Consent when a user has not stated one for a purpose: opt_in = denied until granted
@@ -83,6 +89,9 @@ class Settings(BaseSettings):
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)
+    # ... and byte cap of one answer (JSON size, approximately); worker processes running them
+    analyst_byte_cap: int = Field(default=16 * 1024 * 1024, ge=1024)
+    analyst_workers: int = Field(default=2, ge=1, le=32)
 
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0

@@ -64,12 +64,16 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
             413: "payload_too_large"}.get(exc.status_code, "http_error")
     return JSONResponse(
-        error_body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
+        error_body(code, str(exc.detail), getattr(exc, "fields", None)), exc.status_code,
+        headers=getattr(exc, "headers", None),
     )
 
 
-async def _db_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    log.warning("database unavailable: %s", exc)
+async def _db_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    breaker = getattr(request.app.state, "db_breaker", None)
+    if breaker is not None and not isinstance(exc, TransientError):
+        breaker.trip()  # later calls fail fast until Neo4j answers again
     retry = str(get_settings().db_retry_after_s)
     return JSONResponse(
         error_body("database_unavailable", "The database is unavailable; nothing was written. "

@@ -1,24 +1,82 @@
-"""Process logging and the per-request access log."""
+"""Process logging as one JSON object a line, and the per-request access log.
+
+JSON lines cannot be forged: a newline or quote sent in a path or header is escaped inside a
+string value, never the start of a new entry. Identifiers of people in paths (user ids) are
+logged as keyed pseudonyms (app/core/pseudonyms.py), so an erased person's id does not stay
+readable in the logs.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.metrics import REQUEST_LATENCY, REQUESTS
+from app.core.pseudonyms import pseudonym
 
 access_log = logging.getLogger("profilegraph.access")
 
+# Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Path parameters that name a person; logged only as pseudonyms.
+PERSONAL_PATH_PARAMS = frozenset({"user_id"})
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
     logging.getLogger("neo4j").setLevel(logging.WARNING)
+
+
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id when it is a plain token, else a new one (a header with
+    control characters or bytes that are not ASCII is replaced, never echoed)."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _REQUEST_ID.match(text):
+                return text
+            break
+    return uuid.uuid4().hex
+
+
+def logged_path(scope: Scope) -> tuple[str, dict[str, str]]:
+    """The route template and its parameters, personal ones pseudonymized; for a path no
+    route matched, only its first two segments."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        head = "/".join(scope.get("path", "").split("/")[:3])[:64]
+        return f"{head}/… (unmatched)", {}
+    params = {k: (pseudonym(str(v)) if k in PERSONAL_PATH_PARAMS else str(v)[:128])
+              for k, v in (scope.get("path_params") or {}).items()}
+    return template, params
 
 
 class RequestLogMiddleware:
@@ -36,8 +94,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode() or uuid.uuid4().hex
+        request_id = request_id_of(scope.get("headers") or [])
         status = 500
 
         async def send_wrapper(message: Message) -> None:
@@ -52,11 +109,11 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
+            path, params = logged_path(scope)
             method = scope["method"]
-            REQUESTS.labels(method, path, str(status)).inc()
-            REQUEST_LATENCY.labels(method, path).observe(elapsed)
-            access_log.info(
-                "%s %s %s %.1fms id=%s", method, scope["path"], status, elapsed * 1000, request_id
-            )
+            metric_path = path if scope.get("route") is not None else "unmatched"
+            REQUESTS.labels(method, metric_path, str(status)).inc()
+            REQUEST_LATENCY.labels(method, metric_path).observe(elapsed)
+            access_log.info("request", extra={
+                "method": method, "path": path, "path_params": params, "status": status,
+                "ms": round(elapsed * 1000, 1), "request_id": request_id})

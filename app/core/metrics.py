@@ -35,3 +35,6 @@ FRESH_ITEM_FAILURES = Counter(
     "profilegraph_fresh_item_refresh_failures_total",
     "Failed refreshes of the vectors of items newer than the served model",
 )
+DB_BREAKER_OPEN = Gauge(
+    "profilegraph_db_breaker_open", "1 while Neo4j is known down and API calls fail fast"
+)

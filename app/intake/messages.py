@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from app.intake.bounds import BoundError, check_amounts, corrected_time
 from app.intake.pii import identity_of, scrub_map
 
 PURPOSES = ("analytics", "personalization", "marketing")
@@ -97,7 +98,10 @@ def parse_time(value: Any, where: str) -> datetime | None:
         raise MessageError(where, "must be an ISO 8601 date-time string") from None
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC)
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 with a positive offset lies before year 1 in UTC
+        raise MessageError(where, "is outside the representable date range") from None
 
 
 def _event_time(raw: dict, received_at: datetime, prefix: str,
@@ -106,10 +110,12 @@ def _event_time(raw: dict, received_at: datetime, prefix: str,
     sent = parse_time(raw.get("sentAt"), prefix + "sentAt")
     if ts is None:
         return received_at
-    if sent is not None and correct_skew:
+    try:
         # Segment's clock-skew correction: the device clock may be off, the offset is not.
-        return received_at - (sent - ts)
-    return ts
+        return corrected_time(ts, sent if correct_skew else None, received_at,
+                              prefix + "timestamp")
+    except BoundError as exc:
+        raise MessageError(exc.field, exc.reason) from None
 
 
 def _mapping(raw: dict, key: str, prefix: str) -> dict:
@@ -175,7 +181,12 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
         if len(event) > MAX_EVENT_NAME_LEN:
             raise MessageError(prefix + "event", f"longer than {MAX_EVENT_NAME_LEN} characters")
         msg.name, msg.event_type = event, snake_case(event) or "event"
-        msg.properties = scrub_map(_mapping(raw, "properties", prefix))
+        properties = _mapping(raw, "properties", prefix)
+        try:
+            check_amounts(properties, prefix)
+        except BoundError as exc:
+            raise MessageError(exc.field, exc.reason) from None
+        msg.properties = scrub_map(properties)
     elif mtype in ("page", "screen"):
         name = raw.get("name")
         msg.name = name if isinstance(name, str) else None
@@ -195,21 +206,28 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
     return msg
 
 
+def property_key(key: Any) -> str:
+    """A trait or property name as a Neo4j property key: NUL characters (not allowed in token
+    names) removed, at most 64 characters; "" means the key cannot be stored."""
+    return str(key).replace("\x00", "")[:64]
+
+
 def split_traits(traits: dict) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """Profile traits as `trait_<key>` scalars, and e-mail/phone traits as hashed identities
     ((kind, hash) -> normalized value)."""
     stored: dict[str, Any] = {}
     identities: dict[tuple[str, str], str] = {}
     for key, value in list(traits.items())[:MAX_PROPS]:
-        key = str(key)[:64]
+        key = property_key(key)
         ident = identity_of(key, value)
         if ident is not None:
             identities[(ident[0], ident[1])] = ident[2]
             continue
         if isinstance(value, dict):
             for sub, sub_value in value.items():
-                if identity_of(str(sub), sub_value) is None and _storable(sub_value):
-                    stored[f"trait_{key}_{sub}"] = sub_value
+                sub = property_key(sub)
+                if identity_of(sub, sub_value) is None and _storable(sub_value):
+                    stored[f"trait_{key}_{sub}"[:128]] = sub_value
         elif _storable(value):
             stored[f"trait_{key}"] = value
     return stored, identities
@@ -233,5 +251,5 @@ def scalar_properties(properties: dict[str, Any],
         if key in skip:
             continue
         if value is not None and not isinstance(value, list) and _storable(value):
-            out["p_" + str(key)[:64]] = value
+            out["p_" + property_key(key)] = value
     return out

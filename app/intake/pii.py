@@ -1,7 +1,9 @@
 """E-mail and phone values are personal data: they are stored as SHA-256 hashes.
 
 Hashes of the normalized value let two sources that know the same address match the same
-profile without the address itself being kept. Only when PROFILEGRAPH_PII_ENCRYPTION_KEY is
+profile without the address itself being kept. Free text is scrubbed too: an e-mail address
+inside a longer string becomes `sha256:<hash>`, and a phone number inside one (a `+` or
+separators, 9 to 15 digits) becomes `[phone]`. Only when PROFILEGRAPH_PII_ENCRYPTION_KEY is
 set is an encrypted copy kept as well (app/core/pii_seal.py), for the GDPR export.
 """
 
@@ -53,11 +55,39 @@ def identity_of(key: str, value: object) -> tuple[str, str, str] | None:
     return None
 
 
+EMAIL_IN_TEXT_RE = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# a phone number inside text: a leading + or separators between digit groups, 9-15 digits
+PHONE_IN_TEXT_RE = re.compile(r"(?<![\w+])(?:\+\d[\d \-.()/]{7,20}\d|\(?\d{2,5}\)?"
+                              r"(?:[ \-./]\d{2,5}){2,5})(?!\w)")
+
+
+_DATE_RE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+
+
+def _phone_digits_ok(match: re.Match[str]) -> bool:
+    text = match.group()
+    return 9 <= sum(ch.isdigit() for ch in text) <= 15 and not _DATE_RE.match(text)
+
+
+def scrub_text(text: str) -> str:
+    """E-mail addresses and phone numbers inside free text replaced (see the module doc)."""
+    if "@" in text:
+        text = EMAIL_IN_TEXT_RE.sub(
+            lambda m: "sha256:" + sha256_hex(normalize_email(m.group())), text)
+    if sum(ch.isdigit() for ch in text) >= 9:
+        text = PHONE_IN_TEXT_RE.sub(
+            lambda m: "[phone]" if _phone_digits_ok(m) else m.group(), text)
+    return text
+
+
 def scrub(value: object) -> object:
-    """An e-mail-looking string replaced by its hash, anything else unchanged."""
-    if isinstance(value, str) and "@" in value and looks_like_email(value):
+    """An e-mail-looking string replaced by its hash; e-mails and phones inside free text
+    replaced; anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    if "@" in value and looks_like_email(value):
         return "sha256:" + sha256_hex(normalize_email(value))
-    return value
+    return scrub_text(value)
 
 
 def scrub_map(data: dict) -> dict:

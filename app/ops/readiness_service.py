@@ -31,7 +31,8 @@ async def check_readiness(driver: AsyncDriver, runner: MigrationRunner, database
     except TimeoutError:
         return Readiness(False, f"neo4j did not answer within {PING_TIMEOUT_S:.0f}s")
     except Exception as exc:  # any driver failure means not ready; the reason says which
-        return Readiness(False, f"neo4j unavailable: {type(exc).__name__}: {exc}"[:300])
+        # the kind only: the driver's message names hosts and ports, and /readyz is public
+        return Readiness(False, f"neo4j unavailable: {type(exc).__name__}")
     if pending:
         names = tuple(m.source for m in pending)
         return Readiness(False, f"{len(names)} migration(s) pending", names)

@@ -52,11 +52,21 @@ class UserRepository:
         return rows[0] if rows else None
 
     async def erase(self, user_id: str, receipt_id: str, at: datetime) -> dict[str, int] | None:
+    async def membership_history(self, user_ids: list[str]) -> list[dict[str, Any]]:
+        return await self._read("users/list_membership_history", user_ids=user_ids)
+
+    async def erase(self, user_id: str, receipt_id: str, at: datetime,
+                    suppress: list[str] | None = None) -> dict[str, int] | None:
+        """Erases the profile and, in the same transaction, adds its identity hashes to the
+        suppression list (so no crash can leave the person erased but not suppressed)."""
         async def work(tx: AsyncManagedTransaction) -> dict[str, int] | None:
             result = await tx.run(queries["users/erase_user"], user_id=user_id)
             record = await result.single()
             if record is None:
                 return None
+            if suppress:
+                await (await tx.run(queries["suppression/add_erased_identities"],
+                                    hashes=suppress, at=at)).consume()
             counts = dict(record.data())
             await (await tx.run(queries["users/record_erasure"], receipt_id=receipt_id, at=at,
                                 counts=orjson.dumps(counts).decode())).consume()

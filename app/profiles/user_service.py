@@ -13,6 +13,7 @@ from app.core.errors import ApiError
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.intake.messages import PURPOSES
+from app.intake.suppression import SuppressionList, profile_hashes
 from app.profiles.schemas import (
     Computed,
     ConsentState,
@@ -80,8 +81,10 @@ async def _none() -> None:
 
 class UserService:
     def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
-                 open_: Open | None = None) -> None:
+                 open_: Open | None = None, suppression: SuppressionList | None = None
+                 ) -> None:
         self._repository = repository
+        self._suppression = suppression
         self._hooks = hooks
         self._settings = settings  # the consent policy is read per request
         self._open = open_
@@ -161,11 +164,15 @@ class UserService:
                 break
             cursor = page.next_cursor
         changes = await self._repository.consent_changes(profile.user_id)
+        merged = [m.from_user_id for m in profile.merges]
+        memberships = await self._repository.membership_history([profile.user_id, *merged])
         return {
             "exported_at": datetime.now(UTC).isoformat(),
             "profile": profile.model_dump(mode="json"),
             "contact_details": [c for c in contact if c["value"] is not None],
             "consent_history": [{**c, "at": c["at"].isoformat()} for c in changes],
+            "segment_membership_history": [{**m, "at": m["at"].isoformat()}
+                                           for m in memberships],
             "events": events,
         }
 
@@ -175,9 +182,12 @@ class UserService:
         receipt_id = str(uuid.uuid4())
         profile = await self._repository.profile(user_id)
         merged_ids = [m["from_user_id"] for m in profile["merges"]] if profile else []
-        counts = await self._repository.erase(user_id, receipt_id, at)
+        hashes = profile_hashes([user_id, *merged_ids], profile["identities"] if profile else [])
+        counts = await self._repository.erase(user_id, receipt_id, at, suppress=hashes)
         if counts is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+        if self._suppression is not None:
+            self._suppression.remember(hashes)  # this replica drops them at once
         await self._hooks.notify(IngestedChange({}, {}, erased=frozenset([user_id,
                                                                           *merged_ids])))
         return ErasureReceipt(receipt_id=receipt_id, erased_at=at, deleted=counts)

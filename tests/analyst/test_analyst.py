@@ -11,7 +11,8 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
-from app.analyst.analyst_service import AnalystService, load_saved
+from app.analyst.analyst_service import AnalystService, WorkerTarget, load_saved
+from app.core.config import Settings
 from app.core.errors import ApiError
 from tests.segments.dataset import NOW, Dataset, Event, Item, Line, User, write_dataset
 
@@ -99,14 +100,18 @@ async def test_strings_mentioning_keywords_are_fine(client: httpx.AsyncClient,
     assert r.json()["rows"] == [["CREATE (n) LOAD CSV USE x", 1]]
 
 
-async def test_row_cap_and_timeout(graph: AsyncDriver) -> None:
-    service = AnalystService(graph, "neo4j", timeout_s=0.5, row_cap=3)
-    result = await service.run("UNWIND range(1, 10) AS x RETURN x")
-    assert result.rows == [[1], [2], [3]] and result.truncated
-    with pytest.raises(ApiError) as err:
-        await service.run("UNWIND range(1, 100000000) AS x WITH x WHERE x % 7 = 0 "
-                          "RETURN count(*) AS n")
-    assert err.value.status_code == 408
+async def test_row_cap_and_timeout(graph: AsyncDriver, settings: Settings) -> None:
+    service = AnalystService(WorkerTarget.from_settings(settings), timeout_s=0.5, row_cap=3,
+                             workers=1)
+    try:
+        result = await service.run("UNWIND range(1, 10) AS x RETURN x")
+        assert result.rows == [[1], [2], [3]] and result.truncated_by == "rows"
+        with pytest.raises(ApiError) as err:
+            await service.run("UNWIND range(1, 100000000) AS x WITH x WHERE x % 7 = 0 "
+                              "RETURN count(*) AS n")
+        assert err.value.status_code == 408
+    finally:
+        service.close()
 
 
 async def test_bad_queries_are_400(client: httpx.AsyncClient, admin_headers: dict) -> None:

@@ -39,10 +39,10 @@ async def run(request: Request, services: ServicesDep, session: AnalystSession,
 async def download_csv(request: Request, services: ServicesDep, session: AnalystSession,
                        query: QueryField = "", params: ParamsField = "",
                        saved: SavedField = "") -> Response:
-    outcome = await execute(services, query, params, saved)
+    outcome = await execute(services, query, params, saved, as_csv=True)
     if outcome.result is None:
         return render(request, "_analyst_result.html", session, run=outcome,
                       status_code=outcome.error.status_code if outcome.error else 400)
     headers = {**SECURITY_HEADERS, "X-Truncated": str(outcome.result.truncated).lower(),
                "Content-Disposition": f'attachment; filename="{csv_filename(outcome)}"'}
-    return Response(outcome.result.as_csv(), media_type="text/csv", headers=headers)
+    return Response(outcome.result.body, media_type="text/csv", headers=headers)

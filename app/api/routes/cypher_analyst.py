@@ -25,18 +25,23 @@ class SavedRunRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def _respond(request: Request, result: QueryResult) -> Response | dict[str, Any]:
-    if "text/csv" in request.headers.get("accept", ""):
-        headers = {"X-Truncated": "true" if result.truncated else "false"}
-        return Response(result.as_csv(), media_type="text/csv", headers=headers)
-    return result.as_json()
+def _wants_csv(request: Request) -> bool:
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _respond(result: QueryResult) -> Response:
+    headers = {"X-Truncated": "true" if result.truncated else "false"}
+    return Response(result.body, media_type=result.media_type, headers=headers)
 
 
 @router.post("", response_model=None)
 async def run_query(request: Request, body: CypherRequest, analyst: AnalystDep,
-                    _: AnalystScope) -> Response | dict[str, Any]:
-    """Run a read-only query: writes, schema changes, LOAD CSV and admin procedures get 403."""
-    return _respond(request, await analyst.run(body.query, body.params))
+                    _: AnalystScope) -> Response:
+    """Run a read-only query. Only what the server plans as a read of the graph runs: writes,
+    schema and administration commands, SHOW/TERMINATE, LOAD CSV, other procedures and
+    security labels get 403. Rows are capped, and bytes: past the cap the answer is truncated
+    (`truncated_by`), or 413 when a single row is over it."""
+    return _respond(await analyst.run(body.query, body.params, _wants_csv(request)))
 
 
 @router.get("/saved")
@@ -51,4 +56,4 @@ async def run_saved(request: Request, name: Annotated[str, Path(max_length=64)],
                     body: SavedRunRequest | None = None
                     ) -> Response | dict[str, Any]:
     params = body.params if body else {}
-    return _respond(request, await analyst.run_saved(name, params))
+    return _respond(await analyst.run_saved(name, params, _wants_csv(request)))

@@ -14,7 +14,8 @@ router = APIRouter(prefix="/v1/items", tags=["items"])
 ItemId = Path(min_length=1, max_length=256)
 
 
-@router.put("/{item_id}", response_model=ItemOut)
+# `:path`: an item id may hold `/` (SKUs like "A/B-12"), so the rest of the path is the id.
+@router.put("/{item_id:path}", response_model=ItemOut)
 async def put_item(body: ItemIn, items: ItemsDep, _: IngestScope,
                    item_id: str = ItemId) -> ItemOut:
     await items.upsert([item_row(item_id, body)], datetime.now(UTC))
@@ -31,7 +32,7 @@ async def post_items(body: ItemsBulk, items: ItemsDep, _: IngestScope) -> ItemsU
     return ItemsUpserted(upserted=len(rows), item_ids=list(rows))
 
 
-@router.get("/{item_id}", response_model=ItemOut)
+@router.get("/{item_id:path}", response_model=ItemOut)
 async def get_item(items: ItemsDep, _: ReadScope, item_id: str = ItemId) -> ItemOut:
     stored = await items.get(item_id)
     if stored is None:

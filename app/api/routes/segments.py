@@ -3,11 +3,13 @@ segments with scope `read`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope
+from app.api.openapi_components import body_ref
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
@@ -33,9 +35,9 @@ SegmentIdPath = Annotated[str, Path(max_length=64)]
 
 
 def _body_doc(model: type) -> dict[str, Any]:
-    # The body is parsed by hand (JSON or YAML, errors as JSON pointers); its full schema is
-    # published at GET /v1/segments/schema.
-    schema = {"type": "object", "description": f"{model.__name__}: see /v1/segments/schema"}
+    # The body is parsed by hand (JSON or YAML, errors as JSON pointers); the model's schema
+    # is added to the components (app/api/openapi_components.py).
+    schema = body_ref(model)
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
 
@@ -48,7 +50,8 @@ async def _document(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
-    return parse_body(raw, request.headers.get("content-type"))
+    # parsing is CPU work: in a thread, so other requests keep being answered meanwhile
+    return await asyncio.to_thread(parse_body, raw, request.headers.get("content-type"))
 
 
 @router.get("/segments/schema")
@@ -98,7 +101,8 @@ async def get_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: Segme
 
 
 @router.get("/segments/{segment_id}/versions/{version}", response_model=SegmentVersion)
-async def get_segment_version(segment_id: SegmentIdPath, version: Annotated[int, Path(ge=1)],
+async def get_segment_version(segment_id: SegmentIdPath,
+                              version: Annotated[int, Path(ge=1, le=2**31 - 1)],
                               segments: SegmentsDep, _: SegmentsScope) -> SegmentVersion:
     return await segments.get_version(segment_id, version)
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from app.api.deps import AdminScope, ReadScope, UsersDep
+from app.core.errors import ApiError
 from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    """In UTC, so an offset Neo4j cannot store (beyond ±18 h) never reaches it."""
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        reason = "is outside the representable date range"
+        raise ApiError(422, "invalid_request", f"{field}: {reason}",
+                       [{"field": field, "reason": reason}]) from None
 
 
 @router.get("/{user_id}/profile", response_model=Profile)
@@ -28,8 +41,8 @@ async def list_events(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventsPage:
-    return await users.events(user_id, type_=type, since=since, until=until, cursor=cursor,
-                              limit=limit)
+    return await users.events(user_id, type_=type, since=_utc(since, "query.since"),
+                              until=_utc(until, "query.until"), cursor=cursor, limit=limit)
 
 
 @router.get("/{user_id}/export")

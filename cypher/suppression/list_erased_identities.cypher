@@ -1,0 +1,2 @@
+MATCH (e:ErasedIdentity)
+RETURN collect(e.hash) AS hashes
