@@ -51,7 +51,6 @@ class UserRepository:
                                 neighbour_limit=neighbours)
         return rows[0] if rows else None
 
-    async def erase(self, user_id: str, receipt_id: str, at: datetime) -> dict[str, int] | None:
     async def membership_history(self, user_ids: list[str]) -> list[dict[str, Any]]:
         return await self._read("users/list_membership_history", user_ids=user_ids)
 
