@@ -16,6 +16,7 @@ from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
 from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
+from app.experiments.lifespan import experiments_lifespan
 from app.intake.ingest_hooks import IngestHooks
 from app.migrate.runner import MigrationRunner
 from app.recommend.recommendation_lifespan import recommendations_lifespan
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with AsyncExitStack() as areas:
                 await areas.enter_async_context(recommendations_lifespan(app))
                 await areas.enter_async_context(segments_lifespan(app))
+                await areas.enter_async_context(experiments_lifespan(app))
                 areas.enter_context(startup_objects_frozen())
                 yield
         finally:

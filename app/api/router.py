@@ -6,6 +6,7 @@ from app.api.routes import (
     admin_keys,
     consent,
     cypher_analyst,
+    experiments,
     health,
     items,
     recommendations,
@@ -26,3 +27,4 @@ api_router.include_router(consent.router)
 api_router.include_router(items.router)
 api_router.include_router(segments.router)
 api_router.include_router(cypher_analyst.router)
+api_router.include_router(experiments.router)

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
 
+    # Experiments: exposures are journaled here until written to the graph (one directory per
+    # host; processes sharing it replay each other's leftovers).
+    exposure_journal_dir: Path = CACHE_DIR / "experiments" / "journal"
+
     # Segments: seconds between sweeps of time-windowed segments (0 turns the sweep off).
     segment_sweep_interval_s: float = Field(default=300.0, ge=0)
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
