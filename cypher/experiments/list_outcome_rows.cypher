@@ -27,16 +27,17 @@ CALL (u, x, next_at) {
   RETURN collect(e) AS fallback
 }
 WITH u, x, direct + fallback AS events
-WITH u, x,
+CALL (events) {
+  UNWIND events AS e
+  WITH e WHERE e.type = 'order_completed'
+  OPTIONAL MATCH (e)-[o:ON]->()
+  WITH e, sum(coalesce(o.price, 0.0) * coalesce(o.quantity, 1)) AS lines
+  RETURN count(e) AS orders,
+         sum(coalesce(toFloat(e.p_revenue), toFloat(e.p_total), lines)) AS revenue
+}
+WITH u, x, orders > 0 AS converted, revenue,
      any(e IN events WHERE e.type = 'product_clicked') AS clicked,
-     any(e IN events WHERE e.type = 'product_added') AS added,
-     [e IN events WHERE e.type = 'order_completed'] AS orders
-WITH u, x, clicked, added, size(orders) > 0 AS converted,
-     reduce(total = 0.0, e IN orders |
-       total + coalesce(toFloat(e.p_revenue), toFloat(e.p_total),
-                        COLLECT { MATCH (e)-[o:ON]->()
-                                  RETURN sum(coalesce(o.price, 0.0) * o.quantity) AS s }[0],
-                        0.0)) AS revenue
+     any(e IN events WHERE e.type = 'product_added') AS added
 RETURN x.variant AS variant, elementId(u) AS shopper, x.day AS day,
        count(*) AS exposures,
        sum(CASE WHEN clicked THEN 1 ELSE 0 END) AS clicks,
