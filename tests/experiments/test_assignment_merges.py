@@ -16,7 +16,8 @@ async def _catalogue(api: httpx.AsyncClient, headers: dict) -> None:
                                for n, item in enumerate(ITEMS)))
 
 
-async def _salt(graph: AsyncDriver, experiment_id: str = "recs-ab") -> tuple[str, ExperimentDefinition]:
+async def _salt(graph: AsyncDriver,
+                experiment_id: str = "recs-ab") -> tuple[str, ExperimentDefinition]:
     records, _, _ = await graph.execute_query(
         "MATCH (x:Experiment {experiment_id: $id}) RETURN x.salt AS salt, x.definition AS d",
         id=experiment_id)
