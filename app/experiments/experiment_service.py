@@ -17,7 +17,7 @@ from app.experiments.definition import ExperimentDefinition
 from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.results import build_results
 from app.experiments.serving import utc_day
-from app.experiments.strategies import StrategyRunner
+from app.experiments.strategies import StrategyCheck
 from app.segments.document import validate
 from app.segments.segment_repository import SegmentRepository
 
@@ -42,10 +42,10 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
 
 class ExperimentService:
     def __init__(self, repository: ExperimentRepository, segments: SegmentRepository,
-                 runner: StrategyRunner | None = None) -> None:
+                 check: StrategyCheck | None = None) -> None:
         self._repository = repository
         self._segments = segments
-        self._runner = runner
+        self._check = check
         self.on_change: list[Any] = []  # callables run after start/stop (serving caches)
 
     @staticmethod
@@ -93,9 +93,9 @@ class ExperimentService:
         if row is None:
             raise _not_found(experiment_id)
         definition = ExperimentDefinition.model_validate_json(row["definition"])
-        if self._runner is not None:
+        if self._check is not None:
             for i, v in enumerate(definition.variants):
-                why = self._runner.unsupported(v.strategy)
+                why = self._check.unsupported(v.strategy)
                 if why:
                     raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
                                    [{"field": f"/variants/{i}/strategy", "reason": why}])

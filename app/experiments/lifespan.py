@@ -20,7 +20,7 @@ from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.experiment_service import FALLBACK_WINDOW_MS, ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.serving import ExperimentServing
-from app.experiments.strategies import StrategyRunner
+from app.experiments.strategies import StrategyCheck, StrategyRunner
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.segments.segment_repository import SegmentRepository
@@ -30,10 +30,10 @@ METRIC_FIELD = {"ctr": "clicks", "conversion": "conversions",
 
 
 def build_experiment_service(driver: AsyncDriver, settings: Settings,
-                             runner: StrategyRunner | None = None) -> ExperimentService:
+                             check: StrategyCheck | None = None) -> ExperimentService:
     database = settings.neo4j_database
     return ExperimentService(ExperimentRepository(driver, database),
-                             SegmentRepository(driver, database), runner)
+                             SegmentRepository(driver, database), check)
 
 
 @dataclass
@@ -73,7 +73,7 @@ async def experiments_lifespan(app: FastAPI) -> AsyncIterator[None]:
                                    settings.popular_recent_days)
     runner = StrategyRunner(app.state.recommendations, app.state.models, recs_repository,
                             popularity)
-    service = build_experiment_service(driver, settings, runner)
+    service = build_experiment_service(driver, settings, runner.check)
     recorder = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
     counts = bandit_counts(repository)
     serving = ExperimentServing(repository, runner, recorder, settings.consent_default, counts)

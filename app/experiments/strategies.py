@@ -20,13 +20,11 @@ from app.recommend.schemas import Strategy as Served
 HISTORY_LIMIT = 200
 
 
-class StrategyRunner:
-    def __init__(self, recommendations: RecommendationService, models: ModelStore,
-                 repository: RecommendationRepository, popularity: PopularityService) -> None:
-        self._recommendations = recommendations
+class StrategyCheck:
+    """Whether serving can honour a strategy now (the app's and the CLI's model store)."""
+
+    def __init__(self, models: ModelStore) -> None:
         self._models = models
-        self._repository = repository
-        self._popularity = popularity
 
     def unsupported(self, strategy: Strategy) -> str | None:
         """Why this configuration cannot be served now, or None."""
@@ -41,6 +39,15 @@ class StrategyRunner:
                 current is None or current.version != strategy.model_version):
             return f"model version {strategy.model_version!r} is not the promoted model"
         return None
+
+
+class StrategyRunner:
+    def __init__(self, recommendations: RecommendationService, models: ModelStore,
+                 repository: RecommendationRepository, popularity: PopularityService) -> None:
+        self._recommendations = recommendations
+        self.check = StrategyCheck(models)
+        self._repository = repository
+        self._popularity = popularity
 
     async def run(self, strategy: Strategy | None, user_id: str, limit: int,
                   category: str | None, exclude_seen: bool) -> UserRecommendations:
