@@ -159,9 +159,9 @@ async def api_run(shoppers: int, seed: int) -> None:
             await _experiment(client, headers, fixed)
             visits = 1 + rng.poisson(1.0, shoppers)
             tally = await _serve(client, headers, store, item_ids, users, taste, rng, visits)
-            runtime = app.state.experiments
-            await runtime.recorder.flush()
-            await runtime.attribution.drain()
+            parts = app.state.services.experiments
+            await parts.exposures.flush()
+            await parts.attribution.drain()
             body = (await client.get(f"/v1/experiments/{fixed}/results",
                                      headers=headers)).json()
             _print_results(body, tally)
@@ -172,7 +172,7 @@ async def api_run(shoppers: int, seed: int) -> None:
                               bandit={"exploration_floor": 0.1})
             tally = await _serve(client, headers, store, item_ids, users, taste, rng,
                                  np.ones(shoppers, dtype=int))
-            await runtime.recorder.flush()
+            await parts.exposures.flush()
             body = (await client.get(f"/v1/experiments/{bandit}/results",
                                      headers=headers)).json()
             _print_results(body, tally)

@@ -228,14 +228,12 @@ async def in_process_bench(args: argparse.Namespace) -> None:
     """The same events through IntakeService with no HTTP: one writer, batches of 500."""
     from datetime import UTC, datetime
 
-    from app.db.driver import create_driver
-    from app.importers.pipeline import intake_service
     from app.intake.messages import parse_message
+    from app.wiring import open_services
 
     settings = get_settings().model_copy(update={"consent_default": "opt_out"})
-    driver = create_driver(settings)
-    try:
-        service = intake_service(driver, settings)
+    async with open_services(settings) as services:
+        service = services.intake
         events = make_events(args.events, RUN + "-inproc", args.users, args.items)
         latencies: list[float] = []
         neo4j_cpu, python_cpu = neo4j_cpu_seconds(), time.process_time()
@@ -252,8 +250,6 @@ async def in_process_bench(args: argparse.Namespace) -> None:
         print(f"  cpu: python {time.process_time() - python_cpu:.2f} s, neo4j "
               + (f"{neo4j_after - neo4j_cpu:.2f} s" if neo4j_cpu is not None
                  and neo4j_after is not None else "n/a"), flush=True)
-    finally:
-        await driver.close()
 
 
 BARE_CREATE = """
@@ -305,25 +301,21 @@ async def cleanup() -> None:
 
 
 async def import_bench() -> None:
-    from app.db.driver import create_driver
     from app.importers.online_retail import import_online_retail
+    from app.wiring import open_services
 
     if not RETAIL.exists():
         print(f"online retail import: skipped, {RETAIL} not found")
         return
-    settings = get_settings()
-    driver = create_driver(settings)
-    try:
+    async with open_services(get_settings()) as services:
         for attempt in ("first run", "re-run (idempotent)"):
-            s = await import_online_retail(driver, settings, RETAIL)
+            s = await import_online_retail(services.intake, services.items, RETAIL)
             print(
                 f"online retail import, {attempt:20s} {s.seconds:7.1f} s  "
                 f"events stored {s.totals.events:,}  duplicates {s.totals.duplicates:,}  "
                 f"lines {s.order_lines + s.refund_lines:,}",
                 flush=True,
             )
-    finally:
-        await driver.close()
 
 
 def main() -> None:

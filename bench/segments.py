@@ -417,7 +417,7 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
         f"upload + EXPLAIN + first materialization of {len(RULES)} rules: "
         f"{time.perf_counter() - started:.2f}s"
     )
-    sizes = {s["segment_id"]: s["size"] for s in await service.list_all()}
+    sizes = {s.segment_id: s.size for s in await service.list_all()}
     for rule in RULES:
         compiled = cache.compiled(
             cache.load(rule["id"], 1, (await segments.get(rule["id"]))["definition"])

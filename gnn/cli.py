@@ -1,13 +1,18 @@
-"""`train`, `evaluate`, `loop`: a typer sub-app to mount in the project CLI.
+"""`train`, `evaluate`, `train-loop`: a Typer sub-app, mounted in the `profilegraph` CLI.
 
-profilegraph train      export consented graph -> train -> evaluate -> artifact -> promote
-profilegraph evaluate   --dataset gowalla|lastfm|online_retail PATH (offline benchmark)
-profilegraph loop       `train` every --interval-minutes
+profilegraph train       export consented graph -> train -> evaluate -> artifact -> promote
+profilegraph evaluate    --dataset gowalla|lastfm|online_retail PATH (offline benchmark)
+profilegraph train-loop  `train` every --interval-minutes
+
+The graph connection and the artifacts directory come from the service's settings
+(app/core/config.py), so the trainer publishes where the API polls.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +22,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from app.core.config import get_settings
+from gnn.connection import Neo4jConnection
 
 # torch is imported only when a command runs: mounting this sub-app in the project CLI
 # must not load torch into `profilegraph serve`.
@@ -91,6 +99,20 @@ class _EpochProgress:
         )
 
 
+@contextlib.contextmanager
+def _training_extra() -> Iterator[None]:
+    """torch and PyG are an optional extra: say how to get them instead of a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        console.print(f"[red]Training needs the 'train' extra[/] (pip install -e '.[train]'): "
+                      f"{exc}")
+        raise typer.Exit(1) from exc
+
+
+ARTIFACTS_HELP = "Artifacts directory (default: PROFILEGRAPH_ARTIFACTS_DIR of the service)"
+
+
 def _print_metrics(title: str, rows: dict[str, dict]) -> None:
     table = Table(title=title)
     for col in ("model", "recall@20", "ndcg@20", "users"):
@@ -102,11 +124,7 @@ def _print_metrics(title: str, rows: dict[str, dict]) -> None:
 
 @app.command()
 def train(
-    uri: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_URI", help="Bolt/neo4j URI"),
-    user: str = typer.Option("neo4j", envvar="PROFILEGRAPH_NEO4J_USER"),
-    password: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_PASSWORD"),
-    database: str | None = typer.Option(None, envvar="PROFILEGRAPH_NEO4J_DATABASE"),
-    artifacts_dir: Path = typer.Option(Path("artifacts/gnn"), envvar="PROFILEGRAPH_ARTIFACTS_DIR"),
+    artifacts_dir: Path | None = typer.Option(None, help=ARTIFACTS_HELP),
     half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
     window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
     epochs: int = typer.Option(300),
@@ -122,23 +140,19 @@ def train(
     ),
 ) -> None:
     """Export the consented graph, train, evaluate, write an artifact, promote if better."""
-    run_train(
-        uri,
-        user,
-        password,
-        database,
-        artifacts_dir,
-        half_life_days,
-        window_days or None,
-        _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives),
-    )
+    settings = get_settings()
+    with _training_extra():
+        run_train(
+            Neo4jConnection.from_settings(settings),
+            artifacts_dir or settings.artifacts_dir,
+            half_life_days,
+            window_days or None,
+            _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives),
+        )
 
 
 def run_train(
-    uri: str,
-    user: str,
-    password: str,
-    database: str | None,
+    connection: Neo4jConnection,
     artifacts_dir: Path,
     half_life_days: float = 30.0,
     window_days: float | None = 365.0,
@@ -152,11 +166,7 @@ def run_train(
     cfg = config or TrainConfig()
     with console.status("exporting consented interactions from Neo4j"):
         data = export_interactions(
-            uri,
-            user,
-            password,
-            database,
-            ExportSettings(half_life_days=half_life_days, window_days=window_days),
+            connection, ExportSettings(half_life_days=half_life_days, window_days=window_days)
         )
     console.print(f"exported {data.summary()} ({data.meta.get('events')} events)")
     if data.train.nnz == 0:
@@ -193,6 +203,13 @@ def evaluate(
 ) -> None:
     """Train on a benchmark split and report test Recall@20 / NDCG@20 (all items ranked,
     training items masked) next to the baselines."""
+    with _training_extra():
+        _evaluate(path, dataset, baselines, artifacts_dir,
+                  _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives))
+
+
+def _evaluate(path: Path, dataset: Dataset, baselines: bool, artifacts_dir: Path | None,
+              cfg: TrainConfig) -> None:
     from gnn.data import load_gowalla, load_lastfm, load_online_retail
     from gnn.pipeline import evaluate_baselines, test_metrics
     from gnn.train import train_lightgcn
@@ -200,7 +217,6 @@ def evaluate(
     loaders = {"gowalla": load_gowalla, "lastfm": load_lastfm, "online_retail": load_online_retail}
     data = loaders[dataset.value](path)
     console.print(data.summary())
-    cfg = _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives)
     with _EpochProgress(cfg.max_epochs) as bar:
         res = train_lightgcn(data, cfg, on_epoch=bar)
     rows = {"lightgcn": test_metrics(data, res).as_dict()}  # type: ignore[union-attr]
@@ -224,13 +240,9 @@ def evaluate(
         console.print(f"wrote {out}")
 
 
-@app.command()
-def loop(
-    uri: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_URI"),
-    user: str = typer.Option("neo4j", envvar="PROFILEGRAPH_NEO4J_USER"),
-    password: str = typer.Option(..., envvar="PROFILEGRAPH_NEO4J_PASSWORD"),
-    database: str | None = typer.Option(None, envvar="PROFILEGRAPH_NEO4J_DATABASE"),
-    artifacts_dir: Path = typer.Option(Path("artifacts/gnn"), envvar="PROFILEGRAPH_ARTIFACTS_DIR"),
+@app.command("train-loop")
+def train_loop(
+    artifacts_dir: Path | None = typer.Option(None, help=ARTIFACTS_HELP),
     interval_minutes: float = typer.Option(
         60.0, help="Pause between the end of one round and the next"
     ),
@@ -239,23 +251,19 @@ def loop(
     max_minutes: float | None = typer.Option(None),
 ) -> None:
     """Retrain on an interval; a failed round is logged and retried next interval."""
-    run_loop(
-        uri,
-        user,
-        password,
-        database,
-        artifacts_dir,
-        interval_minutes,
-        rounds,
-        _config(epochs, 2e-3, 4096, 64, 3, max_minutes, 2020, "normal"),
-    )
+    settings = get_settings()
+    with _training_extra():
+        run_loop(
+            Neo4jConnection.from_settings(settings),
+            artifacts_dir or settings.artifacts_dir,
+            interval_minutes,
+            rounds,
+            _config(epochs, 2e-3, 4096, 64, 3, max_minutes, 2020, "normal"),
+        )
 
 
 def run_loop(
-    uri: str,
-    user: str,
-    password: str,
-    database: str | None,
+    connection: Neo4jConnection,
     artifacts_dir: Path,
     interval_minutes: float = 60.0,
     rounds: int = 0,
@@ -266,7 +274,7 @@ def run_loop(
     done = 0
     while rounds == 0 or done < rounds:
         try:
-            run_train(uri, user, password, database, artifacts_dir, config=config)
+            run_train(connection, artifacts_dir, config=config)
         except Exception as exc:  # keep the loop alive; the next round retries
             console.print(f"[red]training round failed:[/] {exc!r}")
         done += 1

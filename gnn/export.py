@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from gnn.connection import Neo4jConnection
 from gnn.data import Interactions
 
 QUERY_PATH = Path(__file__).resolve().parents[1] / "cypher" / "gnn" / "export_interactions.cypher"
@@ -69,10 +70,7 @@ def query_params(settings: ExportSettings, as_of: datetime) -> dict:
 
 
 def fetch_interactions(
-    uri: str,
-    user: str,
-    password: str,
-    database: str | None = None,
+    connection: Neo4jConnection,
     settings: ExportSettings | None = None,
     as_of: datetime | None = None,
 ) -> InteractionRows:
@@ -93,8 +91,10 @@ def fetch_interactions(
             rows.last_ts_ms.append(int(rec["last_ts_ms"]))
 
     with (
-        neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver,
-        driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session,
+        neo4j.GraphDatabase.driver(connection.uri,
+                                   auth=(connection.user, connection.password)) as driver,
+        driver.session(database=connection.database,
+                       default_access_mode=neo4j.READ_ACCESS) as session,
     ):
         session.execute_read(work)
     return rows
@@ -139,16 +139,13 @@ def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Inte
 
 
 def export_interactions(
-    uri: str,
-    user: str,
-    password: str,
-    database: str | None = None,
+    connection: Neo4jConnection,
     settings: ExportSettings | None = None,
     as_of: datetime | None = None,
 ) -> Interactions:
     """Consented interaction graph from Neo4j as `Interactions` (weights attached)."""
     settings = settings or ExportSettings()
-    rows = fetch_interactions(uri, user, password, database, settings, as_of)
+    rows = fetch_interactions(connection, settings, as_of)
     data = rows_to_interactions(rows, settings.min_user_items)
     data.meta["export"] = {
         "type_weights": settings.type_weights,

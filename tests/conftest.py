@@ -31,6 +31,7 @@ from app.db.driver import create_driver
 from app.main import create_app
 from app.migrate.runner import MigrationRunner
 from app.ops import neo4j_server
+from app.wiring import Services, open_services
 
 ADMIN_KEY = os.environ["PROFILEGRAPH_ADMIN_API_KEY"]
 
@@ -105,6 +106,22 @@ async def graph(migrated: AsyncDriver, settings: Settings) -> AsyncDriver:
     """A migrated database holding no data: each test starts from a clean graph."""
     await wipe_data(migrated, settings.neo4j_database)
     return migrated
+
+
+@pytest.fixture
+async def opt_out(settings: Settings) -> AsyncIterator[Settings]:
+    """Consent default opt-out (events stored unless refused) for tests about other rules."""
+    previous = settings.consent_default
+    settings.consent_default = "opt_out"
+    yield settings
+    settings.consent_default = previous
+
+
+@pytest.fixture
+async def services(graph: AsyncDriver, settings: Settings) -> AsyncIterator[Services]:
+    """The composition root over a clean migrated graph, as the CLI and importers open it."""
+    async with open_services(settings, driver=graph) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Shared FastAPI dependencies, as Annotated aliases routes can declare.
 
-Dependencies are `async def` even when they only read app state: FastAPI runs a plain `def`
+Each service comes from the one typed `Services` container the lifespan opened (see
+app/wiring.py); routes declare what they need and never build a service. Dependencies are
+`async def` even though they only read that container: FastAPI runs a plain `def`
 dependency in its thread pool, a thread hop per request on the hot paths.
 """
 
@@ -9,31 +11,71 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from neo4j import AsyncDriver
 
+from app.analyst.analyst_service import AnalystService
+from app.auth.api_key_service import ApiKeyService
 from app.auth.api_keys import Scope, grants
 from app.auth.auth_service import AuthService
+from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.core.errors import ApiError
+from app.experiments.experiment_service import ExperimentService
+from app.experiments.serving import ExperimentServing
+from app.intake.intake_service import IntakeService
+from app.migrate.runner import MigrationRunner
+from app.profiles.consent_service import ConsentService
+from app.profiles.user_service import UserService
+from app.recommend.recommendation_service import RecommendationService
+from app.segments.membership_service import MembershipService
+from app.segments.segment_service import SegmentService
+from app.wiring import Services
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+def services_of(request: Request) -> Services:
+    """The one typed container the lifespan opened: the only read of `app.state`."""
+    return request.app.state.services
 
 
-async def get_driver(request: Request) -> AsyncDriver:
-    return request.app.state.driver
+def _part(name: str) -> Callable[[Request], Awaitable[Any]]:
+    if name not in Services.__dataclass_fields__:
+        raise AttributeError(f"Services has no {name!r}")
+
+    async def dependency(request: Request) -> Any:
+        return getattr(services_of(request), name)
+
+    dependency.__name__ = f"get_{name}"
+    return dependency
 
 
-def get_auth_service(request: Request) -> AuthService:
-    return request.app.state.auth
+SettingsDep = Annotated[Settings, Depends(_part("settings"))]
+DriverDep = Annotated[AsyncDriver, Depends(_part("driver"))]
+MigrationsDep = Annotated[MigrationRunner, Depends(_part("migrations"))]
+AuthDep = Annotated[AuthService, Depends(_part("auth"))]
+ApiKeysDep = Annotated[ApiKeyService, Depends(_part("api_keys"))]
+IntakeDep = Annotated[IntakeService, Depends(_part("intake"))]
+UsersDep = Annotated[UserService, Depends(_part("users"))]
+ConsentDep = Annotated[ConsentService, Depends(_part("consent"))]
+ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]
+SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
+MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
+AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
+RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-DriverDep = Annotated[AsyncDriver, Depends(get_driver)]
+async def _experiments(request: Request) -> ExperimentService:
+    return services_of(request).experiments.service
+
+
+async def _experiment_serving(request: Request) -> ExperimentServing:
+    return services_of(request).experiments.serving
+
+
+ExperimentsDep = Annotated[ExperimentService, Depends(_experiments)]
+ExperimentServingDep = Annotated[ExperimentServing, Depends(_experiment_serving)]
 
 
 def presented_key(request: Request) -> str | None:
@@ -62,7 +104,7 @@ def require_scope(scope: Scope) -> Callable[..., Awaitable[frozenset[str]]]:
                 401, "unauthorized", "An API key is required (Authorization: Bearer <key>)",
                 headers={"WWW-Authenticate": 'Bearer, Basic realm="profilegraph"'},
             )
-        scopes = await get_auth_service(request).scopes_for(key)
+        scopes = await services_of(request).auth.scopes_for(key)
         if scopes is None:
             raise ApiError(401, "unauthorized", "The API key is unknown or revoked")
         if not grants(scopes, scope):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from cachetools import TTLCache
 
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_keys import Scope, hash_key, key_id_of, same_secret
@@ -11,13 +11,15 @@ from app.core.config import Settings
 # Verified keys are remembered briefly so ingest does not pay a lookup per request;
 # a revocation takes effect within this many seconds on every replica.
 CACHE_TTL_S = 10.0
+CACHE_MAX_KEYS = 10_000
 
 
 class AuthService:
     def __init__(self, settings: Settings, repository: ApiKeyRepository) -> None:
         self._settings = settings
         self._repository = repository
-        self._cache: dict[str, tuple[float, frozenset[str] | None]] = {}
+        # key digest -> scopes (None: unknown or revoked, remembered too)
+        self._cache: TTLCache[str, frozenset[str] | None] = TTLCache(CACHE_MAX_KEYS, CACHE_TTL_S)
 
     async def scopes_for(self, key: str) -> frozenset[str] | None:
         """The key's scopes, or None when the key is unknown, revoked or malformed."""
@@ -25,17 +27,16 @@ class AuthService:
         if admin is not None and same_secret(key, admin.get_secret_value()):
             return frozenset({Scope.admin.value})
         digest = hash_key(key)
-        cached = self._cache.get(digest)
-        now = time.monotonic()
-        if cached and now - cached[0] < CACHE_TTL_S:
-            return cached[1]
+        try:
+            return self._cache[digest]
+        except KeyError:
+            pass
         scopes = await self._lookup(key, digest)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now, scopes)
+        self._cache[digest] = scopes
         return scopes
 
     def forget(self) -> None:
+        """Drop every remembered key (after a revocation in this process)."""
         self._cache.clear()
 
     async def _lookup(self, key: str, digest: str) -> frozenset[str] | None:

@@ -8,7 +8,7 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 
 from app.db.queries import queries
-from app.profiles.user_repository import native
+from app.db.values import native
 
 
 async def upsert_items(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from app.analyst.analyst_service import QueryResult, load_saved
-from app.cli.segments_commands import run_with_services
+from app.cli.services import run_with_services
 
 app = typer.Typer(help="Read-only Cypher for analysts (saved queries in cypher/analytics).",
                   no_args_is_help=True)

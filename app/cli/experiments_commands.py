@@ -9,42 +9,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 
-from app.core.config import get_settings
-from app.core.errors import ApiError
-from app.db.driver import create_driver
+from app.cli.services import run_with_services
 from app.experiments.experiment_service import ExperimentService
-from app.experiments.lifespan import build_experiment_service
-from app.experiments.strategies import StrategyCheck
-from app.recommend.model_store import ModelStore
 from app.segments.document import parse_body
+from app.wiring import Services
 
 app = typer.Typer(help="Experiments: A/B tests and bandits of recommendation strategies.",
                   no_args_is_help=True)
-err = Console(stderr=True)
 T = TypeVar("T")
 
 
 def _run(action: Callable[[ExperimentService], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            models = ModelStore(settings.artifacts_dir)
-            await asyncio.to_thread(models.reload_if_changed)
-            return await action(build_experiment_service(driver, settings,
-                                                         StrategyCheck(models)))
-        finally:
-            await driver.close()
+    async def go(services: Services) -> T:
+        # Starting checks each variant's strategy against the promoted model.
+        await asyncio.to_thread(services.models.reload_if_changed)
+        return await action(services.experiments.service)
 
-    try:
-        return asyncio.run(go())
-    except ApiError as exc:
-        err.print(f"[red]{exc.code}:[/red] {exc.message}")
-        for field in exc.fields:
-            err.print(f"  {field['field'] or '/'}: {field['reason']}")
-        raise typer.Exit(1) from None
+    return run_with_services(go)
 
 
 def _print(data: Any) -> None:

@@ -1,20 +1,18 @@
-"""`profilegraph import online-retail|segment-ndjson PATH` and `profilegraph demo-data`."""
+"""`profilegraph import online-retail|segment-ndjson PATH` and `profilegraph demo-data`.
+
+Imports run through the same services as the API (app/wiring.py): segment membership
+follows imported events at once, as it follows events sent to `/v1/batch`."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import typer
-from neo4j import AsyncDriver
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from app.core.config import Settings, get_settings
-from app.db.driver import create_driver
+from app.cli.services import run_with_services
 from app.importers.demo_data import load_demo_data
 from app.importers.online_retail import import_online_retail, read_lines
 from app.importers.pipeline import Totals
@@ -23,20 +21,7 @@ from app.importers.segment_ndjson import import_segment_ndjson
 app = typer.Typer(help="Bulk imports (idempotent: a re-run stores nothing new).",
                   no_args_is_help=True)
 console = Console()
-T = TypeVar("T")
 DEFAULT_RETAIL = Path("../shared/data/online_retail_ii/online_retail_II_2009-2010.parquet")
-
-
-def run_with_driver(action: Callable[[AsyncDriver, Settings], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            return await action(driver, settings)
-        finally:
-            await driver.close()
-
-    return asyncio.run(go())
 
 
 def _progress() -> Progress:
@@ -67,8 +52,8 @@ def online_retail(
     total = len(read_lines(path, rows))
     with _progress() as progress:
         task = progress.add_task("invoice lines", total=total)
-        summary = run_with_driver(lambda d, s: import_online_retail(
-            d, s, path, batch_lines=batch_lines, grant_consent=consent, max_rows=rows,
+        summary = run_with_services(lambda s: import_online_retail(
+            s.intake, s.items, path, batch_lines=batch_lines, grant_consent=consent, max_rows=rows,
             progress=lambda n: progress.advance(task, n)))
     _summary(f"Online Retail II import ({summary.seconds:.1f} s)", [
         ("rows read", summary.rows), ("items", summary.items),
@@ -88,8 +73,8 @@ def segment_ndjson(
     """Load Segment messages, one JSON message (or batch object) per line."""
     with _progress() as progress:
         task = progress.add_task("messages", total=None)
-        summary = run_with_driver(lambda d, s: import_segment_ndjson(
-            d, s, path, batch_size=batch_size, progress=lambda n: progress.advance(task, n)))
+        summary = run_with_services(lambda s: import_segment_ndjson(
+            s.intake, path, batch_size=batch_size, progress=lambda n: progress.advance(task, n)))
     _summary(f"Segment NDJSON import ({summary.seconds:.1f} s)", [
         ("lines", summary.lines), ("messages", summary.messages),
         ("invalid lines", len(summary.invalid))], summary.totals)
@@ -102,6 +87,7 @@ def demo_data(
     seed: int = typer.Option(7, help="Random seed (same seed, same data)"),
 ) -> None:
     """Load a small generated storefront (catalog, visitors, consent, carts, orders)."""
-    summary = run_with_driver(lambda d, s: load_demo_data(d, s, users=users, seed=seed))
+    summary = run_with_services(lambda s: load_demo_data(s.intake, s.items, users=users,
+                                                          seed=seed))
     _summary("Demo data", [("visitors", summary.users), ("items", summary.items),
                            ("messages sent", summary.messages)], summary.totals)

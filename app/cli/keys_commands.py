@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.auth.api_key_repository import ApiKeyRepository
-from app.auth.api_key_service import ApiKeyService
 from app.auth.api_keys import Scope
-from app.core.config import get_settings
-from app.core.errors import ApiError
-from app.db.driver import create_driver
+from app.cli.services import run_with_services
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 console = Console()
-T = TypeVar("T")
-
-
-def _run(action: Callable[[ApiKeyService], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            return await action(ApiKeyService(ApiKeyRepository(driver, settings.neo4j_database)))
-        finally:
-            await driver.close()
-
-    try:
-        return asyncio.run(go())
-    except ApiError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -44,7 +19,7 @@ def create(
     scope: list[Scope] = typer.Option(..., help="Scope to grant; repeat for several"),
 ) -> None:
     """Create a key and print it once."""
-    key, info = _run(lambda s: s.create(name, [x.value for x in scope]))
+    key, info = run_with_services(lambda s: s.api_keys.create(name, [x.value for x in scope]))
     console.print(f"key_id: {info.key_id}  scopes: {','.join(info.scopes)}")
     console.print("Store this key now; it is not shown again:")
     typer.echo(key)
@@ -53,14 +28,14 @@ def create(
 @app.command()
 def revoke(key_id: str = typer.Argument(..., help="The key_id shown by `keys list`")) -> None:
     """Revoke a key (replicas stop accepting it within 10 s)."""
-    info = _run(lambda s: s.revoke(key_id))
+    info = run_with_services(lambda s: s.api_keys.revoke(key_id))
     console.print(f"revoked {info.key_id} ({info.name}) at {info.revoked_at:%Y-%m-%d %H:%M:%S}")
 
 
 @app.command("list")
 def list_keys() -> None:
     """List keys (never the secrets)."""
-    keys = _run(lambda s: s.list())
+    keys = run_with_services(lambda s: s.api_keys.list())
     table = Table("key_id", "name", "scopes", "created", "revoked")
     for k in keys:
         table.add_row(k.key_id, k.name, ",".join(k.scopes), f"{k.created_at:%Y-%m-%d %H:%M}",

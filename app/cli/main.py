@@ -1,4 +1,4 @@
-"""Entry point: `profilegraph neo4j|migrate|serve|up`."""
+"""Entry point: `profilegraph neo4j|migrate|import|keys|segments|cypher|serve|up|train|...`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import uvicorn
 from app.cli import (
     cypher_commands,
     experiments_commands,
-    gnn_commands,
     import_commands,
     keys_commands,
     migrate_commands,
@@ -16,6 +15,7 @@ from app.cli import (
     segments_commands,
 )
 from app.core.config import get_settings
+from gnn.cli import app as trainer_app
 
 app = typer.Typer(help="ProfileGraph: graph-native customer profiles and personalization.",
                   no_args_is_help=True)
@@ -27,7 +27,7 @@ app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.add_typer(experiments_commands.app, name="experiments")
 app.command("demo-data")(import_commands.demo_data)
-gnn_commands.register(app)
+app.add_typer(trainer_app)  # train, evaluate, train-loop: torch loads only when one runs
 
 
 @app.command()

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.core.config import get_settings
-from app.core.paths import MIGRATIONS_DIR
-from app.db.driver import create_driver
-from app.migrate.runner import MigrationError, MigrationRunner
+from app.cli.services import run_with_services
+from app.migrate.runner import MigrationError
 
 app = typer.Typer(help="Versioned schema migrations (history kept in the graph).")
 console = Console()
-T = TypeVar("T")
-
-
-def _run(action: Callable[[MigrationRunner], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            runner = MigrationRunner(
-                driver, MIGRATIONS_DIR, database=settings.neo4j_database,
-                lock_timeout_s=settings.migration_lock_timeout_s,
-                lock_stale_s=settings.migration_lock_stale_s,
-            )
-            return await action(runner)
-        finally:
-            await driver.close()
-
-    return asyncio.run(go())
 
 
 @app.callback(invoke_without_command=True)
@@ -46,7 +22,7 @@ def migrate(ctx: typer.Context) -> None:
 
 def apply_migrations() -> None:
     try:
-        applied = _run(lambda r: r.migrate())
+        applied = run_with_services(lambda s: s.migrations.migrate())
     except MigrationError as exc:
         console.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -58,7 +34,7 @@ def apply_migrations() -> None:
 @app.command()
 def info() -> None:
     """List applied and pending migrations."""
-    rows = _run(lambda r: r.info())
+    rows = run_with_services(lambda s: s.migrations.info())
     table = Table("version", "description", "state", "installed on", "source")
     for row in rows:
         table.add_row(row.version, row.description, row.state.value, row.installed_on or "",
@@ -69,7 +45,7 @@ def info() -> None:
 @app.command()
 def validate() -> None:
     """Check applied migrations against the files; exit 1 on any problem."""
-    problems = _run(lambda r: r.validate())
+    problems = run_with_services(lambda s: s.migrations.validate())
     for p in problems:
         console.print(f"[red]invalid:[/red] {p}")
     if problems:

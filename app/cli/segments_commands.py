@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.console import Console
+from pydantic import BaseModel
 
-from app.core.config import get_settings
-from app.core.errors import ApiError
-from app.db.driver import create_driver
+from app.cli.services import run_with_services
 from app.segments.document import parse_body
-from app.segments.lifespan import SegmentServices, build_services
 from app.segments.segment_service import SegmentService
 
 app = typer.Typer(help="Segments: definitions, membership refresh and the time sweep.",
                   no_args_is_help=True)
-err = Console(stderr=True)
-T = TypeVar("T")
 
 
-def run_with_services(action: Callable[[SegmentServices], Awaitable[T]]) -> T:
-    async def go() -> T:
-        settings = get_settings()
-        driver = create_driver(settings)
-        try:
-            return await action(build_services(driver, settings))
-        finally:
-            await driver.close()
-
-    try:
-        return asyncio.run(go())
-    except ApiError as exc:
-        err.print(f"[red]{exc.code}:[/red] {exc.message}")
-        for field in exc.fields:
-            err.print(f"  {field['field'] or '/'}: {field['reason']}")
-        raise typer.Exit(1) from None
-
-
-def _print(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
+def _print(data: BaseModel | dict[str, Any]) -> None:
+    if isinstance(data, BaseModel):
+        typer.echo(data.model_dump_json(indent=2))
+    else:
+        typer.echo(json.dumps(data, indent=2, default=str))
 
 
 def _document(path: Path) -> Any:
@@ -56,7 +34,7 @@ def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False,
                                        help="Definition file (.json, .yaml)")) -> None:
     """Upload a definition (a new version when the id exists) and materialize membership."""
     detail = run_with_services(lambda s: s.segments.create(_document(path)))
-    typer.echo(f"{detail['segment_id']} version {detail['version']}: {detail['size']} members")
+    typer.echo(f"{detail.segment_id} version {detail.version}: {detail.size} members")
 
 
 @app.command()
@@ -69,8 +47,7 @@ def preview(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> No
 def list_segments() -> None:
     """Every segment with its version and size."""
     for seg in run_with_services(lambda s: s.segments.list_all()):
-        typer.echo(f"{seg['segment_id']:<32} v{seg['version']:<4} {seg['size']:>10} members  "
-                   f"{seg['name']}")
+        typer.echo(f"{seg.segment_id:<32} v{seg.version:<4} {seg.size:>10} members  {seg.name}")
 
 
 @app.command()

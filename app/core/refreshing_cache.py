@@ -3,6 +3,8 @@ replaces it (stale-while-revalidate).
 
 Used for reads that are derivable and slow enough that a request waiting for them shows in
 the tail: only the first read of a key waits, and concurrent first reads share one load.
+Values are held in a bounded cachetools LRU cache, the storage of every cache in the
+service (plain expiring lookups use cachetools' TTLCache directly).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from cachetools import LRUCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -25,8 +29,7 @@ class RefreshingCache(Generic[K, V]):
         self._load_fn = load
         self._ttl_s = ttl_s
         self._name = name
-        self._max_keys = max_keys
-        self._values: dict[K, tuple[float, V]] = {}
+        self._values: LRUCache[K, tuple[float, V]] = LRUCache(max_keys)
         self._locks: dict[K, asyncio.Lock] = {}
         self._refreshing: dict[K, asyncio.Task[None]] = {}
         self._generation = 0  # bumped by invalidate(): loads begun before it are discarded
@@ -68,8 +71,6 @@ class RefreshingCache(Generic[K, V]):
         """Load and cache, unless invalidate() ran since `generation` was read."""
         value = await self._load_fn(key)
         if generation == self._generation:
-            if len(self._values) >= self._max_keys:
-                self._values.clear()
             self._values[key] = (time.monotonic(), value)
         return value
 

@@ -60,6 +60,7 @@ class ExperimentServing:
 
     async def close(self) -> None:
         await self._running.close()
+        await self._bandit_counts.close()
 
     async def for_user(self, id_: str, limit: int, category: str | None,
                        exclude_seen: bool) -> TrackedRecommendations:

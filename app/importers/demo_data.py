@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from neo4j import AsyncDriver
-
 from app.catalog.item_repository import ItemRepository
-from app.core.config import Settings
-from app.importers.pipeline import Totals, intake_service
+from app.importers.pipeline import Totals
+from app.intake.intake_service import IntakeService
 from app.intake.messages import parse_message
 
 CATEGORIES = {
@@ -101,17 +99,16 @@ def storefront_messages(users: int, seed: int, now: datetime) -> list[dict[str, 
     return out
 
 
-async def load_demo_data(driver: AsyncDriver, settings: Settings, *, users: int = 60,
+async def load_demo_data(intake: IntakeService, item_store: ItemRepository, *, users: int = 60,
                          seed: int = 7, now: datetime | None = None) -> DemoSummary:
     # A fixed reference time keeps ids and timestamps identical between runs of the same day.
     now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     items = catalog()
-    await ItemRepository(driver, settings.neo4j_database).upsert(items, now)
+    await item_store.upsert(items, now)
     raw = storefront_messages(users, seed, now)
-    service = intake_service(driver, settings)
     totals = Totals()
     for start in range(0, len(raw), 200):
         chunk = raw[start:start + 200]
         messages = [parse_message(m, i, now) for i, m in enumerate(chunk)]
-        totals.add(await service.ingest(messages, now, source=SOURCE))
+        totals.add(await intake.ingest(messages, now, source=SOURCE))
     return DemoSummary(users, len(items), len(raw), totals)

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from neo4j import AsyncDriver
 
 from app.catalog.item_repository import ItemRepository
-from app.core.config import Settings
-from app.importers.pipeline import Totals, intake_service
+from app.importers.pipeline import Totals
+from app.intake.intake_service import IntakeService
 from app.intake.messages import Message
 
 SOURCE = "import:online_retail"
@@ -130,7 +129,7 @@ def invoice_batches(df: pd.DataFrame, summary: RetailSummary, batch_lines: int,
 
 
 async def import_online_retail(
-    driver: AsyncDriver, settings: Settings, path: Path, *, batch_lines: int = 8000,
+    intake: IntakeService, item_store: ItemRepository, path: Path, *, batch_lines: int = 8000,
     grant_consent: bool = True, progress: Callable[[int], None] | None = None,
     max_rows: int | None = None,
 ) -> RetailSummary:
@@ -139,21 +138,19 @@ async def import_online_retail(
     df = read_lines(path, max_rows)
     summary.rows = len(df)
     summary.lines_without_customer = int(df["Customer ID"].isna().sum())
-    service = intake_service(driver, settings)
     if progress:
         progress(summary.lines_without_customer)
     for messages, rows in invoice_batches(df, summary, batch_lines, grant_consent):
         if messages:
-            summary.totals.add(await service.ingest(messages, source=SOURCE))
+            summary.totals.add(await intake.ingest(messages, source=SOURCE))
         if progress:
             progress(rows)
     # The catalog last: orders set an item's price line by line; the catalog pass then fixes
     # every item to one value per StockCode, so a re-run ends in exactly the same state.
     items = item_rows(df)
     summary.items = len(items)
-    repository = ItemRepository(driver, settings.neo4j_database)
     now = datetime.now(UTC)
     for start in range(0, len(items), ITEM_CHUNK):
-        await repository.upsert(items[start:start + ITEM_CHUNK], now)
+        await item_store.upsert(items[start:start + ITEM_CHUNK], now)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -1,22 +1,10 @@
-"""An intake service outside the web app, for importers and the demo loader."""
+"""What every importer counts: the outcomes of the batches it sent through intake."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from neo4j import AsyncDriver
-
-from app.core.config import Settings
-from app.core.pii_seal import sealer
-from app.intake.ingest_hooks import IngestHooks
-from app.intake.intake_repository import IntakeRepository
-from app.intake.intake_service import BatchOutcome, IntakeService
-
-
-def intake_service(driver: AsyncDriver, settings: Settings) -> IntakeService:
-    return IntakeService(IntakeRepository(driver, settings.neo4j_database), IngestHooks(),
-                         default_granted=settings.consent_default == "opt_out",
-                         seal=sealer(settings))
+from app.intake.intake_service import BatchOutcome
 
 
 @dataclass

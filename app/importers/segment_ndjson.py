@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from neo4j import AsyncDriver
 
-from app.core.config import Settings
-from app.importers.pipeline import Totals, intake_service
+from app.importers.pipeline import Totals
+from app.intake.intake_service import IntakeService
 from app.intake.messages import Message, MessageError, parse_message, parse_time
 
 SOURCE = "import:segment"
@@ -68,17 +67,16 @@ def read_messages(path: Path, summary: NdjsonSummary, now: datetime) -> Iterator
 
 
 async def import_segment_ndjson(
-    driver: AsyncDriver, settings: Settings, path: Path, *, batch_size: int = 500,
+    intake: IntakeService, path: Path, *, batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> NdjsonSummary:
     started = time.perf_counter()
     summary = NdjsonSummary()
-    service = intake_service(driver, settings)
     batch: list[Message] = []
 
     async def flush() -> None:
         if batch:
-            summary.totals.add(await service.ingest(batch, source=SOURCE))
+            summary.totals.add(await intake.ingest(batch, source=SOURCE))
             if progress:
                 progress(len(batch))
             batch.clear()

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from app.core.config import Settings
 from app.core.errors import ApiError
 from app.core.pii_seal import Seal
 from app.intake.batch_plan import Known, Plan, build_plan
@@ -110,12 +111,11 @@ def outcome_of(plan: Plan, messages: list[Message]) -> BatchOutcome:
 
 
 class IntakeService:
-    def __init__(self, repository: IntakeRepository, hooks: IngestHooks,
-                 default_granted: bool, seal: Seal | None = None,
-                 group_commit: bool = False) -> None:
+    def __init__(self, repository: IntakeRepository, hooks: IngestHooks, settings: Settings,
+                 seal: Seal | None = None, group_commit: bool = False) -> None:
         self._repository = repository
         self._hooks = hooks
-        self._default_granted = default_granted
+        self._settings = settings  # the consent policy is read per batch
         self._seal = seal
         self._group = GroupCommit(self._write_events) if group_commit else None
 
@@ -135,8 +135,10 @@ class IntakeService:
         keys = [{"kind": k, "value": v} for k, v in identity_keys(messages)]
         event_ids = list({m.message_id for m in messages if m.behavioural})
 
+        default_granted = self._settings.consent_default == "opt_out"
+
         def planner(known: Known) -> Plan:
-            return build_plan(messages, known, now, self._default_granted, source, self._seal)
+            return build_plan(messages, known, now, default_granted, source, self._seal)
 
         plan = await self._repository.write_batch(keys, event_ids, planner, now)
         if plan.types_by_user or plan.merged:

@@ -9,17 +9,7 @@ import orjson
 from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 
 from app.db.queries import queries
-
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones, recursively."""
-    if hasattr(value, "to_native"):
-        return value.to_native()
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    return value
+from app.db.values import native
 
 
 class UserRepository:

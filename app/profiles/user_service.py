@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from app.core.config import Settings
+from app.core.cursor import decode_cursor, encode_cursor, invalid_cursor
 from app.core.errors import ApiError
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
@@ -28,17 +27,13 @@ from app.profiles.user_repository import UserRepository
 EXPORT_PAGE = 1000
 
 
-def encode_cursor(ts: datetime, event_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([ts.isoformat(), event_id])).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _event_after(cursor: str) -> tuple[datetime, str]:
+    """The (ts, event_id) of the last event on the previous page."""
+    ts, event_id = decode_cursor(cursor, 2)
     try:
-        ts, event_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(ts), str(event_id)
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise ApiError(422, "invalid_request", "cursor: not a cursor this API returned",
-                       [{"field": "cursor", "reason": "invalid cursor"}]) from None
+        return datetime.fromisoformat(ts), event_id
+    except ValueError:
+        raise invalid_cursor() from None
 
 
 def consent_state(user_id: str, rows: list[dict[str, Any]], default_policy: str) -> ConsentState:
@@ -79,11 +74,11 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
 
 
 class UserService:
-    def __init__(self, repository: UserRepository, hooks: IngestHooks,
-                 default_policy: str, open_: Open | None = None) -> None:
+    def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
+                 open_: Open | None = None) -> None:
         self._repository = repository
         self._hooks = hooks
-        self._default_policy = default_policy
+        self._settings = settings  # the consent policy is read per request
         self._open = open_
 
     async def resolve(self, id_: str) -> str:
@@ -97,7 +92,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:  # erased between the two reads
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        return _profile(data, self._default_policy)
+        return _profile(data, self._settings.consent_default)
 
     async def consent(self, id_: str) -> ConsentState:
         return (await self.profile(id_)).consent
@@ -107,9 +102,9 @@ class UserService:
         user_id = await self.resolve(id_)
         rows = await self._repository.events(
             user_id, type_=type_, since=since, until=until,
-            cursor=decode_cursor(cursor) if cursor else None, limit=limit + 1)
+            cursor=_event_after(cursor) if cursor else None, limit=limit + 1)
         page = [EventOut(**r) for r in rows[:limit]]
-        next_cursor = (encode_cursor(page[-1].ts, page[-1].event_id)
+        next_cursor = (encode_cursor(page[-1].ts.isoformat(), page[-1].event_id)
                        if len(rows) > limit else None)
         return EventsPage(user_id=user_id, events=page, next_cursor=next_cursor)
 
@@ -119,7 +114,7 @@ class UserService:
         data = await self._repository.profile(user_id)
         if data is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        profile = _profile(data, self._default_policy)
+        profile = _profile(data, self._settings.consent_default)
         # e-mail/phone in clear only where an encrypted copy was kept (key configured)
         contact = [{"kind": i["kind"], "value": self._open(i["value_sealed"])}
                    for i in data["identities"] if self._open and i.get("value_sealed")]

@@ -8,9 +8,9 @@ as such; for a user without consent nothing of their own history is read or used
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
+from cachetools import TTLCache
 
 from app.core.config import Settings
 from app.recommend.model_store import ModelStore
@@ -33,6 +33,7 @@ PURCHASE = "order_completed"
 VERBS = {"product_viewed": "viewed", "product_added": "added to your cart",
          "order_completed": "bought"}
 ITEM_CACHE_TTL_S = 300.0
+ITEM_CACHE_MAX = 200_000
 
 
 class RecommendationService:
@@ -42,7 +43,7 @@ class RecommendationService:
         self._repository = repository
         self._models = models
         self._popularity = popularity
-        self._items: dict[str, tuple[float, ItemInfo]] = {}
+        self._items: TTLCache[str, ItemInfo] = TTLCache(ITEM_CACHE_MAX, ITEM_CACHE_TTL_S)
 
     async def for_user(self, id_: str, limit: int, category: str | None,
                        exclude_seen: bool) -> UserRecommendations:
@@ -164,16 +165,12 @@ class RecommendationService:
         return reasons
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
-        now = time.monotonic()
-        fresh = {i: hit[1] for i in item_ids
-                 if (hit := self._items.get(i)) and now - hit[0] < ITEM_CACHE_TTL_S}
+        cached = self._items
+        fresh = {i: info for i in item_ids if (info := cached.get(i)) is not None}
         missing = [i for i in item_ids if i not in fresh]
         if missing:
             loaded = await self._repository.items(missing)
-            if len(self._items) > 200_000:
-                self._items.clear()
-            for i, info in loaded.items():
-                self._items[i] = (now, info)
+            cached.update(loaded)
             fresh.update(loaded)
         return fresh
 

@@ -3,8 +3,6 @@ materialize), read, delete, preview, and "does this user match, and why"."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,7 +10,9 @@ from typing import Any
 
 from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 
+from app.core.cursor import decode_cursor, encode_cursor
 from app.core.errors import ApiError
+from app.db.values import native
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
 from app.segments.definition import (
     Condition,
@@ -34,6 +34,21 @@ from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
 from app.segments.refresh import preview_statement
+from app.segments.schemas import (
+    ConditionResult,
+    Member,
+    MemberExplanation,
+    MembershipChange,
+    MembershipChanges,
+    MembersPage,
+    SegmentCount,
+    SegmentDetail,
+    SegmentPreview,
+    SegmentSummary,
+    SegmentVersion,
+    UserSegment,
+    UserSegments,
+)
 from app.segments.segment_repository import SegmentRepository
 
 
@@ -45,10 +60,6 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _iso(value: Any) -> str | None:
-    return value.to_native().isoformat() if hasattr(value, "to_native") else value
-
-
 def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[str, Condition]]:
     """(JSON pointer, condition) in pre-order, the order of `CompiledSegment.node_predicates`."""
     out = [(path, cond)]
@@ -57,18 +68,6 @@ def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[
     for n, child in enumerate(children(cond)):
         out += condition_pointers(child, f"{path}/conditions/{n}")
     return out
-
-
-def encode_cursor(user_id: str) -> str:
-    return base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError(422, "invalid_cursor", "The cursor is not one this API returned",
-                       [{"field": "cursor", "reason": "malformed"}]) from None
 
 
 class SegmentService:
@@ -135,7 +134,7 @@ class SegmentService:
              "references": sorted(refs[s])} for s in loaded])
         self._membership.invalidate_index()
 
-    async def create(self, document: Any) -> dict[str, Any]:
+    async def create(self, document: Any) -> SegmentDetail:
         definition = validate(SegmentDefinition, document)
         refs = await self._references()
         self._check_references(definition, refs)
@@ -159,40 +158,35 @@ class SegmentService:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _detail(self, row: dict[str, Any]) -> dict[str, Any]:
+    def _version(self, row: dict[str, Any]) -> SegmentVersion:
         segment = self._cache.load(row["segment_id"], row["version"], row["definition"])
         compiled = self._cache.compiled(segment)
-        out = {
-            "segment_id": row["segment_id"], "name": row.get("name", segment.definition.name),
-            "version": row["version"],
-            "definition": json.loads(row["definition"]),
-            "compiled_cypher": row["compiled_cypher"],
-            "parameters": {k: _json_value(v) for k, v in compiled.params.items()},
-            "created_at": _iso(row.get("created_at")),
-        }
-        if "size" in row:
-            out["size"] = row["size"]
-            out["updated_at"] = _iso(row.get("updated_at"))
-        return out
+        return SegmentVersion(
+            segment_id=row["segment_id"], name=row.get("name") or segment.definition.name,
+            version=row["version"], definition=json.loads(row["definition"]),
+            compiled_cypher=row["compiled_cypher"],
+            parameters={k: _json_value(v) for k, v in compiled.params.items()},
+            created_at=native(row.get("created_at")))
 
-    async def get(self, segment_id: str) -> dict[str, Any]:
+    async def get(self, segment_id: str) -> SegmentDetail:
         row = await self._segments.get(segment_id)
         if row is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
-        detail = self._detail(row)
-        detail["versions"] = [v["version"] for v in
-                              await self._segments.list_versions(segment_id)]
-        return detail
+        versions = [v["version"] for v in await self._segments.list_versions(segment_id)]
+        return SegmentDetail(**dict(self._version(row)), size=row["size"],
+                             updated_at=native(row.get("updated_at")), versions=versions)
 
-    async def get_version(self, segment_id: str, version: int) -> dict[str, Any]:
+    async def get_version(self, segment_id: str, version: int) -> SegmentVersion:
         row = await self._segments.get_version(segment_id, version)
         if row is None:
             raise ApiError(404, "not_found", f"segment {segment_id!r} has no version {version}")
-        return self._detail(row)
+        return self._version(row)
 
-    async def list_all(self) -> list[dict[str, Any]]:
-        return [{k: v for k, v in self._detail(r).items()
-                 if k not in ("compiled_cypher", "parameters")}
+    async def list_all(self) -> list[SegmentSummary]:
+        return [SegmentSummary(segment_id=r["segment_id"], name=r["name"], version=r["version"],
+                               definition=json.loads(r["definition"]),
+                               created_at=native(r.get("created_at")), size=r["size"],
+                               updated_at=native(r.get("updated_at")))
                 for r in await self._segments.list_all()]
 
     async def delete(self, segment_id: str) -> None:
@@ -210,7 +204,7 @@ class SegmentService:
 
     # -- evaluation ------------------------------------------------------------------------
 
-    async def preview(self, document: Any) -> dict[str, Any]:
+    async def preview(self, document: Any) -> SegmentPreview:
         request = validate(PreviewRequest, document)
         refs = await self._references()
         probe = SegmentDefinition(id=request.id or "preview", name=request.name or "preview",
@@ -220,25 +214,26 @@ class SegmentService:
         [row] = await self._members.run_compiled(
             preview_statement(compiled),
             compiled.parameters(self._clock(), sample_size=request.sample_size))
-        return {"count": row["count"], "sample": row["sample"],
-                "compiled_cypher": compiled.cypher}
+        return SegmentPreview(count=row["count"], sample=row["sample"],
+                              compiled_cypher=compiled.cypher)
 
-    async def members(self, segment_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    async def members(self, segment_id: str, cursor: str | None, limit: int) -> MembersPage:
         if await self._members.count(segment_id) is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(cursor, 1)[0] if cursor else None
         rows = await self._members.page(segment_id, after, limit + 1)
         page = rows[:limit]
-        return {"members": [{"user_id": r["user_id"], "since": _iso(r["since"])} for r in page],
-                "next_cursor": encode_cursor(page[-1]["user_id"]) if len(rows) > limit else None}
+        return MembersPage(
+            members=[Member(user_id=r["user_id"], since=native(r["since"])) for r in page],
+            next_cursor=encode_cursor(page[-1]["user_id"]) if len(rows) > limit else None)
 
-    async def count(self, segment_id: str) -> dict[str, Any]:
+    async def count(self, segment_id: str) -> SegmentCount:
         size = await self._members.count(segment_id)
         if size is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
-        return {"segment_id": segment_id, "count": size}
+        return SegmentCount(segment_id=segment_id, count=size)
 
-    async def explain_member(self, segment_id: str, user_id: str) -> dict[str, Any]:
+    async def explain_member(self, segment_id: str, user_id: str) -> MemberExplanation:
         row = await self._segments.get(segment_id)
         if row is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
@@ -253,27 +248,25 @@ class SegmentService:
         if not rows:
             raise ApiError(404, "not_found", f"no user {user_id!r}")
         results = rows[0]["results"]
-        return {
-            "segment_id": segment_id, "version": row["version"], "user_id": user_id,
-            "member": rows[0]["member"], "matches": results[0],
-            "conditions": [{"pointer": p, "type": c.type, "matches": r,
-                            "condition": c.model_dump(mode="json", exclude_none=True)
-                            if not children(c) else None}
-                           for (p, c), r in zip(nodes, results, strict=True)],
-        }
+        return MemberExplanation(
+            segment_id=segment_id, version=row["version"], user_id=user_id,
+            member=rows[0]["member"], matches=results[0],
+            conditions=[ConditionResult(pointer=p, type=c.type, matches=r,
+                                        condition=c.model_dump(mode="json", exclude_none=True)
+                                        if not children(c) else None)
+                        for (p, c), r in zip(nodes, results, strict=True)])
 
-    async def user_segments(self, user_id: str) -> dict[str, Any]:
+    async def user_segments(self, user_id: str) -> UserSegments:
         segments = await self._members.user_segments(user_id)
         if segments is None:
             raise ApiError(404, "not_found", f"no user {user_id!r}")
-        return {"user_id": user_id,
-                "segments": sorted(({**s, "since": _iso(s["since"])} for s in segments),
-                                   key=lambda s: s["segment_id"])}
+        return UserSegments(user_id=user_id, segments=sorted(
+            (UserSegment(**native(s)) for s in segments), key=lambda s: s.segment_id))
 
     async def changes(self, segment_id: str, user_id: str | None, limit: int
-                      ) -> dict[str, Any]:
+                      ) -> MembershipChanges:
         if await self._members.count(segment_id) is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
         rows = await self._members.changes(segment_id, user_id, limit)
-        return {"segment_id": segment_id,
-                "changes": [{**r, "at": _iso(r["at"])} for r in rows]}
+        return MembershipChanges(segment_id=segment_id,
+                                 changes=[MembershipChange(**native(r)) for r in rows])

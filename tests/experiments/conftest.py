@@ -98,6 +98,6 @@ async def recommend(api: httpx.AsyncClient, headers: dict[str, str],
 
 async def flush(app: FastAPI) -> None:
     """Write journaled exposures now and link waiting outcome events."""
-    runtime = app.state.experiments
-    assert await runtime.recorder.flush()
-    await runtime.attribution.drain()
+    parts = app.state.services.experiments
+    assert await parts.exposures.flush()
+    await parts.attribution.drain()

@@ -104,7 +104,7 @@ async def test_neo4j_restart_mid_flight_loses_nothing(api: httpx.AsyncClient, ex
     await start(api, admin_headers, definition())
     served = [await recommend(api, admin_headers, f"buyer{n}") for n in range(len(ITEMS))]
     assert all(r["experiment"] for r in served)
-    recorder = exp_app.state.experiments.recorder
+    recorder = exp_app.state.services.experiments.exposures
     neo4j_server.stop(settings)
     try:
         assert not await recorder.flush()  # the database is down: kept, counted

@@ -1,9 +1,13 @@
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from app.cli.main import app as profilegraph
 from gnn import cli
 from gnn.artifact_format import list_versions, read_manifest
+from gnn.connection import Neo4jConnection
 
 
 def _lastfm_folder(tmp_path: Path, tiny) -> Path:
@@ -65,10 +69,7 @@ def test_loop_runs_rounds_and_survives_a_failed_round(monkeypatch, tmp_path):
     sleeps: list[float] = []
     monkeypatch.setattr(cli, "run_train", fake_train)
     done = cli.run_loop(
-        "bolt://x",
-        "neo4j",
-        "pw",
-        None,
+        Neo4jConnection("bolt://x", "neo4j", "pw"),
         tmp_path,
         interval_minutes=0.5,
         rounds=3,
@@ -76,3 +77,26 @@ def test_loop_runs_rounds_and_survives_a_failed_round(monkeypatch, tmp_path):
     )
     assert done == 3 and len(calls) == 3
     assert sleeps == [30.0, 30.0]
+
+
+def test_trainer_commands_are_mounted_in_profilegraph_without_loading_torch():
+    for command in ("train", "evaluate", "train-loop"):
+        result = CliRunner().invoke(profilegraph, [command, "--help"])
+        assert result.exit_code == 0, result.output
+    assert "--uri" not in CliRunner().invoke(profilegraph, ["train", "--help"]).output
+    # `profilegraph serve` runs in the CLI's process: the mounted trainer must not bring torch.
+    code = "import sys, app.cli.main; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_train_reads_connection_and_artifacts_from_the_service_settings(monkeypatch, tmp_path):
+    from app.core.config import get_settings
+
+    seen: list[tuple] = []
+    monkeypatch.setattr(cli, "run_train", lambda *args: seen.append(args) or True)
+    settings = get_settings()
+    result = CliRunner().invoke(profilegraph, ["train", "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    [(connection, artifacts_dir, *_)] = seen
+    assert connection == Neo4jConnection.from_settings(settings)
+    assert artifacts_dir == settings.artifacts_dir

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from neo4j import AsyncDriver
 
+from gnn.connection import Neo4jConnection
 from gnn.export import ExportSettings, export_interactions
 
 pytestmark = pytest.mark.neo4j
@@ -76,10 +77,9 @@ async def test_export_uses_only_granted_users_and_weights_events(
     graph: AsyncDriver, settings
 ) -> None:
     await _seed(graph, settings.neo4j_database)
-    user, password = settings.neo4j_auth
     cfg = ExportSettings(half_life_days=30.0, window_days=365.0)
     data = await asyncio.to_thread(
-        export_interactions, settings.neo4j_uri, user, password, settings.neo4j_database, cfg, AS_OF
+        export_interactions, Neo4jConnection.from_settings(settings), cfg, AS_OF
     )
     # u2 denied, u3 never consented: not exported. Removed, page, future and too-old events dropped.
     assert data.user_ids == ["u1", "u4"]
@@ -100,16 +100,12 @@ async def test_train_command_exports_trains_and_promotes(
     from gnn.train import TrainConfig
 
     await _seed(graph, settings.neo4j_database)
-    user, password = settings.neo4j_auth
     cfg = TrainConfig(
         embedding_dim=8, num_layers=2, batch_size=16, max_epochs=3, eval_every=1, val_fraction=0.0
     )
     promoted = await asyncio.to_thread(
         run_train,
-        settings.neo4j_uri,
-        user,
-        password,
-        settings.neo4j_database,
+        Neo4jConnection.from_settings(settings),
         tmp_path,
         30.0,
         None,

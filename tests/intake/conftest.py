@@ -14,15 +14,6 @@ from app.core.config import Settings
 
 
 @pytest.fixture
-async def opt_out(settings: Settings):
-    """Consent default opt-out (events stored unless refused) for tests about other rules."""
-    previous = settings.consent_default
-    settings.consent_default = "opt_out"
-    yield settings
-    settings.consent_default = previous
-
-
-@pytest.fixture
 async def opt_in(settings: Settings):
     previous = settings.consent_default
     settings.consent_default = "opt_in"

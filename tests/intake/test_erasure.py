@@ -50,7 +50,7 @@ async def test_erasure_leaves_nothing_of_the_user(client, graph, ingest_headers,
     async def listener(change):
         erased.append(change.erased)
 
-    client._transport.app.state.ingest_hooks.register(listener)
+    client._transport.app.state.services.ingest_hooks.register(listener)
     before_other = await scalar(graph, "MATCH (:User {user_id:'u2'})-[r]-() RETURN count(r)")
 
     r = await client.delete("/v1/users/u1", headers=admin_headers)

@@ -126,7 +126,7 @@ async def test_merge_notifies_listeners(client, graph, ingest_headers, opt_out):
     async def listener(change: IngestedChange) -> None:
         seen.append(change)
 
-    client._transport.app.state.ingest_hooks.register(listener)
+    client._transport.app.state.services.ingest_hooks.register(listener)
     await _send(client, ingest_headers, track(anonymous_id="a8"))
     await _send(client, ingest_headers, track("u8"))
     await _send(client, ingest_headers, {"type": "identify", "userId": "u8",
@@ -139,8 +139,11 @@ async def test_merge_notifies_listeners(client, graph, ingest_headers, opt_out):
 
 async def test_encrypted_copy_only_with_a_key(client, graph, ingest_headers, admin_headers,
                                               settings, opt_out):
+    import httpx
     from cryptography.fernet import Fernet
     from pydantic import SecretStr
+
+    from app.main import create_app
 
     identify = {"type": "identify", "userId": "k1", "traits": {"email": "Kim@Example.com"}}
     await _send(client, ingest_headers, identify)
@@ -151,15 +154,18 @@ async def test_encrypted_copy_only_with_a_key(client, graph, ingest_headers, adm
 
     settings.pii_encryption_key = SecretStr(Fernet.generate_key().decode())
     try:
-        client._transport.app.state.intake = None  # rebuilt with the key
-        await _send(client, ingest_headers, {**identify, "userId": "k2",
-                                             "traits": {"phone": "+47 400 00 000"}})
-        sealed = await scalar(graph, "MATCH (i:Identity {kind:'phone_sha256'}) "
-                                     "RETURN i.value_sealed")
-        assert sealed and "400" not in sealed
-        doc = (await client.get("/v1/users/k2/export", headers=admin_headers)).json()
-        assert doc["contact_details"] == [{"kind": "phone_sha256", "value": "+4740000000"}]
-        assert "value_sealed" not in repr(doc["profile"])
+        keyed = create_app(settings)  # the key is read when the services are built
+        async with keyed.router.lifespan_context(keyed), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=keyed), base_url="http://test") as client:
+            await _send(client, ingest_headers, {**identify, "userId": "k2",
+                                                 "traits": {"phone": "+47 400 00 000"}})
+            sealed = await scalar(graph, "MATCH (i:Identity {kind:'phone_sha256'}) "
+                                         "RETURN i.value_sealed")
+            assert sealed and "400" not in sealed
+            doc = (await client.get("/v1/users/k2/export", headers=admin_headers)).json()
+            assert doc["contact_details"] == [{"kind": "phone_sha256",
+                                               "value": "+4740000000"}]
+            assert "value_sealed" not in repr(doc["profile"])
     finally:
         settings.pii_encryption_key = None
 

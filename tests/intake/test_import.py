@@ -53,9 +53,9 @@ def retail_sample(path: Path) -> Path:
     return path
 
 
-async def test_online_retail_sample(graph, settings, tmp_path):
+async def test_online_retail_sample(graph, services, tmp_path):
     path = retail_sample(tmp_path / "retail.parquet")
-    s = await import_online_retail(graph, settings, path, batch_lines=2)
+    s = await import_online_retail(services.intake, services.items, path, batch_lines=2)
     assert (s.rows, s.items, s.customers) == (7, 3, 2)
     assert (s.orders, s.refunds, s.order_lines) == (3, 1, 4)
     assert (s.lines_without_customer, s.adjustment_lines) == (1, 1)
@@ -74,23 +74,24 @@ async def test_online_retail_sample(graph, settings, tmp_path):
     assert sorted(granted) == ["analytics", "personalization"]
 
     before = await fingerprint(graph)
-    again = await import_online_retail(graph, settings, path, batch_lines=2)
+    again = await import_online_retail(services.intake, services.items, path, batch_lines=2)
     assert again.totals.events == 0 and again.totals.duplicates == 4
     assert await fingerprint(graph) == before
 
 
 @pytest.mark.skipif(not REAL_RETAIL.exists(), reason=f"{REAL_RETAIL} not present")
-async def test_online_retail_real_file_head(graph, settings):
+async def test_online_retail_real_file_head(graph, services):
     # The first 40,000 rows (about 2,000 invoices) keep the test well under a minute; the
     # whole file is timed by bench/ingest.py.
-    s = await import_online_retail(graph, settings, REAL_RETAIL, max_rows=40_000)
+    s = await import_online_retail(services.intake, services.items, REAL_RETAIL, max_rows=40_000)
     assert s.rows == 40_000 and s.orders > 1000 and s.customers > 500
     assert s.totals.events == s.orders + s.refunds
     lines = await scalar(graph, "MATCH (:Event {type:'order_completed'})-[o:ON]->() "
                                 "RETURN count(o)")
     assert lines == s.order_lines
     before = await fingerprint(graph)
-    again = await import_online_retail(graph, settings, REAL_RETAIL, max_rows=40_000)
+    again = await import_online_retail(services.intake, services.items, REAL_RETAIL,
+                                       max_rows=40_000)
     assert again.totals.events == 0
     assert await fingerprint(graph) == before
     # leave a small graph behind: the next test's wipe deletes per node
@@ -99,7 +100,7 @@ async def test_online_retail_real_file_head(graph, settings):
                                  "IN TRANSACTIONS OF 5000 ROWS")).consume()
 
 
-async def test_segment_ndjson(graph, settings, tmp_path, opt_out):
+async def test_segment_ndjson(graph, services, tmp_path, opt_out):
     lines = [
         orjson.dumps({"type": "track", "messageId": "m1", "userId": "u1",
                       "event": "Product Viewed", "properties": {"product_id": "p1"},
@@ -113,23 +114,23 @@ async def test_segment_ndjson(graph, settings, tmp_path, opt_out):
     ]
     path = tmp_path / "events.ndjson.gz"
     path.write_bytes(gzip.compress(b"\n".join(lines)))
-    s = await import_segment_ndjson(graph, settings, path)
+    s = await import_segment_ndjson(services.intake, path)
     assert s.messages == 3 and s.totals.events == 2
     assert [n for n, _ in s.invalid] == [2, 4]
     assert "event" in s.invalid[1][1]
     # archived messages keep their own timestamp (no skew correction without receivedAt)
     ts = await scalar(graph, "MATCH (e:Event {event_id:'m1'}) RETURN toString(e.ts)")
     assert ts.startswith("2025-01-01T00:00:00")
-    again = await import_segment_ndjson(graph, settings, path)
+    again = await import_segment_ndjson(services.intake, path)
     assert again.totals.events == 0 and again.totals.duplicates == 2
 
 
-async def test_demo_data_is_repeatable(graph, settings, opt_in):
-    first = await load_demo_data(graph, settings, users=20, seed=3)
+async def test_demo_data_is_repeatable(graph, services, opt_in):
+    first = await load_demo_data(services.intake, services.items, users=20, seed=3)
     assert first.totals.events > 50
     assert first.totals.dropped.get("no_analytics_consent", 0) > 0
     before = await fingerprint(graph)
-    again = await load_demo_data(graph, settings, users=20, seed=3)
+    again = await load_demo_data(services.intake, services.items, users=20, seed=3)
     assert again.totals.events == 0
     assert await fingerprint(graph) == before
     assert await scalar(graph, "MATCH (:Item)-[:IN_CATEGORY]->(c:Category) "

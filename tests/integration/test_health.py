@@ -40,7 +40,8 @@ async def test_readyz_reports_pending_migrations(
         (tmp_path / path.name).write_bytes(path.read_bytes())
     (tmp_path / "V9999__not_yet.cypher").write_text("CREATE (:NotYet);")
     app = client._transport.app  # type: ignore[attr-defined]
-    app.state.migrations = MigrationRunner(graph, tmp_path, database=settings.neo4j_database)
+    app.state.services.migrations = MigrationRunner(graph, tmp_path,
+                                                    database=settings.neo4j_database)
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["pending_migrations"] == ["V9999__not_yet.cypher"]

@@ -15,7 +15,7 @@ from tests.recommend.conftest import publish
 async def wait_for_version(client: httpx.AsyncClient, version: str) -> None:
     app = client._transport.app  # type: ignore[attr-defined]
     for _ in range(100):
-        model = app.state.models.current
+        model = app.state.services.models.current
         if model is not None and model.version == version:
             return
         await asyncio.sleep(0.05)
@@ -118,10 +118,10 @@ async def test_erasure_removes_the_vector_from_serving_at_once(
 ) -> None:
     await wait_for_version(client, publish(artifacts, favourite="i3", recall=0.2))
     app = client._transport.app  # type: ignore[attr-defined]
-    assert "alice" in app.state.models.current.user_row
+    assert "alice" in app.state.services.models.current.user_row
     response = await client.delete("/v1/users/alice", headers=admin_headers)
     assert response.status_code == 200, response.text
-    assert "alice" not in app.state.models.current.user_row
+    assert "alice" not in app.state.services.models.current.user_row
     body = await recs(client, admin_headers, "alice")
     assert body["fallback_reason"] == "unknown_user"
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.analyst.analyst_service import AnalystService, QueryResult
-from app.api.deps import AnalystScope
+from app.analyst.analyst_service import QueryResult
+from app.api.deps import AnalystDep, AnalystScope
 
 router = APIRouter(prefix="/v1/cypher", tags=["analyst"])
 
@@ -26,10 +26,6 @@ class CypherRequest(BaseModel):
 class SavedRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     params: dict[str, Any] = Field(default_factory=dict)
-
-
-def _service(request: Request) -> AnalystService:
-    return request.app.state.analyst
 
 
 def _cell(value: Any) -> Any:
@@ -48,21 +44,22 @@ def _respond(request: Request, result: QueryResult) -> Response | dict[str, Any]
 
 
 @router.post("", response_model=None)
-async def run_query(request: Request, body: CypherRequest, _: AnalystScope
-                    ) -> Response | dict[str, Any]:
+async def run_query(request: Request, body: CypherRequest, analyst: AnalystDep,
+                    _: AnalystScope) -> Response | dict[str, Any]:
     """Run a read-only query: writes, schema changes, LOAD CSV and admin procedures get 403."""
-    return _respond(request, await _service(request).run(body.query, body.params))
+    return _respond(request, await analyst.run(body.query, body.params))
 
 
 @router.get("/saved")
-async def list_saved(request: Request, _: AnalystScope) -> dict[str, Any]:
+async def list_saved(analyst: AnalystDep, _: AnalystScope) -> dict[str, Any]:
     return {"queries": [{"name": q.name, "description": q.description, "params": q.params}
-                        for q in _service(request).saved.values()]}
+                        for q in analyst.saved.values()]}
 
 
 @router.post("/saved/{name}", response_model=None)
 async def run_saved(request: Request, name: Annotated[str, Path(max_length=64)],
-                    _: AnalystScope, body: SavedRunRequest | None = None
+                    analyst: AnalystDep, _: AnalystScope,
+                    body: SavedRunRequest | None = None
                     ) -> Response | dict[str, Any]:
     params = body.params if body else {}
-    return _respond(request, await _service(request).run_saved(name, params))
+    return _respond(request, await analyst.run_saved(name, params))

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 
-from app.api.deps import SegmentsScope
+from app.api.deps import ExperimentsDep, SegmentsScope
 from app.core.errors import ApiError
 from app.experiments.definition import ExperimentDefinition
-from app.experiments.experiment_service import ExperimentService
 from app.segments.document import YAML_TYPES, parse_body
 
 router = APIRouter(prefix="/v1", tags=["experiments"])
@@ -18,12 +17,7 @@ router = APIRouter(prefix="/v1", tags=["experiments"])
 MAX_BODY = 64 * 1024
 ExperimentIdPath = Annotated[str, Path(max_length=64)]
 
-
-async def get_experiment_service(request: Request) -> ExperimentService:
-    return request.app.state.experiments.service
-
-
-ServiceDep = Annotated[ExperimentService, Depends(get_experiment_service)]
+ServiceDep = ExperimentsDep
 _SCHEMA = {"type": "object", "description": "ExperimentDefinition: see /v1/experiments/schema"}
 _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _SCHEMA}, **{t: {"schema": _SCHEMA} for t in YAML_TYPES}}}}

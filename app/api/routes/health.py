@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.api.deps import DriverDep, SettingsDep
+from app.api.deps import DriverDep, MigrationsDep, SettingsDep
 from app.ops.readiness_service import check_readiness
 
 router = APIRouter(tags=["health"])
@@ -18,8 +18,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request, driver: DriverDep, settings: SettingsDep) -> JSONResponse:
-    result = await check_readiness(driver, request.app.state.migrations, settings.neo4j_database)
+async def readyz(driver: DriverDep, migrations: MigrationsDep, settings: SettingsDep
+                 ) -> JSONResponse:
+    result = await check_readiness(driver, migrations, settings.neo4j_database)
     if result.ready:
         return JSONResponse({"status": "ready"})
     body = {"status": "not_ready", "reason": result.reason,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
-from app.api.deps import IngestScope, ReadScope
-from app.catalog.item_repository import ItemRepository
+from app.api.deps import IngestScope, ItemsDep, ReadScope
 from app.catalog.schemas import ItemIn, ItemOut, ItemsBulk, ItemsUpserted, item_row
 from app.core.errors import ApiError
 
@@ -15,31 +14,26 @@ router = APIRouter(prefix="/v1/items", tags=["items"])
 ItemId = Path(min_length=1, max_length=256)
 
 
-def _repository(request: Request) -> ItemRepository:
-    return ItemRepository(request.app.state.driver, request.app.state.settings.neo4j_database)
-
-
 @router.put("/{item_id}", response_model=ItemOut)
-async def put_item(body: ItemIn, request: Request, _: IngestScope,
+async def put_item(body: ItemIn, items: ItemsDep, _: IngestScope,
                    item_id: str = ItemId) -> ItemOut:
-    repository = _repository(request)
-    await repository.upsert([item_row(item_id, body)], datetime.now(UTC))
-    stored = await repository.get(item_id)
+    await items.upsert([item_row(item_id, body)], datetime.now(UTC))
+    stored = await items.get(item_id)
     return ItemOut(**(stored or {"item_id": item_id}))
 
 
 @router.post("", response_model=ItemsUpserted)
-async def post_items(body: ItemsBulk, request: Request, _: IngestScope) -> ItemsUpserted:
+async def post_items(body: ItemsBulk, items: ItemsDep, _: IngestScope) -> ItemsUpserted:
     rows: dict[str, dict] = {}
     for item in body.items:  # one transaction; a repeated id keeps its last version
         rows[item.item_id] = item_row(item.item_id, item)
-    await _repository(request).upsert(list(rows.values()), datetime.now(UTC))
+    await items.upsert(list(rows.values()), datetime.now(UTC))
     return ItemsUpserted(upserted=len(rows), item_ids=list(rows))
 
 
 @router.get("/{item_id}", response_model=ItemOut)
-async def get_item(request: Request, _: ReadScope, item_id: str = ItemId) -> ItemOut:
-    stored = await _repository(request).get(item_id)
+async def get_item(items: ItemsDep, _: ReadScope, item_id: str = ItemId) -> ItemOut:
+    stored = await items.get(item_id)
     if stored is None:
         raise ApiError(404, "not_found", f"no item '{item_id}'")
     return ItemOut(**stored)

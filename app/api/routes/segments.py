@@ -7,11 +7,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import ReadScope, SegmentsScope
+from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
-from app.segments.membership_service import MembershipService
+from app.segments.membership_service import RefreshResult
+from app.segments.schemas import (
+    MemberExplanation,
+    MembershipChanges,
+    MembersPage,
+    RefreshReport,
+    SegmentCount,
+    SegmentDetail,
+    SegmentList,
+    SegmentPreview,
+    SegmentVersion,
+    UserSegments,
+)
 from app.segments.segment_service import SegmentService
 
 router = APIRouter(prefix="/v1", tags=["segments"])
@@ -20,20 +32,16 @@ MAX_BODY = 256 * 1024
 SegmentIdPath = Annotated[str, Path(max_length=64)]
 
 
-def _service(request: Request) -> SegmentService:
-    return request.app.state.segments
-
-
-def _membership(request: Request) -> MembershipService:
-    return request.app.state.membership
-
-
 def _body_doc(model: type) -> dict[str, Any]:
     # The body is parsed by hand (JSON or YAML, errors as JSON pointers); its full schema is
     # published at GET /v1/segments/schema.
     schema = {"type": "object", "description": f"{model.__name__}: see /v1/segments/schema"}
     return {"requestBody": {"required": True, "content": {
         "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
+
+
+def _report(results: list[RefreshResult]) -> RefreshReport:
+    return RefreshReport.model_validate({"refreshed": [vars(r) for r in results]})
 
 
 async def _document(request: Request) -> Any:
@@ -49,97 +57,97 @@ async def definition_schema(_: SegmentsScope) -> dict[str, Any]:
     return SegmentService.schema()
 
 
-@router.post("/segments", status_code=201, openapi_extra=_body_doc(SegmentDefinition))
-async def create_segment(request: Request, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments", status_code=201, response_model=SegmentDetail,
+             openapi_extra=_body_doc(SegmentDefinition))
+async def create_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
+                         ) -> SegmentDetail:
     """Upload a definition (JSON, or YAML with a YAML content type). Uploading an existing id
     stores a new version; membership is materialized before the answer."""
-    return await _service(request).create(await _document(request))
+    return await segments.create(await _document(request))
 
 
-@router.get("/segments")
-async def list_segments(request: Request, _: SegmentsScope) -> dict[str, Any]:
-    return {"segments": await _service(request).list_all()}
+@router.get("/segments", response_model=SegmentList)
+async def list_segments(segments: SegmentsDep, _: SegmentsScope) -> SegmentList:
+    return SegmentList(segments=await segments.list_all())
 
 
-@router.post("/segments/preview", openapi_extra=_body_doc(PreviewRequest))
-async def preview_segment(request: Request, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments/preview", response_model=SegmentPreview,
+             openapi_extra=_body_doc(PreviewRequest))
+async def preview_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
+                          ) -> SegmentPreview:
     """Count and sample members of a condition without saving anything."""
-    return await _service(request).preview(await _document(request))
+    return await segments.preview(await _document(request))
 
 
-@router.post("/segments/refresh")
-async def refresh_all(request: Request, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments/refresh", response_model=RefreshReport)
+async def refresh_all(membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
     """Recompute every segment's membership (references first)."""
-    results = await _membership(request).refresh()
-    return {"refreshed": [vars(r) for r in results]}
+    return _report(await membership.refresh())
 
 
-@router.post("/segments/sweep")
-async def sweep(request: Request, _: SegmentsScope) -> dict[str, Any]:
+@router.post("/segments/sweep", response_model=RefreshReport)
+async def sweep(membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
     """Re-evaluate the segments whose windows move with the clock."""
-    results = await _membership(request).sweep()
-    return {"refreshed": [vars(r) for r in results]}
+    return _report(await membership.sweep())
 
 
-@router.get("/segments/{segment_id}")
-async def get_segment(request: Request, segment_id: SegmentIdPath, _: SegmentsScope
-                      ) -> dict[str, Any]:
-    return await _service(request).get(segment_id)
+@router.get("/segments/{segment_id}", response_model=SegmentDetail)
+async def get_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
+                      ) -> SegmentDetail:
+    return await segments.get(segment_id)
 
 
-@router.get("/segments/{segment_id}/versions/{version}")
-async def get_segment_version(request: Request, segment_id: SegmentIdPath,
-                              version: Annotated[int, Path(ge=1)], _: SegmentsScope
-                              ) -> dict[str, Any]:
-    return await _service(request).get_version(segment_id, version)
+@router.get("/segments/{segment_id}/versions/{version}", response_model=SegmentVersion)
+async def get_segment_version(segment_id: SegmentIdPath, version: Annotated[int, Path(ge=1)],
+                              segments: SegmentsDep, _: SegmentsScope) -> SegmentVersion:
+    return await segments.get_version(segment_id, version)
 
 
 @router.delete("/segments/{segment_id}", status_code=204)
-async def delete_segment(request: Request, segment_id: SegmentIdPath, _: SegmentsScope
+async def delete_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
                          ) -> Response:
-    await _service(request).delete(segment_id)
+    await segments.delete(segment_id)
     return Response(status_code=204)
 
 
-@router.post("/segments/{segment_id}/refresh")
-async def refresh_segment(request: Request, segment_id: SegmentIdPath, _: SegmentsScope
-                          ) -> dict[str, Any]:
-    await _service(request).get(segment_id)  # 404 for an unknown id
-    results = await _membership(request).refresh([segment_id])
-    return {"refreshed": [vars(r) for r in results]}
+@router.post("/segments/{segment_id}/refresh", response_model=RefreshReport)
+async def refresh_segment(segment_id: SegmentIdPath, segments: SegmentsDep,
+                          membership: MembershipDep, _: SegmentsScope) -> RefreshReport:
+    await segments.get(segment_id)  # 404 for an unknown id
+    return _report(await membership.refresh([segment_id]))
 
 
-@router.get("/segments/{segment_id}/members")
-async def list_members(request: Request, segment_id: SegmentIdPath, _: SegmentsScope,
+@router.get("/segments/{segment_id}/members", response_model=MembersPage)
+async def list_members(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope,
                        cursor: Annotated[str | None, Query(max_length=512)] = None,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    return await _service(request).members(segment_id, cursor, limit)
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> MembersPage:
+    return await segments.members(segment_id, cursor, limit)
 
 
-@router.get("/segments/{segment_id}/count")
-async def count_members(request: Request, segment_id: SegmentIdPath, _: SegmentsScope
-                        ) -> dict[str, Any]:
-    return await _service(request).count(segment_id)
+@router.get("/segments/{segment_id}/count", response_model=SegmentCount)
+async def count_members(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
+                        ) -> SegmentCount:
+    return await segments.count(segment_id)
 
 
-@router.get("/segments/{segment_id}/members/{user_id}")
-async def explain_member(request: Request, segment_id: SegmentIdPath,
-                         user_id: Annotated[str, Path(max_length=256)], _: SegmentsScope
-                         ) -> dict[str, Any]:
+@router.get("/segments/{segment_id}/members/{user_id}", response_model=MemberExplanation)
+async def explain_member(segment_id: SegmentIdPath, user_id: Annotated[str, Path(max_length=256)],
+                         segments: SegmentsDep, _: SegmentsScope) -> MemberExplanation:
     """Whether the user is a member, whether they match now, and each condition's result."""
-    return await _service(request).explain_member(segment_id, user_id)
+    return await segments.explain_member(segment_id, user_id)
 
 
-@router.get("/segments/{segment_id}/changes")
-async def membership_changes(request: Request, segment_id: SegmentIdPath, _: SegmentsScope,
+@router.get("/segments/{segment_id}/changes", response_model=MembershipChanges)
+async def membership_changes(segment_id: SegmentIdPath, segments: SegmentsDep,
+                             _: SegmentsScope,
                              user_id: Annotated[str | None, Query(max_length=256)] = None,
                              limit: Annotated[int, Query(ge=1, le=1000)] = 100
-                             ) -> dict[str, Any]:
+                             ) -> MembershipChanges:
     """Entries and exits, newest first."""
-    return await _service(request).changes(segment_id, user_id, limit)
+    return await segments.changes(segment_id, user_id, limit)
 
 
-@router.get("/users/{user_id}/segments")
-async def user_segments(request: Request, user_id: Annotated[str, Path(max_length=256)],
-                        _: ReadScope) -> dict[str, Any]:
-    return await _service(request).user_segments(user_id)
+@router.get("/users/{user_id}/segments", response_model=UserSegments)
+async def user_segments(user_id: Annotated[str, Path(max_length=256)], segments: SegmentsDep,
+                        _: ReadScope) -> UserSegments:
+    return await segments.user_segments(user_id)

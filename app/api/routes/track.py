@@ -11,10 +11,8 @@ from datetime import UTC, datetime
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import IngestScope
-from app.api.routes.json_body import read_json
-from app.core.pii_seal import sealer
-from app.intake.intake_repository import IntakeRepository
+from app.api.deps import IngestScope, IntakeDep
+from app.api.json_body import read_json
 from app.intake.intake_service import (
     MAX_BATCH_BYTES,
     MAX_MESSAGE_BYTES,
@@ -44,20 +42,6 @@ MESSAGE_DOC = _body_doc(MESSAGE_SCHEMA)
 BATCH_DOC = _body_doc(BATCH_SCHEMA)
 
 
-def intake_service(request: Request) -> IntakeService:
-    state = request.app.state
-    service = getattr(state, "intake", None)
-    if service is None:
-        settings = state.settings
-        service = IntakeService(
-            IntakeRepository(state.driver, settings.neo4j_database), state.ingest_hooks,
-            default_granted=settings.consent_default == "opt_out", seal=sealer(settings),
-            group_commit=settings.intake_group_commit,
-        )
-        state.intake = service
-    return service
-
-
 def _json(body: dict) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
@@ -65,47 +49,47 @@ def _json(body: dict) -> Response:
 @router.post("/batch", summary="Send a batch of Segment messages (one transaction)",
              responses=RESULT, openapi_extra=BATCH_DOC)
 @router.post("/import", include_in_schema=False)
-async def batch(request: Request, _: IngestScope) -> Response:
+async def batch(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
     received_at = datetime.now(UTC)
     body, size = await read_json(request, MAX_BATCH_BYTES)
     messages = parse_batch(body, received_at, size)
-    outcome = await intake_service(request).ingest(messages, received_at)
+    outcome = await intake.ingest(messages, received_at)
     return _json(outcome.as_body())
 
 
-async def _single(request: Request, mtype: str) -> Response:
+async def _single(request: Request, intake: IntakeService, mtype: str) -> Response:
     received_at = datetime.now(UTC)
     body, _ = await read_json(request, MAX_MESSAGE_BYTES)
     messages = parse_single(body, mtype, received_at)
-    outcome = await intake_service(request).ingest(messages, received_at)
+    outcome = await intake.ingest(messages, received_at)
     return _json(outcome.as_body())
 
 
 @router.post("/track", summary="Record a Segment track event",
              responses=RESULT, openapi_extra=MESSAGE_DOC)
-async def track(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "track")
+async def track(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "track")
 
 
 @router.post("/identify", summary="Identify a user and set traits",
              responses=RESULT, openapi_extra=MESSAGE_DOC)
-async def identify(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "identify")
+async def identify(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "identify")
 
 
 @router.post("/alias", summary="Merge a previous id into a user",
              responses=RESULT, openapi_extra=MESSAGE_DOC)
-async def alias(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "alias")
+async def alias(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "alias")
 
 
 @router.post("/page", summary="Record a page view",
              responses=RESULT, openapi_extra=MESSAGE_DOC)
-async def page(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "page")
+async def page(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "page")
 
 
 @router.post("/screen", summary="Record a mobile screen view",
              responses=RESULT, openapi_extra=MESSAGE_DOC)
-async def screen(request: Request, _: IngestScope) -> Response:
-    return await _single(request, "screen")
+async def screen(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "screen")

@@ -5,32 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.api.deps import AdminScope, ReadScope
-from app.core.pii_seal import opener
+from app.api.deps import AdminScope, ReadScope, UsersDep
 from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
-from app.profiles.user_repository import UserRepository
-from app.profiles.user_service import UserService
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-def user_service(request: Request) -> UserService:
-    state = request.app.state
-    settings = state.settings
-    return UserService(UserRepository(state.driver, settings.neo4j_database),
-                       state.ingest_hooks, settings.consent_default, opener(settings))
-
-
 @router.get("/{user_id}/profile", response_model=Profile)
-async def get_profile(user_id: str, request: Request, _: ReadScope) -> Profile:
-    return await user_service(request).profile(user_id)
+async def get_profile(user_id: str, users: UsersDep, _: ReadScope) -> Profile:
+    return await users.profile(user_id)
 
 
 @router.get("/{user_id}/events", response_model=EventsPage)
 async def list_events(
-    user_id: str, request: Request, _: ReadScope,
+    user_id: str, users: UsersDep, _: ReadScope,
     type: Annotated[str | None, Query(max_length=64, description="event type, e.g. "
                                       "product_viewed")] = None,
     since: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
@@ -38,15 +28,15 @@ async def list_events(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventsPage:
-    return await user_service(request).events(user_id, type_=type, since=since, until=until,
-                                              cursor=cursor, limit=limit)
+    return await users.events(user_id, type_=type, since=since, until=until, cursor=cursor,
+                              limit=limit)
 
 
 @router.get("/{user_id}/export")
-async def export_user(user_id: str, request: Request, _: AdminScope) -> dict[str, Any]:
-    return await user_service(request).export(user_id)
+async def export_user(user_id: str, users: UsersDep, _: AdminScope) -> dict[str, Any]:
+    return await users.export(user_id)
 
 
 @router.delete("/{user_id}", response_model=ErasureReceipt)
-async def erase_user(user_id: str, request: Request, _: AdminScope) -> ErasureReceipt:
-    return await user_service(request).erase(user_id)
+async def erase_user(user_id: str, users: UsersDep, _: AdminScope) -> ErasureReceipt:
+    return await users.erase(user_id)

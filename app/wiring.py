@@ -1,0 +1,172 @@
+"""The composition root: every service of the process, built in one place.
+
+The app's lifespan, the CLI and the importers all open the same `Services`, so an event
+imported from a file reaches exactly the listeners (segment membership, serving-vector
+erasure) that an event sent to `/v1/batch` reaches. Adding a service is a field here and
+one line in `build_services`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from neo4j import AsyncDriver
+
+from app.analyst.analyst_service import AnalystService
+from app.auth.api_key_repository import ApiKeyRepository
+from app.auth.api_key_service import ApiKeyService
+from app.auth.auth_service import AuthService
+from app.catalog.item_repository import ItemRepository
+from app.core.config import Settings
+from app.core.paths import MIGRATIONS_DIR
+from app.core.pii_seal import opener, sealer
+from app.db.driver import create_driver
+from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
+from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
+from app.intake.intake_repository import IntakeRepository
+from app.intake.intake_service import IntakeService
+from app.migrate.runner import MigrationRunner
+from app.profiles.consent_service import ConsentService
+from app.profiles.user_repository import UserRepository
+from app.profiles.user_service import UserService
+from app.recommend.model_store import ModelStore
+from app.recommend.popularity_service import PopularityService
+from app.recommend.recommendation_repository import RecommendationRepository
+from app.recommend.recommendation_service import RecommendationService
+from app.segments.loaded import CompileCache
+from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_service import MembershipService
+from app.segments.segment_repository import SegmentRepository
+from app.segments.segment_service import SegmentService
+from app.segments.sweep import sweep_forever
+
+
+@dataclass
+class Services:
+    """One instance of each service over one driver. Mutable only so tests can swap a part."""
+
+    settings: Settings
+    driver: AsyncDriver
+    migrations: MigrationRunner
+    auth: AuthService
+    api_keys: ApiKeyService
+    ingest_hooks: IngestHooks
+    intake: IntakeService
+    users: UserService
+    consent: ConsentService
+    items: ItemRepository
+    segments: SegmentService
+    membership: MembershipService
+    analyst: AnalystService
+    models: ModelStore
+    popularity: PopularityService
+    recommendations: RecommendationService
+    experiments: ExperimentParts
+
+    async def close(self) -> None:
+        """Stops the services' own background reads; the driver closes after this."""
+        await self.membership.close()
+        await self.experiments.close()
+        await self.popularity.close()
+
+
+def build_services(settings: Settings, driver: AsyncDriver) -> Services:
+    """Builds every service and registers the ingest listeners. Starts no task."""
+    db = settings.neo4j_database
+    hooks = IngestHooks()
+    intake = IntakeService(IntakeRepository(driver, db), hooks, settings,
+                           seal=sealer(settings), group_commit=settings.intake_group_commit)
+    users = UserService(UserRepository(driver, db), hooks, settings, opener(settings))
+    compiled = CompileCache()
+    segment_repository, member_repository = SegmentRepository(driver, db), \
+        MembershipRepository(driver, db)
+    membership = MembershipService(segment_repository, member_repository, compiled)
+    recommend_repository = RecommendationRepository(driver, db)
+    models = ModelStore(settings.artifacts_dir)
+    popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
+                                   settings.popular_recent_days)
+    api_key_repository = ApiKeyRepository(driver, db)
+    recommendations = RecommendationService(settings, recommend_repository, models, popularity)
+    services = Services(
+        settings=settings,
+        driver=driver,
+        migrations=MigrationRunner(driver, MIGRATIONS_DIR, database=db,
+                                   lock_timeout_s=settings.migration_lock_timeout_s,
+                                   lock_stale_s=settings.migration_lock_stale_s),
+        auth=AuthService(settings, api_key_repository),
+        api_keys=ApiKeyService(api_key_repository),
+        ingest_hooks=hooks,
+        intake=intake,
+        users=users,
+        consent=ConsentService(intake, users),
+        items=ItemRepository(driver, db),
+        segments=SegmentService(segment_repository, member_repository, membership, compiled),
+        membership=membership,
+        analyst=AnalystService(driver, db, settings.analyst_timeout_s,
+                               settings.analyst_row_cap),
+        models=models,
+        popularity=popularity,
+        recommendations=recommendations,
+        experiments=build_experiments(settings, driver, recommendations, models,
+                                      recommend_repository, popularity),
+    )
+    hooks.register(membership.on_ingest)
+    hooks.register(services.experiments.attribution.on_ingest)
+    hooks.register(_forget_erased(models))
+    return services
+
+
+def _forget_erased(models: ModelStore) -> Listener:
+    """Erasure drops the users' serving vectors at once, not at the next model."""
+    async def on_change(change: IngestedChange) -> None:
+        if change.erased:
+            models.forget_users(change.erased)
+
+    return on_change
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, driver: AsyncDriver | None = None
+                        ) -> AsyncIterator[Services]:
+    """The services over a new driver (closed on exit), or over `driver` (left open)."""
+    own = driver is None
+    driver = driver or create_driver(settings)
+    try:
+        services = build_services(settings, driver)
+        try:
+            yield services
+        finally:
+            await services.close()
+    finally:
+        if own:
+            await driver.close()
+
+
+@asynccontextmanager
+async def background_work(services: Services) -> AsyncIterator[None]:
+    """What a serving process runs besides requests: the promoted model loaded and polled,
+    the periodic sweep of time-windowed segments, and the experiments' exposure writer and
+    attribution pass. Stopped before the services close."""
+    settings = services.settings
+    await asyncio.to_thread(services.models.reload_if_changed)
+    tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
+                                 name="model-poller")]
+    if settings.segment_sweep_interval_s > 0:
+        tasks.append(asyncio.create_task(
+            sweep_forever(services.membership, settings.segment_sweep_interval_s),
+            name="segment-sweep"))
+    async with AsyncExitStack() as stack:
+        for task in tasks:
+            stack.push_async_callback(_cancel, task)
+        await stack.enter_async_context(experiment_work(services.experiments))
+        yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
