@@ -92,7 +92,7 @@ def run_experiment(rng: np.random.Generator, p_control: np.ndarray, p_treatment:
         if counts[-1] < MIN_SHOPPERS:
             continue
         naive = naive or cmp.p_value < ALPHA
-        _, planned = required_per_variant(c, definition, ALPHA)
+        _, planned = required_per_variant(c, [t], definition, ALPHA)
         if planned is None:
             continue
         looks, crossed = sequential.read([n_ / planned for n_ in counts], zs, ALPHA)
@@ -106,7 +106,8 @@ def run_experiment(rng: np.random.Generator, p_control: np.ndarray, p_treatment:
 def traffic_for(rng: np.random.Generator, p: np.ndarray, definition: ExperimentDefinition) -> int:
     """Shoppers per day so that the planned sample is reached in about ten days."""
     x, y = draw(rng, p, 100_000)
-    _, planned = required_per_variant(ratio_estimate(x, y), definition, ALPHA)
+    control = ratio_estimate(x, y)
+    _, planned = required_per_variant(control, [control], definition, ALPHA)
     assert planned is not None
     return math.ceil(2 * planned / 10)
 
@@ -121,6 +122,16 @@ def in_memory(args: argparse.Namespace) -> None:
     print(f"storefront: CTR popularity {pop.p_popular.mean():.4f}, GNN-live "
           f"{pop.p_model.mean():.4f}, true lift {lift:+.1%}; {daily} shoppers/day, "
           f"{LOOKS} planned daily looks, alpha {ALPHA}")
+    if args.aa:
+        a_a(args, rng, pop, daily, definition)
+    if args.power:
+        power_of(args, rng, pop, daily, definition)
+    if args.srm:
+        srm(rng, args.srm)
+
+
+def a_a(args: argparse.Namespace, rng: np.random.Generator, pop: model.Population, daily: int,
+        definition: ExperimentDefinition) -> None:
     started = time.perf_counter()
     aa = [run_experiment(rng, pop.p_popular, pop.p_popular, daily, definition)
           for _ in range(args.aa)]
@@ -132,6 +143,11 @@ def in_memory(args: argparse.Namespace) -> None:
           f"{naive:.4f} reading the fixed-horizon p-value daily "
           f"(ratio {naive / max(fpr, 1e-9):.1f}x); target 0.03-0.07 "
           f"[{time.perf_counter() - started:.0f} s]")
+
+
+def power_of(args: argparse.Namespace, rng: np.random.Generator, pop: model.Population,
+             daily: int, definition: ExperimentDefinition) -> None:
+    lift = pop.true_lift
     started = time.perf_counter()
     ab = [run_experiment(rng, pop.p_popular, pop.p_model, daily, definition)
           for _ in range(args.power)]
@@ -144,7 +160,6 @@ def in_memory(args: argparse.Namespace) -> None:
           f"sample {needed} shoppers per variant (median); median stop on day "
           f"{int(np.median(stopped))} of ~10 planned; target >= 0.8 "
           f"[{time.perf_counter() - started:.0f} s]")
-    srm(rng, args.srm)
 
 
 def srm(rng: np.random.Generator, runs: int) -> None:

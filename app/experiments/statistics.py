@@ -102,12 +102,13 @@ def sample_ratio_mismatch(observed: Sequence[int], weights: Sequence[float]) -> 
     return SrmCheck(float(chi2), float(p), bool(p < SRM_ALPHA), list(observed), expected)
 
 
-def fixed_horizon_sample_size(unit_variance: float, baseline: float, relative_mde: float,
+def fixed_horizon_sample_size(variance_sum: float, baseline: float, relative_mde: float,
                               alpha: float, power: float) -> int | None:
     """Shoppers per variant for a two-sided z-test to detect baseline * relative_mde:
-    n = (z_{1-alpha/2} + z_{power})² · 2sigma² / δ²."""
+    n = (z_{1-alpha/2} + z_{power})² · (sigma_c² + sigma_t²) / δ², with the per-shopper
+    variances of control and treatment (a better treatment is often noisier too)."""
     delta = abs(baseline * relative_mde)
-    if not (math.isfinite(unit_variance) and unit_variance > 0 and delta > 0):
+    if not (math.isfinite(variance_sum) and variance_sum > 0 and delta > 0):
         return None
     z = float(stats.norm.isf(alpha / 2) + stats.norm.ppf(power))
-    return math.ceil(z * z * 2 * unit_variance / (delta * delta))
+    return math.ceil(z * z * variance_sum / (delta * delta))

@@ -80,7 +80,7 @@ def test_srm_flags_52_48_at_20000_and_not_an_honest_split() -> None:
 
 def test_sample_size_closed_form() -> None:
     # p = 0.1, +10 % relative: n = (1.959964 + 0.841621)^2 * 2 * 0.09 / 0.01^2
-    n = fixed_horizon_sample_size(0.09, 0.1, 0.1, 0.05, 0.8)
+    n = fixed_horizon_sample_size(0.09 + 0.09, 0.1, 0.1, 0.05, 0.8)
     z = stats.norm.isf(0.025) + stats.norm.ppf(0.8)
     assert n == math.ceil(z * z * 2 * 0.09 / 0.0001)
     assert 14_120 < n < 14_140
