@@ -40,25 +40,40 @@ class ShopperTable:
         return ratio_estimate(self.exposures, self.values[METRICS[metric]])
 
 
-def shopper_tables(rows: Sequence[Mapping[str, Any]], variants: Sequence[str],
+FIELDS = ("exposures", "clicks", "adds", "conversions", "revenue")
+
+
+@dataclass(frozen=True)
+class OutcomeRows:
+    """The rows of cypher/experiments/list_outcome_rows.cypher as columns."""
+
+    variant: np.ndarray
+    shopper: np.ndarray  # integer codes
+    day: np.ndarray
+    columns: Mapping[str, np.ndarray]
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, Any]]) -> OutcomeRows:
+        codes: dict[Any, int] = {}
+        shopper = np.array([codes.setdefault(r["shopper"], len(codes)) for r in rows],
+                           dtype=np.int64)
+        return cls(np.array([r["variant"] for r in rows], dtype=object), shopper,
+                   np.array([r["day"] for r in rows], dtype=np.int64),
+                   {f: np.array([float(r[f]) for r in rows], dtype=float) for f in FIELDS})
+
+
+def shopper_tables(rows: OutcomeRows, variants: Sequence[str],
                    last_day: int | None = None) -> dict[str, ShopperTable]:
     out = {}
     for name in variants:
-        mine = [r for r in rows if r["variant"] == name
-                and (last_day is None or r["day"] <= last_day)]
-        keys = [r["shopper"] for r in mine]
-        _, index = np.unique(np.array(keys, dtype=object), return_inverse=True) if keys else (
-            None, np.zeros(0, dtype=int))
+        mask = rows.variant == name
+        if last_day is not None:
+            mask &= rows.day <= last_day
+        _, index = np.unique(rows.shopper[mask], return_inverse=True)
         size = int(index.max()) + 1 if len(index) else 0
-
-        def total(field: str, rows_: list = mine, index_: np.ndarray = index,
-                  size_: int = size) -> np.ndarray:
-            weights = np.array([float(r[field]) for r in rows_], dtype=float)
-            return np.bincount(index_, weights=weights, minlength=size_)
-
-        out[name] = ShopperTable(total("exposures"), {f: total(f) for f in
-                                                       ("clicks", "adds", "conversions",
-                                                        "revenue")})
+        totals = {f: np.bincount(index, weights=rows.columns[f][mask], minlength=size)
+                  for f in FIELDS}
+        out[name] = ShopperTable(totals.pop("exposures"), totals)
     return out
 
 
@@ -94,7 +109,7 @@ def required_per_variant(control: RatioEstimate, treatments: Sequence[RatioEstim
     return fixed, math.ceil(fixed * factor)
 
 
-def sequential_reading(rows: Sequence[Mapping[str, Any]], control: str, treatment: str,
+def sequential_reading(rows: OutcomeRows, control: str, treatment: str,
                        metric: str, days: Sequence[int], planned: int,
                        alpha: float) -> dict[str, Any]:
     fractions, zs = [], []
@@ -124,8 +139,9 @@ def verdict(reading: dict[str, Any] | None, guard_ok: bool) -> str:
     return "keep_running"
 
 
-def build_results(definition: ExperimentDefinition, rows: Sequence[Mapping[str, Any]],
+def build_results(definition: ExperimentDefinition, raw_rows: Sequence[Mapping[str, Any]],
                   completed_days: Sequence[int]) -> dict[str, Any]:
+    rows = OutcomeRows.of(raw_rows)
     names = [v.name for v in definition.variants]
     control = definition.control_name
     treatments = [n for n in names if n != control]
@@ -187,7 +203,7 @@ def build_results(definition: ExperimentDefinition, rows: Sequence[Mapping[str, 
             "planned_daily_looks": planned_looks(definition),
             "smallest_variant": smallest, "minimum_per_variant": MIN_SHOPPERS,
             "reached": planned_n is not None and smallest >= planned_n},
-        "crossover_shoppers": _crossovers(rows),
+        "crossover_shoppers": _crossovers(raw_rows),
     }
 
 
