@@ -33,6 +33,9 @@ class ExposureRecorder:
         self._max_backoff_s = max_backoff_s
         self._memory: list[dict[str, Any]] = []  # only when the journal itself failed
         self._wake = asyncio.Event()
+        # One flush at a time in this process: a caller's flush waits for the background
+        # one in flight instead of skipping the segment it holds.
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
 
@@ -72,8 +75,13 @@ class ExposureRecorder:
             await self.flush()
 
     async def flush(self) -> bool:
-        """Write every closed segment (and the open one, rotated first). True when nothing is
-        left; a failure leaves the rest for the next attempt."""
+        """Write every closed segment (and the open one, rotated first). True when nothing
+        this process can claim is left (another process may hold one it is writing); a
+        failure leaves the rest for the next attempt."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         fresh = self._journal.rotate()
         try:
             if self._memory:

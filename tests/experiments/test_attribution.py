@@ -39,6 +39,15 @@ async def test_outcomes_by_recommendation_id_and_fallback(api: httpx.AsyncClient
         "RETURN e.type AS type ORDER BY type", rid=rid)
     assert [r["type"] for r in records] == ["order_completed", "product_added",
                                             "product_clicked"]
+    # analysts see the linked exposures through the saved query
+    saved = (await api.post("/v1/cypher/saved/experiment_exposures_by_variant",
+                            json={"params": {"experiment_id": "recs-ab"}},
+                            headers=admin_headers)).json()
+    columns = saved["columns"]
+    linked = [dict(zip(columns, row, strict=True)) for row in saved["rows"]]
+    assert sum(r["exposures"] for r in linked) == 2
+    assert sum(r["clicked_exposures"] for r in linked) == 1  # the fallback click is not linked
+    assert sum(r["converted_exposures"] for r in linked) == 1
     results = (await api.get("/v1/experiments/recs-ab/results", headers=admin_headers)).json()
     by_name = {v["name"]: v for v in results["variants"]}
     assert sum(v["exposures"] for v in by_name.values()) == 2
