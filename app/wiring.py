@@ -24,6 +24,7 @@ from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
+from app.db.database import Database
 from app.db.driver import create_driver
 from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
@@ -40,9 +41,9 @@ from app.recommend.recommendation_service import RecommendationService
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
+from app.segments.membership_worker import MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
-from app.segments.sweep import sweep_forever
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Services:
     items: ItemRepository
     segments: SegmentService
     membership: MembershipService
+    membership_worker: MembershipWorker
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -77,19 +79,22 @@ class Services:
 def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     """Builds every service and registers the ingest listeners. Starts no task."""
     db = settings.neo4j_database
+    database = Database(driver, db)
     hooks = IngestHooks()
-    intake = IntakeService(IntakeRepository(driver, db), hooks, settings,
+    intake = IntakeService(IntakeRepository(database), hooks, settings,
                            seal=sealer(settings), group_commit=settings.intake_group_commit)
-    users = UserService(UserRepository(driver, db), hooks, settings, opener(settings))
+    users = UserService(UserRepository(database), hooks, settings, opener(settings))
     compiled = CompileCache()
-    segment_repository, member_repository = SegmentRepository(driver, db), \
-        MembershipRepository(driver, db)
+    segment_repository, member_repository = SegmentRepository(database), \
+        MembershipRepository(database)
     membership = MembershipService(segment_repository, member_repository, compiled)
-    recommend_repository = RecommendationRepository(driver, db)
+    worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
+                              sweep_interval_s=settings.segment_sweep_interval_s)
+    recommend_repository = RecommendationRepository(database)
     models = ModelStore(settings.artifacts_dir)
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
                                    settings.popular_recent_days)
-    api_key_repository = ApiKeyRepository(driver, db)
+    api_key_repository = ApiKeyRepository(database)
     recommendations = RecommendationService(settings, recommend_repository, models, popularity)
     services = Services(
         settings=settings,
@@ -103,18 +108,21 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         intake=intake,
         users=users,
         consent=ConsentService(intake, users),
-        items=ItemRepository(driver, db),
+        items=ItemRepository(database),
         segments=SegmentService(segment_repository, member_repository, membership, compiled),
         membership=membership,
+        membership_worker=worker,
         analyst=AnalystService(driver, db, settings.analyst_timeout_s,
                                settings.analyst_row_cap),
         models=models,
         popularity=popularity,
         recommendations=recommendations,
-        experiments=build_experiments(settings, driver, recommendations, models,
+        experiments=build_experiments(settings, database, recommendations, models,
                                       recommend_repository, popularity),
     )
-    hooks.register(membership.on_ingest)
+    # Intake records membership work in the graph; the worker applies it (in a serving
+    # process in the background, elsewhere at once, before the ingest call returns).
+    hooks.register(worker.on_ingest)
     hooks.register(services.experiments.attribution.on_ingest)
     hooks.register(_forget_erased(models))
     return services
@@ -149,19 +157,18 @@ async def open_services(settings: Settings, driver: AsyncDriver | None = None
 @asynccontextmanager
 async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
-    the periodic sweep of time-windowed segments, and the experiments' exposure writer and
-    attribution pass. Stopped before the services close."""
+    the membership worker (which also runs the periodic sweep of time-windowed segments),
+    and the experiments' exposure writer and attribution pass. Stopped before the services
+    close."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
                                  name="model-poller")]
-    if settings.segment_sweep_interval_s > 0:
-        tasks.append(asyncio.create_task(
-            sweep_forever(services.membership, settings.segment_sweep_interval_s),
-            name="segment-sweep"))
     async with AsyncExitStack() as stack:
         for task in tasks:
             stack.push_async_callback(_cancel, task)
+        services.membership_worker.start()
+        stack.push_async_callback(services.membership_worker.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
 

@@ -27,12 +27,13 @@ import experiments_model as model
 from app.core.config import get_settings
 from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
-from app.db.queries import queries
+from app.db.queries import CypherCatalog
 from app.main import create_app
 from app.migrate.runner import MigrationRunner
 from gnn.artifact import set_current, write_artifact
 
 PREFIX = "expsim-"
+bench_queries = CypherCatalog(Path(__file__).resolve().parent / "cypher")
 
 
 def _track(user: str, name: str, item: str, **props: Any) -> dict[str, Any]:
@@ -135,8 +136,8 @@ async def api_run(shoppers: int, seed: int) -> None:
     driver = create_driver(settings)
     try:
         await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
-        for name in ("bench/delete_sim_users", "bench/delete_sim_experiments"):
-            await driver.execute_query(queries[name], prefix=PREFIX,
+        for name in ("delete_sim_users", "delete_sim_experiments"):
+            await driver.execute_query(bench_queries[name], prefix=PREFIX,
                                        database_=settings.neo4j_database)
     finally:
         await driver.close()

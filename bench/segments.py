@@ -40,6 +40,7 @@ from neo4j import AsyncDriver  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
 from app.core.paths import MIGRATIONS_DIR  # noqa: E402
+from app.db.database import Database  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
 from app.intake.ingest_hooks import IngestedChange  # noqa: E402
 from app.migrate.runner import MigrationRunner  # noqa: E402
@@ -397,7 +398,8 @@ class _CountingMembership(MembershipService):
 
 async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 100) -> None:
     cache = CompileCache()
-    segments, members = SegmentRepository(driver, "neo4j"), MembershipRepository(driver, "neo4j")
+    db = Database(driver, "neo4j")
+    segments, members = SegmentRepository(db), MembershipRepository(db)
     membership = _CountingMembership(segments, members, cache, clock=lambda: NOW)
     service = SegmentService(segments, members, membership, cache, clock=lambda: NOW)
     await driver.execute_query("MATCH (s:Segment) DETACH DELETE s")

@@ -54,11 +54,14 @@ import numpy as np  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.paths import MIGRATIONS_DIR  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
-from app.db.queries import queries  # noqa: E402
+from app.db.queries import CypherCatalog  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from gnn.artifact import set_current, write_artifact  # noqa: E402
+
+# Statements only the benchmark runs: kept out of the product catalogue in cypher/.
+bench_queries = CypherCatalog(Path(__file__).resolve().parent / "cypher")
 
 CATEGORIES = [f"cat{c}" for c in range(20)]
 EVENTS = ["Product Viewed"] * 6 + ["Product Added"] * 2 + ["Order Completed"]
@@ -110,7 +113,7 @@ async def load_data(users: int, items: int, events_per_user: int) -> None:
     settings = get_settings()
     driver = create_driver(settings)
     await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
-    records, _, _ = await driver.execute_query(queries["bench/count_users"])
+    records, _, _ = await driver.execute_query(bench_queries["count_users"])
     await driver.close()
     if records[0]["n"] >= users:
         print(f"data already loaded ({records[0]['n']} users)")
@@ -132,8 +135,8 @@ async def load_data(users: int, items: int, events_per_user: int) -> None:
 async def publish_model(dim: int = 64) -> str:
     settings = get_settings()
     driver = create_driver(settings)
-    users, _, _ = await driver.execute_query(queries["bench/list_user_ids"])
-    items, _, _ = await driver.execute_query(queries["bench/list_item_ids"])
+    users, _, _ = await driver.execute_query(bench_queries["list_user_ids"])
+    items, _, _ = await driver.execute_query(bench_queries["list_item_ids"])
     await driver.close()
     user_ids = [r["id"] for r in users if not r["id"].endswith(("1", "2"))]  # ~20% cold users
     item_ids = [r["id"] for r in items]

@@ -138,11 +138,3 @@ def load_artifact(
     if user_emb.shape[1] != item_emb.shape[1]:
         raise ArtifactError(f"user and item embedding sizes differ in {d}")
     return EmbeddingArtifact(d.name, manifest, user_emb, item_emb, user_ids, item_ids)
-
-
-def load_current(artifacts_dir: Path | str, mmap: bool = True) -> EmbeddingArtifact | None:
-    """The promoted artifact, or None when there is none yet."""
-    version = current_version(artifacts_dir)
-    if version is None:
-        return None
-    return load_artifact(Path(artifacts_dir) / version, mmap=mmap)

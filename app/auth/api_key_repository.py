@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from neo4j import AsyncDriver, Record, RoutingControl
+from neo4j import Record
 
+from app.db.database import Database
 from app.db.queries import queries
 
 
@@ -33,15 +34,11 @@ def _info(r: Record) -> KeyInfo:
 
 
 class ApiKeyRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def get(self, key_id: str) -> StoredKey | None:
-        records, _, _ = await self._driver.execute_query(
-            queries["auth/get_api_key"], key_id=key_id,
-            routing_=RoutingControl.READ, database_=self._database,
-        )
+        records = await self._db.read_records(queries["auth/get_api_key"], {"key_id": key_id})
         if not records:
             return None
         r = records[0]
@@ -49,21 +46,15 @@ class ApiKeyRepository:
 
     async def create(self, key_id: str, key_hash: str, name: str, scopes: list[str],
                      now: datetime) -> KeyInfo:
-        records, _, _ = await self._driver.execute_query(
-            queries["auth/create_api_key"], key_id=key_id, key_hash=key_hash, name=name,
-            scopes=scopes, now=now, database_=self._database,
-        )
+        records = await self._db.write_records(queries["auth/create_api_key"], {
+            "key_id": key_id, "key_hash": key_hash, "name": name, "scopes": scopes, "now": now})
         return _info(records[0])
 
     async def list(self) -> list[KeyInfo]:
-        records, _, _ = await self._driver.execute_query(
-            queries["auth/list_api_keys"], routing_=RoutingControl.READ,
-            database_=self._database,
-        )
+        records = await self._db.read_records(queries["auth/list_api_keys"])
         return [_info(r) for r in records]
 
     async def revoke(self, key_id: str, now: datetime) -> KeyInfo | None:
-        records, _, _ = await self._driver.execute_query(
-            queries["auth/revoke_api_key"], key_id=key_id, now=now, database_=self._database,
-        )
+        records = await self._db.write_records(queries["auth/revoke_api_key"],
+                                               {"key_id": key_id, "now": now})
         return _info(records[0]) if records else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
+from neo4j import AsyncManagedTransaction
 
+from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
 
@@ -24,19 +25,15 @@ async def upsert_items(tx: AsyncManagedTransaction, rows: list[dict[str, Any]],
 
 
 class ItemRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def upsert(self, rows: list[dict[str, Any]], now: datetime) -> None:
         async def work(tx: AsyncManagedTransaction) -> None:
             await upsert_items(tx, rows, now)
 
-        async with self._driver.session(database=self._database) as session:
-            await session.execute_write(work)
+        await self._db.write_tx(work)
 
     async def get(self, item_id: str) -> dict[str, Any] | None:
-        records, _, _ = await self._driver.execute_query(
-            queries["items/get_item"], item_id=item_id, routing_=RoutingControl.READ,
-            database_=self._database)
-        return native(records[0]["item"]) if records else None
+        rows = await self._db.read(queries["items/get_item"], {"item_id": item_id})
+        return native(rows[0]["item"]) if rows else None

@@ -1,6 +1,6 @@
 """Prometheus metrics shared across the service."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "profilegraph_http_requests_total", "HTTP requests", ["method", "route", "status"]
@@ -10,4 +10,24 @@ REQUEST_LATENCY = Histogram(
     "HTTP request latency",
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+INGEST_LISTENER_FAILURES = Counter(
+    "profilegraph_ingest_listener_failures_total",
+    "Ingest listeners that raised after a committed batch (the batch's durable work remains)",
+    ["listener"],
+)
+MEMBERSHIP_PENDING = Gauge(
+    "profilegraph_membership_pending_users", "Profiles with segment-membership work pending")
+MEMBERSHIP_FAILED = Gauge(
+    "profilegraph_membership_failed_users",
+    "Profiles whose pending membership work failed at least once (retried later)")
+MEMBERSHIP_DRAIN_FAILURES = Counter(
+    "profilegraph_membership_drain_failures_total", "Membership drains that failed (retried)")
+MEMBERSHIP_APPLIED = Counter(
+    "profilegraph_membership_applied_users_total", "Profiles whose membership work was applied")
+MEMBERSHIP_LAG = Histogram(
+    "profilegraph_membership_lag_seconds",
+    "From the commit that recorded membership work to the commit that applied it",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )

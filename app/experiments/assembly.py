@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from neo4j import AsyncDriver
-
 from app.core.config import Settings
 from app.core.refreshing_cache import RefreshingCache
+from app.db.database import Database
 from app.experiments.attribution import AttributionListener
 from app.experiments.bandit import ArmCounts
 from app.experiments.definition import ExperimentDefinition
@@ -62,15 +61,14 @@ def bandit_counts(repository: ExperimentRepository) -> BanditCounts:
     return RefreshingCache(load, BANDIT_COUNTS_TTL_S, "bandit counts")
 
 
-def build_experiments(settings: Settings, driver: AsyncDriver,
+def build_experiments(settings: Settings, database: Database,
                       recommendations: RecommendationService, models: ModelStore,
                       recommend_repository: RecommendationRepository,
                       popularity: PopularityService) -> ExperimentParts:
     """Builds the parts; starts nothing (see `experiment_work`)."""
-    db = settings.neo4j_database
-    repository = ExperimentRepository(driver, db)
+    repository = ExperimentRepository(database)
     runner = StrategyRunner(recommendations, models, recommend_repository, popularity)
-    service = ExperimentService(repository, SegmentRepository(driver, db), runner.check)
+    service = ExperimentService(repository, SegmentRepository(database), runner.check)
     exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
     serving = ExperimentServing(repository, runner, exposures, settings.consent_default,
                                 bandit_counts(repository))

@@ -5,27 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
+from neo4j import AsyncManagedTransaction
 
+from app.db.database import Database
 from app.db.queries import queries
 
 OUTCOME_TYPES = ["product_clicked", "product_added", "order_completed"]
 
 
 class ExperimentRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def _read(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            queries[query_name], params, routing_=RoutingControl.READ, database_=self._database)
-        return [r.data() for r in records]
+        return await self._db.read(queries[query_name], params)
 
     async def _write(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            queries[query_name], params, routing_=RoutingControl.WRITE, database_=self._database)
-        return [r.data() for r in records]
+        return await self._db.write(queries[query_name], params)
 
     async def save(self, experiment_id: str, name: str, definition: str, salt: str,
                    now: datetime) -> int:
@@ -56,9 +52,10 @@ class ExperimentRepository:
 
     async def enrollment(self, id_: str, experiment_id: str,
                          segment_id: str | None) -> dict[str, Any] | None:
-        rows = await self._read("experiments/get_enrollment", id=id_,
-                                experiment_id=experiment_id, segment_id=segment_id)
-        return rows[0] if rows else None
+        # On the serving path: one round trip.
+        rows = await self._db.fast_read(queries["experiments/get_enrollment"], {
+            "id": id_, "experiment_id": experiment_id, "segment_id": segment_id})
+        return rows[0].data() if rows else None
 
     async def outcome_rows(self, experiment_id: str, fallback_ms: int) -> list[dict[str, Any]]:
         return await self._read("experiments/list_outcome_rows", experiment_id=experiment_id,
@@ -76,8 +73,7 @@ class ExperimentRepository:
                                   outcome_types=OUTCOME_TYPES)
             return [r.data() async for r in result]
 
-        async with self._driver.session(database=self._database) as session:
-            return await session.execute_write(work)
+        return await self._db.write_tx(work)
 
     async def attribute_user_events(self, user_ids: list[str],
                                     since: datetime) -> list[dict[str, Any]]:

@@ -27,6 +27,10 @@ class Known:
     bound: dict[tuple[str, str], str]  # (kind, value) -> user_id
     consent: dict[str, dict[str, str]]  # user_id -> purpose -> status
     existing_events: set[str]
+    # identify/alias/group messageIds already applied (a replay counts them as duplicates)
+    seen_messages: set[str] = field(default_factory=set)
+    # whether any segment exists: then the batch records membership work on its profiles
+    segments: bool = False
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Plan:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (messageId, reason)
     types_by_user: dict[str, set[str]] = field(default_factory=dict)
     merged: dict[str, str] = field(default_factory=dict)
+    receipts: list[str] = field(default_factory=list)  # non-behavioural messageIds applied
 
 
 def _state(profile: Profile, known: Known, losers: dict[Profile, list[Profile]]) -> dict[str, str]:
@@ -73,6 +78,13 @@ def build_plan(messages: list[Message], known: Known, received_at: datetime,
 
     for m in messages:
         root = resolution.profile_of[m.index].root()
+        if not m.behavioural:
+            if m.message_id in known.seen_messages or m.message_id in seen_ids:
+                plan.duplicates += 1
+                plan.outcome[m.index] = "duplicate"
+                continue
+            seen_ids.add(m.message_id)
+            plan.receipts.append(m.message_id)
         if m.type == "group":
             plan.dropped.append((m.message_id, "unsupported_type"))
             plan.outcome[m.index] = "unsupported_type"

@@ -53,9 +53,6 @@ class Resolution:
     binds: dict[Key, Profile] = field(default_factory=dict)  # identities new in this batch
     profiles: list[Profile] = field(default_factory=list)
 
-    def final_id(self, index: int) -> str:
-        return self.profile_of[index].root().user_id
-
 
 def identity_keys(messages: list[Message]) -> set[Key]:
     """Every identity the batch mentions, to look up in one query."""

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from app.core.metrics import INGEST_LISTENER_FAILURES
+
 log = logging.getLogger("profilegraph.ingest_hooks")
 
 
@@ -40,4 +42,7 @@ class IngestHooks:
             try:
                 await listener(change)
             except Exception:  # the events are committed; a listener failure must not undo that
+                # Counted on /metrics; membership work is durable in the graph, so a failed
+                # listener delays it but loses nothing.
+                INGEST_LISTENER_FAILURES.labels(getattr(listener, "__qualname__", "?")).inc()
                 log.exception("ingest listener %r failed", listener)

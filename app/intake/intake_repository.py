@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.catalog.item_repository import upsert_items
+from app.db.database import Database
 from app.db.queries import queries
 from app.intake.aggregates import fresh_profile, rfm_params
 from app.intake.batch_plan import Known, Plan
@@ -23,8 +24,9 @@ Planner = Callable[[Known], Plan]
 
 
 async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
-                       event_ids: list[str]) -> Known:
-    result = await tx.run(queries["intake/lookup_batch"], keys=keys, ids=event_ids)
+                       event_ids: list[str], receipt_ids: list[str]) -> Known:
+    result = await tx.run(queries["intake/lookup_batch"], keys=keys, ids=event_ids,
+                          receipt_ids=receipt_ids)
     record = await result.single(strict=True)
     bound: dict[tuple[str, str], str] = {}
     consent: dict[str, dict[str, str]] = {}
@@ -32,7 +34,8 @@ async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
         bound[(r["kind"], r["value"])] = r["user_id"]
         consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
                                  if c["purpose"] is not None}
-    return Known(bound, consent, set(record["existing"]))
+    return Known(bound, consent, set(record["existing"]), set(record["receipts"]),
+                 bool(record["segments"]))
 
 
 async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
@@ -70,7 +73,8 @@ def _sort(plan: Plan) -> None:
     plan.events.sort(key=lambda r: (r["user_id"], r["props"]["event_id"]))
 
 
-async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
+async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime,
+                     segments: bool = False) -> None:
     _sort(plan)
     users = plan.users
     # The profiles and items intake/lock_batch locked: later statements get their element
@@ -135,6 +139,25 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     if plan.merges:
         await _run(tx, "users/refresh_rfm", user_ids=sorted({m["to"] for m in plan.merges}),
                    now=now, rfm=rfm_params()["rfm"])
+    if plan.receipts:
+        await _run(tx, "intake/record_receipts", ids=plan.receipts, now=now)
+    marks = membership_marks(plan, user_ix) if segments else []
+    if marks:
+        await _run(tx, "intake/mark_membership_work", marks=marks, user_eids=user_eids,
+                   eid_prefix=prefix, now=now)
+
+
+def membership_marks(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]:
+    """The membership work a batch leaves on its profiles (final ids, in id order): the
+    types each received, and for a renamed or merged profile every type ('*') and the ids it
+    had before."""
+    types = {u: set(t) for u, t in plan.types_by_user.items()}
+    renamed: dict[str, list[str]] = {}
+    for old, new in sorted(plan.merged.items()):
+        types.setdefault(new, set()).add("*")
+        renamed.setdefault(new, []).append(old)
+    return [{"u": user_ix.get(u), "user_id": u, "types": sorted(t),
+             "renamed": renamed.get(u, [])} for u, t in sorted(types.items())]
 
 
 def _consent_groups(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]:
@@ -155,22 +178,20 @@ def _consent_groups(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]
 
 
 class IntakeRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def write_batch(self, keys: list[dict[str, str]], event_ids: list[str],
-                          planner: Planner, now: datetime) -> Plan:
+                          receipt_ids: list[str], planner: Planner, now: datetime) -> Plan:
         async def work(tx: AsyncManagedTransaction) -> Plan:
-            known = await lookup_known(tx, keys, event_ids)
+            known = await lookup_known(tx, keys, event_ids, receipt_ids)
             plan = planner(known)
-            await apply_plan(tx, plan, now)
+            await apply_plan(tx, plan, now, known.segments)
             return plan
 
         for attempt in range(CONFLICT_RETRIES):
             try:
-                async with self._driver.session(database=self._database) as session:
-                    return await session.execute_write(work)
+                return await self._db.write_tx(work)
             except ConstraintError:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise

@@ -134,13 +134,15 @@ class IntakeService:
         """One transaction for these messages; listeners hear of it after the commit."""
         keys = [{"kind": k, "value": v} for k, v in identity_keys(messages)]
         event_ids = list({m.message_id for m in messages if m.behavioural})
+        receipt_ids = list({m.message_id for m in messages if not m.behavioural})
 
         default_granted = self._settings.consent_default == "opt_out"
 
         def planner(known: Known) -> Plan:
             return build_plan(messages, known, now, default_granted, source, self._seal)
 
-        plan = await self._repository.write_batch(keys, event_ids, planner, now)
+        plan = await self._repository.write_batch(keys, event_ids, receipt_ids, planner,
+                                                 now)
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
                 {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged)))

@@ -3,6 +3,7 @@ consent-only message, so history, merges and listeners behave exactly as for SDK
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from app.intake.identity_resolver import ANON_PREFIX
@@ -21,7 +22,7 @@ class ConsentService:
         now = datetime.now(UTC)
         anonymous = id_.startswith(ANON_PREFIX)
         message = Message(
-            index=0, type="identify", message_id=f"consent-{now.timestamp()}",
+            index=0, type="identify", message_id=f"consent-{uuid.uuid4()}",
             user_id=None if anonymous else id_,
             anonymous_id=id_[len(ANON_PREFIX):] if anonymous else None,
             ts=now, consent=dict(purposes),

@@ -6,21 +6,19 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
+from neo4j import AsyncManagedTransaction
 
+from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
 
 
 class UserRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def _read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            queries[name], params, routing_=RoutingControl.READ, database_=self._database)
-        return [native(r.data()) for r in records]
+        return [native(row) for row in await self._db.read(queries[name], params)]
 
     async def resolve(self, id_: str) -> str | None:
         rows = await self._read("users/resolve_user", id=id_)
@@ -57,5 +55,4 @@ class UserRepository:
                                 counts=orjson.dumps(counts).decode())).consume()
             return counts
 
-        async with self._driver.session(database=self._database) as session:
-            return await session.execute_write(work)
+        return await self._db.write_tx(work)

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver
-
-from app.db.fast_read import fast_read
+from app.db.database import Database
 from app.db.queries import queries
 
 
@@ -36,12 +34,11 @@ class ItemInfo:
 
 
 class RecommendationRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def _read(self, name: str, **params: Any) -> list[Any]:
-        return await fast_read(self._driver, self._database, queries[name], params)
+        return await self._db.fast_read(queries[name], params)
 
     async def user_context(self, id_: str, history_limit: int) -> UserContext | None:
         rows = await self._read("recommend/get_user_context", id=id_, history_limit=history_limit)

@@ -6,7 +6,6 @@ compiler, so what is accepted is exactly what can be compiled.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -153,9 +152,6 @@ class Duration(_Model):
     @property
     def seconds(self) -> int:
         return self.days * 86400 + self.hours * 3600 + self.minutes * 60
-
-    def as_timedelta(self) -> timedelta:
-        return timedelta(seconds=self.seconds)
 
 
 class SequenceCondition(_Model):

@@ -15,15 +15,17 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from neo4j import AsyncManagedTransaction
 
 from app.core.refreshing_cache import RefreshingCache
 from app.intake.ingest_hooks import IngestedChange
 from app.segments.dependencies import change_keys, dependents, evaluation_order
-from app.segments.evaluation import Group, user_update
 from app.segments.loaded import CompileCache, LoadedSegment
 from app.segments.membership_repository import MembershipRepository
+from app.segments.membership_work import IncrementalResult, apply_changes, drain
 from app.segments.refresh import entries_statement, exits_statement
 from app.segments.segment_repository import SegmentRepository
 
@@ -36,12 +38,6 @@ class RefreshResult:
     entered: int = 0
     exited: int = 0
     size: int = 0
-
-
-@dataclass
-class IncrementalResult:
-    evaluated: dict[str, list[str]] = field(default_factory=dict)  # segment -> user ids
-    changes: list[dict[str, str]] = field(default_factory=list)
 
 
 def _utcnow() -> datetime:
@@ -61,6 +57,14 @@ class MembershipService:
         # replica's upload is seen within the TTL (the sweep and refresh reconcile the rest).
         self._index: RefreshingCache[None, list[dict]] = RefreshingCache(
             lambda _: self._segments.index(), index_ttl_s, "segment dependency index")
+
+    @property
+    def members(self) -> MembershipRepository:
+        return self._members
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
 
     def invalidate_index(self) -> None:
         self._index.invalidate()
@@ -119,57 +123,39 @@ class MembershipService:
     # -- incremental -----------------------------------------------------------------------
 
     async def evaluate_users(self, user_keys: dict[str, set[str] | None],
-                             now: datetime | None = None) -> IncrementalResult:
-        """Re-evaluate, for each user, the segments depending on any of that user's keys
-        (None: every segment)."""
+                             now: datetime | None = None,
+                             renamed: dict[str, list[str]] | None = None) -> IncrementalResult:
+        """Re-evaluate now, in one transaction, for each user the segments depending on any
+        of that user's keys (None: every segment); `renamed` maps a profile to the ids it had
+        before (its change feed continues under the new id)."""
         now = now or self._clock()
-        all_keys = set().union(*(k for k in user_keys.values() if k is not None))
-        everything = any(k is None for k in user_keys.values())
-        rows = [r for r in await self._cached_index()
-                if everything or all_keys.intersection(r["depends_on"])]
-        result = IncrementalResult()
-        if not rows:
-            return result
-        depends_on = {r["segment_id"]: set(r["depends_on"]) for r in rows}
-        affected = {r["segment_id"]: self._cache.load(r["segment_id"], r["version"],
-                                                      r["definition"]) for r in rows}
-        refs = self._refs(affected)
-        # levels: a segment is evaluated after the affected segments it refers to
-        level: dict[str, int] = {}
-        for s in evaluation_order(refs):
-            level[s] = 1 + max((level[r] for r in refs[s]), default=-1)
-        segment_users: dict[str, list[str]] = defaultdict(list)
-        for user_id, keys in user_keys.items():
-            for s in affected:
-                if keys is None or depends_on[s] & keys:
-                    segment_users[s].append(user_id)
-        prefix = {s: f"s{n}_" for n, s in enumerate(sorted(affected))}
-        groups: list[Group] = []
-        for depth in sorted(set(level.values())):
-            # users sharing the same segments of one level share one group
-            by_users: dict[tuple[str, ...], list[str]] = defaultdict(list)
-            for s in sorted(affected):
-                if level[s] == depth and segment_users.get(s):
-                    by_users[tuple(sorted(set(segment_users[s])))].append(s)
-            groups += [Group([(s, self._cache.compiled(affected[s], prefix[s])) for s in ids],
-                           list(users)) for users, ids in by_users.items()]
-        if groups:
-            update = user_update(groups, now)
-            rows = await self._members.run_single(update.cypher, update.params, write=True)
-            result.changes = rows[0]["changes"]
-        result.evaluated = dict(segment_users)
-        return result
+        index = await self._cached_index()
+
+        async def work(tx: AsyncManagedTransaction) -> IncrementalResult:
+            return await apply_changes(tx, self._cache, index, user_keys, renamed or {}, now)
+
+        return await self._members.in_write_tx(work)
+
+    async def drain(self, limit: int) -> IncrementalResult:
+        """Apply the oldest pending membership work intake recorded on profiles."""
+        now = self._clock()
+        index = await self._cached_index()
+
+        async def work(tx: AsyncManagedTransaction) -> IncrementalResult:
+            return await drain(tx, self._cache, index, limit, now)
+
+        return await self._members.in_write_tx(work)
 
     async def on_ingest(self, change: IngestedChange) -> None:
-        """Ingest listener: runs after intake committed."""
+        """Apply one ingest's changes at once (importers and tools without a worker)."""
         user_keys: dict[str, set[str] | None] = {
             user_id: change_keys(types) for user_id, types in change.types_by_user.items()}
-        for survivor in change.merged.values():
+        renamed: dict[str, list[str]] = defaultdict(list)
+        for old, survivor in change.merged.items():
             user_keys[survivor] = None  # a merged profile changed in every respect
+            renamed[survivor].append(old)
         user_keys = {u: k for u, k in user_keys.items() if k is None or k}
-        if change.merged:
-            await self._members.record_merged_exits(sorted(change.merged), self._clock())
-        if user_keys:
-            result = await self.evaluate_users(user_keys)
+        if user_keys or renamed:
+            result = await self.evaluate_users(user_keys, renamed=dict(renamed))
             if result.changes:
                 log.debug("membership changes after ingest: %d", len(result.changes))

@@ -5,25 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, RoutingControl
-
+from app.db.database import Database
 from app.db.queries import queries
 
 
 class SegmentRepository:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
-        self._driver = driver
-        self._database = database
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def _read(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            queries[query_name], params, routing_=RoutingControl.READ, database_=self._database)
-        return [r.data() for r in records]
+        return await self._db.read(queries[query_name], params)
 
     async def _write(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self._driver.execute_query(
-            queries[query_name], params, routing_=RoutingControl.WRITE, database_=self._database)
-        return [r.data() for r in records]
+        return await self._db.write(queries[query_name], params)
 
     async def save(self, segment_id: str, name: str, definition: str, compiled_cypher: str,
                    now: datetime) -> int:
@@ -60,6 +54,4 @@ class SegmentRepository:
     async def explain(self, cypher: str, params: dict[str, Any]) -> None:
         """Plans the query without running it; raises the driver's error when it cannot."""
         # Compiled text is generated from validated definitions, never from client strings.
-        await self._driver.execute_query(
-            "EXPLAIN " + cypher, params,  # type: ignore[arg-type]
-            routing_=RoutingControl.READ, database_=self._database)
+        await self._db.generated_read("EXPLAIN " + cypher, params)

@@ -233,10 +233,19 @@ class SegmentService:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
         return SegmentCount(segment_id=segment_id, count=size)
 
-    async def explain_member(self, segment_id: str, user_id: str) -> MemberExplanation:
+    async def _resolve(self, id_: str) -> str:
+        """The profile an id names now: its user_id, or a userId/anonymousId merged into it
+        (the rule of /v1/users/{id}/profile)."""
+        user_id = await self._members.resolve_user(id_)
+        if user_id is None:
+            raise ApiError(404, "not_found", f"no user {id_!r}")
+        return user_id
+
+    async def explain_member(self, segment_id: str, id_: str) -> MemberExplanation:
         row = await self._segments.get(segment_id)
         if row is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
+        user_id = await self._resolve(id_)
         segment = self._cache.load(segment_id, row["version"], row["definition"])
         compiled = self._cache.compiled(segment)
         nodes = condition_pointers(segment.definition.condition)
@@ -256,7 +265,8 @@ class SegmentService:
                                         if not children(c) else None)
                         for (p, c), r in zip(nodes, results, strict=True)])
 
-    async def user_segments(self, user_id: str) -> UserSegments:
+    async def user_segments(self, id_: str) -> UserSegments:
+        user_id = await self._resolve(id_)
         segments = await self._members.user_segments(user_id)
         if segments is None:
             raise ApiError(404, "not_found", f"no user {user_id!r}")

@@ -1,5 +1,7 @@
 // What the database knows about a batch, in one round trip: which profile each identity
-// belongs to (with that profile's consent), and which event ids are already stored.
+// belongs to (with that profile's consent), which event ids are already stored, which
+// identify/alias/group messages were already applied, and whether any segment exists (then
+// the batch records membership work on the profiles it changes).
 // A User without an Identity node (created by hand) is found by its id.
 CALL () {
   UNWIND $keys AS k
@@ -17,4 +19,9 @@ CALL () {
   MATCH (e:Event {event_id: id})
   RETURN collect(id) AS existing
 }
-RETURN bound, existing
+CALL () {
+  UNWIND $receipt_ids AS id
+  MATCH (r:MessageReceipt {message_id: id})
+  RETURN collect(id) AS receipts
+}
+RETURN bound, existing, receipts, EXISTS { (:Segment) } AS segments

@@ -14,6 +14,7 @@ from neo4j import AsyncDriver
 from neo4j.exceptions import ServiceUnavailable
 
 from app.core.config import Settings
+from app.db.database import Database
 from app.db.driver import create_driver
 from app.experiments import metrics
 from app.experiments.experiment_repository import ExperimentRepository
@@ -45,7 +46,7 @@ async def _count(graph: AsyncDriver) -> int:
 
 async def test_failed_writes_stay_journaled_then_land(graph: AsyncDriver, settings: Settings,
                                                       tmp_path: Path) -> None:
-    repository = ExperimentRepository(graph, settings.neo4j_database)
+    repository = ExperimentRepository(Database(graph, settings.neo4j_database))
     failures = {"left": 2}
 
     async def flaky(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,7 +74,7 @@ async def test_leftovers_of_a_stopped_process_are_replayed_at_start(
     # A process whose database is unreachable journals, fails, and stops.
     dead = create_driver(settings.model_copy(update={"neo4j_uri": "bolt://127.0.0.1:9"}))
     try:
-        gone = ExposureRecorder(ExperimentRepository(dead, settings.neo4j_database)
+        gone = ExposureRecorder(ExperimentRepository(Database(dead, settings.neo4j_database))
                                 .write_exposures, tmp_path)
         for n in range(300):
             gone.record(_exposure(n))
@@ -83,7 +84,7 @@ async def test_leftovers_of_a_stopped_process_are_replayed_at_start(
     # ... and died mid-append of one more line
     _append(_segments(tmp_path)[0], b'{"recommendation_id": "cut sh')
     # The next process replays it.
-    recorder = ExposureRecorder(ExperimentRepository(graph, settings.neo4j_database)
+    recorder = ExposureRecorder(ExperimentRepository(Database(graph, settings.neo4j_database))
                                 .write_exposures, tmp_path, interval_s=0.05)
     recorder.start()
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gnn.artifact_format import EmbeddingArtifact, current_version, load_artifact
 from gnn.data import SHARED_DATA
 
 
@@ -14,3 +15,9 @@ def shared_or_skip(name: str) -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared dataset {folder} is absent (real-data test)")
     return folder
+
+
+def load_current(artifacts_dir: Path) -> EmbeddingArtifact | None:
+    """The promoted artifact, or None when there is none yet."""
+    version = current_version(artifacts_dir)
+    return None if version is None else load_artifact(artifacts_dir / version)

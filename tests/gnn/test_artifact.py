@@ -5,6 +5,7 @@ import pytest
 
 from gnn import artifact_format as fmt
 from gnn.artifact import promote_if_better, set_current, write_artifact
+from tests.gnn.helpers import load_current
 
 
 def _write(root, recall: float, n_users: int = 3, n_items: int = 4, **kw):
@@ -55,7 +56,7 @@ def test_failed_write_leaves_nothing(tmp_path):
 
 
 def test_promote_only_if_better(tmp_path):
-    assert fmt.load_current(tmp_path) is None
+    assert load_current(tmp_path) is None
     a = _write(tmp_path, 0.10)
     assert promote_if_better(tmp_path, a.name)[0]
     worse = _write(tmp_path, 0.08)
@@ -66,7 +67,7 @@ def test_promote_only_if_better(tmp_path):
     assert fmt.current_version(tmp_path) == a.name
     better = _write(tmp_path, 0.12)
     assert promote_if_better(tmp_path, better.name)[0]
-    assert fmt.load_current(tmp_path).version == better.name
+    assert load_current(tmp_path).version == better.name
     assert fmt.list_versions(tmp_path) == sorted([a.name, worse.name, same.name, better.name])
     assert not any(p.name.startswith(fmt.TMP_PREFIX) for p in tmp_path.iterdir())
 

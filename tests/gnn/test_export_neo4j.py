@@ -11,6 +11,7 @@ from neo4j import AsyncDriver
 
 from gnn.connection import Neo4jConnection
 from gnn.export import ExportSettings, export_interactions
+from tests.gnn.helpers import load_current
 
 pytestmark = pytest.mark.neo4j
 
@@ -95,7 +96,6 @@ async def test_export_uses_only_granted_users_and_weights_events(
 async def test_train_command_exports_trains_and_promotes(
     graph: AsyncDriver, settings, tmp_path
 ) -> None:
-    from gnn import artifact_format as fmt
     from gnn.cli import run_train
     from gnn.train import TrainConfig
 
@@ -112,7 +112,7 @@ async def test_train_command_exports_trains_and_promotes(
         cfg,
     )
     assert promoted
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     assert art is not None
     assert art.user_ids == ["u1", "u4"]  # consented users only
     assert art.manifest["data"]["export"]["purpose"] == "personalization"

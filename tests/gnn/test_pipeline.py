@@ -1,6 +1,7 @@
 from gnn import artifact_format as fmt
 from gnn.pipeline import train_and_publish
 from gnn.train import TrainConfig
+from tests.gnn.helpers import load_current
 
 
 def _cfg(**kw) -> TrainConfig:
@@ -21,7 +22,7 @@ def _cfg(**kw) -> TrainConfig:
 def test_train_and_publish_writes_a_promoted_artifact_with_its_metrics(tiny, tmp_path):
     res = train_and_publish(tiny, tmp_path, _cfg())
     assert res.promoted
-    art = fmt.load_current(tmp_path)
+    art = load_current(tmp_path)
     assert art is not None and art.version == res.version
     m = art.manifest
     assert m["metrics"]["val"]["recall@20"] == res.val.recall

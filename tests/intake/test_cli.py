@@ -38,3 +38,4 @@ def test_import_and_demo_commands(graph, tmp_path, opt_out):
     demo = runner.invoke(app, ["demo-data", "--users", "5"])
     assert demo.exit_code == 0, demo.output
     assert "messages applied" in demo.output
+

@@ -38,7 +38,7 @@ def test_merge_chain_resolves_to_one_profile():
         {"type": "track", "userId": "u1", "event": "Y"},
     ])]
     resolution = IdentityResolver({("user_id", "u2"): "u2"}).resolve(msgs)
-    assert {resolution.final_id(m.index) for m in msgs} == {"u2"}
+    assert {resolution.profile_of[m.index].root().user_id for m in msgs} == {"u2"}
 
 
 async def test_screen_group_and_batch_context(client, graph, ingest_headers, opt_in):

@@ -16,6 +16,7 @@ from segment.analytics.request import APIError
 
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_keys import generate_key, hash_key
+from app.db.database import Database
 from app.main import create_app
 from tests.intake.conftest import scalar
 
@@ -67,7 +68,7 @@ def _send_with_sdk(host: str, write_key: str, use_gzip: bool) -> list[Exception]
 @pytest.mark.parametrize("use_gzip", [False, True])
 async def test_sdk_delivers_to_the_graph(served, graph, settings, use_gzip):
     key_id, key = generate_key()
-    await ApiKeyRepository(graph, settings.neo4j_database).create(
+    await ApiKeyRepository(Database(graph, settings.neo4j_database)).create(
         key_id, hash_key(key), "sdk", ["ingest"], datetime.now(UTC))
 
     errors = await asyncio.to_thread(_send_with_sdk, served, key, use_gzip)

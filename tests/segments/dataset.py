@@ -120,3 +120,11 @@ async def write_memberships(driver: AsyncDriver, members: dict[str, set[str]],
         "MERGE (u)-[:IN_SEGMENT {since: $at}]->(s)",
         rows=rows, at=NOW, database_=database,
     )
+
+
+async def member_ids(driver: AsyncDriver, segment_id: str) -> set[str]:
+    """The materialized members of a segment (what the oracle is checked against)."""
+    records, _, _ = await driver.execute_query(
+        "MATCH (:Segment {segment_id: $segment_id})<-[:IN_SEGMENT]-(u:User) "
+        "RETURN u.user_id AS user_id", segment_id=segment_id)
+    return {r["user_id"] for r in records}

@@ -144,7 +144,7 @@ class Oracle:
         return matches(total, agg.op, agg.value)
 
     def _sequence(self, cond: SequenceCondition, events: list[Event]) -> bool:
-        gap = cond.within.as_timedelta()
+        gap = timedelta(seconds=cond.within.seconds)
 
         def step_events(step: Step) -> list[Event]:
             event_filters = [f for f in step.filters if not is_item_field(f.field)]

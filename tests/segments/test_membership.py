@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from neo4j import AsyncDriver
 
+from app.db.database import Database
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
@@ -23,6 +24,7 @@ from tests.segments.dataset import (
     Item,
     Line,
     User,
+    member_ids,
     write_dataset,
 )
 
@@ -43,17 +45,18 @@ def clock() -> Clock:
 @pytest.fixture
 def services(graph: AsyncDriver, clock: Clock) -> tuple[SegmentService, MembershipService]:
     cache = CompileCache()
-    segments, members = SegmentRepository(graph, "neo4j"), MembershipRepository(graph, "neo4j")
+    db = Database(graph, "neo4j")
+    segments, members = SegmentRepository(db), MembershipRepository(db)
     membership = MembershipService(segments, members, cache, clock=clock)
     return SegmentService(segments, members, membership, cache, clock=clock), membership
 
 
 async def _members(graph: AsyncDriver, segment_id: str) -> set[str]:
-    return await MembershipRepository(graph, "neo4j").member_ids(segment_id)
+    return await member_ids(graph, segment_id)
 
 
 async def _history(graph: AsyncDriver, segment_id: str) -> list[tuple[str, str]]:
-    rows = await MembershipRepository(graph, "neo4j").changes(segment_id, None, 100)
+    rows = await MembershipRepository(Database(graph, "neo4j")).changes(segment_id, None, 100)
     return sorted((r["user_id"], r["change"]) for r in rows)
 
 

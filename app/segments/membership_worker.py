@@ -1,0 +1,171 @@
+"""The one writer of segment membership in this process, off the request path.
+
+Intake records membership work on the profiles a batch changed, in the batch's own
+transaction (cypher/intake/mark_membership_work.cypher), so nothing committed can be lost:
+not by a failed listener, a crash or a restart. This worker drains that work, oldest first,
+in batches (one transaction per drain, retried by the driver on transient errors), and runs
+the periodic sweep of time-windowed segments in the same loop, so membership writes never
+race each other. A drain that fails is retried with smaller batches; work that fails on its
+own is deferred and counted, so it never holds up the rest.
+
+Intake waits (bounded) for the drain that follows its commit, so a client reading its own
+writes sees the new membership, as before; past the bound it answers anyway (the work stays
+queued). In a process that does not start the worker (the CLI, importers) the ingest call
+applies the work itself before it returns. Pending and failed work are gauges on /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+from app.core.metrics import (
+    MEMBERSHIP_APPLIED,
+    MEMBERSHIP_DRAIN_FAILURES,
+    MEMBERSHIP_FAILED,
+    MEMBERSHIP_LAG,
+    MEMBERSHIP_PENDING,
+)
+from app.intake.ingest_hooks import IngestedChange
+from app.segments.membership_service import MembershipService
+
+log = logging.getLogger("profilegraph.segments.worker")
+DRAIN_LIMIT = 2000
+IDLE_POLL_S = 0.5  # picks up work recorded by importers, other replicas, or before a restart
+GAUGE_INTERVAL_S = 2.0
+RETRY_DELAY = timedelta(seconds=30)
+
+
+class MembershipWorker:
+    def __init__(self, membership: MembershipService, *, wait_s: float = 2.0,
+                 sweep_interval_s: float = 0.0, drain_limit: int = DRAIN_LIMIT,
+                 idle_poll_s: float = IDLE_POLL_S) -> None:
+        self._membership = membership
+        self._wait_s = wait_s
+        self._sweep_interval_s = sweep_interval_s
+        self._max_limit = drain_limit
+        self._limit = drain_limit
+        self._idle_poll_s = idle_poll_s
+        self._wake = asyncio.Event()
+        self._started = 0  # drains begun
+        self._caught_up = 0  # the last drain that found less than a full batch pending
+        self._progress = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self._stopped = False  # stopped after start: work only queues in the graph
+
+    # -- for intake ---------------------------------------------------------------------
+
+    async def on_ingest(self, change: IngestedChange) -> None:
+        """Ingest listener: wake the worker and wait (bounded) until a drain begun after this
+        commit has applied everything pending."""
+        if not (change.types_by_user or change.merged) or self._stopped:
+            return
+        if self._task is None:  # no background worker in this process: apply it now
+            await self.run_until_idle()
+            return
+        target = self._started + 1
+        self._wake.set()
+        if self._wait_s <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._wait_s), self._progress:
+                await self._progress.wait_for(lambda: self._caught_up >= target)
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="membership-worker")
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_until_idle(self) -> int:
+        """Drain until nothing is pending (tools, tests); returns the profiles applied."""
+        total = 0
+        while True:
+            users = await self._drain_once()
+            total += users
+            if users < self._limit:
+                return total
+
+    async def _drain_once(self) -> int:
+        self._started += 1
+        number = self._started
+        result = await self._membership.drain(self._limit)
+        MEMBERSHIP_APPLIED.inc(result.users)
+        for lag in result.lags_s:
+            MEMBERSHIP_LAG.observe(max(lag, 0.0))
+        if result.users < self._limit:
+            async with self._progress:
+                self._caught_up = number
+                self._progress.notify_all()
+        return result.users
+
+    async def _run(self) -> None:
+        next_sweep = time.monotonic() + self._sweep_interval_s
+        next_gauges = 0.0
+        busy = True
+        while True:
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._idle_poll_s):
+                        await self._wake.wait()
+            self._wake.clear()
+            try:
+                busy = await self._drain_once() >= self._limit
+                self._limit = min(self._max_limit, self._limit * 2)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                busy = await self._failed()
+            now = time.monotonic()
+            if self._sweep_interval_s > 0 and now >= next_sweep:
+                next_sweep = now + self._sweep_interval_s
+                await self._sweep()
+            if now >= next_gauges:
+                next_gauges = now + GAUGE_INTERVAL_S
+                await self._update_gauges()
+
+    async def _failed(self) -> bool:
+        """A drain failed (after the driver's retries): smaller batches next; a single
+        profile's work that fails is deferred and counted. Returns whether to retry now."""
+        MEMBERSHIP_DRAIN_FAILURES.inc()
+        log.exception("membership drain of %d profiles failed; retrying", self._limit)
+        if self._limit > 1:
+            self._limit = max(1, self._limit // 8)
+            return True
+        try:
+            clock = self._membership.clock
+            user_id = await self._membership.members.defer_oldest_work(
+                clock(), clock() + RETRY_DELAY)
+            log.error("membership work of %r deferred by %s", user_id, RETRY_DELAY)
+        except Exception:
+            log.exception("could not defer membership work")
+            await asyncio.sleep(1.0)
+        return True
+
+    async def _sweep(self) -> None:
+        try:
+            results = await self._membership.sweep()
+            changed = sum(r.entered + r.exited for r in results)
+            log.info("segment sweep: %d segments, %d changes", len(results), changed)
+        except Exception:  # the next sweep retries; counted with the drain failures
+            MEMBERSHIP_DRAIN_FAILURES.inc()
+            log.exception("segment sweep failed")
+
+    async def _update_gauges(self) -> None:
+        try:
+            gauges = await self._membership.members.work_gauges()
+        except Exception:
+            log.warning("could not read membership work gauges", exc_info=True)
+            return
+        MEMBERSHIP_PENDING.set(gauges["pending"])
+        MEMBERSHIP_FAILED.set(gauges["failed"])

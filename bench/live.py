@@ -1,0 +1,327 @@
+"""The live loop under load: concurrent ingest with real-time segments, a model loaded, and
+recommendation readers, all at once against uvicorn on 127.0.0.1. Prints figures; not a test.
+
+    PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/live.py \
+        --shoppers 3000 --seconds 30 --wipe
+
+1. Builds a store (bench/live_data.py: anonymous browsing, identify, alias, consent) through
+   /v1/batch, trains a small LightGCN on it (gnn/) and publishes it; the server loads it.
+2. Phase "without segments": 4 senders on /v1/batch (batches of --batch messages) and 32
+   readers of /v1/users/{id}/recommendations, for --seconds.
+3. Uploads 10 segments (every condition type), then phase "with segments": the same load,
+   plus a probe that sends a 200.00 order for a fresh shopper every 200 ms and polls until
+   the shopper is in the big-spenders segment (ingest -> visible membership, commit
+   included).
+4. Waits for pending membership work to drain, then compares every segment's materialized
+   members with what its compiled query returns now (a full refresh, read-only).
+--wipe deletes every node first (use a bench or test database only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.live_data import Storefront, segments
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_KEY = "bench-admin-key-0123456789abcdef"
+HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def start_server(port: int, artifacts: Path) -> subprocess.Popen:
+    env = {**os.environ, "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
+           "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
+           "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+async def wipe() -> None:
+    from app.core.config import get_settings
+    from app.core.paths import MIGRATIONS_DIR
+    from app.db.driver import create_driver
+    from app.migrate.runner import MigrationRunner
+
+    settings = get_settings()
+    driver = create_driver(settings)
+    async with driver.session(database=settings.neo4j_database) as s:
+        await (await s.run(
+            "MATCH (n) WHERE NOT (n:__Neo4jMigration OR n:__Neo4jMigrationsLock OR n:Purpose) "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")).consume()
+    await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+    await driver.close()
+
+
+def train_model(artifacts: Path) -> str:
+    """A small LightGCN on the store's consented interactions, published to `artifacts`."""
+    from app.core.config import get_settings
+    from gnn.export import ExportSettings, export_interactions
+    from gnn.pipeline import train_and_publish
+    from gnn.train import TrainConfig
+
+    s = get_settings()
+    data = export_interactions(s.neo4j_uri, s.neo4j_user, s.resolved_neo4j_password(),
+                               s.neo4j_database, ExportSettings())
+    cfg = TrainConfig(embedding_dim=32, max_epochs=40, max_seconds=60, init="svd")
+    result = train_and_publish(data, artifacts, cfg)
+    return (f"{data.summary()}; val recall@20 {result.val.as_dict().get('recall@20', 0):.3f}; "
+            f"{result.reason}")
+
+
+class Load:
+    def __init__(self, base: str, store: Storefront, batch: int, probe_segment: str) -> None:
+        self.base, self.store, self.batch = base, store, batch
+        self.probe_segment = probe_segment
+        self.stop = asyncio.Event()
+        self.events = 0
+        self.errors: list[str] = []
+        self.ingest_lat: list[float] = []
+        self.rec_lat: list[float] = []
+        self.lags: list[float] = []
+
+    async def sender(self, client: httpx.AsyncClient) -> None:
+        while not self.stop.is_set():
+            batch = self.store.live_batch(self.batch)
+            body = orjson.dumps({"batch": batch})
+            t = time.perf_counter()
+            r = await client.post("/v1/batch", content=body,
+                                  headers={**HEADERS, "Content-Type": "application/json"})
+            self.ingest_lat.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                self.errors.append(f"{r.status_code} {r.text[:200]}")
+            else:
+                self.events += r.json()["stored"]
+
+    async def reader(self, client: httpx.AsyncClient, ids: list[str]) -> None:
+        rng = self.store.rng
+        while not self.stop.is_set():
+            id_ = rng.choice(ids)
+            t = time.perf_counter()
+            r = await client.get(f"/v1/users/{id_}/recommendations?limit=10", headers=HEADERS)
+            self.rec_lat.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                self.errors.append(f"recs {r.status_code} {r.text[:200]}")
+
+    async def probe(self, client: httpx.AsyncClient) -> None:
+        """Ingest -> visible membership for fresh shoppers (send to first visible read)."""
+        while not self.stop.is_set():
+            user = f"probe-{uuid.uuid4().hex[:10]}"
+            order = {"type": "track", "messageId": str(uuid.uuid4()), "userId": user,
+                     "event": "Order Completed", "properties": {
+                         "order_id": user, "revenue": 200.0,
+                         "products": [{"product_id": self.store.items[0], "price": 200.0}]}}
+            t = time.perf_counter()
+            r = await client.post("/v1/batch", json={"batch": [order]}, headers=HEADERS)
+            if r.status_code != 200:
+                self.errors.append(f"probe {r.status_code}")
+                continue
+            while time.perf_counter() - t < 30:
+                got = await client.get(f"/v1/users/{user}/segments", headers=HEADERS)
+                if got.status_code == 200 and any(
+                        s["segment_id"] == self.probe_segment for s in got.json()["segments"]):
+                    self.lags.append(time.perf_counter() - t)
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                self.errors.append(f"probe {user} not visible after 30 s")
+            await asyncio.sleep(0.2)
+
+
+async def phase(base: str, store: Storefront, args: argparse.Namespace, probe: bool) -> Load:
+    load = Load(base, store, args.batch, f"{store.run}-big-spenders")
+    ids = store.known_ids()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        tasks = [asyncio.create_task(load.sender(client)) for _ in range(args.senders)]
+        tasks += [asyncio.create_task(load.reader(client, ids)) for _ in range(args.readers)]
+        if probe:
+            tasks.append(asyncio.create_task(load.probe(client)))
+        started = time.perf_counter()
+        await asyncio.sleep(args.seconds)
+        load.stop.set()
+        await asyncio.gather(*tasks)
+        load.seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    return load
+
+
+def histogram_quantile(text: str, name: str, q: float) -> float:
+    """Upper bound of the bucket holding quantile q of a Prometheus histogram."""
+    buckets = []
+    for line in text.splitlines():
+        if line.startswith(name + "_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
+    total = buckets[-1][1] if buckets else 0
+    for le, count in buckets:
+        if total and count >= q * total:
+            return le
+    return float("nan")
+
+
+def metric(text: str, name: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name) and not line.startswith("#"))
+
+
+async def differences(defs: list[dict]) -> dict[str, int]:
+    """Materialized members against the compiled query's users now, per segment."""
+    from datetime import UTC, datetime
+
+    from app.core.config import get_settings
+    from app.db.driver import create_driver
+    from app.segments.compiler import compile_condition
+    from app.segments.definition import SegmentDefinition
+
+    settings = get_settings()
+    driver = create_driver(settings)
+    out = {}
+    try:
+        for d in defs:
+            compiled = compile_condition(SegmentDefinition.model_validate(d).condition)
+            now = datetime.now(UTC)
+            records, _, _ = await driver.execute_query(
+                compiled.cypher, compiled.parameters(now), database_=settings.neo4j_database)
+            expected = {r["user_id"] for r in records}
+            records, _, _ = await driver.execute_query(
+                "MATCH (:Segment {segment_id: $s})<-[:IN_SEGMENT]-(u:User) RETURN u.user_id AS id",
+                s=d["id"], database_=settings.neo4j_database)
+            actual = {r["id"] for r in records}
+            out[d["id"]] = len(expected ^ actual)
+    finally:
+        await driver.close()
+    return out
+
+
+def report(label: str, load: Load) -> float:
+    rate = load.events / load.seconds  # type: ignore[attr-defined]
+    print(f"{label:16s} {load.events:>7,} events in {load.seconds:5.1f} s = "  # type: ignore
+          f"{rate:>6,.0f} ev/s; /v1/batch p50 {pct(load.ingest_lat, .5) * 1000:6.0f} ms "
+          f"p99 {pct(load.ingest_lat, .99) * 1000:6.0f} ms; recommendations "
+          f"p50 {pct(load.rec_lat, .5) * 1000:5.1f} ms p99 {pct(load.rec_lat, .99) * 1000:6.1f}"
+          f" ms ({len(load.rec_lat):,} reads); errors {len(load.errors)}", flush=True)
+    for e in load.errors[:5]:
+        print("   ", e)
+    return rate
+
+
+async def main(args: argparse.Namespace) -> None:
+    if args.wipe:
+        await wipe()
+    run = "live" + uuid.uuid4().hex[:6]
+    store = Storefront(run, args.shoppers, seed=args.seed)
+    artifacts = Path(tempfile.mkdtemp(prefix="pg-live-artifacts-"))
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_server(args.port, artifacts)
+    try:
+        t = time.perf_counter()
+        n = 0
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            batches = store.backfill(args.sessions, 250)
+
+            async def loader() -> None:
+                nonlocal n
+                for b in batches:  # shared generator: each batch goes to one loader
+                    r = await client.post("/v1/batch", json={"batch": b}, headers=HEADERS)
+                    r.raise_for_status()
+                    n += len(b)
+            await asyncio.gather(*(loader() for _ in range(args.senders)))
+        print(f"store: {len(store.shoppers):,} shoppers, {n:,} messages in "
+              f"{time.perf_counter() - t:.0f} s", flush=True)
+        t = time.perf_counter()
+        print(f"model: {await asyncio.to_thread(train_model, artifacts)} "
+              f"({time.perf_counter() - t:.0f} s)", flush=True)
+        await asyncio.sleep(2)  # the server polls the artifacts every second
+
+        without = report("without segments", await phase(base, store, args, probe=False))
+        defs = segments(run)
+        async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+            t = time.perf_counter()
+            for d in defs:
+                r = await client.post("/v1/segments", json=d, headers=HEADERS)
+                assert r.status_code == 201, r.text
+            print(f"{len(defs)} segments uploaded and materialized in "
+                  f"{time.perf_counter() - t:.1f} s", flush=True)
+        with_load = await phase(base, store, args, probe=True)
+        rate = report("with segments", with_load)
+        print(f"ratio with/without: {rate / without:.2f}")
+        print(f"membership lag (probe: send -> visible, commit included): "
+              f"p50 {pct(with_load.lags, .5) * 1000:.0f} ms  p99 "
+              f"{pct(with_load.lags, .99) * 1000:.0f} ms  ({len(with_load.lags)} probes)")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            for _ in range(300):
+                text = (await client.get("/metrics")).text
+                if metric(text, "profilegraph_membership_pending_users") == 0:
+                    break
+                await asyncio.sleep(0.5)
+            count = metric(text, "profilegraph_membership_lag_seconds_count")
+            total = metric(text, "profilegraph_membership_lag_seconds_sum")
+            lag = "profilegraph_membership_lag_seconds"
+            print(f"server: membership work applied for {count:,.0f} profiles; lag from the "
+                  f"ingest transaction to the applying commit: mean "
+                  f"{total / max(count, 1) * 1000:.0f} ms, p50 <= "
+                  f"{histogram_quantile(text, lag, .5) * 1000:.0f} ms, p99 <= "
+                  f"{histogram_quantile(text, lag, .99) * 1000:.0f} ms (bucket bounds); pending "
+                  f"{metric(text, 'profilegraph_membership_pending_users'):.0f}, failed "
+                  f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
+                  f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "
+                  f"listener failures "
+                  f"{metric(text, 'profilegraph_ingest_listener_failures_total'):.0f}")
+        diff = await differences(defs)
+        print(f"materialized vs full refresh, per segment (symmetric difference): {diff}")
+        print(f"total differences: {sum(diff.values())}")
+        async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+            swept = (await client.post("/v1/segments/sweep", headers=HEADERS)).json()
+        print("after the sweep (what the periodic sweep does for segments the clock alone "
+              f"changes: {[r['segment_id'] for r in swept['refreshed']]}):")
+        diff = await differences(defs)
+        print(f"materialized vs full refresh: {diff}; total differences: "
+              f"{sum(diff.values())}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shoppers", type=int, default=3000)
+    parser.add_argument("--sessions", type=int, default=3, help="backfilled sessions each")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--readers", type=int, default=32)
+    parser.add_argument("--port", type=int,
+                        default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wipe", action="store_true")
+    asyncio.run(main(parser.parse_args()))
