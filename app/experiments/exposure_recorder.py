@@ -38,6 +38,7 @@ class ExposureRecorder:
         self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
+        self._backlog = 0  # recorded or found at start, not yet written (the gauge)
 
     def record(self, exposure: dict[str, Any]) -> None:
         """Called on the request path: no I/O beyond one buffered append."""
@@ -47,12 +48,16 @@ class ExposureRecorder:
             metrics.EXPOSURE_JOURNAL_ERRORS.inc()
             log.exception("exposure journal append failed; keeping the exposure in memory")
             self._memory.append(exposure)
-        metrics.EXPOSURE_BACKLOG.inc()
+        self._backlog += 1
+        metrics.EXPOSURE_BACKLOG.set(self._backlog)
         if self._journal.pending >= BATCH:
             self._wake.set()
 
     def start(self) -> None:
-        metrics.EXPOSURE_BACKLOG.set(self._journal.backlog())
+        # One count of what earlier processes left; afterwards the gauge is kept by
+        # arithmetic, so an outage's growing journal is never rescanned.
+        self._backlog += self._journal.backlog()
+        metrics.EXPOSURE_BACKLOG.set(self._backlog)
         self._task = asyncio.create_task(self._run(), name="exposure-writer")
 
     async def close(self, timeout_s: float = 10.0) -> None:
@@ -68,7 +73,7 @@ class ExposureRecorder:
     async def _run(self) -> None:
         while True:
             delay = self._interval_s if self._failures == 0 else min(
-                self._max_backoff_s, self._interval_s * 2 ** self._failures)
+                self._max_backoff_s, self._interval_s * 2 ** min(self._failures, 16))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
@@ -83,18 +88,14 @@ class ExposureRecorder:
 
     async def _flush(self) -> bool:
         fresh = self._journal.rotate()
-        try:
-            if self._memory:
-                rows, self._memory = self._memory, []
-                if not await self._write_rows(rows):
-                    self._memory = rows + self._memory
-                    return False
-            for path in self._journal.closed_segments():
-                if not await self._write_segment(path, fresh):
-                    return False
-        finally:
-            metrics.EXPOSURE_BACKLOG.set(self._journal.backlog() + len(self._memory)
-                                         + self._journal.pending)
+        if self._memory:
+            rows, self._memory = self._memory, []
+            if not await self._write_rows(rows):
+                self._memory = rows + self._memory
+                return False
+        for path in self._journal.closed_segments():
+            if not await self._write_segment(path, fresh):
+                return False
         return True
 
     async def _write_segment(self, path: Path,
@@ -121,6 +122,8 @@ class ExposureRecorder:
                         self._failures, exc_info=True)
             return False
         self._failures = 0
+        self._backlog = max(0, self._backlog - len(rows))
+        metrics.EXPOSURE_BACKLOG.set(self._backlog)
         metrics.EXPOSURES_WRITTEN.inc(len(rows))
         for row in outcomes:
             metrics.OUTCOMES.labels(row["strategy"], row["variant"], row["type"]).inc(

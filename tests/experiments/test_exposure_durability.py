@@ -62,11 +62,13 @@ async def test_failed_writes_stay_journaled_then_land(graph: AsyncDriver, settin
     assert not await recorder.flush()
     assert not await recorder.flush()
     assert metrics.EXPOSURE_WRITE_FAILURES._value.get() == before + 2
+    assert metrics.EXPOSURE_BACKLOG._value.get() == 1200
     assert await _count(graph) == 0
     assert len(_segments(tmp_path)) == 1  # still on disk
     assert await recorder.flush()
     assert await _count(graph) == 1200
     assert _segments(tmp_path) == []
+    assert metrics.EXPOSURE_BACKLOG._value.get() == 0
 
 
 async def test_leftovers_of_a_stopped_process_are_replayed_at_start(
