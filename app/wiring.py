@@ -27,6 +27,7 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
@@ -81,10 +82,12 @@ class Services:
     model_admin: ModelAdmin
     store_stats: StoreStatsService
     console_sessions: SessionStore
+    experiments: ExperimentParts
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
         await self.membership.close()
+        await self.experiments.close()
         await self.popularity.close()
 
 
@@ -109,6 +112,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
                                    settings.popular_recent_days)
     api_key_repository = ApiKeyRepository(database)
+    recommendations = RecommendationService(settings, recommend_repository, models, popularity)
     services = Services(
         settings=settings,
         driver=driver,
@@ -132,17 +136,19 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         models=models,
         popularity=popularity,
         recommendation_repository=recommend_repository,
-        recommendations=RecommendationService(settings, recommend_repository, models,
-                                              popularity),
+        recommendations=recommendations,
         segment_history=SegmentHistoryService(database),
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
         console_sessions=SessionStore(),
+        experiments=build_experiments(settings, database, recommendations, models,
+                                      recommend_repository, popularity),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).
     hooks.register(worker.on_ingest)
+    hooks.register(services.experiments.attribution.on_ingest)
     hooks.register(_forget_erased(models))
     return services
 
@@ -176,8 +182,9 @@ async def open_services(settings: Settings, driver: AsyncDriver | None = None
 @asynccontextmanager
 async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
-    vectors for items newer than the model, and the membership worker (which also runs the
-    periodic sweep of time-windowed segments). Stopped before the services close."""
+    vectors for items newer than the model, the membership worker (which also runs the
+    periodic sweep of time-windowed segments), and the experiments' exposure writer and
+    attribution pass. Stopped before the services close."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
@@ -191,6 +198,7 @@ async def background_work(services: Services) -> AsyncIterator[None]:
             stack.push_async_callback(_cancel, task)
         services.membership_worker.start()
         stack.push_async_callback(services.membership_worker.stop)
+        await stack.enter_async_context(experiment_work(services.experiments))
         yield
 
 

@@ -23,6 +23,8 @@ from app.auth.auth_service import AuthService
 from app.catalog.item_repository import ItemRepository
 from app.core.config import Settings
 from app.core.errors import ApiError
+from app.experiments.experiment_service import ExperimentService
+from app.experiments.serving import ExperimentServing
 from app.intake.intake_service import IntakeService
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
@@ -64,6 +66,18 @@ SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
 MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
+
+
+async def _experiments(request: Request) -> ExperimentService:
+    return services_of(request).experiments.service
+
+
+async def _experiment_serving(request: Request) -> ExperimentServing:
+    return services_of(request).experiments.serving
+
+
+ExperimentsDep = Annotated[ExperimentService, Depends(_experiments)]
+ExperimentServingDep = Annotated[ExperimentServing, Depends(_experiment_serving)]
 
 
 def presented_key(request: Request) -> str | None:

@@ -7,6 +7,7 @@ from app.api.routes import (
     admin_keys,
     consent,
     cypher_analyst,
+    experiments,
     health,
     items,
     recommendations,
@@ -21,7 +22,7 @@ api_router = APIRouter()
 # `/v1/items/{item_id:path}` (items): it must stay first.
 for router in (track.router, recommendations.router, health.router, admin_keys.router,
                users.router, consent.router, items.router, segments.router,
-               cypher_analyst.router):
+               cypher_analyst.router, experiments.router):
     # /healthz, /readyz and /metrics document their own answers
     api_router.include_router(router, responses=None if router is health.router
                               else API_ERRORS)

@@ -7,6 +7,7 @@ import uvicorn
 
 from app.cli import (
     cypher_commands,
+    experiments_commands,
     import_commands,
     keys_commands,
     migrate_commands,
@@ -25,6 +26,7 @@ app.add_typer(import_commands.app, name="import")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
+app.add_typer(experiments_commands.app, name="experiments")
 app.command("demo-data")(import_commands.demo_data)
 app.command("build-model")(model_commands.build_model)
 app.add_typer(trainer_app)  # train, evaluate, train-loop: torch loads only when one runs

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)
 
+    # Experiments: exposures are journaled here until written to the graph (one directory per
+    # host; processes sharing it replay each other's leftovers).
+    exposure_journal_dir: Path = CACHE_DIR / "experiments" / "journal"
+
     # Segments: seconds between sweeps of time-windowed segments (0 turns the sweep off).
     segment_sweep_interval_s: float = Field(default=300.0, ge=0)
     # Segments: how long an ingest request waits for its membership changes to be applied

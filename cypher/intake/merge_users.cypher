@@ -1,6 +1,7 @@
-// Merge profile $from into profile $to: every event, identity, consent and merge-record edge
-// moves; the survivor's own consent and traits win; counters add up. Segment memberships of
-// the merged profile are dropped (segments re-evaluate the survivor). Recorded as ProfileMerge.
+// Merge profile $from into profile $to: every event, identity, consent, exposure and
+// merge-record edge moves; the survivor's own consent, traits and experiment variants win;
+// counters add up. Segment memberships of the merged profile are dropped (segments
+// re-evaluate the survivor). Recorded as ProfileMerge.
 MATCH (loser:User {user_id: $from}), (winner:User {user_id: $to})
 CALL (loser, winner) {
   MATCH (loser)-[r:PERFORMED]->(e:Event)
@@ -21,6 +22,19 @@ CALL (loser, winner) {
   MATCH (loser)-[r:CONSENT_CHANGED]->(n:ConsentChange)
   CREATE (winner)-[:CONSENT_CHANGED]->(n)
   DELETE r
+}
+// Exposures move with the person. Experiment assignments: the survivor (the identified
+// profile later requests resolve to) keeps its variant; it inherits the merged profile's only
+// in experiments it was not in, so the person keeps what they were shown.
+CALL (loser, winner) {
+  MATCH (loser)-[r:SAW]->(x:Exposure)
+  MERGE (winner)-[:SAW]->(x)
+  DELETE r
+}
+CALL (loser, winner) {
+  MATCH (loser)-[r:ASSIGNED]->(exp:Experiment)
+  WHERE NOT (winner)-[:ASSIGNED]->(exp)
+  CREATE (winner)-[:ASSIGNED {variant: r.variant, at: r.at, inherited_from: $from}]->(exp)
 }
 CALL (loser, winner) {
   MATCH (loser)-[r:MERGED_FROM]->(n:ProfileMerge)

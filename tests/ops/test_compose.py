@@ -42,3 +42,36 @@ def test_docker_compose_config_accepts_the_file() -> None:
         [*cmd, "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_prometheus_and_grafana_are_provisioned() -> None:
+    """Prometheus scrapes the API; Grafana gets the datasource and the experiments dashboard,
+    whose queries name metrics the service exports."""
+    import json
+
+    from prometheus_client import REGISTRY
+
+    import app.experiments.metrics  # noqa: F401 - registers the experiment metrics
+
+    spec = yaml.safe_load(COMPOSE.read_text())
+    services = spec["services"]
+    for name in ("prometheus", "grafana"):
+        for volume in services[name]["volumes"]:
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (PROJECT_ROOT / source).exists(), source
+        assert name + "-data" in spec["volumes"]
+    scrape = yaml.safe_load((PROJECT_ROOT / "ops/prometheus/prometheus.yml").read_text())
+    assert scrape["scrape_configs"][0]["static_configs"][0]["targets"] == ["api:8000"]
+    dashboard = json.loads((PROJECT_ROOT / "ops/grafana/dashboards/experiments.json").read_text())
+    exported = {name for metric in REGISTRY.collect() for name in
+                (metric.name, metric.name + "_total")}
+    queried = {word for panel in dashboard["panels"] for target in panel["targets"]
+               for word in _metric_names(target["expr"])}
+    assert queried and queried <= exported, queried - exported
+
+
+def _metric_names(expr: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"profilegraph_[a-z_]+", expr))

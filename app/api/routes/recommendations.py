@@ -1,13 +1,16 @@
-"""Recommendations for storefronts: per user, and items similar to an item."""
+"""Recommendations for storefronts: per user, and items similar to an item. Every list
+carries a `recommendation_id`; enrolled shoppers get their experiment variant's strategy."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import ReadScope, RecommendationsDep
-from app.recommend.schemas import ScoringMode, SimilarItems, UserRecommendations
+from app.api.deps import ExperimentServingDep, ReadScope, RecommendationsDep
+from app.experiments.schemas import TrackedRecommendations, TrackedSimilarItems
+from app.recommend.schemas import ScoringMode
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -17,11 +20,11 @@ MAX_LIMIT = 100
 IdPath = Annotated[str, Path(min_length=1, max_length=256)]
 
 
-@router.get("/users/{user_id}/recommendations", response_model=UserRecommendations)
+@router.get("/users/{user_id}/recommendations", response_model=TrackedRecommendations)
 async def user_recommendations(
     user_id: IdPath,
     _: ReadScope,
-    service: RecommendationsDep,
+    serving: ExperimentServingDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     exclude_seen: bool = True,
@@ -32,16 +35,17 @@ async def user_recommendations(
     mode: Annotated[ScoringMode, Query(
         description="live: trained vector + the history read now; static: trained vector "
                     "only")] = ScoringMode.live,
-) -> UserRecommendations:
-    return await service.for_user(user_id, limit, category, exclude_seen,
+) -> TrackedRecommendations:
+    return await serving.for_user(user_id, limit, category, exclude_seen,
                                   context_item=context_item, mode=mode)
 
 
-@router.get("/items/{item_id}/similar", response_model=SimilarItems)
+@router.get("/items/{item_id}/similar", response_model=TrackedSimilarItems)
 async def similar_items(
     item_id: IdPath,
     _: ReadScope,
     service: RecommendationsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-) -> SimilarItems:
-    return await service.similar(item_id, limit)
+) -> TrackedSimilarItems:
+    similar = await service.similar(item_id, limit)
+    return TrackedSimilarItems(**similar.model_dump(), recommendation_id=uuid.uuid4().hex)

@@ -1,0 +1,70 @@
+"""Experiments: definitions, start/stop and results (scope `segments`: the marketers who
+define audiences run experiments on them)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+
+from app.api.deps import ExperimentsDep, SegmentsScope
+from app.core.errors import ApiError
+from app.experiments.definition import ExperimentDefinition
+from app.segments.document import YAML_TYPES, parse_body
+
+router = APIRouter(prefix="/v1", tags=["experiments"])
+
+MAX_BODY = 64 * 1024
+ExperimentIdPath = Annotated[str, Path(max_length=64)]
+
+ServiceDep = ExperimentsDep
+_SCHEMA = {"type": "object", "description": "ExperimentDefinition: see /v1/experiments/schema"}
+_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": _SCHEMA}, **{t: {"schema": _SCHEMA} for t in YAML_TYPES}}}}
+
+
+@router.get("/experiments/schema")
+async def definition_schema(_: SegmentsScope) -> dict[str, Any]:
+    """JSON Schema of an experiment definition, generated from the validating models."""
+    return ExperimentDefinition.model_json_schema()
+
+
+@router.post("/experiments", status_code=201, openapi_extra=_BODY)
+async def create_experiment(request: Request, _: SegmentsScope,
+                            service: ServiceDep) -> dict[str, Any]:
+    """Upload a definition (JSON or YAML); an existing id gets a new version."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
+    return await service.create(parse_body(raw, request.headers.get("content-type")))
+
+
+@router.get("/experiments")
+async def list_experiments(_: SegmentsScope, service: ServiceDep) -> dict[str, Any]:
+    return {"experiments": await service.list_all()}
+
+
+@router.get("/experiments/{experiment_id}")
+async def get_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                         service: ServiceDep) -> dict[str, Any]:
+    return await service.get(experiment_id)
+
+
+@router.post("/experiments/{experiment_id}/start")
+async def start_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                           service: ServiceDep) -> dict[str, Any]:
+    return await service.start(experiment_id)
+
+
+@router.post("/experiments/{experiment_id}/stop")
+async def stop_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                          service: ServiceDep) -> dict[str, Any]:
+    return await service.stop(experiment_id)
+
+
+@router.get("/experiments/{experiment_id}/results")
+async def experiment_results(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                             service: ServiceDep) -> dict[str, Any]:
+    """Per-variant estimates with intervals, tests, SRM, sample size and the daily-look
+    sequential verdict (docs/experiments.md)."""
+    return await service.results(experiment_id)

@@ -1,0 +1,143 @@
+"""Experiment rules: upload (versioned), start, stop, list, get and results.
+
+Clean service methods for the API, the CLI and the console alike. Changing what shoppers
+are assigned to (variants, split, traffic, control, mode, audience) is refused once an
+experiment has started: it would mix two experiments under one name.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from app.core.errors import ApiError
+from app.experiments.definition import ExperimentDefinition
+from app.experiments.experiment_repository import ExperimentRepository
+from app.experiments.results import build_results
+from app.experiments.serving import utc_day
+from app.experiments.strategies import StrategyCheck
+from app.segments.document import validate
+from app.segments.segment_repository import SegmentRepository
+
+FROZEN_ONCE_STARTED = ("variants", "control", "traffic", "audience", "mode", "primary_metric")
+# Outcome events without a recommendation_id count for the shopper's latest exposure in the
+# experiment up to this long before them (docs/experiments.md).
+FALLBACK_WINDOW_MS = 24 * 3600 * 1000
+
+
+def _not_found(experiment_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"No experiment {experiment_id!r}")
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in ("definition", "salt")}
+    out["definition"] = json.loads(row["definition"])
+    for key in ("started_at", "stopped_at", "created_at", "updated_at"):
+        if out.get(key) is not None:
+            out[key] = out[key].iso_format()
+    return out
+
+
+class ExperimentService:
+    def __init__(self, repository: ExperimentRepository, segments: SegmentRepository,
+                 check: StrategyCheck | None = None) -> None:
+        self._repository = repository
+        self._segments = segments
+        self._check = check
+        self.on_change: list[Any] = []  # callables run after start/stop (serving caches)
+
+    @staticmethod
+    def schema() -> dict[str, Any]:
+        return ExperimentDefinition.model_json_schema()
+
+    async def create(self, document: Any) -> dict[str, Any]:
+        definition = validate(ExperimentDefinition, document)
+        if definition.audience is not None and await self._segments.get(
+                definition.audience.segment_id) is None:
+            raise ApiError(422, "invalid_definition", "audience/segment_id: no such segment",
+                           [{"field": "/audience/segment_id", "reason": "no such segment"}])
+        current = await self._repository.get(definition.id)
+        if definition.version is not None:
+            expected = (current["version"] if current else 0) + 1
+            if definition.version != expected:
+                raise ApiError(409, "version_conflict",
+                               f"version {definition.version} given, the next is {expected}")
+        if current is not None and current["status"] != "draft":
+            before = ExperimentDefinition.model_validate_json(current["definition"])
+            for field in FROZEN_ONCE_STARTED:
+                if getattr(before, field) != getattr(definition, field):
+                    raise ApiError(409, "experiment_started",
+                                   f"{field} cannot change once the experiment has started",
+                                   [{"field": f"/{field}", "reason": "frozen once started"}])
+        stored = definition.model_dump_json(exclude={"version"}, exclude_none=True)
+        version = await self._repository.save(definition.id, definition.name, stored,
+                                               secrets.token_hex(16), datetime.now(UTC))
+        return await self.get(definition.id) | {"version": version}
+
+    async def list_all(self) -> list[dict[str, Any]]:
+        return [_summary(r) for r in await self._repository.list_all()]
+
+    async def get(self, experiment_id: str) -> dict[str, Any]:
+        row = await self._repository.get(experiment_id)
+        if row is None:
+            raise _not_found(experiment_id)
+        detail = _summary(row)
+        detail["versions"] = [v["version"] for v in
+                              await self._repository.list_versions(experiment_id)]
+        return detail
+
+    async def start(self, experiment_id: str) -> dict[str, Any]:
+        row = await self._repository.get(experiment_id)
+        if row is None:
+            raise _not_found(experiment_id)
+        definition = ExperimentDefinition.model_validate_json(row["definition"])
+        if self._check is not None:
+            for i, v in enumerate(definition.variants):
+                why = self._check.unsupported(v.strategy)
+                if why:
+                    raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
+                                   [{"field": f"/variants/{i}/strategy", "reason": why}])
+        others = [r["experiment_id"] for r in await self._repository.running()
+                  if r["experiment_id"] != experiment_id]
+        if others:
+            raise ApiError(409, "another_experiment_running",
+                           f"experiment {others[0]!r} is running; stop it first")
+        if await self._repository.set_status(experiment_id, "running", ["draft", "running"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_stopped", "a stopped experiment cannot restart")
+        self._changed()
+        return await self.get(experiment_id)
+
+    async def stop(self, experiment_id: str) -> dict[str, Any]:
+        if await self._repository.get(experiment_id) is None:
+            raise _not_found(experiment_id)
+        if await self._repository.set_status(experiment_id, "stopped", ["running", "stopped"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_not_running", "only a running experiment stops")
+        self._changed()
+        return await self.get(experiment_id)
+
+    def _changed(self) -> None:
+        for callback in self.on_change:
+            callback()
+
+    async def results(self, experiment_id: str) -> dict[str, Any]:
+        row = await self._repository.get(experiment_id)
+        if row is None:
+            raise _not_found(experiment_id)
+        definition = ExperimentDefinition.model_validate_json(row["definition"])
+        rows = await self._repository.outcome_rows(experiment_id, FALLBACK_WINDOW_MS)
+        today = utc_day(datetime.now(UTC))
+        stop_day = utc_day(row["stopped_at"].to_native()) if row["stopped_at"] else None
+        # Looks at the end of each completed UTC day; a stopped experiment's last day is final.
+        days = sorted({r["day"] for r in rows if r["day"] < today
+                       or (stop_day is not None and r["day"] <= stop_day)})
+        body = build_results(definition, rows, days)
+        return {"experiment_id": experiment_id, "version": row["version"],
+                "status": row["status"], "mode": definition.mode,
+                "computed_at": datetime.now(UTC).isoformat(),
+                "attribution": {"by": "properties.recommendation_id",
+                                "fallback_window_hours": FALLBACK_WINDOW_MS // 3_600_000},
+                **body}

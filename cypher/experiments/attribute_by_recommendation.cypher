@@ -1,0 +1,11 @@
+// Outcome events that name an exposure in `properties.recommendation_id` and are not yet
+// linked to it: link them (for analysts) and report them (for the click counters). Run for
+// the recommendation ids of a freshly written exposure batch, covering events that arrived
+// before their exposure was written.
+UNWIND $recommendation_ids AS rid
+MATCH (x:Exposure {recommendation_id: rid})
+MATCH (e:Event {p_recommendation_id: rid})
+WHERE e.type IN $outcome_types AND NOT EXISTS { (e)-[:ATTRIBUTED_TO]->() }
+CREATE (e)-[:ATTRIBUTED_TO {via: 'recommendation_id'}]->(x)
+RETURN x.strategy AS strategy, coalesce(x.variant, '') AS variant, e.type AS type,
+       count(*) AS events

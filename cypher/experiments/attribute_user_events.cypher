@@ -1,0 +1,10 @@
+// The same linking from the other side: recent outcome events of these shoppers (just
+// ingested) that carry a recommendation_id of an exposure already written.
+UNWIND $user_ids AS uid
+MATCH (:User {user_id: uid})-[:PERFORMED]->(e:Event)
+WHERE e.type IN $outcome_types AND e.p_recommendation_id IS NOT NULL
+  AND e.received_at >= $since AND NOT EXISTS { (e)-[:ATTRIBUTED_TO]->() }
+MATCH (x:Exposure {recommendation_id: e.p_recommendation_id})
+CREATE (e)-[:ATTRIBUTED_TO {via: 'recommendation_id'}]->(x)
+RETURN x.strategy AS strategy, coalesce(x.variant, '') AS variant, e.type AS type,
+       count(*) AS events

@@ -1,0 +1,10 @@
+// Start or stop: the status moves only from one of $from, so a stopped experiment stays
+// stopped and only one experiment runs at a time (the caller checks the running set first).
+MATCH (x:Experiment {experiment_id: $experiment_id})
+WHERE x.status IN $from
+SET x.status = $status,
+    x.started_at = CASE WHEN $status = 'running' THEN coalesce(x.started_at, $now)
+                        ELSE x.started_at END,
+    x.stopped_at = CASE WHEN $status = 'stopped' THEN $now ELSE x.stopped_at END,
+    x.updated_at = $now
+RETURN x.status AS status

@@ -1,0 +1,79 @@
+"""The results builder on synthetic per-shopper rows (pure, no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.experiments.definition import ExperimentDefinition
+from app.experiments.results import build_results
+
+
+def _definition(**overrides) -> ExperimentDefinition:
+    body = {"id": "x", "name": "x", "minimum_detectable_effect": 0.2,
+            "guardrail_metrics": ["conversion"],
+            "variants": [{"name": "control", "weight": 0.5, "strategy": {"kind": "popular"}},
+                         {"name": "gnn", "weight": 0.5, "strategy": {"kind": "model"}}]}
+    body.update(overrides)
+    return ExperimentDefinition.model_validate(body)
+
+
+def _rows(rng: np.random.Generator, variant: str, ctr: float, per_day: int,
+          days: int) -> list[dict]:
+    rows = []
+    for day in range(days):
+        for i in range(per_day):
+            exposures = int(1 + rng.poisson(1))
+            rows.append({"variant": variant, "shopper": f"{variant}-{day}-{i}", "day": day,
+                         "exposures": exposures, "clicks": int(rng.binomial(exposures, ctr)),
+                         "adds": 0, "conversions": 0, "revenue": 0.0})
+    return rows
+
+
+def test_a_clear_winner_is_called_at_a_daily_look() -> None:
+    rng = np.random.default_rng(5)
+    rows = _rows(rng, "control", 0.10, 400, 10) + _rows(rng, "gnn", 0.16, 400, 10)
+    body = build_results(_definition(), rows, list(range(10)))
+    primary = next(c for c in body["comparisons"] if c["primary"])
+    assert primary["verdict"] == "treatment_better"
+    assert primary["sequential"]["crossed_at_look"] is not None
+    assert primary["probability_to_beat_control"] > 0.99
+    assert primary["relative_lift"] > 0.3
+    guardrail = next(c for c in body["comparisons"] if not c["primary"])
+    assert guardrail["metric"] == "conversion" and guardrail["verdict"] is None
+    assert not body["sample_ratio_mismatch"]["flagged"]
+    assert body["sample_size"]["required_per_variant"] >= \
+        body["sample_size"]["fixed_horizon_per_variant"]
+
+
+def test_no_difference_keeps_running_then_concludes() -> None:
+    rng = np.random.default_rng(6)
+    rows = _rows(rng, "control", 0.10, 150, 3) + _rows(rng, "gnn", 0.10, 150, 3)
+    body = build_results(_definition(), rows, [0, 1, 2])
+    primary = next(c for c in body["comparisons"] if c["primary"])
+    assert primary["verdict"] == "keep_running"
+    assert not body["sample_size"]["reached"]
+    big = _rows(rng, "control", 0.10, 2000, 4) + _rows(rng, "gnn", 0.10, 2000, 4)
+    body = build_results(_definition(), big, [0, 1, 2, 3])
+    primary = next(c for c in body["comparisons"] if c["primary"])
+    assert body["sample_size"]["reached"]
+    assert primary["verdict"] == "no_detectable_difference"
+
+
+def test_today_is_not_a_look_and_small_samples_get_no_verdict() -> None:
+    rng = np.random.default_rng(7)
+    rows = _rows(rng, "control", 0.10, 400, 2) + _rows(rng, "gnn", 0.30, 400, 2)
+    body = build_results(_definition(), rows, [])  # no completed day yet
+    primary = next(c for c in body["comparisons"] if c["primary"])
+    assert primary["verdict"] == "keep_running" and primary["sequential"]["looks"] == []
+    few = _rows(rng, "control", 0.10, 50, 1) + _rows(rng, "gnn", 0.30, 50, 1)
+    body = build_results(_definition(), few, [0])
+    assert next(c for c in body["comparisons"] if c["primary"])["verdict"] == \
+        "insufficient_data"
+
+
+def test_bandit_results_are_descriptive() -> None:
+    rng = np.random.default_rng(8)
+    rows = _rows(rng, "control", 0.10, 300, 2) + _rows(rng, "gnn", 0.20, 100, 2)
+    body = build_results(_definition(mode="bandit"), rows, [0, 1])
+    assert body["sample_ratio_mismatch"] is None
+    assert all(c["verdict"] is None for c in body["comparisons"])
