@@ -4,25 +4,15 @@ across rename and merge, and a replay report that counts applied messages as dup
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from app.core.config import Settings
 
 BUYERS = {"id": "buyers", "name": "Buyers", "condition": {
     "type": "event", "event_type": "order_completed", "within_days": 30}}
-
-
-@pytest.fixture
-async def opt_out(settings: Settings) -> AsyncIterator[Settings]:
-    previous = settings.consent_default
-    settings.consent_default = "opt_out"
-    yield settings
-    settings.consent_default = previous
 
 
 def _msg(kind: str, **fields: Any) -> dict[str, Any]:

@@ -36,14 +36,6 @@ SEGMENTS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-async def opt_out(settings: Settings) -> AsyncIterator[Settings]:
-    previous = settings.consent_default
-    settings.consent_default = "opt_out"
-    yield settings
-    settings.consent_default = previous
-
-
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     """The app in-process with its lifespan: one 'process' of the service."""
