@@ -7,7 +7,7 @@ import httpx
 import orjson
 from neo4j import AsyncDriver
 
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 
 
 async def test_replay_after_erasure_is_suppressed(client: httpx.AsyncClient, graph: AsyncDriver,

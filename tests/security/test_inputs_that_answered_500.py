@@ -9,7 +9,7 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
-from tests.intake.conftest import scalar, track
+from tests.helpers import scalar, track
 from tests.security.conftest import HEALTHZ_BOUND_MS, healthz_while
 
 # About 1 KB: five levels of anchored `and` conditions, each aliasing the previous one 20

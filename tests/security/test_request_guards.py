@@ -14,7 +14,7 @@ import pytest
 from neo4j import AsyncDriver
 
 from app.core.config import Settings
-from tests.intake.conftest import track
+from tests.helpers import track
 from tests.security.conftest import app_client, new_key
 
 
