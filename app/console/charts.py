@@ -123,3 +123,53 @@ def neighbourhood(user_id: str, items: Sequence[dict], neighbours: Sequence[dict
         nodes.append(GraphNode(x, y, other["user_id"], "user"))
         edges.extend((x, y, *item_pos[i]) for i in other["shared"] if i in item_pos)
     return GraphPicture(size, size, nodes, edges)
+
+
+@dataclass(frozen=True)
+class Interval:
+    label: str
+    low_x: float | None
+    high_x: float | None
+    value_x: float | None
+    y: float
+    color: str
+    title: str
+
+
+@dataclass(frozen=True)
+class IntervalPlot:
+    width: int
+    height: int
+    rows: list[Interval]
+    zero_x: float | None  # where 0 falls, when it is inside the axis
+    axis: list[tuple[float, str]]  # x, tick text
+    axis_y: float
+    label_w: int
+    description: str = ""
+
+
+def interval_plot(rows: Sequence[tuple[str, float | None, float | None, float | None]], *,
+                  width: int = 560, row_h: int = 30, description: str = "") -> IntervalPlot:
+    """Horizontal confidence intervals, one row per (label, value, low, high): a dot at the
+    estimate and a line across the interval, on one shared axis."""
+    label_w, right, top = 110, 16, 8
+    ends = [v for _, value, low, high in rows for v in (value, low, high) if v is not None]
+    lo, hi = min([*ends, 0.0]), max([*ends, 0.0])
+    span = (hi - lo) or 1.0
+    lo, hi = lo - span * 0.05, hi + span * 0.05
+    plot_w = width - label_w - right
+
+    def x_of(v: float | None) -> float | None:
+        return None if v is None else round(label_w + (v - lo) / (hi - lo) * plot_w, 1)
+
+    out = []
+    for n, (label, value, low, high) in enumerate(rows):
+        text = (f"{label}: {_fmt(value)} ({_fmt(low)} to {_fmt(high)})"
+                if None not in (value, low, high) else f"{label}: no estimate yet")
+        out.append(Interval(str(label)[:16], x_of(low), x_of(high), x_of(value),
+                            top + n * row_h + row_h / 2, PALETTE[n % len(PALETTE)], text))
+    axis_y = top + len(rows) * row_h + 4
+    ticks = [(x_of(lo + (hi - lo) * k / 4) or 0.0, _fmt(lo + (hi - lo) * k / 4))
+             for k in range(5)]
+    return IntervalPlot(width, int(axis_y + 22), out, x_of(0.0), ticks, axis_y, label_w,
+                        description)

@@ -31,6 +31,7 @@ async def _csrf(request: Request, _: Exception) -> HTMLResponse:
 def install_console(app: FastAPI) -> None:
     from app.api.routes import (
         console_analyst,
+        console_experiments,
         console_models,
         console_pages,
         console_profiles,
@@ -38,7 +39,7 @@ def install_console(app: FastAPI) -> None:
     )
 
     for module in (console_pages, console_profiles, console_segments, console_analyst,
-                   console_models):
+                   console_models, console_experiments):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

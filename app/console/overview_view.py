@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from app.console.experiments_view import running
 from app.wiring import Services
 
 SHOWN_METRICS = ("recall@20", "ndcg@20")
@@ -32,6 +33,5 @@ async def overview(services: Services) -> dict[str, Any]:
         "segments": [{"segment_id": s.segment_id, "name": s.name, "size": s.size,
                       "version": s.version} for s in segments],
         "model": await asyncio.to_thread(served_model, services),
-        # Running experiments appear here once app/experiments exists (see docs/console.md).
-        "experiments": None,
+        "experiments": await running(services),
     }

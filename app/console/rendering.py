@@ -26,14 +26,15 @@ class NavPage:
     scope: str
 
 
-# The pages in the header, each shown only to keys holding its scope. A new page (the
-# experiments page, once app/experiments exists) registers here and adds its route module.
+# The pages in the header, each shown only to keys holding its scope. A new page registers
+# here and adds its route module (listed in install.py).
 NAV: list[NavPage] = [
     NavPage("/console", "Overview", "read"),
     NavPage("/console/profiles", "Profiles", "read"),
     NavPage("/console/segments", "Segments", "segments"),
     NavPage("/console/analyst", "Analyst", "analyst"),
     NavPage("/console/models", "Models", "read"),
+    NavPage("/console/experiments", "Experiments", "segments"),
 ]
 
 

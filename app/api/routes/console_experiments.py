@@ -1,0 +1,87 @@
+"""Console experiments pages (HTML, scope `segments` as in the API): the list with a create
+form, one experiment's results, start and stop."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from app.console.experiments_view import (
+    ExperimentForm,
+    create,
+    detail_page,
+    list_page,
+    parse_form,
+)
+from app.console.rendering import render
+from app.console.security import SegmentsSession, ServicesDep
+from app.console.sessions import ConsoleSession
+from app.core.errors import ApiError
+
+router = APIRouter(prefix="/console/experiments", include_in_schema=False)
+ExperimentIdPath = Annotated[str, Path(max_length=64)]
+
+
+async def _list(request: Request, services: ServicesDep, session: ConsoleSession,
+                form: ExperimentForm, status_code: int = 200,
+                notice: str | None = None) -> HTMLResponse:
+    return render(request, "experiments.html", session, status_code=status_code, form=form,
+                  notice=notice, **await list_page(services))
+
+
+@router.get("")
+async def experiments(request: Request, services: ServicesDep, session: SegmentsSession
+                      ) -> HTMLResponse:
+    return await _list(request, services, session, ExperimentForm())
+
+
+@router.post("")
+async def create_experiment(request: Request, services: ServicesDep,
+                            session: SegmentsSession) -> HTMLResponse:
+    form = parse_form(await request.form())
+    created = await create(services, form)
+    if created is None:
+        return await _list(request, services, session, form, status_code=422)
+    notice = (f"Saved experiment {created['experiment_id']} "
+              f"(version {created['version']}, {created['status']}).")
+    return await _list(request, services, session, ExperimentForm(), notice=notice)
+
+
+async def _detail(request: Request, services: ServicesDep, session: ConsoleSession,
+                  experiment_id: str, notice: str | None = None,
+                  error: str | None = None) -> HTMLResponse:
+    try:
+        context = await detail_page(services, experiment_id)
+    except ApiError as exc:
+        return render(request, "denied.html", session, status_code=exc.status_code,
+                      reason=exc.message)
+    return render(request, "experiment_detail.html", session, notice=notice, error=error,
+                  **context)
+
+
+@router.get("/{experiment_id}")
+async def experiment(request: Request, services: ServicesDep, session: SegmentsSession,
+                     experiment_id: ExperimentIdPath) -> HTMLResponse:
+    return await _detail(request, services, session, experiment_id)
+
+
+@router.post("/{experiment_id}/start")
+async def start(request: Request, services: ServicesDep, session: SegmentsSession,
+                experiment_id: ExperimentIdPath) -> HTMLResponse:
+    try:
+        await services.experiments.service.start(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, services, session, experiment_id, error=exc.message)
+    return await _detail(request, services, session, experiment_id, notice="Started.")
+
+
+@router.post("/{experiment_id}/stop")
+async def stop(request: Request, services: ServicesDep, session: SegmentsSession,
+               experiment_id: ExperimentIdPath) -> HTMLResponse:
+    try:
+        await services.experiments.service.stop(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, services, session, experiment_id, error=exc.message)
+    return await _detail(request, services, session, experiment_id, notice="Stopped.")
