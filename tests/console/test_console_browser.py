@@ -205,3 +205,30 @@ def test_key_without_segments_scope_cannot_save(browser, console_server, keys) -
     r = httpx.get(f"{console_server.base_url}/v1/segments/sneaky",
                   headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert r.status_code == 404
+
+
+def test_create_an_experiment_with_the_form_and_find_it_listed(browser, console_server,
+                                                               keys, screenshot) -> None:
+    sign_in(browser, console_server, keys["marketer"])
+    browser.find_element(By.LINK_TEXT, "Experiments").click()
+    wait(browser, ec.url_contains("/console/experiments"))
+    for element_id, value in (("exp-id", "homepage-recs"), ("exp-name", "Homepage recs"),
+                              ("v0_weight", "0.3"), ("v1_weight", "0.7")):
+        field = wait(browser, ec.element_to_be_clickable((By.ID, element_id)))
+        field.clear()
+        field.send_keys(value)
+    Select(browser.find_element(By.ID, "exp-primary-metric")).select_by_value("conversion")
+    browser.find_element(By.ID, "create-button").click()
+    assert "Saved experiment homepage-recs (version 1, draft)" in text_of(
+        browser, "experiments-notice")
+    row = wait(browser, ec.visibility_of_element_located(
+        (By.XPATH, "//table[@id='experiment-list']//tr[td/a[text()='homepage-recs']]")))
+    assert "Homepage recs" in row.text and "draft" in row.text
+    assert "control 0.3, gnn 0.7" in row.text and "conversion" in row.text
+    screenshot("experiments")
+    row.find_element(By.LINK_TEXT, "homepage-recs").click()
+    browser.find_element(By.ID, "start-experiment").click()
+    assert "Started." in text_of(browser, "experiment-notice")
+    assert text_of(browser, "experiment-status") == "running"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals")) == 4
+    screenshot("experiment-results")
