@@ -58,7 +58,10 @@ SEGMENTS = [
         {"type": "segment", "segment_id": "pro-plan"},
         {"type": "segment", "segment_id": "recent-buyers"}]}},
 ]
-PREVIEW = {"editor_format": "json", "shopper": "demo-anon-001", "editor": (
+EXPERIMENT = {"id": "homepage-recs", "name": "Homepage recs", "variants": [
+    {"name": "control", "weight": 0.5, "strategy": {"kind": "popular"}},
+    {"name": "gnn", "weight": 0.5, "strategy": {"kind": "model"}}]}
+PREVIEW = {"editor_format": "json", "shopper": "demo-anon-0001", "editor": (
     '{"id": "p", "name": "p", "condition": {"type": "event", "event_type": "product_viewed",'
     ' "min_count": 2}}')}
 
@@ -149,13 +152,15 @@ async def browse(http: httpx.AsyncClient, csrf: str, rounds: int, timings: dict)
     pages = {
         "overview": ("GET", "/console", None),
         "overview live": ("GET", "/console/overview/live", None),
-        "profile (anonymous id)": ("GET", "/console/profiles?id=demo-anon-001", None),
+        "profile (anonymous id)": ("GET", "/console/profiles?id=demo-anon-0001", None),
         "segments": ("GET", "/console/segments", None),
         "segment detail": ("GET", "/console/segments/pro-buyers?base=1&target=2", None),
         "segment preview": ("POST", "/console/segments/preview", PREVIEW),
         "analyst": ("GET", "/console/analyst", None),
         "analyst saved query": ("POST", "/console/analyst/run", {"saved": "consent_coverage"}),
         "models": ("GET", "/console/models", None),
+        "experiments": ("GET", "/console/experiments", None),
+        "experiment results": ("GET", "/console/experiments/homepage-recs", None),
     }
     for _ in range(rounds):
         for name, (method, path, form) in pages.items():
@@ -175,6 +180,8 @@ async def measure(args: argparse.Namespace, base: str, users: list[str], items: 
         # a second version of one segment, so the detail page shows a diff
         assert (await admin.post("/v1/segments", json={**SEGMENTS[3], "name": "Pro buyers v2"}
                                  )).status_code == 201
+        assert (await admin.post("/v1/experiments", json=EXPERIMENT)).status_code == 201
+        assert (await admin.post("/v1/experiments/homepage-recs/start")).status_code == 200
     sessions = [await signed_in(base, key) for _ in range(args.clients)]
     warm: dict[str, list[float]] = {}
     await browse(*sessions[0], 2, warm)
