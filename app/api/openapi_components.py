@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from app.experiments.definition import ExperimentDefinition
 from app.segments.definition import PreviewRequest, SegmentDefinition
 
 REF = "#/components/schemas/{model}"
-BODY_MODELS: tuple[type[BaseModel], ...] = (SegmentDefinition, PreviewRequest)
+BODY_MODELS: tuple[type[BaseModel], ...] = (SegmentDefinition, PreviewRequest,
+                                             ExperimentDefinition)
 
 
 def body_ref(model: type[BaseModel]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from app.api.deps import ExperimentsDep, SegmentsScope
+from app.api.openapi_components import body_ref
 from app.core.errors import ApiError
 from app.experiments.definition import ExperimentDefinition
 from app.segments.document import YAML_TYPES, parse_body
@@ -18,7 +19,9 @@ MAX_BODY = 64 * 1024
 ExperimentIdPath = Annotated[str, Path(max_length=64)]
 
 ServiceDep = ExperimentsDep
-_SCHEMA = {"type": "object", "description": "ExperimentDefinition: see /v1/experiments/schema"}
+# The body is parsed by hand (JSON or YAML, errors as JSON pointers); the model's schema is
+# added to the OpenAPI components (app/api/openapi_components.py).
+_SCHEMA = body_ref(ExperimentDefinition)
 _BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _SCHEMA}, **{t: {"schema": _SCHEMA} for t in YAML_TYPES}}}}
 
