@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.api.console_install import install_console
 from app.api.guards import install_guards
 from app.api.openapi_components import install_openapi_components
 from app.api.router import api_router
-from app.console.install import install_console
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Background work stops before the services close, and they before the driver.
         async with open_services(settings) as services, background_work(services):
-            app.state.services = services  # read only by app.api.deps
+            app.state.services = services  # read only by app.wiring.services_of
             try:
                 with startup_objects_frozen():
                     yield

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from neo4j import AsyncDriver
 
@@ -20,8 +21,8 @@ from app.analyst.analyst_service import AnalystService, WorkerTarget
 from app.auth.api_key_repository import ApiKeyRepository
 from app.auth.api_key_service import ApiKeyService
 from app.auth.auth_service import AuthService
+from app.auth.console_sessions import SessionStore
 from app.catalog.item_repository import ItemRepository
-from app.console.sessions import SessionStore
 from app.core.config import Settings
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
@@ -51,6 +52,9 @@ from app.segments.membership_service import MembershipService
 from app.segments.membership_worker import MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
 
 
 @dataclass
@@ -206,3 +210,9 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def services_of(connection: HTTPConnection) -> Services:
+    """The container the app's lifespan opened and attached to `app.state.services`: the
+    one read of `app.state` (API dependencies and console pages go through here)."""
+    return connection.app.state.services

@@ -33,12 +33,7 @@ from app.profiles.user_service import UserService
 from app.recommend.recommendation_service import RecommendationService
 from app.segments.membership_service import MembershipService
 from app.segments.segment_service import SegmentService
-from app.wiring import Services
-
-
-def services_of(request: Request) -> Services:
-    """The one typed container the lifespan opened: the only read of `app.state`."""
-    return request.app.state.services
+from app.wiring import Services, services_of
 
 
 def _part(name: str) -> Callable[[Request], Awaitable[Any]]:

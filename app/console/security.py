@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from app.auth.api_keys import Scope
+from app.auth.console_sessions import ConsoleSession
 from app.console.services import ServicesDep
-from app.console.sessions import ConsoleSession
 
 SESSION_COOKIE = "pg_console"
 SIGNIN_COOKIE = "pg_console_signin"

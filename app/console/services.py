@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.api.deps import services_of
-from app.wiring import Services
+from app.wiring import Services, services_of
 
 
 async def console_services(request: Request) -> Services:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.console.sessions import SessionStore
+from app.auth.console_sessions import SessionStore
 
 
 class Clock:

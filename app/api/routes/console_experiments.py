@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth.console_sessions import ConsoleSession
 from app.console.experiments_view import (
     ExperimentForm,
     create,
@@ -17,7 +18,6 @@ from app.console.experiments_view import (
 )
 from app.console.rendering import render
 from app.console.security import SegmentsSession, ServicesDep
-from app.console.sessions import ConsoleSession
 from app.core.errors import ApiError
 
 router = APIRouter(prefix="/console/experiments", include_in_schema=False)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from app.auth.api_keys import key_id_of
+from app.auth.console_sessions import ConsoleSession
 from app.console.models_view import models_page
 from app.console.rendering import render
 from app.console.security import AdminSession, ReadSession, ServicesDep
-from app.console.sessions import ConsoleSession
 from app.core.errors import ApiError
 
 router = APIRouter(prefix="/console/models", include_in_schema=False)
