@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from app.db.queries import queries
 from app.segments.compiler import compile_condition
 from app.segments.definition import Condition, children
 from app.segments.membership_repository import MembershipRepository
@@ -25,8 +26,8 @@ class DraftExplainer:
     async def explain(self, condition: Condition, user_id: str) -> dict[str, Any] | None:
         """{matches, conditions: [{pointer, type, matches, condition}]}, None for no user."""
         compiled = compile_condition(condition)
-        cypher = ("MATCH (u:User {user_id: $user_id}) RETURN [" +
-                  ", ".join(compiled.node_predicates) + "] AS results")
+        cypher = queries["segments/explain_conditions"].replace(
+            "__PREDICATES__", ", ".join(compiled.node_predicates))
         rows = await self._members.run_compiled(
             cypher, compiled.parameters(self._clock(), user_id=user_id))
         if not rows:

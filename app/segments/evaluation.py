@@ -13,26 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.db.queries import queries
 from app.segments.compiler import CompiledSegment
 
 
 def segment_update(compiled: CompiledSegment) -> str:
     """One row, `changes`: a list of {user_id, segment_id, change ('entered'/'exited')}."""
-    return (
-        "UNWIND $user_ids AS uid MATCH (u:User {user_id: uid}) "
-        "MATCH (s:Segment {segment_id: $segment_id}) "
-        f"WITH u, s, {compiled.predicate} AS inside "
-        "OPTIONAL MATCH (u)-[r:IN_SEGMENT]->(s) "
-        "WITH u, s, r, inside WHERE inside <> (r IS NOT NULL) "
-        "FOREACH (_ IN CASE WHEN inside THEN [1] ELSE [] END | "
-        "CREATE (u)-[:IN_SEGMENT {since: $now}]->(s)) "
-        "DELETE r "
-        "WITH u, s, CASE WHEN inside THEN 'entered' ELSE 'exited' END AS change "
-        "CREATE (s)-[:MEMBERSHIP_CHANGED]->(:MembershipChange "
-        "{user_id: u.user_id, change: change, at: $now}) "
-        "RETURN collect({user_id: u.user_id, segment_id: s.segment_id, change: change}) "
-        "AS changes"
-    )
+    return queries["segments/update_membership"].replace("__PREDICATE__", compiled.predicate)
 
 
 def update_params(compiled: CompiledSegment, segment_id: str, user_ids: list[str],
