@@ -32,6 +32,8 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError
 
+from app.db.queries import queries
+
 T = TypeVar("T")
 Params = Mapping[str, Any] | None
 # The driver's managed-transaction retry budget (app/db/driver.py) applies here too.
@@ -84,6 +86,14 @@ class Database:
 
     async def write(self, query: LiteralString, params: Params = None) -> list[dict[str, Any]]:
         return [r.data() for r in await self.write_records(query, params)]
+
+    async def read_named(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """`read` of the catalogue statement `cypher/<statement>.cypher`."""
+        return await self.read(queries[statement], params)
+
+    async def write_named(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """`write` of the catalogue statement `cypher/<statement>.cypher`."""
+        return await self.write(queries[statement], params)
 
     # -- several statements, managed transaction -----------------------------------------
 

@@ -17,37 +17,32 @@ class ExperimentRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _read(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        return await self._db.read(queries[query_name], params)
-
-    async def _write(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        return await self._db.write(queries[query_name], params)
-
     async def save(self, experiment_id: str, name: str, definition: str, salt: str,
                    now: datetime) -> int:
-        rows = await self._write("experiments/save_experiment", experiment_id=experiment_id,
-                                 name=name, definition=definition, salt=salt, now=now)
+        rows = await self._db.write_named("experiments/save_experiment",
+                                          experiment_id=experiment_id, name=name,
+                                          definition=definition, salt=salt, now=now)
         return int(rows[0]["version"])
 
     async def get(self, experiment_id: str) -> dict[str, Any] | None:
-        rows = await self._read("experiments/get_experiment", experiment_id=experiment_id)
+        rows = await self._db.read_named("experiments/get_experiment", experiment_id=experiment_id)
         return rows[0] if rows else None
 
     async def list_all(self) -> list[dict[str, Any]]:
-        return await self._read("experiments/list_experiments")
+        return await self._db.read_named("experiments/list_experiments")
 
     async def list_versions(self, experiment_id: str) -> list[dict[str, Any]]:
-        return await self._read("experiments/list_experiment_versions",
-                                experiment_id=experiment_id)
+        return await self._db.read_named("experiments/list_experiment_versions",
+                                         experiment_id=experiment_id)
 
     async def running(self) -> list[dict[str, Any]]:
-        return await self._read("experiments/list_running_experiments")
+        return await self._db.read_named("experiments/list_running_experiments")
 
     async def set_status(self, experiment_id: str, status: str, allowed_from: list[str],
                          now: datetime) -> str | None:
-        rows = await self._write("experiments/set_experiment_status",
-                                 experiment_id=experiment_id, status=status,
-                                 **{"from": allowed_from}, now=now)
+        rows = await self._db.write_named("experiments/set_experiment_status",
+                                          experiment_id=experiment_id, status=status,
+                                          **{"from": allowed_from}, now=now)
         return rows[0]["status"] if rows else None
 
     async def enrollment(self, id_: str, experiment_id: str,
@@ -58,8 +53,9 @@ class ExperimentRepository:
         return rows[0].data() if rows else None
 
     async def outcome_rows(self, experiment_id: str, fallback_ms: int) -> list[dict[str, Any]]:
-        return await self._read("experiments/list_outcome_rows", experiment_id=experiment_id,
-                                outcome_types=OUTCOME_TYPES, fallback_ms=fallback_ms)
+        return await self._db.read_named("experiments/list_outcome_rows",
+                                         experiment_id=experiment_id, outcome_types=OUTCOME_TYPES,
+                                         fallback_ms=fallback_ms)
 
     async def write_exposures(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Exposures and the attribution of events that arrived before them, in one
@@ -77,5 +73,5 @@ class ExperimentRepository:
 
     async def attribute_user_events(self, user_ids: list[str],
                                     since: datetime) -> list[dict[str, Any]]:
-        return await self._write("experiments/attribute_user_events", user_ids=user_ids,
-                                 outcome_types=OUTCOME_TYPES, since=since)
+        return await self._db.write_named("experiments/attribute_user_events", user_ids=user_ids,
+                                          outcome_types=OUTCOME_TYPES, since=since)

@@ -26,9 +26,6 @@ class MembershipRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return await self._db.read(queries[name], params)
-
     async def run_compiled(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Runs generated segment Cypher (compiled from a validated definition)."""
         return await self._db.generated_read(cypher, params)
@@ -38,7 +35,7 @@ class MembershipRepository:
         return await self._db.write_tx(work)
 
     async def work_gauges(self) -> dict[str, Any]:
-        rows = await self._rows("segments/count_membership_work")
+        rows = await self._db.read_named("segments/count_membership_work")
         return rows[0]
 
     async def defer_oldest_work(self, now: datetime, retry_at: datetime) -> str | None:
@@ -48,7 +45,7 @@ class MembershipRepository:
 
     async def resolve_user(self, id_: str) -> str | None:
         """The profile an id names now (the rule every route taking a user id follows)."""
-        rows = await self._rows("users/resolve_user", id=id_)
+        rows = await self._db.read_named("users/resolve_user", id=id_)
         return rows[0]["user_id"] if rows else None
 
     async def run_batched(self, cypher: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -58,18 +55,18 @@ class MembershipRepository:
 
 
     async def page(self, segment_id: str, after: str | None, limit: int) -> list[dict[str, Any]]:
-        return await self._rows("segments/list_members", segment_id=segment_id, after=after,
-                                limit=limit)
+        return await self._db.read_named("segments/list_members", segment_id=segment_id,
+                                         after=after, limit=limit)
 
     async def count(self, segment_id: str) -> int | None:
-        rows = await self._rows("segments/count_members", segment_id=segment_id)
+        rows = await self._db.read_named("segments/count_members", segment_id=segment_id)
         return int(rows[0]["size"]) if rows else None
 
     async def user_segments(self, user_id: str) -> list[dict[str, Any]] | None:
-        rows = await self._rows("segments/list_user_segments", user_id=user_id)
+        rows = await self._db.read_named("segments/list_user_segments", user_id=user_id)
         return rows[0]["segments"] if rows else None
 
     async def changes(self, segment_id: str, user_id: str | None, limit: int
                       ) -> list[dict[str, Any]]:
-        return await self._rows("segments/list_membership_changes", segment_id=segment_id,
-                                user_id=user_id, limit=limit)
+        return await self._db.read_named("segments/list_membership_changes", segment_id=segment_id,
+                                         user_id=user_id, limit=limit)

@@ -6,50 +6,44 @@ from datetime import datetime
 from typing import Any
 
 from app.db.database import Database
-from app.db.queries import queries
 
 
 class SegmentRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _read(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        return await self._db.read(queries[query_name], params)
-
-    async def _write(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        return await self._db.write(queries[query_name], params)
-
     async def save(self, segment_id: str, name: str, definition: str, compiled_cypher: str,
                    now: datetime) -> int:
-        rows = await self._write("segments/save_segment", segment_id=segment_id, name=name,
-                                 definition=definition, compiled_cypher=compiled_cypher, now=now)
+        rows = await self._db.write_named("segments/save_segment", segment_id=segment_id,
+                                          name=name, definition=definition,
+                                          compiled_cypher=compiled_cypher, now=now)
         return int(rows[0]["version"])
 
     async def get(self, segment_id: str) -> dict[str, Any] | None:
-        rows = await self._read("segments/get_segment", segment_id=segment_id)
+        rows = await self._db.read_named("segments/get_segment", segment_id=segment_id)
         return rows[0] if rows else None
 
     async def list_all(self) -> list[dict[str, Any]]:
-        return await self._read("segments/list_segments")
+        return await self._db.read_named("segments/list_segments")
 
     async def get_version(self, segment_id: str, version: int) -> dict[str, Any] | None:
-        rows = await self._read("segments/get_segment_version", segment_id=segment_id,
-                                version=version)
+        rows = await self._db.read_named("segments/get_segment_version", segment_id=segment_id,
+                                         version=version)
         return rows[0] if rows else None
 
     async def list_versions(self, segment_id: str) -> list[dict[str, Any]]:
-        return await self._read("segments/list_segment_versions", segment_id=segment_id)
+        return await self._db.read_named("segments/list_segment_versions", segment_id=segment_id)
 
     async def delete(self, segment_id: str) -> bool:
-        rows = await self._write("segments/delete_segment", segment_id=segment_id)
+        rows = await self._db.write_named("segments/delete_segment", segment_id=segment_id)
         return bool(rows and rows[0]["deleted"])
 
     async def index(self) -> list[dict[str, Any]]:
-        return await self._read("segments/list_segment_index")
+        return await self._db.read_named("segments/list_segment_index")
 
     async def set_index(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            await self._write("segments/set_segment_index", rows=rows)
+            await self._db.write_named("segments/set_segment_index", rows=rows)
 
     async def explain(self, cypher: str, params: dict[str, Any]) -> None:
         """Plans the query without running it; raises the driver's error when it cannot."""
