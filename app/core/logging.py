@@ -66,17 +66,44 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
     return uuid.uuid4().hex
 
 
+def _unmatched(scope: Scope) -> str:
+    head = "/".join(scope.get("path", "").split("/")[:3])[:64]
+    return f"{head}/… (unmatched)"
+
+
 def logged_path(scope: Scope) -> tuple[str, dict[str, str]]:
     """The route template and its parameters, personal ones pseudonymized; for a path no
     route matched, only its first two segments."""
     route = scope.get("route")
     template = getattr(route, "path", None)
     if template is None:
-        head = "/".join(scope.get("path", "").split("/")[:3])[:64]
-        return f"{head}/… (unmatched)", {}
+        return _unmatched(scope), {}
     params = {k: (pseudonym(str(v)) if k in PERSONAL_PATH_PARAMS else str(v)[:128])
               for k, v in (scope.get("path_params") or {}).items()}
     return template, params
+
+
+class _RequestMetrics:
+    """The request counter and latency children per (method, route, status): prometheus'
+    `labels()` validates and locks on every call, and this runs on every request. Routes are
+    templates, so the keys stay few; the map is cleared should odd methods ever fill it."""
+
+    MAX_KEYS = 1000
+
+    def __init__(self) -> None:
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, elapsed_s: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            if len(self._children) >= self.MAX_KEYS:
+                self._children.clear()
+            children = (REQUESTS.labels(method, route, str(status)),
+                        REQUEST_LATENCY.labels(method, route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed_s)
 
 
 class RequestLogMiddleware:
@@ -88,6 +115,7 @@ class RequestLogMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._metrics = _RequestMetrics()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,11 +137,18 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            path, params = logged_path(scope)
             method = scope["method"]
-            metric_path = path if scope.get("route") is not None else "unmatched"
-            REQUESTS.labels(method, metric_path, str(status)).inc()
-            REQUEST_LATENCY.labels(method, metric_path).observe(elapsed)
-            access_log.info("request", extra={
-                "method": method, "path": path, "path_params": params, "status": status,
-                "ms": round(elapsed * 1000, 1), "request_id": request_id})
+            route = scope.get("route")
+            if route is None:
+                metric_path = "unmatched"
+            else:
+                template = getattr(route, "path", None)
+                metric_path = template if template is not None else _unmatched(scope)
+            self._metrics.observe(method, metric_path, status, elapsed)
+            # The line's fields (pseudonyms are keyed hashes) only when it is written.
+            if access_log.isEnabledFor(logging.INFO):
+                path, params = logged_path(scope)
+                access_log.info("request", extra={
+                    "method": method, "path": path, "path_params": params,
+                    "status": status, "ms": round(elapsed * 1000, 1),
+                    "request_id": request_id})

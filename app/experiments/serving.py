@@ -22,7 +22,7 @@ from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.schemas import ExperimentTag, TrackedRecommendations
 from app.experiments.strategies import StrategyRunner
-from app.recommend.schemas import ScoringMode
+from app.recommend.schemas import ScoringMode, UserRecommendations
 
 RUNNING_TTL_S = 2.0
 PENDING_CAP = 100_000
@@ -74,8 +74,7 @@ class ExperimentServing:
             served = await self._runner.run(None, id_, limit, category, exclude_seen,
                                             context_item=context_item, mode=mode)
             metrics.SERVED.labels(served.strategy.value, "", "").inc()
-            return TrackedRecommendations(**served.model_dump(),
-                                          recommendation_id=recommendation_id)
+            return _tracked(served, recommendation_id, None)
         running, user_id, variant_name = enrolled
         variant = running.definition.variant(variant_name)
         served = await self._runner.run(variant.strategy if variant else None, user_id, limit,
@@ -91,9 +90,8 @@ class ExperimentServing:
             "items": [i.item_id for i in served.items], "user_id": served.user_id,
             "at_ms": int(now.timestamp() * 1000), "day": utc_day(now), "surface": SURFACE,
         })
-        return TrackedRecommendations(
-            **served.model_dump(), recommendation_id=recommendation_id,
-            experiment=ExperimentTag(experiment_id=running.experiment_id, variant=variant_name))
+        return _tracked(served, recommendation_id, ExperimentTag(
+            experiment_id=running.experiment_id, variant=variant_name))
 
     async def _enroll(self, running: Running, id_: str) -> tuple[Running, str, str] | None:
         definition = running.definition
@@ -132,6 +130,15 @@ class ExperimentServing:
             metrics.MODEL_SERVED.labels(model_version, variant).inc()
         if fallback:
             metrics.FALLBACKS.labels(strategy, variant, fallback).inc()
+
+
+def _tracked(served: UserRecommendations, recommendation_id: str,
+             experiment: ExperimentTag | None) -> TrackedRecommendations:
+    """The served list tagged for attribution. Its fields were validated when it was built
+    (or built from values of known types), so they are carried over, not dumped and
+    validated again."""
+    return TrackedRecommendations.model_construct(
+        **dict(served), recommendation_id=recommendation_id, experiment=experiment)
 
 
 def _refusal(row: dict[str, Any] | None, consent_default: str) -> str | None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 import time
 
-from cachetools import TTLCache
-
 from app.core.config import Settings
+from app.recommend.item_info_cache import ItemInfoCache
 from app.recommend.live_scoring import explain, score_shopper
 from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
@@ -33,6 +32,7 @@ from app.recommend.schemas import (
     Strategy,
     UserRecommendations,
 )
+from gnn.artifact_format import EmbeddingArtifact
 from gnn.live_history import ServingParams
 
 PURCHASE = "order_completed"
@@ -49,14 +49,17 @@ class RecommendationService:
         self._models = models
         self._popularity = popularity
         self._fallback = PopularFallback(popularity, settings.popular_recent_days)
-        self._items: TTLCache[str, ItemInfo] = TTLCache(ITEM_CACHE_MAX, ITEM_CACHE_TTL_S)
+        self._items = ItemInfoCache(ITEM_CACHE_TTL_S, ITEM_CACHE_MAX)
+        self._no_model_params = ServingParams(history_limit=settings.recs_history_limit)
+        # The serving parameters of the model last served: read from its manifest once.
+        self._params_of: tuple[EmbeddingArtifact | None, ServingParams] = (
+            None, self._no_model_params)
 
     async def for_user(self, id_: str, limit: int, category: str | None = None,
                        exclude_seen: bool = True, *, context_item: str | None = None,
                        mode: ScoringMode = ScoringMode.live) -> UserRecommendations:
         model = self._models.current
-        params = ServingParams.from_manifest(model.manifest) if model else ServingParams(
-            history_limit=self._settings.recs_history_limit)
+        params = self._params(model)
         ctx = await self._repository.user_context(
             id_, params.history_limit, opt_out=self._settings.consent_default == "opt_out")
         context_category = await self._category_of(context_item)
@@ -83,14 +86,18 @@ class RecommendationService:
         chosen = self._diversify(ranked, limit)
         titles = {h.item_id: h.title for h in ctx.history}
         reasons = explain(model, scored, [info.item_id for info, _ in chosen], events, titles)
+        # Built from values of known types (ids and titles from the graph, scores as
+        # Python floats), so constructed without validating them again.
         items = [
-            RecommendedItem(item_id=info.item_id, score=score, title=info.title,
-                            category=info.category, reason=reason)
+            RecommendedItem.model_construct(item_id=info.item_id, score=score,
+                                            title=info.title, category=info.category,
+                                            reason=reason)
             for (info, score), reason in zip(chosen, reasons, strict=True)
         ]
-        return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
-                                   personalized=True, model_version=model.version,
-                                   model_family=model.family, items=items)
+        return UserRecommendations.model_construct(
+            user_id=ctx.user_id, strategy=scored.strategy, personalized=True,
+            fallback_reason=None, popular_scope=None, model_version=model.version,
+            model_family=model.family, items=items)
 
     async def similar(self, item_id: str, limit: int) -> SimilarItems:
         model = self._models.current
@@ -121,6 +128,15 @@ class RecommendationService:
                             model_version=model.version, model_family=model.family,
                             items=items)
 
+    def _params(self, model: EmbeddingArtifact | None) -> ServingParams:
+        if model is None:
+            return self._no_model_params
+        served, params = self._params_of
+        if served is not model:
+            params = ServingParams.from_manifest(model.manifest)
+            self._params_of = (model, params)
+        return params
+
     def _consents(self, ctx: UserContext) -> bool:
         if ctx.consent is None:
             return self._settings.consent_default == "opt_out"
@@ -142,11 +158,13 @@ class RecommendationService:
         candidates = [(p, p.score) for p in pick.items]
         narrow = category is not None or context_category is not None
         chosen = candidates[:limit] if narrow else self._diversify(candidates, limit)
-        items = [RecommendedItem(item_id=p.item_id, score=s, title=p.title, category=p.category,
-                                 reason=pick.reason) for p, s in chosen]
-        return UserRecommendations(user_id=user_id, strategy=Strategy.popular, personalized=False,
-                                   fallback_reason=reason, popular_scope=pick.scope,
-                                   items=items)
+        items = [RecommendedItem.model_construct(item_id=p.item_id, score=s, title=p.title,
+                                                 category=p.category, reason=pick.reason)
+                 for p, s in chosen]
+        return UserRecommendations.model_construct(
+            user_id=user_id, strategy=Strategy.popular, personalized=False,
+            fallback_reason=reason, popular_scope=pick.scope, model_version=None,
+            model_family=None, items=items)
 
     def _diversify(self, ranked: list[tuple[ItemInfo, float]],
                    limit: int) -> list[tuple[ItemInfo, float]]:
@@ -164,12 +182,10 @@ class RecommendationService:
         return chosen
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
-        cached = self._items
-        fresh = {i: info for i in item_ids if (info := cached.get(i)) is not None}
-        missing = [i for i in item_ids if i not in fresh]
+        fresh, missing = self._items.lookup(item_ids)
         if missing:
             loaded = await self._repository.items(missing)
-            cached.update(loaded)
+            self._items.store(loaded)
             fresh.update(loaded)
         return fresh
 
