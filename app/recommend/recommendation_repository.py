@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.db.database import Database
 from app.db.queries import queries
 
 
-@dataclass(frozen=True)
-class Interaction:
+class Interaction(NamedTuple):
+    """One event of a shopper's history (a tuple: hundreds are built per request)."""
+
     item_id: str
     type: str
+    ts_ms: int | None
     title: str | None
-    category: str | None
-    ts_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ class RecommendationRepository:
         if not rows:
             return None
         r = rows[0]
-        history = [Interaction(h["item_id"], h["type"], h["title"], h["category"], h["ts"])
-                   for h in r["history"]]
+        history = [Interaction(*h) for h in r["history"]]
         return UserContext(r["user_id"], r["consent"], history, list(r["segments"]))
 
     async def popular(self, since: datetime | None, category: str | None,

@@ -2,6 +2,8 @@
 // (own user_id, or a userId/anonymousId merged into it), the personalization consent edge,
 // and, only when that consent allows it, the most recent item interactions (with their time,
 // for recency weights) and the user's segments. Without it nothing of the history is read.
+// Each history entry is a list [item_id, event type, ts in epoch ms, item title]: a map
+// would repeat its four keys on every event of every request.
 // Params: $id, $history_limit, $opt_out (true: no consent edge counts as granted).
 OPTIONAL MATCH (direct:User {user_id: $id})
 OPTIONAL MATCH (:Identity {kind: 'user_id', value: $id})-[:IDENTIFIES]->(by_uid:User)
@@ -15,8 +17,7 @@ CALL (u, allowed) {
   WITH u WHERE allowed
   MATCH (u)-[:PERFORMED]->(e:Event)-[:ON]->(i:Item)
   WITH i, e ORDER BY e.ts DESC LIMIT $history_limit
-  RETURN collect({item_id: i.item_id, type: e.type, ts: e.ts.epochMillis, title: i.title,
-                  category: i.category}) AS history
+  RETURN collect([i.item_id, e.type, e.ts.epochMillis, i.title]) AS history
 }
 CALL (u, allowed) {
   WITH u WHERE allowed
