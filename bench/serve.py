@@ -18,8 +18,12 @@ the connections in step, a burstier load.
 
 `--modes` measures each scoring path of the recommendation route (`mode=live`: trained vector
 plus the history read per request; `mode=static`: trained vector only) under the same load,
-one after the other, in one run. Ports: BENCH_SERVE_BOLT_PORT / BENCH_SERVE_HTTP_PORT /
-BENCH_SERVE_API_PORT (defaults 7694 / 7484 / 8794).
+one after the other, in one run. Each row also gives the CPU time the API processes and the
+Neo4j server spent per request during the measurement (`server_cpu_ms`, `neo4j_cpu_ms`, from
+/proc): on a shared machine a cost that moves much less with other load than throughput does.
+`--app-root DIR` serves the API from another checkout (e.g. main beside a branch) with this
+same driver and data, for side-by-side comparisons. Ports: BENCH_SERVE_BOLT_PORT /
+BENCH_SERVE_HTTP_PORT / BENCH_SERVE_API_PORT (defaults 7694 / 7484 / 8794).
 """
 
 from __future__ import annotations
@@ -197,6 +201,32 @@ end
     return script
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Processes of a process group: the API server and its uvicorn workers."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                pids.append(int(entry.name))
+    return pids
+
+
 def parse_wrk(text: str) -> dict[str, float]:
     def ms(value: str) -> float:
         number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
@@ -205,7 +235,9 @@ def parse_wrk(text: str) -> dict[str, float]:
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
     return {
+        "requests": float(requests),
         "p50_ms": ms(latency["50"]),
         "p90_ms": ms(latency["90"]),
         "p99_ms": ms(latency["99"]),
@@ -216,10 +248,10 @@ def parse_wrk(text: str) -> dict[str, float]:
 
 def serve_and_measure(users: int, duration: int, connections: int, workers: int,
                       rate: float | None, pause: str, warmup: int,
-                      modes: list[str | None]) -> list[dict]:
+                      modes: list[str | None], app_root: Path = ROOT) -> list[dict]:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
-    env = {**os.environ}
+    env = {**os.environ, "PYTHONPATH": str(app_root)}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -237,7 +269,7 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=app_root,
         env=env,
         start_new_session=True,
     )
@@ -259,8 +291,19 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
              url],
             capture_output=True, check=True,
         )
-        return [{"mode": mode, **_measure(url, users, duration, connections, rate, pause, mode)}
-                for mode in modes]
+        neo4j_pid = neo4j_server.status(get_settings()).pid
+        rows = []
+        for mode in modes:
+            server_pids = group_pids(server.pid)
+            server_cpu, neo4j_cpu = cpu_seconds(server_pids), cpu_seconds([neo4j_pid or 0])
+            row = _measure(url, users, duration, connections, rate, pause, mode)
+            done = max(row["requests"], 1.0)
+            row["server_cpu_ms"] = round(
+                (cpu_seconds(server_pids) - server_cpu) * 1000 / done, 3)
+            row["neo4j_cpu_ms"] = round(
+                (cpu_seconds([neo4j_pid or 0]) - neo4j_cpu) * 1000 / done, 3)
+            rows.append({"mode": mode, **row})
+        return rows
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -307,6 +350,8 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=[None], choices=["live", "static"],
                         help="scoring paths to measure one after the other, same load")
     parser.add_argument("--keep-neo4j", action="store_true")
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="checkout whose API is served (default: this one)")
     args = parser.parse_args()
 
     settings = get_settings()
@@ -319,10 +364,11 @@ def main() -> None:
             for rate in args.rates:
                 results = serve_and_measure(
                     args.users, args.duration, args.connections, workers, rate or None,
-                    args.pause, args.warmup, args.modes,
+                    args.pause, args.warmup, args.modes, args.app_root.resolve(),
                 )
                 for result in results:
-                    row = {"workers": workers, "connections": args.connections,
+                    row = {"app": str(args.app_root), "workers": workers,
+                           "connections": args.connections,
                            "target_rps": rate or "max", "pause": args.pause if rate else None,
                            "duration_s": args.duration, **result}
                     print(json.dumps(row), flush=True)

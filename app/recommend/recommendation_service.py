@@ -86,18 +86,14 @@ class RecommendationService:
         chosen = self._diversify(ranked, limit)
         titles = {h.item_id: h.title for h in ctx.history}
         reasons = explain(model, scored, [info.item_id for info, _ in chosen], events, titles)
-        # Built from values of known types (ids and titles from the graph, scores as
-        # Python floats), so constructed without validating them again.
         items = [
-            RecommendedItem.model_construct(item_id=info.item_id, score=score,
-                                            title=info.title, category=info.category,
-                                            reason=reason)
+            RecommendedItem(item_id=info.item_id, score=score, title=info.title,
+                            category=info.category, reason=reason)
             for (info, score), reason in zip(chosen, reasons, strict=True)
         ]
-        return UserRecommendations.model_construct(
-            user_id=ctx.user_id, strategy=scored.strategy, personalized=True,
-            fallback_reason=None, popular_scope=None, model_version=model.version,
-            model_family=model.family, items=items)
+        return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
+                                   personalized=True, model_version=model.version,
+                                   model_family=model.family, items=items)
 
     async def similar(self, item_id: str, limit: int) -> SimilarItems:
         model = self._models.current
@@ -158,13 +154,11 @@ class RecommendationService:
         candidates = [(p, p.score) for p in pick.items]
         narrow = category is not None or context_category is not None
         chosen = candidates[:limit] if narrow else self._diversify(candidates, limit)
-        items = [RecommendedItem.model_construct(item_id=p.item_id, score=s, title=p.title,
-                                                 category=p.category, reason=pick.reason)
-                 for p, s in chosen]
-        return UserRecommendations.model_construct(
-            user_id=user_id, strategy=Strategy.popular, personalized=False,
-            fallback_reason=reason, popular_scope=pick.scope, model_version=None,
-            model_family=None, items=items)
+        items = [RecommendedItem(item_id=p.item_id, score=s, title=p.title, category=p.category,
+                                 reason=pick.reason) for p, s in chosen]
+        return UserRecommendations(user_id=user_id, strategy=Strategy.popular, personalized=False,
+                                   fallback_reason=reason, popular_scope=pick.scope,
+                                   items=items)
 
     def _diversify(self, ranked: list[tuple[ItemInfo, float]],
                    limit: int) -> list[tuple[ItemInfo, float]]:
