@@ -4,7 +4,8 @@ replaces it (stale-while-revalidate).
 Used for reads that are derivable and slow enough that a request waiting for them shows in
 the tail: only the first read of a key waits, and concurrent first reads share one load.
 Values are held in a bounded cachetools LRU cache, the storage of every cache in the
-service (plain expiring lookups use cachetools' TTLCache directly).
+service (plain expiring lookups use cachetools' TTLCache directly; the item infos of ranked
+lists, looked up a hundred at a time, keep their own deadlines: app/recommend/item_info_cache.py).
 """
 
 from __future__ import annotations
