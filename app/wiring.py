@@ -23,7 +23,9 @@ from app.auth.api_key_service import ApiKeyService
 from app.auth.auth_service import AuthService
 from app.auth.console_sessions import SessionStore
 from app.catalog.item_repository import ItemRepository
+from app.core.admission import Admission
 from app.core.config import Settings
+from app.core.metrics import RECOMMEND_WAITING
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
@@ -80,6 +82,7 @@ class Services:
     popularity: PopularityService
     recommendation_repository: RecommendationRepository
     recommendations: RecommendationService
+    recommend_admission: Admission
     # what the console reads besides the above; its sign-in sessions live in this process
     segment_history: SegmentHistoryService
     segment_drafts: DraftExplainer
@@ -141,6 +144,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         popularity=popularity,
         recommendation_repository=recommend_repository,
         recommendations=recommendations,
+        recommend_admission=Admission(settings.recommend_max_concurrency, RECOMMEND_WAITING),
         segment_history=SegmentHistoryService(database),
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),

@@ -29,6 +29,7 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
 import httpx
 import orjson
 
@@ -39,6 +40,8 @@ from bench.live_data import Storefront, segments
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}"}
+PROBE_POLL_S = 0.05
+PROBE_IDLE_S = 1.0  # without segments: as long as a probe takes to see its membership
 
 
 def pct(values: list[float], q: float) -> float:
@@ -102,8 +105,14 @@ def train_model(artifacts: Path) -> str:
 
 
 class Load:
-    def __init__(self, base: str, store: Storefront, batch: int, probe_segment: str) -> None:
-        self.base, self.store, self.batch = base, store, batch
+    """One phase's traffic. Batches are generated and serialized before the phase starts, and
+    the client is aiohttp, so the load generator takes as little of the shared CPU as it can
+    (it runs on the same machine as the server and Neo4j)."""
+
+    def __init__(self, store: Storefront, batch: int, bodies: list[bytes],
+                 probe_segment: str | None) -> None:
+        self.store, self.batch = store, batch
+        self.bodies = iter(bodies)
         self.probe_segment = probe_segment
         self.stop = asyncio.Event()
         self.events = 0
@@ -111,32 +120,40 @@ class Load:
         self.ingest_lat: list[float] = []
         self.rec_lat: list[float] = []
         self.lags: list[float] = []
+        self.polls = 0
 
-    async def sender(self, client: httpx.AsyncClient) -> None:
+    async def sender(self, http: aiohttp.ClientSession) -> None:
+        headers = {**HEADERS, "Content-Type": "application/json"}
         while not self.stop.is_set():
-            batch = self.store.live_batch(self.batch)
-            body = orjson.dumps({"batch": batch})
+            body = next(self.bodies, None)
+            if body is None:
+                self.errors.append("ran out of pre-generated batches (raise --max-rate)")
+                return
             t = time.perf_counter()
-            r = await client.post("/v1/batch", content=body,
-                                  headers={**HEADERS, "Content-Type": "application/json"})
-            self.ingest_lat.append(time.perf_counter() - t)
-            if r.status_code != 200:
-                self.errors.append(f"{r.status_code} {r.text[:200]}")
-            else:
-                self.events += r.json()["stored"]
+            async with http.post("/v1/batch", data=body, headers=headers) as r:
+                payload = await r.read()
+                self.ingest_lat.append(time.perf_counter() - t)
+                if r.status != 200:
+                    self.errors.append(f"{r.status} {payload[:200]!r}")
+                else:
+                    self.events += orjson.loads(payload)["stored"]
 
-    async def reader(self, client: httpx.AsyncClient, ids: list[str]) -> None:
+    async def reader(self, http: aiohttp.ClientSession, ids: list[str]) -> None:
         rng = self.store.rng
         while not self.stop.is_set():
             id_ = rng.choice(ids)
             t = time.perf_counter()
-            r = await client.get(f"/v1/users/{id_}/recommendations?limit=10", headers=HEADERS)
-            self.rec_lat.append(time.perf_counter() - t)
-            if r.status_code != 200:
-                self.errors.append(f"recs {r.status_code} {r.text[:200]}")
+            async with http.get(f"/v1/users/{id_}/recommendations?limit=10",
+                                headers=HEADERS) as r:
+                payload = await r.read()
+                self.rec_lat.append(time.perf_counter() - t)
+                if r.status != 200:
+                    self.errors.append(f"recs {r.status} {payload[:200]!r}")
 
-    async def probe(self, client: httpx.AsyncClient) -> None:
-        """Ingest -> visible membership for fresh shoppers (send to first visible read)."""
+    async def probe(self, http: aiohttp.ClientSession) -> None:
+        """Ingest -> visible membership for fresh shoppers (send to first visible read),
+        polling every PROBE_POLL_S. Without segments (probe_segment None) it sends the same
+        orders and polls for PROBE_IDLE_S, so both phases carry the same probe traffic."""
         while not self.stop.is_set():
             user = f"probe-{uuid.uuid4().hex[:10]}"
             order = {"type": "track", "messageId": str(uuid.uuid4()), "userId": user,
@@ -144,31 +161,46 @@ class Load:
                          "order_id": user, "revenue": 200.0,
                          "products": [{"product_id": self.store.items[0], "price": 200.0}]}}
             t = time.perf_counter()
-            r = await client.post("/v1/batch", json={"batch": [order]}, headers=HEADERS)
-            if r.status_code != 200:
-                self.errors.append(f"probe {r.status_code}")
-                continue
-            while time.perf_counter() - t < 30:
-                got = await client.get(f"/v1/users/{user}/segments", headers=HEADERS)
-                if got.status_code == 200 and any(
-                        s["segment_id"] == self.probe_segment for s in got.json()["segments"]):
+            async with http.post("/v1/batch", data=orjson.dumps({"batch": [order]}),
+                                 headers={**HEADERS, "Content-Type": "application/json"}) as r:
+                await r.read()
+                if r.status != 200:
+                    self.errors.append(f"probe {r.status}")
+                    continue
+            limit = 30 if self.probe_segment else PROBE_IDLE_S
+            while time.perf_counter() - t < limit:
+                self.polls += 1
+                async with http.get(f"/v1/users/{user}/segments", headers=HEADERS) as got:
+                    body = await got.read()
+                if self.probe_segment and got.status == 200 and any(
+                        s["segment_id"] == self.probe_segment
+                        for s in orjson.loads(body)["segments"]):
                     self.lags.append(time.perf_counter() - t)
                     break
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(PROBE_POLL_S)
             else:
-                self.errors.append(f"probe {user} not visible after 30 s")
+                if self.probe_segment:
+                    self.errors.append(f"probe {user} not visible after 30 s")
             await asyncio.sleep(0.2)
 
 
-async def phase(base: str, store: Storefront, args: argparse.Namespace, probe: bool) -> Load:
-    load = Load(base, store, args.batch, f"{store.run}-big-spenders")
+def pregenerate(store: Storefront, args: argparse.Namespace) -> list[bytes]:
+    """Enough serialized batches for --max-rate events/s over the phase."""
+    count = int(args.max_rate * args.seconds / args.batch) + args.senders
+    return [orjson.dumps({"batch": store.live_batch(args.batch)}) for _ in range(count)]
+
+
+async def phase(base: str, store: Storefront, args: argparse.Namespace,
+                probe_segment: str | None) -> Load:
+    load = Load(store, args.batch, pregenerate(store, args), probe_segment)
     ids = store.known_ids()
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        tasks = [asyncio.create_task(load.sender(client)) for _ in range(args.senders)]
-        tasks += [asyncio.create_task(load.reader(client, ids)) for _ in range(args.readers)]
-        if probe:
-            tasks.append(asyncio.create_task(load.probe(client)))
+    connector = aiohttp.TCPConnector(limit=64)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(base_url=base, connector=connector,
+                                     timeout=timeout) as http:
+        tasks = [asyncio.create_task(load.sender(http)) for _ in range(args.senders)]
+        tasks += [asyncio.create_task(load.reader(http, ids)) for _ in range(args.readers)]
+        tasks.append(asyncio.create_task(load.probe(http)))
         started = time.perf_counter()
         await asyncio.sleep(args.seconds)
         load.stop.set()
@@ -231,7 +263,8 @@ def report(label: str, load: Load) -> float:
           f"{rate:>6,.0f} ev/s; /v1/batch p50 {pct(load.ingest_lat, .5) * 1000:6.0f} ms "
           f"p99 {pct(load.ingest_lat, .99) * 1000:6.0f} ms; recommendations "
           f"p50 {pct(load.rec_lat, .5) * 1000:5.1f} ms p99 {pct(load.rec_lat, .99) * 1000:6.1f}"
-          f" ms ({len(load.rec_lat):,} reads); errors {len(load.errors)}", flush=True)
+          f" ms ({len(load.rec_lat):,} reads); probe polls {load.polls:,}; errors "
+          f"{len(load.errors)}", flush=True)
     for e in load.errors[:5]:
         print("   ", e)
     return rate
@@ -242,9 +275,11 @@ async def main(args: argparse.Namespace) -> None:
           f"on {os.cpu_count()} cores", flush=True)
     if args.wipe:
         await wipe()
-    run = "live" + uuid.uuid4().hex[:6]
+    run = args.reuse or "live" + uuid.uuid4().hex[:6]
     store = Storefront(run, args.shoppers, seed=args.seed)
-    artifacts = Path(tempfile.mkdtemp(prefix="pg-live-artifacts-"))
+    artifacts = (ROOT / ".cache" / "bench-live" / run if args.reuse
+                 else Path(tempfile.mkdtemp(prefix="pg-live-artifacts-")))
+    reused = bool(args.reuse) and not args.wipe and (artifacts / "CURRENT").exists()
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(args.port, artifacts, args.membership_wait)
     try:
@@ -252,6 +287,8 @@ async def main(args: argparse.Namespace) -> None:
         n = 0
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
             batches = store.backfill(args.sessions, 250)
+            if reused:  # the store is there: only replay the generator's state
+                n = sum(len(b) for b in batches)
 
             async def loader() -> None:
                 nonlocal n
@@ -263,12 +300,18 @@ async def main(args: argparse.Namespace) -> None:
         print(f"store: {len(store.shoppers):,} shoppers, {n:,} messages in "
               f"{time.perf_counter() - t:.0f} s", flush=True)
         t = time.perf_counter()
-        print(f"model: {await asyncio.to_thread(train_model, artifacts)} "
-              f"({time.perf_counter() - t:.0f} s)", flush=True)
+        if not reused:
+            artifacts.mkdir(parents=True, exist_ok=True)
+            print(f"model: {await asyncio.to_thread(train_model, artifacts)} "
+                  f"({time.perf_counter() - t:.0f} s)", flush=True)
         await asyncio.sleep(2)  # the server polls the artifacts every second
 
-        without = report("without segments", await phase(base, store, args, probe=False))
         defs = segments(run)
+        if reused:  # a previous run's segments: the first phase runs without any
+            async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+                for d in reversed(defs):
+                    await client.delete(f"/v1/segments/{d['id']}", headers=HEADERS)
+        without = report("without segments", await phase(base, store, args, None))
         async with httpx.AsyncClient(base_url=base, timeout=300) as client:
             t = time.perf_counter()
             for d in defs:
@@ -276,7 +319,7 @@ async def main(args: argparse.Namespace) -> None:
                 assert r.status_code == 201, r.text
             print(f"{len(defs)} segments uploaded and materialized in "
                   f"{time.perf_counter() - t:.1f} s", flush=True)
-        with_load = await phase(base, store, args, probe=True)
+        with_load = await phase(base, store, args, f"{run}-big-spenders")
         rate = report("with segments", with_load)
         print(f"ratio with/without: {rate / without:.2f} (load average now "
               f"{os.getloadavg()[0]:.1f})")
@@ -325,10 +368,15 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--readers", type=int, default=32)
+    parser.add_argument("--max-rate", type=float, default=5000,
+                        help="events/s the pre-generated batches last for")
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wipe", action="store_true")
+    parser.add_argument("--reuse", metavar="NAME", default=None,
+                        help="keep the store and model under this name and reuse them when "
+                             "they exist (no --wipe): repeated runs skip building them")
     parser.add_argument("--membership-wait", type=float, default=None,
                         help="seconds an ingest call waits for its membership changes "
                              "(server default when omitted; 0: answer at commit)")

@@ -21,6 +21,7 @@ from app.auth.api_key_service import ApiKeyService
 from app.auth.api_keys import Scope, grants
 from app.auth.auth_service import AuthService
 from app.catalog.item_repository import ItemRepository
+from app.core.admission import Admission
 from app.core.config import Settings
 from app.core.errors import ApiError
 from app.experiments.experiment_service import ExperimentService
@@ -61,6 +62,7 @@ SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
 MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
+RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"))]
 
 
 async def _experiments(request: Request) -> ExperimentService:

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     recs_category_share: float = Field(default=0.5, gt=0, le=1)
     # Age after which a popularity list is recomputed in the background (served meanwhile).
     popular_cache_ttl_s: float = Field(default=30.0, ge=0)
+    # Recommendation requests worked on at once; more wait their turn (app/core/admission.py)
+    recommend_max_concurrency: int = Field(default=8, ge=1, le=4096)
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
     # How often vectors are derived for items added after the served model.
@@ -87,9 +89,10 @@ class Settings(BaseSettings):
     # Segments: seconds between sweeps of time-windowed segments (0 turns the sweep off).
     segment_sweep_interval_s: float = Field(default=300.0, ge=0)
     # Segments: how long an ingest request waits for its membership changes to be applied
-    # by the membership worker before answering (0: answer at commit). The work is durable
-    # either way; waiting lets a client read its own writes.
-    segment_membership_wait_s: float = Field(default=2.0, ge=0, le=30)
+    # by the membership worker before answering. 0 (default): answer at commit, as Segment's
+    # API does; the work is durable and lands within the membership lag (/metrics). A
+    # positive wait lets a client read its own writes, at the price of ingest latency.
+    segment_membership_wait_s: float = Field(default=0.0, ge=0, le=30)
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)

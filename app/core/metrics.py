@@ -17,6 +17,9 @@ INGEST_LISTENER_FAILURES = Counter(
     "Ingest listeners that raised after a committed batch (the batch's durable work remains)",
     ["listener"],
 )
+RECOMMEND_WAITING = Gauge(
+    "profilegraph_recommend_waiting_requests",
+    "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
 MEMBERSHIP_PENDING = Gauge(
     "profilegraph_membership_pending_users", "Profiles with segment-membership work pending")
 MEMBERSHIP_FAILED = Gauge(

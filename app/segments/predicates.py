@@ -216,4 +216,7 @@ class PredicateCompiler:
                     f"AND {item} IN {y}.items))")
         else:
             pair = f"NOT any({y} IN {bs} WHERE {follows})"
-        return f"[{bs} IN [{seconds}] | any({x} IN {firsts} WHERE {pair})][0]"
+        found = f"any({x} IN {firsts} WHERE {pair})"
+        if cond.then_occurred:  # no `then` event: no pair, and the `first` list is not read
+            found = f"CASE WHEN size({bs}) = 0 THEN false ELSE {found} END"
+        return f"[{bs} IN [{seconds}] | {found}][0]"

@@ -8,7 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import ExperimentServingDep, ReadScope, RecommendationsDep
+from app.api.deps import (
+    ExperimentServingDep,
+    ReadScope,
+    RecommendAdmissionDep,
+    RecommendationsDep,
+)
 from app.experiments.schemas import TrackedRecommendations, TrackedSimilarItems
 from app.recommend.schemas import ScoringMode
 
@@ -25,6 +30,7 @@ async def user_recommendations(
     user_id: IdPath,
     _: ReadScope,
     serving: ExperimentServingDep,
+    admission: RecommendAdmissionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     exclude_seen: bool = True,
@@ -36,8 +42,9 @@ async def user_recommendations(
         description="live: trained vector + the history read now; static: trained vector "
                     "only")] = ScoringMode.live,
 ) -> TrackedRecommendations:
-    return await serving.for_user(user_id, limit, category, exclude_seen,
-                                  context_item=context_item, mode=mode)
+    async with admission.slot():
+        return await serving.for_user(user_id, limit, category, exclude_seen,
+                                      context_item=context_item, mode=mode)
 
 
 @router.get("/items/{item_id}/similar", response_model=TrackedSimilarItems)
@@ -45,7 +52,9 @@ async def similar_items(
     item_id: IdPath,
     _: ReadScope,
     service: RecommendationsDep,
+    admission: RecommendAdmissionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> TrackedSimilarItems:
-    similar = await service.similar(item_id, limit)
+    async with admission.slot():
+        similar = await service.similar(item_id, limit)
     return TrackedSimilarItems(**similar.model_dump(), recommendation_id=uuid.uuid4().hex)
