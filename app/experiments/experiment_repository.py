@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -66,7 +67,7 @@ class ExperimentRepository:
             await result.consume()
             result = await tx.run(queries["experiments/attribute_by_recommendation"],
                                   recommendation_ids=[r["recommendation_id"] for r in rows],
-                                  outcome_types=OUTCOME_TYPES)
+                                  outcome_types=OUTCOME_TYPES, token=uuid.uuid4().hex)
             return [r.data() async for r in result]
 
         return await self._db.write_tx(work)
@@ -74,4 +75,5 @@ class ExperimentRepository:
     async def attribute_user_events(self, user_ids: list[str],
                                     since: datetime) -> list[dict[str, Any]]:
         return await self._db.write_named("experiments/attribute_user_events", user_ids=user_ids,
-                                          outcome_types=OUTCOME_TYPES, since=since)
+                                          outcome_types=OUTCOME_TYPES, since=since,
+                                          token=uuid.uuid4().hex)

@@ -29,8 +29,6 @@ class Known:
     existing_events: set[str]
     # identify/alias/group messageIds already applied (a replay counts them as duplicates)
     seen_messages: set[str] = field(default_factory=set)
-    # whether any segment exists: then the batch records membership work on its profiles
-    segments: bool = False
 
 
 @dataclass

@@ -25,8 +25,8 @@ class IngestedChange:
     merged: Mapping[str, str] = field(default_factory=dict)
     # user ids erased (GDPR): drop every derived copy (serving vectors, caches, memberships)
     erased: frozenset[str] = frozenset()
-    # whether the transaction recorded segment-membership work (false while no segment
-    # exists); callers outside intake leave it true
+    # whether the transaction recorded segment-membership work (intake records it for every
+    # profile it changes, segments or not); callers outside intake leave it true
     membership_work: bool = True
 
 

@@ -34,8 +34,7 @@ async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
         bound[(r["kind"], r["value"])] = r["user_id"]
         consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
                                  if c["purpose"] is not None}
-    return Known(bound, consent, set(record["existing"]), set(record["receipts"]),
-                 bool(record["segments"]))
+    return Known(bound, consent, set(record["existing"]), set(record["receipts"]))
 
 
 async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
@@ -73,8 +72,7 @@ def _sort(plan: Plan) -> None:
     plan.events.sort(key=lambda r: (r["user_id"], r["props"]["event_id"]))
 
 
-async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime,
-                     segments: bool = False) -> None:
+async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
     _sort(plan)
     users = plan.users
     # The profiles and items intake/lock_batch locked: later statements get their element
@@ -141,7 +139,10 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime,
                    now=now, rfm=rfm_params()["rfm"])
     if plan.receipts:
         await _run(tx, "intake/record_receipts", ids=plan.receipts, now=now)
-    marks = membership_marks(plan, user_ix) if segments else []
+    # Recorded whether or not a segment exists yet: a segment saved while this batch is in
+    # flight may have been materialized before this commit, and the drain that applies this
+    # work evaluates the segments that exist by then.
+    marks = membership_marks(plan, user_ix)
     plan.membership_work = bool(marks)
     if marks:
         await _run(tx, "intake/mark_membership_work", marks=marks, user_eids=user_eids,
@@ -187,7 +188,7 @@ class IntakeRepository:
         async def work(tx: AsyncManagedTransaction) -> Plan:
             known = await lookup_known(tx, keys, event_ids, receipt_ids)
             plan = planner(known)
-            await apply_plan(tx, plan, now, known.segments)
+            await apply_plan(tx, plan, now)
             return plan
 
         for attempt in range(CONFLICT_RETRIES):

@@ -139,10 +139,9 @@ class MembershipService:
     async def drain(self, limit: int) -> IncrementalResult:
         """Apply the oldest pending membership work intake recorded on profiles."""
         now = self._clock()
-        index = await self._cached_index()
 
         async def work(tx: AsyncManagedTransaction) -> IncrementalResult:
-            return await drain(tx, self._cache, index, limit, now)
+            return await drain(tx, self._cache, limit, now)
 
         return await self._members.in_write_tx(work)
 

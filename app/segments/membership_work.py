@@ -77,8 +77,8 @@ async def apply_changes(tx: AsyncManagedTransaction, cache: CompileCache,
     return result
 
 
-async def drain(tx: AsyncManagedTransaction, cache: CompileCache, index: list[dict[str, Any]],
-                limit: int, now: datetime) -> IncrementalResult:
+async def drain(tx: AsyncManagedTransaction, cache: CompileCache, limit: int, now: datetime
+                ) -> IncrementalResult:
     """Claim up to `limit` profiles with pending work (oldest first), apply it, clear it."""
     claimed = await tx_rows(tx, queries["segments/claim_membership_work"],
                             {"limit": limit, "now": now})
@@ -86,6 +86,10 @@ async def drain(tx: AsyncManagedTransaction, cache: CompileCache, index: list[di
     claimed = [r for r in claimed if r["pending"] is not None]
     if not claimed:
         return IncrementalResult()
+    # The segments as they are now, read after the claim, never a cached copy: a segment
+    # saved (here or by another replica) before this work committed may have been
+    # materialized without it, so the drain must evaluate it.
+    index = await tx_rows(tx, queries["segments/list_segment_index"], {})
     user_keys = {r["user_id"]: keys_of(r["types"]) for r in claimed}
     renamed = {r["user_id"]: list(r["renamed"]) for r in claimed if r["renamed"]}
     relevant = {u: k for u, k in user_keys.items() if k is None or k}

@@ -24,4 +24,4 @@ CALL () {
   MATCH (r:MessageReceipt {message_id: id})
   RETURN collect(id) AS receipts
 }
-RETURN bound, existing, receipts, EXISTS { (:Segment) } AS segments
+RETURN bound, existing, receipts

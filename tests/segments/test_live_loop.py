@@ -163,7 +163,7 @@ async def test_interrupted_membership_work_resumes_to_the_exact_state(
         async def dying(tx: Any, cypher: str, params: Any) -> Any:
             nonlocal calls
             calls += 1
-            if calls == 3:  # claim, first segment, then the process dies
+            if calls == 4:  # claim, segment index, first segment, then the process dies
                 raise asyncio.CancelledError
             return await real(tx, cypher, params)
 
