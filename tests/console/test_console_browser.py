@@ -234,10 +234,11 @@ def test_create_an_experiment_with_the_form_and_find_it_listed(browser, console_
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals")) == 4
     # shoppers served through the API while it runs, two of them clicking what they saw
     clicked = serve_and_click(console_server, SHOPPERS, clicks=2)
+    results_url = f"{console_server.base_url}/console/experiments/homepage-recs"
     deadline = time.monotonic() + WAIT_S
     while exposures_on_page(browser) != len(SHOPPERS) and time.monotonic() < deadline:
         time.sleep(0.5)  # exposures are written in the background, every half second
-        browser.refresh()
+        browser.get(results_url)  # not a reload: that would post "start" again
     assert exposures_on_page(browser) == len(SHOPPERS)
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals circle")) >= 2
     assert text_of(browser, "experiment-status") == "running" and clicked == 2
