@@ -8,8 +8,13 @@ model covering every user and item, serves the app with uvicorn on 127.0.0.1, si
 requests every console page --rounds times from --clients concurrent browsers while a sender
 posts batches to /v1/batch. Prints p50/p95/max per page; the target is p95 < 300 ms.
 
+With --baseline PATH (another checkout, e.g. `git worktree add ../base main`), that
+checkout's app is served too, over the same Neo4j and data, and every page is requested from
+both in turn (the order swapped each round) while the storefront batches alternate between
+them: a noisy machine slows both alike, so the per-page ratios are what to read.
+
     .venv/bin/python bench/console.py [--users 60] [--rounds 40] [--clients 1]
-                                      [--ingest-per-s 50] [--keep-neo4j]
+                                      [--ingest-per-s 50] [--keep-neo4j] [--baseline PATH]
 """
 
 from __future__ import annotations
@@ -84,13 +89,14 @@ async def prepare(users: int, artifacts: Path) -> tuple[list[str], list[str]]:
     return user_ids, item_ids
 
 
-def serve(port: int, artifacts: Path) -> subprocess.Popen:
-    env = {**os.environ, "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts),
-           "PYTHONPATH": str(ROOT)}
+def serve(port: int, artifacts: Path, root: Path = ROOT) -> subprocess.Popen:
+    # the password this checkout resolved: another checkout may have no password file
+    env = {**os.environ, "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PYTHONPATH": str(root),
+           "PROFILEGRAPH_NEO4J_PASSWORD": get_settings().resolved_neo4j_password()}
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT)
+        env=env, cwd=root)
 
 
 async def wait_ready(base: str, proc: subprocess.Popen) -> None:
@@ -117,38 +123,43 @@ async def signed_in(base: str, key: str) -> tuple[httpx.AsyncClient, str]:
     return http, csrf
 
 
-async def sender(base: str, key: str, per_s: float, users: list[str], items: list[str],
+async def sender(bases: list[str], key: str, per_s: float, users: list[str], items: list[str],
                  stop: asyncio.Event) -> int:
-    """Storefront traffic during the measurement: 10-event batches at `per_s` events/s,
-    open loop (a slow answer does not slow the sender), at most 16 batches in flight."""
+    """Storefront traffic during the measurement: 10-event batches at `per_s` events/s in all,
+    open loop (a slow answer does not slow the sender), at most 16 batches in flight; the
+    batches go to each served app in turn."""
     rng, sent, in_flight = np.random.default_rng(5), [0], asyncio.Semaphore(16)
     users = [u for u in users if not u.startswith("anon:")]  # known shoppers send userId
     statuses: dict[int, int] = {}
 
-    async def post(http: httpx.AsyncClient, batch: list[dict]) -> None:
+    async def post(http: httpx.AsyncClient, base: str, batch: list[dict]) -> None:
         async with in_flight:
-            r = await http.post("/v1/batch", json={"batch": batch})
+            r = await http.post(f"{base}/v1/batch", json={"batch": batch})
             statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
             if r.status_code != 200 and statuses[r.status_code] == 1:
                 print(f"ingest answered {r.status_code}: {r.text[:300]}")
             sent[0] += r.json()["stored"] if r.status_code == 200 else 0
 
     tasks = []
-    async with httpx.AsyncClient(base_url=base, timeout=60,
+    async with httpx.AsyncClient(timeout=60,
                                  headers={"Authorization": f"Bearer {key}"}) as http:
         while not stop.is_set() and per_s > 0:
             batch = [{"type": "track", "messageId": str(uuid.uuid4()), "event": "Product Viewed",
                       "userId": users[int(rng.integers(len(users)))],
                       "properties": {"product_id": items[int(rng.integers(len(items)))]},
                       "timestamp": datetime.now(UTC).isoformat()} for _ in range(10)]
-            tasks.append(asyncio.create_task(post(http, batch)))
+            base = bases[len(tasks) % len(bases)]
+            tasks.append(asyncio.create_task(post(http, base, batch)))
             await asyncio.sleep(10 / per_s)
         await asyncio.gather(*tasks)
     print(f"ingest batches by status: {statuses}")
     return sent[0]
 
 
-async def browse(http: httpx.AsyncClient, csrf: str, rounds: int, timings: dict) -> None:
+async def browse(targets: list[tuple[str, httpx.AsyncClient, str]], rounds: int,
+                 timings: dict) -> None:
+    """Every page from each target (label, signed-in client, CSRF token) in turn; with two
+    targets the order is swapped each round. Timings are keyed by (label, page)."""
     pages = {
         "overview": ("GET", "/console", None),
         "overview live": ("GET", "/console/overview/live", None),
@@ -162,18 +173,51 @@ async def browse(http: httpx.AsyncClient, csrf: str, rounds: int, timings: dict)
         "experiments": ("GET", "/console/experiments", None),
         "experiment results": ("GET", "/console/experiments/homepage-recs", None),
     }
-    for _ in range(rounds):
+    for n in range(rounds):
         for name, (method, path, form) in pages.items():
-            start = time.perf_counter()
-            r = await http.request(method, path, data=form, headers={"X-CSRF-Token": csrf})
-            timings.setdefault(name, []).append((time.perf_counter() - start) * 1000)
-            assert r.status_code == 200, (name, r.status_code, r.text[:300])
+            for label, http, csrf in targets[::-1] if n % 2 else targets:
+                start = time.perf_counter()
+                r = await http.request(method, path, data=form,
+                                       headers={"X-CSRF-Token": csrf})
+                timings.setdefault((label, name), []).append(
+                    (time.perf_counter() - start) * 1000)
+                assert r.status_code == 200, (label, name, r.status_code, r.text[:300])
 
 
-async def measure(args: argparse.Namespace, base: str, users: list[str], items: list[str]
-                  ) -> None:
+def percentiles(ms: list[float]) -> tuple[float, float, float]:
+    ms = sorted(ms)
+    return statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], ms[-1]
+
+
+def report(timings: dict, labels: list[str]) -> float:
+    """Prints the table (side by side with ratios when two apps were measured); returns the
+    worst p95 of the app in this checkout."""
+    pages = list(dict.fromkeys(name for _, name in timings))
+    worst = 0.0
+    if len(labels) == 1:
+        print(f"{'page':26} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        for name in pages:
+            ms = timings[(labels[0], name)]
+            p50, p95, top = percentiles(ms)
+            worst = max(worst, p95)
+            print(f"{name:26} {len(ms):5d} {p50:8.1f} {p95:8.1f} {top:8.1f}")
+        return worst
+    base, this = labels
+    print(f"{'':26} {'n':>5} {base + ' p50':>13} {'p95':>7} {this + ' p50':>13} {'p95':>7}"
+          f" {'p50 ratio':>9} {'p95 ratio':>9}")
+    for name in pages:
+        b50, b95, _ = percentiles(timings[(base, name)])
+        t50, t95, _ = percentiles(timings[(this, name)])
+        worst = max(worst, t95)
+        print(f"{name:26} {len(timings[(this, name)]):5d} {b50:13.1f} {b95:7.1f} {t50:13.1f}"
+              f" {t95:7.1f} {t50 / b50:9.2f} {t95 / b95:9.2f}")
+    return worst
+
+
+async def measure(args: argparse.Namespace, bases: dict[str, str], users: list[str],
+                  items: list[str]) -> None:
     key = os.environ["PROFILEGRAPH_ADMIN_API_KEY"]
-    async with httpx.AsyncClient(base_url=base, timeout=60,
+    async with httpx.AsyncClient(base_url=bases["this"], timeout=60,
                                  headers={"Authorization": f"Bearer {key}"}) as admin:
         for doc in SEGMENTS:
             assert (await admin.post("/v1/segments", json=doc)).status_code == 201
@@ -182,31 +226,31 @@ async def measure(args: argparse.Namespace, base: str, users: list[str], items: 
                                  )).status_code == 201
         assert (await admin.post("/v1/experiments", json=EXPERIMENT)).status_code == 201
         assert (await admin.post("/v1/experiments/homepage-recs/start")).status_code == 200
-    sessions = [await signed_in(base, key) for _ in range(args.clients)]
-    warm: dict[str, list[float]] = {}
-    await browse(*sessions[0], 2, warm)
+    labels = list(bases)[::-1]  # the baseline first in the table
+    clients = [[(label, *await signed_in(bases[label], key)) for label in labels]
+               for _ in range(args.clients)]
+    warm: dict = {}
+    await browse(clients[0], 2, warm)
     stop, timings = asyncio.Event(), {}
-    send = asyncio.create_task(sender(base, key, args.ingest_per_s, users, items, stop))
+    send = asyncio.create_task(sender(list(bases.values()), key, args.ingest_per_s, users,
+                                      items, stop))
     began = time.perf_counter()
-    await asyncio.gather(*(browse(http, csrf, args.rounds, timings) for http, csrf in sessions))
+    await asyncio.gather(*(browse(targets, args.rounds, timings) for targets in clients))
     stop.set()
     sent = await send
     wall = time.perf_counter() - began
     print(f"\nconsole pages: {len(users)} profiles, {len(SEGMENTS)} segments, model loaded; "
-          f"{args.clients} concurrent browsers x {args.rounds} rounds; "
+          f"{args.clients} concurrent browsers x {args.rounds} rounds"
+          f"{' per app' if len(bases) > 1 else ''}; "
           f"{sent / wall:.0f} events/s ingested meanwhile")
-    print(f"{'page':26} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    worst = 0.0
-    for name, ms in timings.items():
-        ms.sort()
-        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-        worst = max(worst, p95)
-        print(f"{name:26} {len(ms):5d} {statistics.median(ms):8.1f} {p95:8.1f} {ms[-1]:8.1f}")
+    worst = report(timings, labels)
     print("machine load average (1, 5, 15 min): "
           + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
-    print(f"worst p95: {worst:.1f} ms (target < 300 ms): {'PASS' if worst < 300 else 'FAIL'}")
-    for http, _ in sessions:
-        await http.aclose()
+    print(f"worst p95 of this checkout: {worst:.1f} ms (target < 300 ms): "
+          f"{'PASS' if worst < 300 else 'FAIL'}")
+    for targets in clients:
+        for _, http, _ in targets:
+            await http.aclose()
 
 
 def main() -> None:
@@ -218,23 +262,30 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get(
         "PROFILEGRAPH_API_PORT", "8795")))
     parser.add_argument("--keep-neo4j", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout to serve and measure "
+                        "side by side (on --port + 1)")
     args = parser.parse_args()
     settings = get_settings()
     started = not neo4j_server.status(settings).running
     if started:
         neo4j_server.start(settings)
-    proc = None
+    procs: list[subprocess.Popen] = []
     try:
         with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
             artifacts = Path(tmp)
             users, items = asyncio.run(prepare(args.users, artifacts))
-            proc = serve(args.port, artifacts)
-            base = f"http://127.0.0.1:{args.port}"
-            asyncio.run(wait_ready(base, proc))
-            asyncio.run(measure(args, base, users, items))
+            roots = {"this": ROOT, **({"baseline": args.baseline.resolve()}
+                                      if args.baseline else {})}
+            bases = {}
+            for n, (label, root) in enumerate(roots.items()):
+                procs.append(serve(args.port + n, artifacts, root))
+                bases[label] = f"http://127.0.0.1:{args.port + n}"
+                asyncio.run(wait_ready(bases[label], procs[-1]))
+            asyncio.run(measure(args, bases, users, items))
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.terminate()
+        for proc in procs:
             proc.wait(timeout=30)
         if started and not args.keep_neo4j:
             neo4j_server.stop(settings)

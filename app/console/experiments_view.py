@@ -7,6 +7,7 @@ the same model as the API, and its field pointers are mapped back onto the form'
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,5 +177,7 @@ def results_view(detail: Mapping[str, Any], results: Mapping[str, Any]) -> dict[
 
 async def detail_page(services: Services, experiment_id: str) -> dict[str, Any]:
     service = services.experiments.service
-    detail = await service.get(experiment_id)
-    return results_view(detail, await service.results(experiment_id))
+    # both answer 404 for an unknown id; read together, the page waits for one round
+    detail, results = await asyncio.gather(service.get(experiment_id),
+                                           service.results(experiment_id))
+    return results_view(detail, results)

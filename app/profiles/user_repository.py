@@ -36,20 +36,24 @@ class UserRepository:
             cursor_ts=cursor[0] if cursor else None, cursor_id=cursor[1] if cursor else None,
             limit=limit,
         )
-        for row in rows:
-            row["properties"] = orjson.loads(row.pop("properties_json") or "{}")
-            row["items"] = [i for i in row["items"] if i is not None]
-        return rows
+        return [_event(row) for row in rows]
 
     async def consent_changes(self, user_id: str) -> list[dict[str, Any]]:
         return await self._read("users/list_consent_changes", user_id=user_id)
 
-    async def neighbourhood(self, user_id: str, *, items: int, per_item: int,
-                            neighbours: int) -> dict[str, Any] | None:
-        rows = await self._read("users/get_neighbourhood", user_id=user_id,
-                                event_limit=items * 10, item_limit=items, per_item=per_item,
-                                neighbour_limit=neighbours)
-        return rows[0] if rows else None
+    async def overview(self, id_: str, *, timeline: int, items: int, per_item: int,
+                       neighbours: int) -> dict[str, Any] | None:
+        """The profile `id_` resolves to with everything its page shows, from one statement
+        in one round trip (users/get_overview); None when no profile answers to the id."""
+        records = await self._db.fast_read(
+            queries["users/get_overview"], {
+                "id": id_, "timeline_limit": timeline, "event_limit": items * 10,
+                "item_limit": items, "per_item": per_item, "neighbour_limit": neighbours})
+        if not records:
+            return None
+        row = native(records[0].data())
+        row["events"] = [_event(e) for e in row["events"]]
+        return row
 
     async def membership_history(self, user_ids: list[str]) -> list[dict[str, Any]]:
         return await self._read("users/list_membership_history", user_ids=user_ids)
@@ -72,3 +76,10 @@ class UserRepository:
             return counts
 
         return await self._db.write_tx(work)
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """A timeline row as the API shows it: properties parsed, no null item entries."""
+    row["properties"] = orjson.loads(row.pop("properties_json") or "{}")
+    row["items"] = [i for i in row["items"] if i is not None]
+    return row

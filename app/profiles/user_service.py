@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -75,10 +74,6 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
     )
 
 
-async def _none() -> None:
-    return None
-
-
 class UserService:
     def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
                  open_: Open | None = None, suppression: SuppressionList | None = None
@@ -126,23 +121,22 @@ class UserService:
         return (await self.overview(id_, events=0))["neighbourhood"]
 
     async def overview(self, id_: str, events: int = 20) -> dict[str, Any]:
-        """Everything a profile page shows, from one id resolution and concurrent reads:
-        profile, the first `events` of the timeline, consent history, neighbourhood."""
-        user_id = await self.resolve(id_)
-        data, rows, history, hood = await asyncio.gather(
-            self._repository.profile(user_id),
-            self._repository.events(user_id, type_=None, since=None, until=None, cursor=None,
-                                    limit=events + 1) if events else _none(),
-            self._repository.consent_changes(user_id),
-            self._repository.neighbourhood(user_id, items=6, per_item=4, neighbours=8))
-        if data is None or hood is None:  # erased between the reads
+        """Everything a profile page shows, read in one statement: profile, the first
+        `events` of the timeline, consent history, neighbourhood."""
+        data = await self._repository.overview(id_, timeline=events + 1 if events else 0,
+                                               items=6, per_item=4, neighbours=8)
+        if data is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        page = [EventOut(**r) for r in (rows or [])[:events]]
-        more = rows is not None and len(rows) > events and page
+        user_id = data["user"]["user_id"]
+        rows = data["events"]
+        page = [EventOut(**r) for r in rows[:events]]
+        more = len(rows) > events and page
         return {"profile": _profile(data, self._settings.consent_default),
                 "events": EventsPage(user_id=user_id, events=page, next_cursor=encode_cursor(
                     page[-1].ts.isoformat(), page[-1].event_id) if more else None),
-                "consent_history": history, "neighbourhood": {"user_id": user_id, **hood}}
+                "consent_history": data["consent_history"],
+                "neighbourhood": {"user_id": user_id, "items": data["hood_items"],
+                                  "neighbours": data["neighbours"]}}
 
     async def export(self, id_: str) -> dict[str, Any]:
         """Everything held about the person, as one JSON document (GDPR art. 15/20)."""

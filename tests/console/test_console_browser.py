@@ -6,6 +6,7 @@ one server and one browser."""
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -22,7 +23,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import ADMIN_KEY
 from tests.console.conftest import ConsoleServer, clear_downloads
-from tests.console.storefront import ANONYMOUS_ID
+from tests.console.storefront import ANONYMOUS_ID, SHOPPERS
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.browser]
 WAIT_S = 40  # generous: CI machines and shared ones can be slow; passing runs never wait it out
@@ -231,4 +232,39 @@ def test_create_an_experiment_with_the_form_and_find_it_listed(browser, console_
     assert "Started." in text_of(browser, "experiment-notice")
     assert text_of(browser, "experiment-status") == "running"
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals")) == 4
+    # shoppers served through the API while it runs, two of them clicking what they saw
+    clicked = serve_and_click(console_server, SHOPPERS, clicks=2)
+    results_url = f"{console_server.base_url}/console/experiments/homepage-recs"
+    deadline = time.monotonic() + WAIT_S
+    while exposures_on_page(browser) != len(SHOPPERS) and time.monotonic() < deadline:
+        time.sleep(0.5)  # exposures are written in the background, every half second
+        browser.get(results_url)  # not a reload: that would post "start" again
+    assert exposures_on_page(browser) == len(SHOPPERS)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals circle")) >= 2
+    assert text_of(browser, "experiment-status") == "running" and clicked == 2
     screenshot("experiment-results")
+
+
+def serve_and_click(server: ConsoleServer, shoppers: list[str], clicks: int) -> int:
+    """Recommendations served to each shopper through the API; the first `clicks` of them
+    click the first item, the event carrying the recommendation's id. Returns the clicks."""
+    done = 0
+    with httpx.Client(base_url=server.base_url, timeout=30,
+                      headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as http:
+        for user in shoppers:
+            r = http.get(f"/v1/users/{user}/recommendations", params={"limit": 4})
+            assert r.status_code == 200, r.text
+            served = r.json()
+            if done < clicks and served["items"]:
+                r = http.post("/v1/track", json={
+                    "messageId": str(uuid.uuid4()), "userId": user, "event": "Product Clicked",
+                    "properties": {"product_id": served["items"][0]["item_id"],
+                                   "recommendation_id": served["recommendation_id"]}})
+                assert r.status_code == 200, r.text
+                done += 1
+    return done
+
+
+def exposures_on_page(browser: WebDriver) -> int:
+    cells = browser.find_elements(By.CSS_SELECTOR, "td.exposures")
+    return sum(int(c.text) for c in cells if c.text.isdigit())
