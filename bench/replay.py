@@ -13,6 +13,9 @@ on a validation replay: models frozen at the validation cut (the last 20 % of th
 replaying [validation cut, split). The test replay is run once with the chosen values.
 
     .venv/bin/python bench/replay.py [--lightgcn-minutes 4] [--json out.json]
+
+Items newer than the model (vectors from their neighbourhood) are measured by
+bench/replay_fresh.py, which reuses this walk.
 """
 
 from __future__ import annotations
