@@ -58,7 +58,9 @@ def restrict_rows(matrix: sp.csr_matrix, users: np.ndarray) -> sp.csr_matrix:
     """`matrix` with only the rows of `users` kept (the others emptied)."""
     keep = np.zeros(matrix.shape[0])
     keep[users] = 1.0
-    return sp.csr_matrix(sp.diags(keep) @ matrix)
+    out = sp.csr_matrix(sp.diags(keep) @ matrix)
+    out.eliminate_zeros()  # emptied rows must not count as users with truth
+    return out
 
 
 def validate_export(chosen: GraphFilter, fit: sp.csr_matrix, valid: sp.csr_matrix,
