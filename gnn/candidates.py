@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from gnn.filter_pipeline import build_filter, choose_graph_filter, popularity_val
+from gnn.filter_pipeline import (
+    POLYNOMIAL,
+    build_filter,
+    choose_graph_filter,
+    popularity_val,
+    search_available,
+)
 from gnn.graph_filter import FilterFactors
 from gnn.numpy_eval import evaluate_dense
 
@@ -34,6 +40,7 @@ class Comparison:
     winner: str
     table: dict[str, dict]  # candidate -> validation metrics
     params: dict[str, dict]
+    served: object | None = None  # gnn.filters.serving.ServedFilter when it was searched
 
 
 def lightgcn_projection(item_emb: np.ndarray, train: sp.csr_matrix) -> np.ndarray:
@@ -68,13 +75,24 @@ def blend_arrays(lgcn_user: np.ndarray, lgcn_item: np.ndarray, lgcn_proj: np.nda
         {"lightgcn_share": share})
 
 
-FAMILIES = ("lightgcn", "graph_filter", "blend")
+FAMILIES = ("lightgcn", "graph_filter", POLYNOMIAL, "blend")
+
+
+def _filter_factors(comparison: Comparison, name: str, train: sp.csr_matrix) -> FilterFactors:
+    """Serving factors of filter candidate `name` built on `train`."""
+    if name == POLYNOMIAL:
+        from gnn.filters.serving import build_served_filter
+
+        return build_served_filter(train, comparison.served)
+    return build_filter(train, comparison.params["graph_filter"])
 
 
 def compare(fit: sp.csr_matrix, valid: sp.csr_matrix, lgcn_user: np.ndarray,
             lgcn_item: np.ndarray, k: int = 20,
             families: tuple[str, ...] = FAMILIES) -> Comparison:
-    """LightGCN (trained on `fit`), the graph filter and blends, scored on `valid`."""
+    """LightGCN (trained on `fit`), the graph filters and blends, scored on `valid`. The
+    searched filter (exported form) competes when torch is installed; the blend uses
+    whichever filter scored better."""
     metric = f"recall@{k}"
     table: dict[str, dict] = {
         "popularity": popularity_val(fit, valid, k),
@@ -82,8 +100,16 @@ def compare(fit: sp.csr_matrix, valid: sp.csr_matrix, lgcn_user: np.ndarray,
     }
     choice = choose_graph_filter(fit, valid, k)
     table["graph_filter"] = choice.val
-    params: dict[str, dict] = {"graph_filter": choice.params}
-    gf = build_filter(fit, choice.params)
+    result = Comparison("", table, {"graph_filter": choice.params})
+    if POLYNOMIAL in families and search_available():
+        from gnn.filters.serving import choose_served_filter
+
+        result.served = choose_served_filter(fit, valid, k)
+        table[POLYNOMIAL] = result.served.val
+        result.params[POLYNOMIAL] = result.served.manifest()
+    filters = [n for n in ("graph_filter", POLYNOMIAL) if n in table]
+    blend_filter = max(filters, key=lambda n: table[n][metric])
+    gf = _filter_factors(result, blend_filter, fit)
     proj = lightgcn_projection(lgcn_item, fit)
     best_blend = None
     for share in BLEND_WEIGHTS:
@@ -93,21 +119,24 @@ def compare(fit: sp.csr_matrix, valid: sp.csr_matrix, lgcn_user: np.ndarray,
             best_blend = (share, m)
     assert best_blend is not None
     table["blend"] = best_blend[1]
-    params["blend"] = {**choice.params, "lightgcn_share": best_blend[0]}
-    winner = max(families, key=lambda n: table[n][metric])
-    return Comparison(winner, table, params)
+    result.params["blend"] = {**result.params[blend_filter], "filter": blend_filter,
+                              "lightgcn_share": best_blend[0]}
+    result.winner = max((f for f in families if f in table), key=lambda n: table[n][metric])
+    return result
 
 
 def winner_arrays(comparison: Comparison, train: sp.csr_matrix, lgcn_user: np.ndarray,
                   lgcn_item: np.ndarray) -> ServingArrays:
-    """The serving arrays of the winner; the graph filter is rebuilt on every interaction
+    """The serving arrays of the winner; a graph filter is rebuilt on every interaction
     with its validated settings (it has no training to repeat)."""
     proj = lightgcn_projection(lgcn_item, train)
-    if comparison.winner == "lightgcn":
+    winner = comparison.winner
+    if winner == "lightgcn":
         return ServingArrays("lightgcn", lgcn_user, lgcn_item, proj, {})
-    gf = build_filter(train, comparison.params["graph_filter"])
-    if comparison.winner == "graph_filter":
-        return ServingArrays("graph_filter", gf.user_vectors(train), gf.item_emb, gf.item_proj,
-                             comparison.params["graph_filter"])
-    return blend_arrays(lgcn_user, lgcn_item, proj, gf, train,
-                        comparison.params["blend"]["lightgcn_share"])
+    if winner in ("graph_filter", POLYNOMIAL):
+        gf = _filter_factors(comparison, winner, train)
+        return ServingArrays(winner, gf.user_vectors(train), gf.item_emb, gf.item_proj,
+                             comparison.params[winner])
+    blend = comparison.params["blend"]
+    gf = _filter_factors(comparison, blend.get("filter", "graph_filter"), train)
+    return blend_arrays(lgcn_user, lgcn_item, proj, gf, train, blend["lightgcn_share"])

@@ -5,8 +5,10 @@ validation split and promotes the winner."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +24,14 @@ from gnn.numpy_eval import evaluate_dense
 # (rank, alpha) variants; rank is capped by the graph's size. Chosen on validation Recall@20.
 GRID: tuple[tuple[int, float], ...] = (
     (32, 0.3), (64, 0.3), (128, 0.3), (256, 0.3), (128, 0.0), (128, 1.0), (256, 1.0))
-MODEL_VERSION_NOTE = "graph-filter-gfcf-factors/1"
+MODEL_VERSION_NOTE = "graph-filter-factors/2"
+# The searched family (GF-CF, Turbo-CF, BSPM, ChebyCF and blends, `gnn.filters`) exported in
+# factor form. Its search runs on torch; without the train extra only GF-CF is built.
+POLYNOMIAL = "polynomial_filter"
+
+
+def search_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("torch", "torch_geometric"))
 
 
 @dataclass
@@ -70,31 +79,56 @@ class FilterPublish:
     val: dict
     choice: FilterChoice
     seconds: float
+    winner: str = "graph_filter"
+    candidates: dict[str, dict] = field(default_factory=dict)
+
+
+def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k: int,
+              seed: int) -> tuple[dict, dict, Callable[[], FilterFactors]]:
+    """The searched filter's validation figures (exported form), its manifest entry, and how
+    to build its serving factors on every interaction (only if it wins)."""
+    from gnn.filters.serving import build_served_filter, choose_served_filter
+
+    served = choose_served_filter(fit, valid, k, seed=seed)
+    return served.val, served.manifest(), lambda: build_served_filter(train, served, seed)
 
 
 def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                          val_fraction: float = 0.05, seed: int = 2020, k: int = 20,
-                         extra_manifest: dict | None = None) -> FilterPublish:
+                         extra_manifest: dict | None = None,
+                         families: tuple[str, ...] | None = None) -> FilterPublish:
     """Choose the filter on a validation carve-out, rebuild it on every interaction, write
-    the artifact and promote it when it beats the current model."""
+    the artifact and promote it when it beats the current model. The candidate `families`
+    (default: GF-CF, and the searched family when torch is installed) are scored on the
+    same split and the validation winner is written; the manifest records them all."""
     if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
         raise ValueError("no consented interactions to build a model from")
     started = time.perf_counter()
     fit, valid = split_validation(data.train, val_fraction, seed)
     choice = choose_graph_filter(fit, valid, k)
     pop = popularity_val(fit, valid, k)
-    factors = build_filter(data.train, choice.params)
+    table = {"graph_filter": choice.val, "popularity": pop}
+    params = {"graph_filter": choice.params}
+    builders = {"graph_filter": lambda: build_filter(data.train, choice.params)}
+    if families is None:
+        families = ("graph_filter", POLYNOMIAL) if search_available() else ("graph_filter",)
+    if POLYNOMIAL in families:
+        table[POLYNOMIAL], params[POLYNOMIAL], builders[POLYNOMIAL] = _searched(
+            fit, valid, data.train, k, seed)
+    builders = {n: b for n, b in builders.items() if n in families}
+    winner = max(builders, key=lambda n: table[n][f"recall@{k}"])
+    factors = builders[winner]()
     manifest = {
-        "model": "graph_filter",
+        "model": winner,
         "model_version": MODEL_VERSION_NOTE,
         "dataset": data.name,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
         "as_of": data.meta.get("as_of"),
         "trained_at": datetime.now(UTC).isoformat(),
-        "params": {**choice.params, "val_fraction": val_fraction, "seed": seed},
+        "params": {**params[winner], "val_fraction": val_fraction, "seed": seed},
         "promote_metric": f"val.{PROMOTE_METRIC}",
-        "metrics": {"val": choice.val},
-        "candidates": {"val": {"graph_filter": choice.val, "popularity": pop}},
+        "metrics": {"val": table[winner]},
+        "candidates": {"val": table, "params": params, "winner": winner},
         "grid": {"val": choice.table},
         "baselines": {"val": {"popularity": pop}},
         "serving": ServingParams().as_dict(),
@@ -106,5 +140,5 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
     path = write_artifact(artifacts_dir, factors.user_vectors(data.train), factors.item_emb,
                           data.user_ids, data.item_ids, manifest, item_proj=factors.item_proj)
     promoted, reason = promote_if_better(artifacts_dir, path.name)
-    return FilterPublish(path.name, path, promoted, reason, choice.val, choice,
-                         time.perf_counter() - started)
+    return FilterPublish(path.name, path, promoted, reason, table[winner], choice,
+                         time.perf_counter() - started, winner, table)

@@ -20,8 +20,9 @@ def build_model(
     half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
     window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
 ) -> None:
-    """Build the graph-filter model from the consented graph; promote it if it beats the
-    current model on validation Recall@20."""
+    """Build the graph-filter models from the consented graph (GF-CF, and the searched
+    filter family when torch is installed), keep the validation winner, promote it if it
+    beats the current model on validation Recall@20."""
     from gnn.connection import Neo4jConnection
     from gnn.export import ExportSettings, export_interactions
     from gnn.filter_pipeline import publish_graph_filter
@@ -47,4 +48,10 @@ def build_model(
         table.add_row(str(row["rank"]), str(row["alpha"]), f"{row['recall@20']:.4f}",
                       f"{row['ndcg@20']:.4f}")
     console.print(table)
+    compared = Table(title=f"candidates on the same validation split (winner: {result.winner})")
+    for col in ("model", "recall@20", "ndcg@20"):
+        compared.add_column(col)
+    for name, m in result.candidates.items():
+        compared.add_row(name, f"{m['recall@20']:.4f}", f"{m['ndcg@20']:.4f}")
+    console.print(compared)
     console.print(f"artifact {result.path} in {result.seconds:.1f}s: {result.reason}")

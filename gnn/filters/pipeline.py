@@ -132,9 +132,40 @@ def select_filter(
     grid = [_candidate(f) for make in families.values() for f in make()]
     dim = max(ideal_dim(c.terms) for c in grid)
     fs = _make_folds(train, folds, val_fraction, seed, n_val_users, dim, device)
+    return _select(fs, families, grid, max_steps, chunk, blend_top, log, c0)
+
+
+def select_on_split(
+    fit: sp.csr_matrix,
+    val: sp.csr_matrix,
+    families: dict[str, Callable[[], list[GraphFilter]]] | None = None,
+    n_val_users: int = 3000,
+    max_steps: int = 10,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    chunk: int = 128,
+    blend_top: int = 3,
+    log: Callable[[str], None] = lambda _: None,
+) -> Selection:
+    """`select_filter` on a given (fit, val) pair: the split the model candidates of a
+    promotion share, so the filter is chosen on the data every candidate is compared on."""
+    c0 = time.process_time()
+    families = families or FAMILIES
+    grid = [_candidate(f) for make in families.values() for f in make()]
+    dim = max(ideal_dim(c.terms) for c in grid)
+    graph = FilterGraph(fit, device)
+    has_val = np.flatnonzero(np.diff(val.tocsr().indptr) > 0)
+    users = np.sort(np.random.default_rng(seed).choice(
+        has_val, size=min(n_val_users, len(has_val)), replace=False))
+    fold = _Fold(graph, val.tocsr(), users, graph.eigvecs(dim, seed=seed) if dim else None)
+    return _select([fold], families, grid, max_steps, chunk, blend_top, log, c0)
+
+
+def _select(fs: list[_Fold], families, grid: list[Candidate], max_steps: int, chunk: int,
+            blend_top: int, log: Callable[[str], None], c0: float) -> Selection:
     log(
-        f"validation: {folds} fold(s), {fs[0].val.nnz} interactions and {len(fs[0].users)} "
-        f"users each, {len(grid)} configurations, eigvecs {dim}"
+        f"validation: {len(fs)} fold(s), {fs[0].val.nnz} interactions and {len(fs[0].users)} "
+        f"users each, {len(grid)} configurations"
     )
 
     scored = _score(fs, grid, chunk, log)

@@ -1,4 +1,5 @@
 from gnn import artifact_format as fmt
+from gnn.filter_pipeline import POLYNOMIAL
 from gnn.pipeline import train_and_publish
 from gnn.train import TrainConfig
 from tests.gnn.helpers import load_current
@@ -48,8 +49,9 @@ def test_promotion_serves_the_validation_winner_and_records_the_comparison(tiny,
     res = train_and_publish(tiny, tmp_path, _cfg(max_epochs=0))
     art = load_current(tmp_path)
     table = art.manifest["candidates"]["val"]
-    assert set(table) >= {"lightgcn", "graph_filter", "blend", "popularity"}
-    best = max(("lightgcn", "graph_filter", "blend"), key=lambda n: table[n]["recall@20"])
+    assert set(table) >= {"lightgcn", "graph_filter", POLYNOMIAL, "blend", "popularity"}
+    best = max(("lightgcn", "graph_filter", POLYNOMIAL, "blend"),
+               key=lambda n: table[n]["recall@20"])
     assert table["graph_filter"]["recall@20"] > table["lightgcn"]["recall@20"]
     assert res.winner == best == art.family == art.manifest["candidates"]["winner"]
     assert art.manifest["metrics"]["val"]["recall@20"] == table[best]["recall@20"]
