@@ -75,8 +75,11 @@ class Settings(BaseSettings):
     recs_category_share: float = Field(default=0.5, gt=0, le=1)
     # Age after which a popularity list is recomputed in the background (served meanwhile).
     popular_cache_ttl_s: float = Field(default=30.0, ge=0)
-    # Recommendation requests worked on at once; more wait their turn (app/core/admission.py)
-    recommend_max_concurrency: int = Field(default=8, ge=1, le=4096)
+    # Recommendation requests worked on at once in this process; more wait their turn
+    # (app/core/admission.py). The path is CPU-bound on one event loop: two in flight
+    # overlap a Neo4j round trip with scoring, more only take turns from intake
+    # (docs/benchmarks-live.md: 2 against 8 gave about twice the ingest rate, ~20 % fewer reads).
+    recommend_max_concurrency: int = Field(default=2, ge=1, le=4096)
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
     # How often vectors are derived for items added after the served model.
