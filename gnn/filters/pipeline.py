@@ -111,6 +111,14 @@ def _blends(filters: list[GraphFilter], scales: list[float], max_steps: int) -> 
     return [b for b in out if steps_per_user(b.terms()) <= max_steps]
 
 
+def _grid(families: dict[str, Callable[[], list[GraphFilter]]] | None
+          ) -> tuple[dict[str, Callable[[], list[GraphFilter]]], list[Candidate], int]:
+    """The families searched, every configuration of them, and the eigenvectors they need."""
+    families = families or FAMILIES
+    grid = [_candidate(f) for make in families.values() for f in make()]
+    return families, grid, max(ideal_dim(c.terms) for c in grid)
+
+
 def select_filter(
     train: sp.csr_matrix,
     families: dict[str, Callable[[], list[GraphFilter]]] | None = None,
@@ -128,9 +136,7 @@ def select_filter(
     `val_fraction` of train, `n_val_users` users each). `max_steps` caps the P steps
     per user of blends: the test-time and serving cost of the chosen operator."""
     c0 = time.process_time()
-    families = families or FAMILIES
-    grid = [_candidate(f) for make in families.values() for f in make()]
-    dim = max(ideal_dim(c.terms) for c in grid)
+    families, grid, dim = _grid(families)
     fs = _make_folds(train, folds, val_fraction, seed, n_val_users, dim, device)
     return _select(fs, families, grid, max_steps, chunk, blend_top, log, c0)
 
@@ -150,9 +156,7 @@ def select_on_split(
     """`select_filter` on a given (fit, val) pair: the split the model candidates of a
     promotion share, so the filter is chosen on the data every candidate is compared on."""
     c0 = time.process_time()
-    families = families or FAMILIES
-    grid = [_candidate(f) for make in families.values() for f in make()]
-    dim = max(ideal_dim(c.terms) for c in grid)
+    families, grid, dim = _grid(families)
     graph = FilterGraph(fit, device)
     has_val = np.flatnonzero(np.diff(val.tocsr().indptr) > 0)
     users = np.sort(np.random.default_rng(seed).choice(
