@@ -58,6 +58,9 @@ async def apply_changes(tx: AsyncManagedTransaction, cache: CompileCache,
         for s in affected:
             if keys is None or depends_on[s] & keys:
                 segment_users[s].append(user_id)
+    # merged profiles (keys None) may have lost events, renamed ones changed identity:
+    # evaluated in full; the others only received new events
+    full = {u for u, keys in user_keys.items() if keys is None} | renamed.keys()
     old_ids = sorted({old for olds in renamed.values() for old in olds})
     if old_ids:  # before re-evaluation: exits of ids no profile has any more
         await tx_rows(tx, queries["segments/record_merged_exits"],
@@ -68,7 +71,7 @@ async def apply_changes(tx: AsyncManagedTransaction, cache: CompileCache,
             continue
         compiled = cache.compiled(affected[s])
         [row] = await tx_rows(tx, segment_update(compiled),
-                              update_params(compiled, s, users, now))
+                              update_params(compiled, s, users, full, now))
         result.changes += row["changes"]
     if renamed:
         await tx_rows(tx, queries["segments/record_renamed_entries"],

@@ -151,12 +151,15 @@ class PredicateCompiler:
         lo, hi = cond.effective_min_count, cond.max_count
         if lo == 1 and hi is None:
             parts.append(f"EXISTS {{ {match} }}")
-        elif lo > 0 or hi is not None:
+        elif hi is None and lo > 0:
+            # only "at least lo": the walk over the user's events stops at the lo-th match
+            lo_p = self.param(lo)
+            parts.append(f"COUNT {{ {match} RETURN 1 LIMIT {lo_p} }} >= {lo_p}")
+        elif hi is not None:
             n = f"COUNT {{ {match} }}"
             if lo > 0:
                 parts.append(f"{n} >= {self.param(lo)}")
-            if hi is not None:
-                parts.append(f"{n} <= {self.param(hi)}")
+            parts.append(f"{n} <= {self.param(hi)}")
         if cond.aggregate is not None:
             parts.append(self._aggregate(e, match, cond))
         return "(" + " AND ".join(parts) + ")" if parts else "true"
@@ -180,24 +183,25 @@ class PredicateCompiler:
         return [f"{event}.type = {self.param(step.event_type)}",
                 *self._event_tests(event, step.filters)]
 
-    def _step_list(self, step: Step, extra: list[str], with_items: bool) -> str:
-        """`[{ts, items}]` of the user's events for one step, read in one expansion."""
+    def _step_list(self, step: Step, extra: list[str], with_events: bool) -> str:
+        """`[{ts}]` (with_events: `[{ts, e}]`) of the user's events for one step, read in
+        one expansion. With events, the step's item filters are left to the pairing."""
         e = self.var("e")
-        tests = " AND ".join([*self._step_tests(e, step), *[t.replace("@e", e) for t in extra]])
-        if with_items:
-            i = self.var("i")
-            item_tests = [self.compare(f"{i}[{self.param(f.field)}]", f.op, f.value)
-                          for f in step.filters if is_item_field(f.field)]
-            where = f" WHERE {' AND '.join(item_tests)}" if item_tests else ""
-            shape = f"{{ts: {e}.ts, items: [({e})-[:ON]->({i}:Item){where} | {i}]}}"
-        else:
-            tests = " AND ".join([tests, *self._item_exists(e, step.filters)])
-            shape = f"{{ts: {e}.ts}}"
-        return f"[(u)-[:PERFORMED]->({e}) WHERE {tests} | {shape}]"
+        tests = [*self._step_tests(e, step), *[t.replace("@e", e) for t in extra]]
+        if not with_events:
+            tests += self._item_exists(e, step.filters)
+        shape = f"{{ts: {e}.ts, e: {e}}}" if with_events else f"{{ts: {e}.ts}}"
+        return f"[(u)-[:PERFORMED]->({e}) WHERE {' AND '.join(tests)} | {shape}]"
+
+    def _item_tests(self, item: str, step: Step) -> list[str]:
+        return [self.compare(f"{item}[{self.param(f.field)}]", f.op, f.value)
+                for f in step.filters if is_item_field(f.field)]
 
     def _sequence(self, cond: SequenceCondition) -> str:
-        # Each step's events are listed once per user, then paired in memory: walking the
-        # user's events again for every first-step event would cost |A| x degree.
+        # Each step's events are listed once per user, then paired in memory by time: walking
+        # the user's events again for every first-step event would cost |A| x degree. With
+        # same_item, items are read only for the first-step events of pairs close enough in
+        # time, not for every event of both steps.
         gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
         # "@e" stands for the step's event variable
         first_extra = ["@e.ts <= $now" if cond.then_occurred else f"@e.ts <= $now - {gap}"]
@@ -206,17 +210,31 @@ class PredicateCompiler:
         second_extra = ["@e.ts <= $now"] if cond.then_occurred else []
         seconds = self._step_list(cond.then, second_extra, cond.same_item)
         firsts = self._step_list(cond.first, first_extra, cond.same_item)
-        x, y, bs, item = self.var("x"), self.var("y"), self.var("bs"), self.var("it")
+        x, y, bs, as_ = self.var("x"), self.var("y"), self.var("bs"), self.var("as")
         follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
-        if cond.then_occurred:
-            shared = f" AND any({item} IN {x}.items WHERE {item} IN {y}.items)"
-            pair = f"any({y} IN {bs} WHERE {follows}{shared if cond.same_item else ''})"
-        elif cond.same_item:
-            pair = (f"any({item} IN {x}.items WHERE NOT any({y} IN {bs} WHERE {follows} "
-                    f"AND {item} IN {y}.items))")
+        if not cond.same_item:
+            pair = f"any({y} IN {bs} WHERE {follows})"
+            pair = pair if cond.then_occurred else f"NOT {pair}"
         else:
-            pair = f"NOT any({y} IN {bs} WHERE {follows})"
-        found = f"any({x} IN {firsts} WHERE {pair})"
+            # an item of the first event (its step's item filters) that a following `then`
+            # event is also on (with the then step's item filters)
+            a, b, i, fs = self.var("a"), self.var("b"), self.var("i"), self.var("fs")
+            first_tests = self._item_tests(i, cond.first)
+            then_tests = self._item_tests(i, cond.then)
+            shared = f"any({b} IN {fs} WHERE EXISTS {{ ({b})-[:ON]->({i}) }})"
+            if then_tests:
+                shared = f"({' AND '.join(then_tests)} AND {shared})"
+            if not cond.then_occurred:
+                shared = f"NOT {shared}"
+            where = " AND ".join([*first_tests, shared])
+            pair = (f"EXISTS {{ WITH {x}.e AS {a}, [{y} IN {bs} WHERE {follows} | {y}.e] "
+                    f"AS {fs} MATCH ({a})-[:ON]->({i}:Item) WHERE {where} }}")
+            if cond.then_occurred:  # no follower in time: no items to read
+                pair = f"any({y} IN {bs} WHERE {follows}) AND {pair}"
+        found = f"any({x} IN {as_} WHERE {pair})"
         if cond.then_occurred:  # no `then` event: no pair, and the `first` list is not read
-            found = f"CASE WHEN size({bs}) = 0 THEN false ELSE {found} END"
-        return f"[{bs} IN [{seconds}] | {found}][0]"
+            return (f"[{bs} IN [{seconds}] | CASE WHEN size({bs}) = 0 THEN false "
+                    f"ELSE [{as_} IN [{firsts}] | {found}][0] END][0]")
+        # abandonment: no `first` event, nothing abandoned, and the `then` list is not read
+        return (f"[{as_} IN [{firsts}] | CASE WHEN size({as_}) = 0 THEN false "
+                f"ELSE [{bs} IN [{seconds}] | {found}][0] END][0]")
