@@ -183,58 +183,71 @@ class PredicateCompiler:
         return [f"{event}.type = {self.param(step.event_type)}",
                 *self._event_tests(event, step.filters)]
 
-    def _step_list(self, step: Step, extra: list[str], with_events: bool) -> str:
-        """`[{ts}]` (with_events: `[{ts, e}]`) of the user's events for one step, read in
-        one expansion. With events, the step's item filters are left to the pairing."""
-        e = self.var("e")
-        tests = [*self._step_tests(e, step), *[t.replace("@e", e) for t in extra]]
-        if not with_events:
-            tests += self._item_exists(e, step.filters)
-        shape = f"{{ts: {e}.ts, e: {e}}}" if with_events else f"{{ts: {e}.ts}}"
-        return f"[(u)-[:PERFORMED]->({e}) WHERE {' AND '.join(tests)} | {shape}]"
-
     def _item_tests(self, item: str, step: Step) -> list[str]:
         return [self.compare(f"{item}[{self.param(f.field)}]", f.op, f.value)
                 for f in step.filters if is_item_field(f.field)]
 
+    def _listed_step(self, z: str, step: Step, extra: list[str], same_item: bool) -> list[str]:
+        """Tests that an entry `{t, ts, e}` of the walked list is an event of `step`."""
+        tests = [f"{z}.t = {self.param(step.event_type)}",
+                 *self._event_tests(f"{z}.e", step.filters), *extra]
+        if not same_item and (items := self._item_tests("@i", step)):
+            n, i = self.var("n"), self.var("i")
+            where = " AND ".join(t.replace("@i", i) for t in items)
+            tests.append(f"any({n} IN [{z}.e] WHERE EXISTS {{ MATCH ({n})-[:ON]->({i}:Item) "
+                         f"WHERE {where} }})")
+        return tests
+
     def _sequence(self, cond: SequenceCondition) -> str:
-        # Each step's events are listed once per user, then paired in memory by time: walking
-        # the user's events again for every first-step event would cost |A| x degree. With
-        # same_item, items are read only for the first-step events of pairs close enough in
-        # time, not for every event of both steps.
+        # One walk over the user's events lists both steps' events as {t, ts, e}; they are
+        # then paired in memory by time: walking the events once per step, or again for every
+        # first-step event, would cost a multiple of the user's degree. With same_item, the
+        # `then` events' items are listed (the rarer step, e.g. orders), and a `first` event's
+        # items are read only when a `then` event follows it closely enough.
         gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
-        # "@e" stands for the step's event variable
-        first_extra = ["@e.ts <= $now" if cond.then_occurred else f"@e.ts <= $now - {gap}"]
+        e, al, bs, as_ = self.var("e"), self.var("al"), self.var("bs"), self.var("as")
+        x, y, z = self.var("x"), self.var("y"), self.var("z")
+        types = sorted({cond.first.event_type, cond.then.event_type})
+        walk_tests = [f"{e}.type IN {self.param(types)}"]
+        if cond.then_occurred:
+            walk_tests.append(f"{e}.ts <= $now")
+        walk = (f"[(u)-[:PERFORMED]->({e}) WHERE {' AND '.join(walk_tests)} "
+                f"| {{t: {e}.type, ts: {e}.ts, e: {e}}}]")
+        first_extra = [] if cond.then_occurred else [f"{x}.ts <= $now - {gap}"]
         if cond.first_within_days is not None:
-            first_extra.append(f"@e.ts >= {self.days_back(cond.first_within_days)}")
-        second_extra = ["@e.ts <= $now"] if cond.then_occurred else []
-        seconds = self._step_list(cond.then, second_extra, cond.same_item)
-        firsts = self._step_list(cond.first, first_extra, cond.same_item)
-        x, y, bs, as_ = self.var("x"), self.var("y"), self.var("bs"), self.var("as")
+            first_extra.append(f"{x}.ts >= {self.days_back(cond.first_within_days)}")
+        first_tests = " AND ".join(self._listed_step(x, cond.first, first_extra,
+                                                     cond.same_item))
+        then_tests = " AND ".join(self._listed_step(z, cond.then, [], cond.same_item))
+        shape = f"{{ts: {z}.ts}}"
+        if cond.same_item:
+            b, j = self.var("b"), self.var("j")
+            where = " AND ".join(self._item_tests(j, cond.then))
+            where = f" WHERE {where}" if where else ""
+            shape = (f"{{ts: {z}.ts, items: [{b} IN [{z}.e] "
+                     f"| [({b})-[:ON]->({j}:Item){where} | {j}]][0]}}")
+        then_list = f"[{z} IN {al} WHERE {then_tests} | {shape}]"
         follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
         if not cond.same_item:
             pair = f"any({y} IN {bs} WHERE {follows})"
             pair = pair if cond.then_occurred else f"NOT {pair}"
         else:
-            # an item of the first event (its step's item filters) that a following `then`
-            # event is also on (with the then step's item filters)
-            a, b, i, fs = self.var("a"), self.var("b"), self.var("i"), self.var("fs")
-            first_tests = self._item_tests(i, cond.first)
-            then_tests = self._item_tests(i, cond.then)
-            shared = f"any({b} IN {fs} WHERE EXISTS {{ ({b})-[:ON]->({i}) }})"
-            if then_tests:
-                shared = f"({' AND '.join(then_tests)} AND {shared})"
+            a, i, it = self.var("a"), self.var("i"), self.var("it")
+            where = " AND ".join(self._item_tests(i, cond.first))
+            where = f" WHERE {where}" if where else ""
+            shared = f"any({y} IN {bs} WHERE {follows} AND {it} IN {y}.items)"
             if not cond.then_occurred:
                 shared = f"NOT {shared}"
-            where = " AND ".join([*first_tests, shared])
-            pair = (f"EXISTS {{ WITH {x}.e AS {a}, [{y} IN {bs} WHERE {follows} | {y}.e] "
-                    f"AS {fs} MATCH ({a})-[:ON]->({i}:Item) WHERE {where} }}")
-            if cond.then_occurred:  # no follower in time: no items to read
+            pair = (f"any({a} IN [{x}.e] WHERE any({it} IN [({a})-[:ON]->({i}:Item){where} "
+                    f"| {i}] WHERE {shared}))")
+            if cond.then_occurred:  # no `then` event close enough: no items to read
                 pair = f"any({y} IN {bs} WHERE {follows}) AND {pair}"
-        found = f"any({x} IN {as_} WHERE {pair})"
-        if cond.then_occurred:  # no `then` event: no pair, and the `first` list is not read
-            return (f"[{bs} IN [{seconds}] | CASE WHEN size({bs}) = 0 THEN false "
-                    f"ELSE [{as_} IN [{firsts}] | {found}][0] END][0]")
-        # abandonment: no `first` event, nothing abandoned, and the `then` list is not read
-        return (f"[{as_} IN [{firsts}] | CASE WHEN size({as_}) = 0 THEN false "
-                f"ELSE [{bs} IN [{seconds}] | {found}][0] END][0]")
+        if cond.then_occurred:  # no `then` event: no pair
+            found = (f"CASE WHEN size({bs}) = 0 THEN false "
+                     f"ELSE any({x} IN {al} WHERE {first_tests} AND {pair}) END")
+            return f"[{al} IN [{walk}] | [{bs} IN [{then_list}] | {found}][0]][0]"
+        # abandonment: no `first` event in its window, nothing abandoned
+        firsts = f"[{x} IN {al} WHERE {first_tests}]"
+        found = (f"CASE WHEN size({as_}) = 0 THEN false "
+                 f"ELSE [{bs} IN [{then_list}] | any({x} IN {as_} WHERE {pair})][0] END")
+        return f"[{al} IN [{walk}] | [{as_} IN [{firsts}] | {found}][0]][0]"
