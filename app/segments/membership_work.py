@@ -3,8 +3,9 @@
 Two callers: the worker draining the work intake records on profiles (`drain`), and direct
 re-evaluation (`MembershipService.evaluate_users`). For each affected segment, in reference
 order, one statement with a text fixed per segment version (app/segments/evaluation.py);
-then the change feed is carried across renames and merges: `exited` for the ids a profile
-no longer has, `entered` under the id it has now.
+a current member of a monotone segment (app/segments/monotone.py) whose work is only new
+events is left as it is, unevaluated. Then the change feed is carried across renames and
+merges: `exited` for the ids a profile no longer has, `entered` under the id it has now.
 """
 
 from __future__ import annotations
