@@ -34,6 +34,10 @@ class MembershipRepository:
         """Several membership statements in one managed transaction, retried as a whole."""
         return await self._db.write_tx(work)
 
+    async def in_read_tx(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Several reading statements in one managed transaction, retried as a whole."""
+        return await self._db.read_tx(work)
+
     async def work_gauges(self) -> dict[str, Any]:
         rows = await self._db.read_named("segments/count_membership_work")
         return rows[0]

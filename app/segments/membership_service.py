@@ -24,8 +24,9 @@ from app.core.refreshing_cache import RefreshingCache
 from app.intake.ingest_hooks import IngestedChange
 from app.segments.dependencies import change_keys, dependents, evaluation_order
 from app.segments.loaded import CompileCache, LoadedSegment
+from app.segments.membership_drain import Evaluation, Hook, apply, evaluate
 from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_work import IncrementalResult, apply_changes, drain
+from app.segments.membership_work import IncrementalResult, apply_changes
 from app.segments.refresh import entries_statement, exits_statement
 from app.segments.segment_repository import SegmentRepository
 
@@ -52,6 +53,7 @@ class MembershipService:
         self._members = members
         self._cache = cache or CompileCache()
         self._clock = clock
+        self.before_apply: Hook | None = None
         # The dependency index, kept for index_ttl_s so each ingest costs one evaluation
         # query, not an index read too. Uploads in this process clear it at once; another
         # replica's upload is seen within the TTL (the sweep and refresh reconcile the rest).
@@ -137,13 +139,24 @@ class MembershipService:
         return await self._members.in_write_tx(work)
 
     async def drain(self, limit: int) -> IncrementalResult:
-        """Apply the oldest pending membership work intake recorded on profiles."""
+        """Apply the oldest pending membership work intake recorded on profiles: evaluated
+        without locks, then applied in a short write transaction (app/segments/
+        membership_drain.py). `before_apply`, when set, runs between the two (tests)."""
         now = self._clock()
 
-        async def work(tx: AsyncManagedTransaction) -> IncrementalResult:
-            return await drain(tx, self._cache, limit, now)
+        async def read(tx: AsyncManagedTransaction) -> Evaluation:
+            return await evaluate(tx, self._cache, limit, now)
 
-        return await self._members.in_write_tx(work)
+        evaluation = await self._members.in_read_tx(read)
+        if not evaluation.work:
+            return IncrementalResult()
+        if self.before_apply is not None:
+            await self.before_apply()
+
+        async def write(tx: AsyncManagedTransaction) -> IncrementalResult:
+            return await apply(tx, self._cache, evaluation, now)
+
+        return await self._members.in_write_tx(write)
 
     async def on_ingest(self, change: IngestedChange) -> None:
         """Apply one ingest's changes at once (importers and tools without a worker)."""

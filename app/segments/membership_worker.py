@@ -31,6 +31,7 @@ from app.core.metrics import (
 )
 from app.intake.ingest_hooks import IngestedChange
 from app.segments.membership_service import MembershipService
+from app.segments.membership_work import IncrementalResult
 
 log = logging.getLogger("profilegraph.segments.worker")
 DRAIN_LIMIT = 2000
@@ -92,23 +93,28 @@ class MembershipWorker:
         """Drain until nothing is pending (tools, tests); returns the profiles applied."""
         total = 0
         while True:
-            users = await self._drain_once()
-            total += users
-            if users < self._limit:
+            result = await self._drain_once()
+            total += result.users
+            if not self._more(result):
                 return total
 
-    async def _drain_once(self) -> int:
+    def _more(self, result: IncrementalResult) -> bool:
+        """Whether work may be left: a full batch, or work a batch moved while it was
+        evaluated (left pending for the next drain)."""
+        return result.claimed >= self._limit or result.skipped > 0
+
+    async def _drain_once(self) -> IncrementalResult:
         self._started += 1
         number = self._started
         result = await self._membership.drain(self._limit)
         MEMBERSHIP_APPLIED.inc(result.users)
         for lag in result.lags_s:
             MEMBERSHIP_LAG.observe(max(lag, 0.0))
-        if result.users < self._limit:
+        if not self._more(result):
             async with self._progress:
                 self._caught_up = number
                 self._progress.notify_all()
-        return result.users
+        return result
 
     async def _run(self) -> None:
         next_sweep = time.monotonic() + self._sweep_interval_s
@@ -121,7 +127,7 @@ class MembershipWorker:
                         await self._wake.wait()
             self._wake.clear()
             try:
-                busy = await self._drain_once() >= self._limit
+                busy = self._more(await self._drain_once())
                 self._limit = min(self._max_limit, self._limit * 2)
             except asyncio.CancelledError:
                 raise

@@ -17,8 +17,9 @@ import pytest
 from neo4j import AsyncDriver
 
 from app.core.config import Settings
+from app.db.queries import queries
 from app.main import create_app
-from app.segments import membership_work
+from app.segments import membership_drain
 
 SEGMENTS: list[dict[str, Any]] = [
     {"id": "buyers", "name": "Buyers", "condition": {
@@ -156,21 +157,19 @@ async def test_interrupted_membership_work_resumes_to_the_exact_state(
         queued = await _pending(graph)
         assert queued == len(users)
 
-        # a drain dies after its first segment statement: its transaction rolls back
-        real = membership_work.tx_rows
-        calls = 0
+        # a drain dies after applying its changes, before clearing the work: its write
+        # transaction rolls back
+        real = membership_drain.tx_rows
 
         async def dying(tx: Any, cypher: str, params: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            if calls == 4:  # claim, segment index, first segment, then the process dies
+            if cypher == queries["segments/finish_membership_work"]:
                 raise asyncio.CancelledError
             return await real(tx, cypher, params)
 
-        monkeypatch.setattr(membership_work, "tx_rows", dying)
+        monkeypatch.setattr(membership_drain, "tx_rows", dying)
         with pytest.raises(asyncio.CancelledError):
             await app.state.services.membership.drain(1000)
-        monkeypatch.setattr(membership_work, "tx_rows", real)
+        monkeypatch.setattr(membership_drain, "tx_rows", real)
         assert await _pending(graph) == queued
         records, _, _ = await graph.execute_query(
             "MATCH ()-[r:IN_SEGMENT]->() RETURN count(r) AS n")

@@ -1,0 +1,155 @@
+"""Draining the membership work intake records on profiles: evaluate first, lock only to apply.
+
+The segment statements are the costly part of a drain (they walk a shopper's events), so they
+run before any profile is locked: `evaluate` reads the oldest pending work and computes the
+entries and exits without writing. `apply` then, in one short write transaction, locks the
+profiles in user_id order (the order intake locks them in) and applies the result only to
+profiles whose `membership_seq` is still the one read: a batch that recorded more work in
+between leaves its profile pending, and the next drain evaluates the accumulated work.
+
+A segment that refers to another reads its membership: where, for a user, a referenced
+segment's membership changes in this drain, the referring segment is evaluated again in the
+write transaction, after that change is applied (the rest keep the read-phase result). When
+the segments themselves changed between the two phases, the write transaction evaluates the
+valid profiles' work in full (app/segments/membership_work.py), as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from app.db.queries import queries
+from app.segments.evaluation import segment_update, update_params
+from app.segments.loaded import CompileCache
+from app.segments.membership_repository import tx_rows
+from app.segments.membership_work import (
+    IncrementalResult,
+    SegmentPlan,
+    apply_changes,
+    keys_of,
+    plan_segments,
+)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Evaluation:
+    """What a drain read and computed before taking any lock."""
+    work: list[dict[str, Any]]
+    index: list[dict[str, Any]] = field(default_factory=list)
+    plan: SegmentPlan | None = None
+    changes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # per segment
+
+
+def _versions(index: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    return {(r["segment_id"], r["version"]) for r in index}
+
+
+def _user_keys(work: list[dict[str, Any]]) -> dict[str, set[str] | None]:
+    keys = {r["user_id"]: keys_of(r["types"]) for r in work}
+    return {u: k for u, k in keys.items() if k is None or k}
+
+
+def _renamed(work: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {r["user_id"]: list(r["renamed"]) for r in work if r["renamed"]}
+
+
+async def evaluate(tx: AsyncManagedTransaction, cache: CompileCache, limit: int,
+                   now: datetime) -> Evaluation:
+    """Read the oldest pending work (no locks) and compute its entries and exits."""
+    work = await tx_rows(tx, queries["segments/read_membership_work"],
+                         {"limit": limit, "now": now})
+    if not work:
+        return Evaluation(work)
+    index = await tx_rows(tx, queries["segments/list_segment_index"], {})
+    plan = plan_segments(cache, index, _user_keys(work), _renamed(work))
+    result = Evaluation(work, index, plan)
+    for s in plan.order:
+        compiled = cache.compiled(plan.affected[s])
+        text = queries["segments/evaluate_membership"].replace("__PREDICATE__",
+                                                               compiled.predicate)
+        params = update_params(compiled, s, plan.segment_users[s], plan.full, now)
+        [row] = await tx_rows(tx, text, params)
+        result.changes[s] = row["changes"]
+    return result
+
+
+def _split(plan: SegmentPlan, changes: dict[str, list[dict[str, str]]], valid: set[str]
+           ) -> tuple[list[dict[str, str]], dict[str, list[str]]]:
+    """The read-phase changes that stand, and, per segment, the users to evaluate again in
+    the write transaction: those for whom a referenced segment changes (or is evaluated
+    again) in this drain."""
+    moved: dict[str, set[str]] = {}  # user -> segments whose membership this drain may move
+    kept: list[dict[str, str]] = []
+    again: dict[str, list[str]] = {}
+    for s in plan.order:
+        redo = [u for u in plan.segment_users[s]
+                if u in valid and plan.refs[s] & moved.get(u, set())]
+        redo_set = set(redo)
+        for c in changes.get(s, []):
+            if c["user_id"] in valid and c["user_id"] not in redo_set:
+                kept.append(c)
+                moved.setdefault(c["user_id"], set()).add(s)
+        for u in redo:
+            moved.setdefault(u, set()).add(s)
+        if redo:
+            again[s] = redo
+    return kept, again
+
+
+async def apply(tx: AsyncManagedTransaction, cache: CompileCache, evaluation: Evaluation,
+                now: datetime) -> IncrementalResult:
+    """Lock the evaluated profiles, apply the result to those whose work did not move, and
+    clear their work."""
+    work = evaluation.work
+    locked = await tx_rows(tx, queries["segments/lock_membership_work"], {
+        "work": [{"user_id": r["user_id"], "seq": r["seq"]} for r in work]})
+    valid = {r["user_id"] for r in locked}
+    result = IncrementalResult(claimed=len(work), skipped=len(work) - len(valid))
+    if not valid:
+        return result
+    ready = [r for r in work if r["user_id"] in valid]
+    index = await tx_rows(tx, queries["segments/list_segment_index"], {})
+    plan = evaluation.plan
+    if plan is None or _versions(index) != _versions(evaluation.index):
+        # the segments changed since the evaluation: evaluate this work here, in full
+        full = await apply_changes(tx, cache, index, _user_keys(ready), _renamed(ready), now)
+        result.changes, result.evaluated = full.changes, full.evaluated
+    else:
+        await _apply_planned(tx, cache, evaluation, plan, valid, result, now)
+    await tx_rows(tx, queries["segments/finish_membership_work"], {"user_ids": sorted(valid)})
+    result.users = len(valid)
+    result.lags_s = [(now - r["pending"].to_native()).total_seconds() for r in locked]
+    return result
+
+
+async def _apply_planned(tx: AsyncManagedTransaction, cache: CompileCache,
+                         evaluation: Evaluation, plan: SegmentPlan, valid: set[str],
+                         result: IncrementalResult, now: datetime) -> None:
+    renamed = {u: olds for u, olds in plan.renamed.items() if u in valid}
+    old_ids = sorted({old for olds in renamed.values() for old in olds})
+    if old_ids:  # exits of ids no profile has any more
+        await tx_rows(tx, queries["segments/record_merged_exits"],
+                      {"user_ids": old_ids, "now": now})
+    kept, again = _split(plan, evaluation.changes, valid)
+    if kept:
+        [row] = await tx_rows(tx, queries["segments/apply_membership_changes"],
+                              {"changes": kept, "now": now})
+        result.changes += row["changes"]
+    for s in plan.order:  # reference order: each sees what the earlier ones applied
+        if s in again:
+            compiled = cache.compiled(plan.affected[s])
+            [row] = await tx_rows(tx, segment_update(compiled),
+                                  update_params(compiled, s, again[s], plan.full, now))
+            result.changes += row["changes"]
+    if renamed:
+        await tx_rows(tx, queries["segments/record_renamed_entries"],
+                      {"user_ids": sorted(renamed), "now": now})
+    result.evaluated = {s: [u for u in users if u in valid]
+                        for s, users in plan.segment_users.items()}

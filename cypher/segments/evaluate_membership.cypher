@@ -1,0 +1,15 @@
+// Evaluates one segment for a list of users without writing: the entries and exits that
+// segments/update_membership would apply now. __PREDICATE__ is replaced by the segment's
+// compiled predicate over `u` (generated from a validated definition; every value in it is
+// a parameter), so the text is fixed per segment version. $users: [{id, full}]; a current
+// member whose `full` is false is not evaluated (a monotone segment and only new events).
+// One row: changes = [{user_id, segment_id, change ('entered'/'exited')}].
+UNWIND $users AS w
+MATCH (u:User {user_id: w.id})
+MATCH (s:Segment {segment_id: $segment_id})
+OPTIONAL MATCH (u)-[r:IN_SEGMENT]->(s)
+WITH u, s, r, w.full AS full WHERE full OR r IS NULL
+WITH u, s, r, __PREDICATE__ AS inside
+WHERE inside <> (r IS NOT NULL)
+RETURN collect({user_id: u.user_id, segment_id: s.segment_id,
+                change: CASE WHEN inside THEN 'entered' ELSE 'exited' END}) AS changes
