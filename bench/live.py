@@ -343,6 +343,8 @@ async def main(args: argparse.Namespace) -> None:
                   f"{metric(text, 'profilegraph_membership_pending_users'):.0f}, failed "
                   f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
                   f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "
+                  f"evaluated again under lock (work moved) "
+                  f"{metric(text, 'profilegraph_membership_redone_users_total'):.0f}; "
                   f"listener failures "
                   f"{metric(text, 'profilegraph_ingest_listener_failures_total'):.0f}")
         diff = await differences(defs)

@@ -29,6 +29,9 @@ MEMBERSHIP_DRAIN_FAILURES = Counter(
     "profilegraph_membership_drain_failures_total", "Membership drains that failed (retried)")
 MEMBERSHIP_APPLIED = Counter(
     "profilegraph_membership_applied_users_total", "Profiles whose membership work was applied")
+MEMBERSHIP_REDONE = Counter(
+    "profilegraph_membership_redone_users_total",
+    "Profiles a drain evaluated again under lock: a batch recorded more work meanwhile")
 MEMBERSHIP_LAG = Histogram(
     "profilegraph_membership_lag_seconds",
     "From the commit that recorded membership work to the commit that applied it",

@@ -3,15 +3,16 @@
 The segment statements are the costly part of a drain (they walk a shopper's events), so they
 run before any profile is locked: `evaluate` reads the oldest pending work and computes the
 entries and exits without writing. `apply` then, in one short write transaction, locks the
-profiles in user_id order (the order intake locks them in) and applies the result only to
-profiles whose `membership_seq` is still the one read: a batch that recorded more work in
-between leaves its profile pending, and the next drain evaluates the accumulated work.
+profiles in user_id order (the order intake locks them in) and applies the result to the
+profiles whose `membership_seq` is still the one read. A profile on which a batch recorded
+more work in between is evaluated again there, under its lock, with the work as it is now
+(so a profile busy with traffic is never starved, and no work is left behind).
 
 A segment that refers to another reads its membership: where, for a user, a referenced
 segment's membership changes in this drain, the referring segment is evaluated again in the
 write transaction, after that change is applied (the rest keep the read-phase result). When
-the segments themselves changed between the two phases, the write transaction evaluates the
-valid profiles' work in full (app/segments/membership_work.py), as before.
+the segments themselves changed between the two phases, the write transaction evaluates all
+the work in full (app/segments/membership_work.py), as before.
 """
 
 from __future__ import annotations
@@ -105,26 +106,33 @@ def _split(plan: SegmentPlan, changes: dict[str, list[dict[str, str]]], valid: s
 
 async def apply(tx: AsyncManagedTransaction, cache: CompileCache, evaluation: Evaluation,
                 now: datetime) -> IncrementalResult:
-    """Lock the evaluated profiles, apply the result to those whose work did not move, and
-    clear their work."""
+    """Lock the evaluated profiles, apply the result to those whose work did not move,
+    evaluate the others again, and clear their work."""
     work = evaluation.work
     locked = await tx_rows(tx, queries["segments/lock_membership_work"], {
         "work": [{"user_id": r["user_id"], "seq": r["seq"]} for r in work]})
-    valid = {r["user_id"] for r in locked}
-    result = IncrementalResult(claimed=len(work), skipped=len(work) - len(valid))
-    if not valid:
+    valid = {r["user_id"] for r in locked if not r["moved"]}
+    moved = [r for r in locked if r["moved"]]
+    result = IncrementalResult(claimed=len(work), redone=len(moved))
+    if not locked:
         return result
-    ready = [r for r in work if r["user_id"] in valid]
     index = await tx_rows(tx, queries["segments/list_segment_index"], {})
     plan = evaluation.plan
     if plan is None or _versions(index) != _versions(evaluation.index):
-        # the segments changed since the evaluation: evaluate this work here, in full
-        full = await apply_changes(tx, cache, index, _user_keys(ready), _renamed(ready), now)
-        result.changes, result.evaluated = full.changes, full.evaluated
+        # the segments changed since the evaluation: evaluate all this work here, in full
+        redo = locked
     else:
-        await _apply_planned(tx, cache, evaluation, plan, valid, result, now)
-    await tx_rows(tx, queries["segments/finish_membership_work"], {"user_ids": sorted(valid)})
-    result.users = len(valid)
+        redo = moved
+        if valid:
+            await _apply_planned(tx, cache, evaluation, plan, valid, result, now)
+    if redo:  # work as it is now (locked): evaluated here, so none is left behind
+        again = await apply_changes(tx, cache, index, _user_keys(redo), _renamed(redo), now)
+        result.changes += again.changes
+        for s, users in again.evaluated.items():
+            result.evaluated[s] = sorted({*result.evaluated.get(s, []), *users})
+    await tx_rows(tx, queries["segments/finish_membership_work"],
+                  {"user_ids": sorted(r["user_id"] for r in locked)})
+    result.users = len(locked)
     result.lags_s = [(now - r["pending"].to_native()).total_seconds() for r in locked]
     return result
 

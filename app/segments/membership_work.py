@@ -34,7 +34,7 @@ class IncrementalResult:
     changes: list[dict[str, str]] = field(default_factory=list)
     users: int = 0  # profiles whose work was applied (drain)
     claimed: int = 0  # profiles whose work a drain read
-    skipped: int = 0  # of those, left pending: a batch recorded more work meanwhile
+    redone: int = 0  # of those, evaluated again under lock: a batch recorded more meanwhile
     lags_s: list[float] = field(default_factory=list)  # since each profile's work was recorded
 
 

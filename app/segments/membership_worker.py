@@ -28,6 +28,7 @@ from app.core.metrics import (
     MEMBERSHIP_FAILED,
     MEMBERSHIP_LAG,
     MEMBERSHIP_PENDING,
+    MEMBERSHIP_REDONE,
 )
 from app.intake.ingest_hooks import IngestedChange
 from app.segments.membership_service import MembershipService
@@ -99,15 +100,15 @@ class MembershipWorker:
                 return total
 
     def _more(self, result: IncrementalResult) -> bool:
-        """Whether work may be left: a full batch, or work a batch moved while it was
-        evaluated (left pending for the next drain)."""
-        return result.claimed >= self._limit or result.skipped > 0
+        """Whether work may be left: the drain read a full batch."""
+        return result.claimed >= self._limit
 
     async def _drain_once(self) -> IncrementalResult:
         self._started += 1
         number = self._started
         result = await self._membership.drain(self._limit)
         MEMBERSHIP_APPLIED.inc(result.users)
+        MEMBERSHIP_REDONE.inc(result.redone)
         for lag in result.lags_s:
             MEMBERSHIP_LAG.observe(max(lag, 0.0))
         if not self._more(result):

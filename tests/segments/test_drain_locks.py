@@ -1,6 +1,6 @@
 """The membership drain evaluates without holding profile locks: a batch on a profile whose
-work is being evaluated commits at once, and its work is applied by the next drain, never
-cleared unapplied."""
+work is being evaluated commits at once, and the drain applies that profile's work as it is
+when it locks it (evaluated again), never the stale result, never clearing work unapplied."""
 
 from __future__ import annotations
 
@@ -90,11 +90,10 @@ async def test_intake_commits_while_a_drain_evaluates_the_same_profile(
             await _ingest(services, [_order("shopper-1")])
 
     result = await _paused_drain(services, second_order)
-    # other-1's work is applied; shopper-1's moved during the evaluation: left pending
-    assert result.users == 1 and result.skipped == 1
+    # shopper-1's work moved during the evaluation (one order then, two now): evaluated
+    # again under its lock, with both orders
+    assert result.users == 2 and result.redone == 1
     assert await _segments_of(graph, "other-1") == {"buyers"}
-    assert await _pending(graph, "shopper-1")
-    await services.membership_worker.run_until_idle()
     assert await _segments_of(graph, "shopper-1") == {"buyers", "repeat-buyers"}
     assert not await _pending(graph, "shopper-1")
 
@@ -111,16 +110,16 @@ async def test_work_recorded_during_an_evaluation_is_applied_with_the_earlier_wo
             await _ingest(services, [_identify("shopper-2")])
 
     result = await _paused_drain(services, identify)
-    assert result.users == 0 and result.skipped == 1
-    assert await _pending(graph, "shopper-2")  # not cleared
-    await services.membership_worker.run_until_idle()
-    # both batches' work at once: the order, the trait, and the segment built on both
+    assert result.users == 1 and result.redone == 1
+    # both batches' work at once, not only what the evaluation read (the order): the
+    # trait too, and the segment built on both
     assert await _segments_of(graph, "shopper-2") == {"buyers", "pros", "pro-buyers"}
     records, _, _ = await graph.execute_query(
         "MATCH (s:Segment)-[:MEMBERSHIP_CHANGED]->(m:MembershipChange {user_id: 'shopper-2'}) "
         "RETURN s.segment_id AS s, m.change AS c")
     assert sorted((r["s"], r["c"]) for r in records) == [
         ("buyers", "entered"), ("pro-buyers", "entered"), ("pros", "entered")]
+    assert not await _pending(graph, "shopper-2")
 
 
 async def test_a_referring_segment_sees_the_membership_applied_in_the_same_drain(
