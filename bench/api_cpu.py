@@ -2,12 +2,13 @@
 side by side. Prints figures; not a test.
 
     PYTHONPATH=. .venv/bin/python bench/api_cpu.py --reuse NAME [--app-root OTHER_CHECKOUT]
-        [--rounds 2] [--seconds 15] [--workers 1]
+        [--rounds 2] [--seconds 15] [--workers 1 [2 ...]]
 
 Runs on the store and model `bench/live.py --reuse NAME` built (same Neo4j settings). For
-each checkout in turn (this one, then each --app-root; alternating for --rounds), starts
-uvicorn from that checkout with the live bench's settings and the same model, warms it, then
-drives three sub-phases of --seconds each with live.py's load generator:
+each checkout in turn (this one, then each --app-root; alternating for --rounds) and each
+--workers count, starts uvicorn from that checkout with that many worker processes, the
+live bench's settings and the same model, warms it, then drives three sub-phases of
+--seconds each with live.py's load generator:
 
 - `reads`: 32 closed-loop readers of /v1/users/{id}/recommendations?limit=10;
 - `intake`: 4 senders of /v1/batch, batches of 100;
@@ -158,10 +159,10 @@ async def drive(base: str, traffic: Traffic, readers: int, senders: int, seconds
 PHASES = {"reads": (32, 0), "intake": (0, 4), "both": (32, 4)}
 
 
-async def measure(app_root: Path, args: argparse.Namespace, store: Storefront,
+async def measure(app_root: Path, workers: int, args: argparse.Namespace, store: Storefront,
                   artifacts: Path) -> dict[str, dict[str, float]]:
     base = f"http://127.0.0.1:{args.port}"
-    server = start_server(app_root, args.port, artifacts, args.workers)
+    server = start_server(app_root, args.port, artifacts, workers)
     out: dict[str, dict[str, float]] = {}
     try:
         await asyncio.sleep(2.5)  # the model poller loads the artifact within a second
@@ -217,7 +218,7 @@ async def main(args: argparse.Namespace) -> None:
     artifacts = ROOT / ".cache" / "bench-live" / args.reuse
     if not (artifacts / "CURRENT").exists():
         sys.exit(f"no model under {artifacts}: run bench/live.py --reuse {args.reuse} first")
-    roots = [ROOT, *args.app_root]
+    roots = [(root, w) for root in [ROOT, *args.app_root] for w in args.workers]
     server = start_server(ROOT, args.port, artifacts, 1)
     try:  # the store's segments are deleted: this measures the request paths
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{args.port}",
@@ -226,17 +227,18 @@ async def main(args: argparse.Namespace) -> None:
                 await client.delete(f"/v1/segments/{d['id']}", headers=HEADERS)
     finally:
         stop_server(server)
-    results: dict[Path, list[dict[str, dict[str, float]]]] = {r: [] for r in roots}
+    results: dict[tuple[Path, int], list[dict[str, dict[str, float]]]] = {r: [] for r in roots}
     for round_ in range(args.rounds):
-        for root in roots if round_ % 2 == 0 else list(reversed(roots)):
-            got = await measure(root, args, store, artifacts)
-            results[root].append(got)
-            print(f"round {round_ + 1} {root}: API ms/read {got['reads']['api_ms_per_read']:.2f}"
+        for root, workers in roots if round_ % 2 == 0 else list(reversed(roots)):
+            got = await measure(root, workers, args, store, artifacts)
+            results[root, workers].append(got)
+            print(f"round {round_ + 1} {root} x{workers}: API ms/read "
+                  f"{got['reads']['api_ms_per_read']:.2f}"
                   f", API ms/message {got['intake']['api_ms_per_msg']:.3f}, live loop "
                   f"{got['both']['msgs_s']:.0f} msg/s + {got['both']['reads_s']:.0f} reads/s "
                   f"(load average {os.getloadavg()[0]:.1f})", flush=True)
-    print(f"\nmedians of {args.rounds} round(s), {args.workers} worker(s); checkouts: "
-          + ", ".join(f"[{i}] {r}" for i, r in enumerate(roots)))
+    print(f"\nmedians of {args.rounds} round(s); checkout x worker processes: "
+          + ", ".join(f"[{i}] {r} x{w}" for i, (r, w) in enumerate(roots)))
     header = f"{'':42s}" + "".join(f"{f'[{i}]':>10s}" for i in range(len(roots)))
     print(header + ("   ratio [0]/[1]" if len(roots) > 1 else ""))
     for phase, key, label in ROWS:
@@ -256,7 +258,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="uvicorn worker processes; several counts are compared")
     parser.add_argument("--max-rate", type=float, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int,
