@@ -34,6 +34,7 @@ from app.experiments.assembly import ExperimentParts, build_experiments, experim
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
+from app.intake.receipt_retention import ReceiptRetention
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
@@ -71,6 +72,7 @@ class Services:
     ingest_hooks: IngestHooks
     intake: IntakeService
     suppression: SuppressionList
+    receipt_retention: ReceiptRetention
     users: UserService
     consent: ConsentService
     items: ItemRepository
@@ -131,6 +133,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         ingest_hooks=hooks,
         intake=intake,
         suppression=suppression,
+        receipt_retention=ReceiptRetention(database, settings.message_receipt_retention_days),
         users=users,
         consent=ConsentService(intake, users),
         items=ItemRepository(database),
@@ -191,8 +194,9 @@ async def open_services(settings: Settings, driver: AsyncDriver | None = None
 async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
-    periodic sweep of time-windowed segments), and the experiments' exposure writer and
-    attribution pass. Stopped before the services close."""
+    periodic sweep of time-windowed segments), the experiments' exposure writer and
+    attribution pass, and the pruning of old message receipts. Stopped before the services
+    close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
@@ -200,8 +204,11 @@ async def background_work(services: Services) -> AsyncIterator[None]:
              asyncio.create_task(poll_fresh_items(services.models,
                                                   services.recommendation_repository,
                                                   settings.fresh_items_interval_s),
-                                 name="fresh-item-vectors")]
+                                 name="fresh-item-vectors"),
+             asyncio.create_task(services.receipt_retention.run(
+                 settings.message_receipt_prune_interval_s), name="receipt-retention")]
     async with AsyncExitStack() as stack:
+        stack.callback(services.analyst.close)
         for task in tasks:
             stack.push_async_callback(_cancel, task)
         services.membership_worker.start()

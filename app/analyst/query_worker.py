@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
+import time
 from typing import Any
 
 import orjson
@@ -38,10 +40,23 @@ def init(uri: str, user: str, password: str, database: str) -> None:
     turning a large result into JSON never takes CPU from the API's requests."""
     global _driver, _database
     os.nice(10)
+    _exit_with_parent(os.getppid())
     _driver = GraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=2,
                                    connection_timeout=3.0, notifications_min_severity="OFF",
                                    user_agent="profilegraph-analyst/0.1")
     _database = database
+
+
+def _exit_with_parent(parent: int, poll_s: float = 1.0) -> None:
+    """A worker whose API process died without stopping it (killed, crashed) exits too:
+    it would otherwise stay behind holding a driver and memory. Its parent changes when
+    the API process is gone (it is re-parented)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _error(status: int, code: str, message: str, field: str = "query") -> Outcome:

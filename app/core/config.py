@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     pii_encryption_key: SecretStr | None = None
     # Write the batches that arrive during a write together, in one transaction.
     intake_group_commit: bool = True
+    # Identify/alias/group messageIds are kept this long, so a replay within it counts them
+    # as duplicates (events are deduplicated by their id for as long as they are kept).
+    message_receipt_retention_days: int = Field(default=30, ge=1)
+    message_receipt_prune_interval_s: float = Field(default=3600.0, gt=0)
 
     # Recommendations: promoted GNN artifacts, polled for hot reload.
     artifacts_dir: Path = PROJECT_ROOT / "artifacts" / "gnn"

@@ -34,6 +34,12 @@ MEMBERSHIP_LAG = Histogram(
     "From the commit that recorded membership work to the commit that applied it",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+RECEIPTS_PRUNED = Counter(
+    "profilegraph_message_receipts_pruned_total",
+    "Receipts of identify/alias/group messages deleted past their retention period")
+RECEIPT_PRUNE_FAILURES = Counter(
+    "profilegraph_message_receipt_prune_failures_total",
+    "Receipt pruning passes that failed (the next pass retries)")
 FRESH_ITEM_FAILURES = Counter(
     "profilegraph_fresh_item_refresh_failures_total",
     "Failed refreshes of the vectors of items newer than the served model",
