@@ -20,6 +20,10 @@ recommendation in `reads`, ms per message in `intake`; in `both` the rates and t
 process's share of a core. Segments defined on the store are deleted first (as live.py's
 first phase does), so this measures the request paths themselves; wall rates on a shared
 machine move with other load, CPU per request much less.
+
+`--statement-cost` instead measures the client CPU of one trivial statement through the
+app's `Database.fast_read`, sequentially, with and without a receive timeout on the pooled
+connection (what Neo4j's keep-alive hint for all requests makes the driver set).
 """
 
 from __future__ import annotations
@@ -209,9 +213,41 @@ ROWS = [
 ]
 
 
+async def statement_cost(rounds: int, n: int = 3000) -> None:
+    """Client CPU per `RETURN 1` with the socket's receive timeout as the hint sets it
+    (120 s) and without one, alternating. The pool is private driver state: bench only."""
+    from app.core.config import get_settings
+    from app.db.database import Database
+    from app.db.driver import create_driver
+
+    settings = get_settings()
+    for _ in range(rounds):
+        for timeout in (120.0, None):
+            driver = create_driver(settings)
+            db = Database(driver, settings.neo4j_database)
+            await db.fast_read("RETURN 1 AS x")
+            for connections in driver._pool.connections.values():
+                for connection in connections:
+                    connection.socket.settimeout(timeout)
+            for _ in range(200):
+                await db.fast_read("RETURN 1 AS x")
+            started = time.process_time()
+            for _ in range(n):
+                await db.fast_read("RETURN 1 AS x")
+            cpu_ms = (time.process_time() - started) * 1000 / n
+            print(f"receive timeout {timeout}: {cpu_ms:.3f} ms client CPU per statement",
+                  flush=True)
+            await driver.close()
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.statement_cost:
+        await statement_cost(args.rounds)
+        return
     print(f"command: {' '.join(sys.argv)}; machine load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores", flush=True)
+    if not args.reuse:
+        sys.exit("--reuse NAME is needed: the store and model bench/live.py built")
     store = Storefront(args.reuse, args.shoppers, seed=args.seed)
     for _ in store.backfill(args.sessions, 250):  # replay the generator's state
         pass
@@ -249,7 +285,10 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reuse", metavar="NAME", required=True,
+    parser.add_argument("--statement-cost", action="store_true",
+                        help="only the driver's client CPU per statement, receive timeout "
+                             "or not")
+    parser.add_argument("--reuse", metavar="NAME", default="",
                         help="the store and model bench/live.py --reuse NAME built")
     parser.add_argument("--app-root", action="append", default=[],
                         help="another checkout to serve the same way (repeatable)")
@@ -265,5 +304,8 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
     parsed = parser.parse_args()
+    import uvloop  # as uvicorn runs the server
+
+    uvloop.install()
     parsed.app_root = [Path(p).resolve() for p in parsed.app_root]
     asyncio.run(main(parsed))
