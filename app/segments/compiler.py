@@ -17,6 +17,7 @@ from app.segments.definition import (
     SequenceCondition,
     walk,
 )
+from app.segments.monotone import monotone
 from app.segments.predicates import CYPHER_OPS, NUMERIC, PredicateCompiler
 
 
@@ -27,6 +28,8 @@ class CompiledSegment:
     predicate: str  # boolean expression over `u`
     node_predicates: tuple[str, ...]  # one per condition, pre-order (for "why" answers)
     params: dict[str, Any] = field(default_factory=dict)  # all but $now and $user_ids
+    # new events can only make the predicate true (monotone.py): the drain keeps members
+    monotone: bool = False
 
     def parameters(self, now: datetime, **extra: Any) -> dict[str, Any]:
         return {**self.params, "now": now, **extra}
@@ -113,7 +116,8 @@ def compile_condition(root: Condition, prefix: str = "") -> CompiledSegment:
         where = f" WHERE {' AND '.join(rest)}" if rest else ""
         cypher = f"{candidate}{where} {ret}"
     for_users = f"MATCH (u:User) WHERE u.user_id IN $user_ids AND {predicate} {ret}"
-    return CompiledSegment(cypher, for_users, predicate, tuple(comp.node_texts), comp.params)
+    return CompiledSegment(cypher, for_users, predicate, tuple(comp.node_texts), comp.params,
+                           monotone=monotone(root))
 
 
 def time_dependent(root: Condition) -> bool:

@@ -23,5 +23,8 @@ def segment_update(compiled: CompiledSegment) -> str:
 
 
 def update_params(compiled: CompiledSegment, segment_id: str, user_ids: list[str],
-                  now: datetime) -> dict[str, Any]:
-    return compiled.parameters(now, segment_id=segment_id, user_ids=user_ids)
+                  full: set[str], now: datetime) -> dict[str, Any]:
+    """`full`: the users to evaluate whatever their membership. The others only had new
+    events, so a current member of a monotone segment stays one without evaluation."""
+    users = [{"id": u, "full": not compiled.monotone or u in full} for u in user_ids]
+    return compiled.parameters(now, segment_id=segment_id, users=users)

@@ -3,8 +3,9 @@
 Two callers: the worker draining the work intake records on profiles (`drain`), and direct
 re-evaluation (`MembershipService.evaluate_users`). For each affected segment, in reference
 order, one statement with a text fixed per segment version (app/segments/evaluation.py);
-then the change feed is carried across renames and merges: `exited` for the ids a profile
-no longer has, `entered` under the id it has now.
+a current member of a monotone segment (app/segments/monotone.py) whose work is only new
+events is left as it is, unevaluated. Then the change feed is carried across renames and
+merges: `exited` for the ids a profile no longer has, `entered` under the id it has now.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ async def apply_changes(tx: AsyncManagedTransaction, cache: CompileCache,
         for s in affected:
             if keys is None or depends_on[s] & keys:
                 segment_users[s].append(user_id)
+    # merged profiles (keys None) may have lost events, renamed ones changed identity:
+    # evaluated in full; the others only received new events
+    full = {u for u, keys in user_keys.items() if keys is None} | renamed.keys()
     old_ids = sorted({old for olds in renamed.values() for old in olds})
     if old_ids:  # before re-evaluation: exits of ids no profile has any more
         await tx_rows(tx, queries["segments/record_merged_exits"],
@@ -68,7 +72,7 @@ async def apply_changes(tx: AsyncManagedTransaction, cache: CompileCache,
             continue
         compiled = cache.compiled(affected[s])
         [row] = await tx_rows(tx, segment_update(compiled),
-                              update_params(compiled, s, users, now))
+                              update_params(compiled, s, users, full, now))
         result.changes += row["changes"]
     if renamed:
         await tx_rows(tx, queries["segments/record_renamed_entries"],

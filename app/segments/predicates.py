@@ -151,12 +151,15 @@ class PredicateCompiler:
         lo, hi = cond.effective_min_count, cond.max_count
         if lo == 1 and hi is None:
             parts.append(f"EXISTS {{ {match} }}")
-        elif lo > 0 or hi is not None:
+        elif hi is None and lo > 0:
+            # only "at least lo": the walk over the user's events stops at the lo-th match
+            lo_p = self.param(lo)
+            parts.append(f"COUNT {{ {match} RETURN 1 LIMIT {lo_p} }} >= {lo_p}")
+        elif hi is not None:
             n = f"COUNT {{ {match} }}"
             if lo > 0:
                 parts.append(f"{n} >= {self.param(lo)}")
-            if hi is not None:
-                parts.append(f"{n} <= {self.param(hi)}")
+            parts.append(f"{n} <= {self.param(hi)}")
         if cond.aggregate is not None:
             parts.append(self._aggregate(e, match, cond))
         return "(" + " AND ".join(parts) + ")" if parts else "true"
@@ -180,43 +183,71 @@ class PredicateCompiler:
         return [f"{event}.type = {self.param(step.event_type)}",
                 *self._event_tests(event, step.filters)]
 
-    def _step_list(self, step: Step, extra: list[str], with_items: bool) -> str:
-        """`[{ts, items}]` of the user's events for one step, read in one expansion."""
-        e = self.var("e")
-        tests = " AND ".join([*self._step_tests(e, step), *[t.replace("@e", e) for t in extra]])
-        if with_items:
-            i = self.var("i")
-            item_tests = [self.compare(f"{i}[{self.param(f.field)}]", f.op, f.value)
-                          for f in step.filters if is_item_field(f.field)]
-            where = f" WHERE {' AND '.join(item_tests)}" if item_tests else ""
-            shape = f"{{ts: {e}.ts, items: [({e})-[:ON]->({i}:Item){where} | {i}]}}"
-        else:
-            tests = " AND ".join([tests, *self._item_exists(e, step.filters)])
-            shape = f"{{ts: {e}.ts}}"
-        return f"[(u)-[:PERFORMED]->({e}) WHERE {tests} | {shape}]"
+    def _item_tests(self, item: str, step: Step) -> list[str]:
+        return [self.compare(f"{item}[{self.param(f.field)}]", f.op, f.value)
+                for f in step.filters if is_item_field(f.field)]
+
+    def _listed_step(self, z: str, step: Step, extra: list[str], same_item: bool) -> list[str]:
+        """Tests that an entry `{t, ts, e}` of the walked list is an event of `step`."""
+        tests = [f"{z}.t = {self.param(step.event_type)}",
+                 *self._event_tests(f"{z}.e", step.filters), *extra]
+        if not same_item and (items := self._item_tests("@i", step)):
+            n, i = self.var("n"), self.var("i")
+            where = " AND ".join(t.replace("@i", i) for t in items)
+            tests.append(f"any({n} IN [{z}.e] WHERE EXISTS {{ MATCH ({n})-[:ON]->({i}:Item) "
+                         f"WHERE {where} }})")
+        return tests
 
     def _sequence(self, cond: SequenceCondition) -> str:
-        # Each step's events are listed once per user, then paired in memory: walking the
-        # user's events again for every first-step event would cost |A| x degree.
+        # One walk over the user's events lists both steps' events as {t, ts, e}; they are
+        # then paired in memory by time: walking the events once per step, or again for every
+        # first-step event, would cost a multiple of the user's degree. With same_item, the
+        # `then` events' items are listed (the rarer step, e.g. orders), and a `first` event's
+        # items are read only when a `then` event follows it closely enough.
         gap = f"duration({{seconds: {self.param(cond.within.seconds)}}})"
-        # "@e" stands for the step's event variable
-        first_extra = ["@e.ts <= $now" if cond.then_occurred else f"@e.ts <= $now - {gap}"]
-        if cond.first_within_days is not None:
-            first_extra.append(f"@e.ts >= {self.days_back(cond.first_within_days)}")
-        second_extra = ["@e.ts <= $now"] if cond.then_occurred else []
-        seconds = self._step_list(cond.then, second_extra, cond.same_item)
-        firsts = self._step_list(cond.first, first_extra, cond.same_item)
-        x, y, bs, item = self.var("x"), self.var("y"), self.var("bs"), self.var("it")
-        follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
+        e, al, bs, as_ = self.var("e"), self.var("al"), self.var("bs"), self.var("as")
+        x, y, z = self.var("x"), self.var("y"), self.var("z")
+        types = sorted({cond.first.event_type, cond.then.event_type})
+        walk_tests = [f"{e}.type IN {self.param(types)}"]
         if cond.then_occurred:
-            shared = f" AND any({item} IN {x}.items WHERE {item} IN {y}.items)"
-            pair = f"any({y} IN {bs} WHERE {follows}{shared if cond.same_item else ''})"
-        elif cond.same_item:
-            pair = (f"any({item} IN {x}.items WHERE NOT any({y} IN {bs} WHERE {follows} "
-                    f"AND {item} IN {y}.items))")
+            walk_tests.append(f"{e}.ts <= $now")
+        walk = (f"[(u)-[:PERFORMED]->({e}) WHERE {' AND '.join(walk_tests)} "
+                f"| {{t: {e}.type, ts: {e}.ts, e: {e}}}]")
+        first_extra = [] if cond.then_occurred else [f"{x}.ts <= $now - {gap}"]
+        if cond.first_within_days is not None:
+            first_extra.append(f"{x}.ts >= {self.days_back(cond.first_within_days)}")
+        first_tests = " AND ".join(self._listed_step(x, cond.first, first_extra,
+                                                     cond.same_item))
+        then_tests = " AND ".join(self._listed_step(z, cond.then, [], cond.same_item))
+        shape = f"{{ts: {z}.ts}}"
+        if cond.same_item:
+            b, j = self.var("b"), self.var("j")
+            where = " AND ".join(self._item_tests(j, cond.then))
+            where = f" WHERE {where}" if where else ""
+            shape = (f"{{ts: {z}.ts, items: [{b} IN [{z}.e] "
+                     f"| [({b})-[:ON]->({j}:Item){where} | {j}]][0]}}")
+        then_list = f"[{z} IN {al} WHERE {then_tests} | {shape}]"
+        follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
+        if not cond.same_item:
+            pair = f"any({y} IN {bs} WHERE {follows})"
+            pair = pair if cond.then_occurred else f"NOT {pair}"
         else:
-            pair = f"NOT any({y} IN {bs} WHERE {follows})"
-        found = f"any({x} IN {firsts} WHERE {pair})"
-        if cond.then_occurred:  # no `then` event: no pair, and the `first` list is not read
-            found = f"CASE WHEN size({bs}) = 0 THEN false ELSE {found} END"
-        return f"[{bs} IN [{seconds}] | {found}][0]"
+            a, i, it = self.var("a"), self.var("i"), self.var("it")
+            where = " AND ".join(self._item_tests(i, cond.first))
+            where = f" WHERE {where}" if where else ""
+            shared = f"any({y} IN {bs} WHERE {follows} AND {it} IN {y}.items)"
+            if not cond.then_occurred:
+                shared = f"NOT {shared}"
+            pair = (f"any({a} IN [{x}.e] WHERE any({it} IN [({a})-[:ON]->({i}:Item){where} "
+                    f"| {i}] WHERE {shared}))")
+            if cond.then_occurred:  # no `then` event close enough: no items to read
+                pair = f"any({y} IN {bs} WHERE {follows}) AND {pair}"
+        if cond.then_occurred:  # no `then` event: no pair
+            found = (f"CASE WHEN size({bs}) = 0 THEN false "
+                     f"ELSE any({x} IN {al} WHERE {first_tests} AND {pair}) END")
+            return f"[{al} IN [{walk}] | [{bs} IN [{then_list}] | {found}][0]][0]"
+        # abandonment: no `first` event in its window, nothing abandoned
+        firsts = f"[{x} IN {al} WHERE {first_tests}]"
+        found = (f"CASE WHEN size({as_}) = 0 THEN false "
+                 f"ELSE [{bs} IN [{then_list}] | any({x} IN {as_} WHERE {pair})][0] END")
+        return f"[{al} IN [{walk}] | [{as_} IN [{firsts}] | {found}][0]][0]"
