@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app.api.console_install import install_console
 from app.api.guards import install_guards
 from app.api.openapi_components import install_openapi_components
-from app.api.router import api_router
+from app.api.router import install_routers
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_guards(app, settings)  # body limit, authentication first, fail fast
     app.add_middleware(RequestLogMiddleware)
-    app.include_router(api_router)
+    install_routers(app)
     install_console(app)
     install_openapi_components(app)
     return app

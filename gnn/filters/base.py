@@ -12,7 +12,7 @@ import scipy.sparse as sp
 import torch
 
 from gnn.filters.operator import FilterOperator, FilterTerm
-from gnn.filters.propagation import FilterGraph, apply_terms
+from gnn.filters.propagation import FilterGraph, apply_terms, ideal_factors
 
 
 class GraphFilter(ABC):
@@ -50,6 +50,7 @@ class FittedFilter:
     terms: list[FilterTerm]
     eigvecs: torch.Tensor | None
     label: str = "filter"
+    ideal: dict[int, torch.Tensor] | None = None  # ideal terms' Q_t (`ideal_factors`)
 
     @classmethod
     def build(
@@ -57,18 +58,19 @@ class FittedFilter:
     ) -> FittedFilter:
         dim = ideal_dim(terms)
         eig = graph.eigvecs(dim, seed=seed) if dim else None
-        return cls(graph, terms, eig, label)
+        ideal = ideal_factors(graph, terms, eig) if dim else None
+        return cls(graph, terms, eig, label, ideal)
 
     def score_rows(self, rows: sp.csr_matrix | np.ndarray) -> torch.Tensor:
         """Scores (n_rows, n_items) for arbitrary interaction rows over the items."""
         dense = rows.toarray() if sp.issparse(rows) else np.asarray(rows)
         x = torch.from_numpy(np.ascontiguousarray(dense.T, dtype=np.float32)).to(self.graph.device)
-        return apply_terms(self.graph, self.terms, x, self.eigvecs).T
+        return apply_terms(self.graph, self.terms, x, self.eigvecs, self.ideal).T.contiguous()
 
     def score_users(self, users: np.ndarray) -> torch.Tensor:
         """Scores of training users from their training rows (a `gnn.metrics.Scorer`)."""
         x = self.graph.rows(np.asarray(users))
-        return apply_terms(self.graph, self.terms, x, self.eigvecs).T
+        return apply_terms(self.graph, self.terms, x, self.eigvecs, self.ideal).T.contiguous()
 
     __call__ = score_users
 

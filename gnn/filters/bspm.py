@@ -10,7 +10,7 @@ The output is (beta * ideal(r) + r blur(P)) sharpen(P) with `sharpen_ideal`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import factorial
 
 from numpy.polynomial import Polynomial
@@ -54,6 +54,17 @@ class BSPM(GraphFilter):
             mid=0.5,
         )
         return [linear, ideal]
+
+    def around(self) -> list[BSPM]:
+        """The finer grid next to this configuration (coarse-to-fine search): sharpening
+        time and ideal weight change only coefficients, so every neighbour reuses the
+        coarse winner's propagated bases."""
+        return [
+            replace(self, t_sharp=ts, ideal_weight=w)
+            for ts in sorted({max(0.0, self.t_sharp + d) for d in (-0.5, -0.25, 0.0, 0.25, 0.5)})
+            for w in sorted({max(0.05, round(self.ideal_weight + d, 3)) for d in (-0.1, 0.0, 0.1)})
+            if (ts, w) != (self.t_sharp, self.ideal_weight)
+        ]
 
     @classmethod
     def grid(cls) -> list[BSPM]:

@@ -5,7 +5,7 @@ normalization (input * d^-beta, output * d^beta)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,6 +44,16 @@ class ChebyCF(GraphFilter):
             (self.ideal_weight,), pre=self.beta, post=self.beta, ideal_dim=self.ideal_dim
         )
         return [main, ideal]
+
+    def around(self) -> list[ChebyCF]:
+        """The finer grid next to this configuration (coarse-to-fine search): flatness
+        and ideal weight change only coefficients, so the neighbours reuse its bases."""
+        return [
+            replace(self, flatness=f, ideal_weight=w)
+            for f in sorted({self.flatness * m for m in (0.75, 1.0, 1.5)})
+            for w in sorted({max(0.05, round(self.ideal_weight + d, 3)) for d in (-0.1, 0.0, 0.1)})
+            if (f, w) != (self.flatness, self.ideal_weight)
+        ]
 
     @classmethod
     def grid(cls) -> list[ChebyCF]:

@@ -82,10 +82,25 @@ def select_learned_weight(
     f_scale = _row_scale(fitted.score_users(probe), fit[probe])
     e_scale = _row_scale(ue[torch.as_tensor(probe)] @ ie.T, fit[probe])
     table, results = [], []
-    for w in WEIGHTS:
-        blend = LearnedBlend(fitted, ue, ie, w, f_scale, e_scale)
-        m = evaluate(blend, val, fit)
-        results.append((m.recall, m.ndcg, w, m))
-        table.append({"filter_weight": w, "recall@20": m.recall, "ndcg@20": m.ndcg})
-    _, _, w, m = max(results, key=lambda r: (round(r[0], 6), r[1]))
+
+    def score(weights) -> None:
+        for w in weights:
+            m = evaluate(LearnedBlend(fitted, ue, ie, w, f_scale, e_scale), val, fit)
+            results.append((m.recall, m.ndcg, w, m))
+            table.append({"filter_weight": w, "recall@20": m.recall, "ndcg@20": m.ndcg})
+
+    def lead() -> tuple:
+        return max(results, key=lambda r: (round(r[0], 6), r[1]))
+
+    score(WEIGHTS)
+    coarse = lead()[2]  # coarse to fine: halfway to each coarse neighbour
+    score(w for w in fine_weights(coarse) if w not in WEIGHTS)
+    _, _, w, m = lead()
     return LearnedSelection(w, m, table, f_scale, e_scale, time.process_time() - c0)
+
+
+def fine_weights(coarse: float) -> list[float]:
+    """The weights halfway between `coarse` and its neighbours in WEIGHTS."""
+    i = WEIGHTS.index(coarse)
+    near = WEIGHTS[max(0, i - 1) : i + 2]
+    return sorted({round((coarse + n) / 2, 4) for n in near if n != coarse})

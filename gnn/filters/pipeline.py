@@ -165,6 +165,26 @@ def select_on_split(
     return _select([fold], families, grid, max_steps, chunk, blend_top, log, c0)
 
 
+def _refine(fs: list[_Fold], winners: dict[str, Scored], seen: set[str], chunk: int,
+            log: Callable[[str], None]) -> list[Scored]:
+    """Coarse to fine: the finer grid around the best family winner (`around()`), scored
+    on the same validation users; a better neighbour replaces its family's winner."""
+    if not winners:
+        return []
+    lead = max(winners.values(), key=lambda s: (round(s.recall, 6), s.ndcg))
+    around = getattr(lead.candidate.params["filter"], "around", None)
+    if around is None or not (cands := [c for c in map(_candidate, around())
+                                         if c.label not in seen]):
+        return []
+    log(f"refine around {lead.candidate.label}: {len(cands)} configurations")
+    scored = _score(fs, cands, chunk, log)
+    fam = lead.candidate.family
+    winners[fam] = best([winners[fam], *scored])
+    log(f"  {fam:8s} best {winners[fam].recall:.4f} / {winners[fam].ndcg:.4f}: "
+        f"{winners[fam].candidate.label}")
+    return scored
+
+
 def _select(fs: list[_Fold], families, grid: list[Candidate], max_steps: int, chunk: int,
             blend_top: int, log: Callable[[str], None], c0: float) -> Selection:
     log(
@@ -173,7 +193,6 @@ def _select(fs: list[_Fold], families, grid: list[Candidate], max_steps: int, ch
     )
 
     scored = _score(fs, grid, chunk, log)
-    table = [s.as_dict() for s in scored]
     winners: dict[str, Scored] = {}
     for fam in families:
         fam_scores = [s for s in scored if s.candidate.family == fam]
@@ -182,6 +201,8 @@ def _select(fs: list[_Fold], families, grid: list[Candidate], max_steps: int, ch
             w = winners[fam]
             log(f"  {fam:8s} best {w.recall:.4f} / {w.ndcg:.4f}: {w.candidate.label}")
 
+    scored += _refine(fs, winners, {s.candidate.label for s in scored}, chunk, log)
+    table = [s.as_dict() for s in scored]
     top = sorted(winners.values(), key=lambda s: -s.recall)[:blend_top]
     filters = [s.candidate.params["filter"] for s in top]
     probe = fs[0].users[: min(256, len(fs[0].users))]

@@ -65,6 +65,22 @@ class FilterGraph:
             basis.append(2.0 * (cur - 2.0 * self.step(cur, graph)) - basis[-2])
         return basis
 
+    def chebyshev_sums(
+        self, x: torch.Tensor, chebs: list[tuple[float, ...]], graph: tuple[float, float]
+    ) -> list[torch.Tensor]:
+        """sum_k c_k T_k(L~) x for each coefficient list, keeping two basis signals
+        at a time (one recurrence for all lists)."""
+        order = max(len(c) for c in chebs) - 1
+        outs = [c[0] * x for c in chebs]
+        prev, cur = x, x
+        for k in range(1, order + 1):
+            nxt = cur - 2.0 * self.step(cur, graph)
+            prev, cur = cur, nxt if k == 1 else 2.0 * nxt - prev
+            for j, c in enumerate(chebs):
+                if k < len(c):
+                    outs[j] = outs[j] + c[k] * cur
+        return outs
+
     def rows(self, users: np.ndarray) -> torch.Tensor:
         """Item-major binary training rows of `users`: (n_items, len(users))."""
         block = self.train[users].T.toarray()
@@ -78,9 +94,9 @@ class FilterGraph:
         m = min(k + oversample, self.n_items)
         gen = torch.Generator().manual_seed(seed)
         q = torch.randn(self.n_items, m, generator=gen).to(self.device)
-        q, _ = torch.linalg.qr(q)
+        q = orthonormal(q)
         for _ in range(iters):
-            q, _ = torch.linalg.qr(self.step(q))
+            q = orthonormal(self.step(q))
         norm, _ = self.normalized(SYMMETRIC)
         y = spmm(norm, q)
         evals, evecs = torch.linalg.eigh(y.T @ y)  # Rayleigh-Ritz on span(q)
@@ -88,16 +104,57 @@ class FilterGraph:
         return q @ evecs[:, order]
 
 
+def orthonormal(q: torch.Tensor) -> torch.Tensor:
+    """An orthonormal basis of span(q) (n x m, n >> m) by Cholesky QR, twice: two
+    GEMMs and a triangular solve, 4-5x cheaper than Householder QR here (QR was a
+    quarter of the Gowalla search). Falls back to QR when q is rank-deficient."""
+    for _ in range(2):
+        chol, info = torch.linalg.cholesky_ex((q.T @ q).double())
+        if int(info) != 0:
+            return torch.linalg.qr(q)[0]
+        q = torch.linalg.solve_triangular(chol.to(q.dtype), q.T, upper=False).T
+    return q
+
+
+def ideal_factors(
+    graph: FilterGraph, terms: list[FilterTerm], eigvecs: torch.Tensor
+) -> dict[int, torch.Tensor]:
+    """Q_t = D^post h_t(L~) D^mid V_m (n_items, m) for every ideal term t, by index.
+
+    An ideal term is linear in its input through V_m^T only: its scores are
+    Q_t (V_m^T (x * d^-pre)), so h_t(L~) is applied once to m signals instead of to
+    every scored user (on Gowalla 4 P steps on 512 signals rather than on 29,858
+    users). Terms sharing (graph, mid) share one Chebyshev recurrence."""
+    groups: dict[tuple[tuple[float, float], float], list[int]] = {}
+    for i, t in enumerate(terms):
+        if t.ideal_dim:
+            groups.setdefault((t.graph, t.mid), []).append(i)
+    out: dict[int, torch.Tensor] = {}
+    for (g, mid), idx in groups.items():
+        dim = max(terms[i].ideal_dim for i in idx)
+        z = eigvecs[:, :dim] * graph.degree_power(mid)
+        sums = graph.chebyshev_sums(z, [terms[i].cheb for i in idx], g)
+        for i, acc in zip(idx, sums, strict=True):
+            t = terms[i]
+            out[i] = graph.degree_power(t.post) * acc[:, : t.ideal_dim]
+    return out
+
+
 def apply_terms(
     graph: FilterGraph,
     terms: list[FilterTerm],
     x: torch.Tensor,
     eigvecs: torch.Tensor | None = None,
+    ideal: dict[int, torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Scores (n_items, n) of the operator `terms` for item-major input rows x."""
+    """Scores (n_items, n) of the operator `terms` for item-major input rows x;
+    `ideal` (from `ideal_factors`) replaces the propagation of the ideal terms."""
     out = torch.zeros_like(x)
-    for t in terms:
+    for i, t in enumerate(terms):
         z = x * graph.degree_power(-t.pre)
+        if t.ideal_dim and ideal is not None and i in ideal:
+            out += ideal[i] @ (eigvecs[:, : t.ideal_dim].T @ z)
+            continue
         if t.ideal_dim:
             v = eigvecs[:, : t.ideal_dim]
             z = (v @ (v.T @ z)) * graph.degree_power(t.mid)

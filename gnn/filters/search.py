@@ -62,16 +62,22 @@ def steps_per_user(terms: list[FilterTerm]) -> int:
 
 
 class _Bases:
-    """The Chebyshev bases of one chunk of users, computed on first use."""
+    """The Chebyshev bases of one chunk of users, computed on first use and stored
+    user-major and stacked, (order + 1, n_users, n_items): a candidate's scores are
+    then one weighted sum over the stack per term (`torch.tensordot`) and come out
+    in the row layout `torch.topk` is fast on, instead of one temporary per
+    coefficient and a strided top-k per candidate (together 2/3 of the search's CPU
+    on Gowalla before)."""
 
     def __init__(self, graph: FilterGraph, x: torch.Tensor, eigvecs: torch.Tensor | None):
         self.graph, self.x, self.eigvecs = graph, x, eigvecs
-        self._cache: dict[BasisKey, list[torch.Tensor]] = {}
+        self._cache: dict[BasisKey, torch.Tensor] = {}
         self._coef: dict[float, torch.Tensor] = {}
+        self._post: dict[float, torch.Tensor] = {}
 
-    def get(self, key: BasisKey, order: int) -> list[torch.Tensor]:
-        have = self._cache.get(key, [])
-        if len(have) > order:
+    def get(self, key: BasisKey, order: int) -> torch.Tensor:
+        have = self._cache.get(key)
+        if have is not None and have.shape[0] > order:
             return have
         graph, pre, dim, mid = key
         z = self.x * self.graph.degree_power(-pre)
@@ -79,28 +85,47 @@ class _Bases:
             if pre not in self._coef:  # V^T z once per input exponent, any prefix reuses it
                 self._coef[pre] = self.eigvecs.T @ z
             z = (self.eigvecs[:, :dim] @ self._coef[pre][:dim]) * self.graph.degree_power(mid)
-        self._cache[key] = self.graph.chebyshev(z, order, graph)
-        return self._cache[key]
+        basis = self.graph.chebyshev(z, order, graph)
+        stacked = torch.empty((len(basis), z.shape[1], z.shape[0]), dtype=z.dtype, device=z.device)
+        for k, b in enumerate(basis):  # copy_ of a transposed view: 2x faster than stack
+            stacked[k].copy_(b.T)
+        self._cache[key] = stacked
+        return stacked
+
+    def post(self, p: float) -> torch.Tensor:
+        """item degree ** p as a row (1, n_items)."""
+        if p not in self._post:
+            self._post[p] = self.graph.degree_power(p).T
+        return self._post[p]
 
 
 def scores_of(bases: _Bases, terms: list[FilterTerm]) -> torch.Tensor:
+    """User-major scores (n_users, n_items) of the operator `terms` on the chunk."""
     out = None
     for t in terms:
         basis = bases.get(_key(t), t.order)
-        acc = sum(float(c) * basis[k] for k, c in enumerate(t.cheb))
-        acc = bases.graph.degree_power(t.post) * acc
-        out = acc if out is None else out + acc
+        coef = torch.tensor(t.cheb, dtype=basis.dtype, device=basis.device)
+        acc = torch.tensordot(coef, basis[: len(t.cheb)], dims=1)
+        if t.post:
+            acc.mul_(bases.post(t.post))
+        out = acc if out is None else out.add_(acc)
     return out
 
 
 def topk_item_major(scores: torch.Tensor, seen: sp.csr_matrix, k: int) -> np.ndarray:
     """Top-k item ids per user from item-major scores (n_items, n), seen items
+    excluded; overwrites `scores`."""
+    return topk_user_major(scores.T, seen, k)
+
+
+def topk_user_major(scores: torch.Tensor, seen: sp.csr_matrix, k: int) -> np.ndarray:
+    """Top-k item ids per user from user-major scores (n, n_items), seen items
     excluded; overwrites `scores` (a fresh tensor from `scores_of`)."""
     coo = seen.tocoo()
-    rows = torch.from_numpy(coo.col.astype(np.int64)).to(scores.device)
-    cols = torch.from_numpy(coo.row.astype(np.int64)).to(scores.device)
+    rows = torch.from_numpy(coo.row.astype(np.int64)).to(scores.device)
+    cols = torch.from_numpy(coo.col.astype(np.int64)).to(scores.device)
     scores[rows, cols] = -torch.inf
-    return torch.topk(scores, k=min(k, scores.shape[0]), dim=0).indices.T.cpu().numpy()
+    return torch.topk(scores, k=min(k, scores.shape[1]), dim=1).indices.cpu().numpy()
 
 
 def evaluate_candidates(
@@ -123,7 +148,7 @@ def evaluate_candidates(
         bases = _Bases(graph, graph.rows(batch), eigvecs)
         seen, truth = graph.train[batch], val[batch]
         for i, cand in enumerate(candidates):
-            top = topk_item_major(scores_of(bases, cand.terms), seen, k)
+            top = topk_user_major(scores_of(bases, cand.terms), seen, k)
             r, n = batch_metrics(top, truth, k)
             recalls[i].append(r)
             ndcgs[i].append(n)
@@ -152,5 +177,5 @@ def score_scale(
     compare filters on one scale (a constant, so the blend stays one linear operator)."""
     bases = _Bases(graph, graph.rows(users), eigvecs)
     s = scores_of(bases, terms)
-    unseen = 1.0 - bases.x
-    return float(torch.linalg.vector_norm(s * unseen, dim=0).mean().clamp_min(1e-12))
+    unseen = 1.0 - bases.x.T
+    return float(torch.linalg.vector_norm(s * unseen, dim=1).mean().clamp_min(1e-12))

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from gnn.filters.gfcf import GFCF
-from gnn.filters.learned import WEIGHTS, LearnedBlend, select_learned_weight
+from gnn.filters.learned import WEIGHTS, LearnedBlend, fine_weights, select_learned_weight
 
 
 def svd_embeddings(fit, _val):
@@ -25,7 +25,11 @@ def test_the_learned_side_is_trained_on_train_minus_validation_only(tiny):
     assert (fit != fit2).nnz == 0 and fit.multiply(val).nnz == 0
     assert ((fit + val).astype(bool) != tiny.train.astype(bool)).nnz == 0
     assert val.multiply(tiny.test).nnz == 0
-    assert sel.weight in WEIGHTS and len(sel.table) == len(WEIGHTS)
+    coarse = max(sel.table[: len(WEIGHTS)], key=lambda r: (round(r["recall@20"], 6),
+                                                              r["ndcg@20"]))["filter_weight"]
+    fine = [r["filter_weight"] for r in sel.table[len(WEIGHTS) :]]
+    assert fine == fine_weights(coarse) and fine  # the finer grid next to the coarse winner
+    assert sel.weight in WEIGHTS + tuple(fine)
     best = max(sel.table, key=lambda r: r["recall@20"])["recall@20"]
     assert sel.val.recall == best
 
@@ -40,3 +44,9 @@ def test_the_blend_ends_are_the_filter_and_the_embeddings(tiny):
     torch.testing.assert_close(only_emb, u[:5] @ i.T)
     half = LearnedBlend(fitted, u, i, 0.5, 2.0, 4.0)(users)
     torch.testing.assert_close(half, 0.5 * only_filter + 0.5 * only_emb / 4.0)
+
+
+def test_the_finer_blend_weights_lie_halfway_to_the_coarse_neighbours():
+    assert fine_weights(0.8) == [0.725, 0.9]
+    assert fine_weights(0.0) == [0.1]
+    assert fine_weights(1.0) == [0.9]

@@ -71,3 +71,31 @@ def test_batched_candidate_scores_match_the_one_by_one_evaluation(tiny):
         m = evaluate(f.fit(fit), val, fit, k=5)
         assert abs(s.recall - m.recall) < 1e-6 and abs(s.ndcg - m.ndcg) < 1e-6
     assert best(scored).recall == max(s.recall for s in scored)
+
+
+def test_coarse_to_fine_scores_the_neighbours_of_the_coarse_winner_on_validation(
+    tiny, monkeypatch
+):
+    from gnn.filters.bspm import BSPM
+
+    coarse = {"bspm": lambda: [BSPM(t_sharp=0.0, ideal_dim=8), BSPM(t_sharp=1.0, ideal_dim=8)]}
+    calls = []
+    real = pipeline.evaluate_candidates
+
+    def spy(graph, val, candidates, users, *args, **kwargs):
+        calls.append([c.label for c in candidates])
+        assert val.multiply(tiny.test).nnz == 0
+        return real(graph, val, candidates, users, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "evaluate_candidates", spy)
+    sel = pipeline.select_filter(tiny.train, families=coarse, n_val_users=60)
+    assert len(calls) == 3  # coarse grid, the finer grid, blends and popularity
+    lead = max(
+        (r for r in sel.table[:2]), key=lambda r: (round(r["recall@20"], 6), r["ndcg@20"])
+    )
+    lead_filter = next(f for f in coarse["bspm"]() if f.label() == lead["label"])
+    assert calls[1] == [f.label() for f in lead_filter.around() if f.label() not in calls[0]]
+    assert calls[1]  # the finer grid is not empty
+    fine = [r for r in sel.table if r["label"] in calls[1]]
+    assert sel.family_best["bspm"]["recall@20"] >= max(r["recall@20"] for r in fine) - 1e-9
+    assert np.isclose(sel.val_recall, max(r["recall@20"] for r in sel.table), atol=1e-5)
