@@ -206,8 +206,8 @@ def filter_rows(data: Interactions, args) -> list[dict]:
 def recency_rows(data: Interactions, args, chosen, filter_cpu: float) -> list[dict]:
     """The chosen filter on a recency-weighted graph: decay, tau and the degree exponent
     chosen on a time carve of train (`gnn.filters.recency`), refitted on all of train with
-    ages counted from the end of train, scored once on test; with `--export`, also its
-    served factor form at full rank (small catalogues), which equals the filter."""
+    ages counted from the end of train, scored once on test; for small catalogues also its
+    served factor form at full rank, which equals the filter."""
     c0 = time.process_time()
     log = (lambda s: print(s, flush=True)) if args.verbose else (lambda _: None)
     ev, shape = data.train_events, data.train.shape
@@ -219,7 +219,7 @@ def recency_rows(data: Interactions, args, chosen, filter_cpu: float) -> list[di
     note = (f"time-carve val {rc.val['recall@20']:.4f}/{rc.val['ndcg@20']:.4f} on "
             f"{rc.val['users']} users (choice {rc.cpu_seconds:.0f} CPU-s): {rc.label()}")
     out = [row("graph filter, recency-weighted", m, cpu, note)]
-    if args.export and data.n_items <= FULL_RANK_ITEMS:
+    if data.n_items <= FULL_RANK_ITEMS:  # cheap here: one dense eigendecomposition
         factors = factorize(fitted.operator(), data.n_items, seed=args.seed)
         train = data.train.tocsr()
         m = evaluate(lambda u: factors.scores(train[u]), data.test, data.train)
