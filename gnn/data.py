@@ -17,6 +17,17 @@ SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 @dataclass
+class TimedEvents:
+    """Every training event (repeats included) on the train id space; `end` is the end of
+    the training period (the split time), all in days since the epoch."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    days: np.ndarray
+    end: float
+
+
+@dataclass
 class Interactions:
     """Train/test interactions on one id space; rows are users, columns items."""
 
@@ -28,6 +39,9 @@ class Interactions:
     # Optional per-interaction weights aligned with `train` (e.g. from the graph export).
     train_weight: sp.csr_matrix | None = None
     meta: dict = field(default_factory=dict)
+    # Time-stamped training events (row, column, days since the epoch), where the data has
+    # them: a time-based validation carve and recency weights (`gnn.filters.recency`).
+    train_events: TimedEvents | None = None
 
     @property
     def n_users(self) -> int:
@@ -152,6 +166,9 @@ def load_online_retail(
     test = binary_csr(te_u[keep], te_i[keep], shape)
     test = sp.csr_matrix(test - test.multiply(train))
     test.eliminate_zeros()
+    day = pd.Timedelta(days=1)
+    epoch = pd.Timestamp(0)
+    days = ((ts[is_train] - epoch) / day).to_numpy(dtype=np.float64)
     return Interactions(
         name="online_retail_ii",
         train=train,
@@ -159,6 +176,7 @@ def load_online_retail(
         user_ids=user_ids,
         item_ids=item_ids,
         meta={"split_time": cut.isoformat(), "snapshot_time": ts.max().isoformat()},
+        train_events=TimedEvents(u, i, days, float((cut - epoch) / day)),
     )
 
 

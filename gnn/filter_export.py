@@ -32,7 +32,8 @@ class _Graph:
     """The operator's training matrix, normalized per exponent pair (scipy CSR)."""
 
     def __init__(self, op: FilterOperator) -> None:
-        data = np.ones(len(op.indices), dtype=np.float32)
+        data = (np.ones(len(op.indices), dtype=np.float32) if op.weights is None
+                else np.asarray(op.weights, dtype=np.float32))
         self.train = sp.csr_matrix((data, op.indices, op.indptr), shape=(op.n_users, op.n_items))
         self.user_degree, self.item_degree = op.user_degree, op.item_degree
         self._norm: dict[tuple[float, float], tuple[sp.csr_matrix, sp.csr_matrix]] = {}

@@ -33,9 +33,12 @@ class GraphFilter(ABC):
         return f"{self.family}({inner})"
 
     def fit(
-        self, train: sp.csr_matrix, device: torch.device | str = "cpu", seed: int = 0
+        self, train: sp.csr_matrix, device: torch.device | str = "cpu", seed: int = 0,
+        weights: sp.csr_matrix | None = None,
     ) -> FittedFilter:
-        return FittedFilter.build(FilterGraph(train, device), self.terms(), self.label(), seed)
+        """`weights`: optional edge weights of the graph (see `FilterGraph`)."""
+        graph = FilterGraph(train, device, weights)
+        return FittedFilter.build(graph, self.terms(), self.label(), seed)
 
 
 def ideal_dim(terms: list[FilterTerm]) -> int:
@@ -77,6 +80,7 @@ class FittedFilter:
     def operator(self) -> FilterOperator:
         """The torch-free operator for export (training matrix, eigenvectors, terms)."""
         tr = self.graph.train
+        weighted = self.graph.weighted is not tr
         eig = None if self.eigvecs is None else self.eigvecs.cpu().numpy().astype(np.float32)
         return FilterOperator(
             list(self.terms),
@@ -86,4 +90,5 @@ class FittedFilter:
             tr.indices.astype(np.int32),
             eig,
             {"label": self.label},
+            self.graph.weighted.data.astype(np.float32) if weighted else None,
         )

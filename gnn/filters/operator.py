@@ -68,20 +68,27 @@ class FilterOperator:
     indices: np.ndarray
     eigvecs: np.ndarray | None = None  # (n_items, m) top eigenvectors of P(1/2, 1/2)
     meta: dict = field(default_factory=dict)
+    weights: np.ndarray | None = None  # the graph's edge weights on R's pattern; None: binary
 
     @property
     def item_degree(self) -> np.ndarray:
-        return np.bincount(self.indices, minlength=self.n_items).astype(np.float64)
+        return np.bincount(self.indices, weights=self.weights,
+                           minlength=self.n_items).astype(np.float64)
 
     @property
     def user_degree(self) -> np.ndarray:
-        return np.diff(self.indptr).astype(np.float64)
+        if self.weights is None:
+            return np.diff(self.indptr).astype(np.float64)
+        rows = np.repeat(np.arange(self.n_users), np.diff(self.indptr))
+        return np.bincount(rows, weights=self.weights, minlength=self.n_users).astype(np.float64)
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
         """Plain arrays plus a JSON-able description, for an artifact writer."""
         arrays = {"indptr": self.indptr, "indices": self.indices}
         if self.eigvecs is not None:
             arrays["eigvecs"] = self.eigvecs
+        if self.weights is not None:
+            arrays["weights"] = self.weights
         spec = {
             "n_users": self.n_users,
             "n_items": self.n_items,
@@ -106,6 +113,7 @@ class FilterOperator:
             arrays["indices"],
             arrays.get("eigvecs"),
             spec.get("meta", {}),
+            arrays.get("weights"),
         )
 
     def score(self, row_items: np.ndarray) -> np.ndarray:
@@ -130,6 +138,8 @@ class FilterOperator:
         counts = np.diff(self.indptr)
         rows = np.repeat(np.arange(self.n_users), counts)
         val = row_w[rows] * col_w[self.indices]
+        if self.weights is not None:
+            val = val * self.weights
 
         def lap(z: np.ndarray) -> np.ndarray:  # z L~ = z - 2 z R~^T R~
             u = np.bincount(rows, weights=val * z[self.indices], minlength=self.n_users)

@@ -21,15 +21,22 @@ from gnn.graph import to_torch_csr
 
 
 class FilterGraph:
-    """A binary training matrix on `device`, normalized on demand per exponent pair."""
+    """A training matrix on `device`, normalized on demand per exponent pair.
 
-    def __init__(self, train: sp.csr_matrix, device: torch.device | str = "cpu") -> None:
+    `train` is binary (the rows scored and masked). `weights`, when given, are positive
+    per-interaction weights on the same pattern (e.g. `gnn.filters.recency`): they replace
+    the ones of the graph that is normalized and propagated, degrees included."""
+
+    def __init__(self, train: sp.csr_matrix, device: torch.device | str = "cpu",
+                 weights: sp.csr_matrix | None = None) -> None:
         self.train = sp.csr_matrix(train, dtype=np.float32)
         self.train.data[:] = 1.0
+        self.train.sort_indices()  # `weighted.data` follows `train.indices`
+        self.weighted = self.train if weights is None else on_pattern(self.train, weights)
         self.device = torch.device(device)
         self.n_users, self.n_items = self.train.shape
-        self.user_degree = np.asarray(self.train.sum(1)).ravel().astype(np.float64)
-        self.item_degree = np.asarray(self.train.sum(0)).ravel().astype(np.float64)
+        self.user_degree = np.asarray(self.weighted.sum(1)).ravel().astype(np.float64)
+        self.item_degree = np.asarray(self.weighted.sum(0)).ravel().astype(np.float64)
         self._norm: dict[tuple[float, float], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def degree_power(self, p: float) -> torch.Tensor:
@@ -40,7 +47,7 @@ class FilterGraph:
         """(R~, R~^T) for R~ = D_u^-a R D_i^-b as torch CSR, built once per (a, b)."""
         if graph not in self._norm:
             a, b = graph
-            norm = sp.diags(_power(self.user_degree, -a)) @ self.train
+            norm = sp.diags(_power(self.user_degree, -a)) @ self.weighted
             norm = sp.csr_matrix(norm @ sp.diags(_power(self.item_degree, -b)), dtype=np.float32)
             self._norm[graph] = (
                 to_torch_csr(norm, self.device),
@@ -102,6 +109,20 @@ class FilterGraph:
         evals, evecs = torch.linalg.eigh(y.T @ y)  # Rayleigh-Ritz on span(q)
         order = torch.argsort(evals, descending=True)[:k]
         return q @ evecs[:, order]
+
+
+def on_pattern(train: sp.csr_matrix, weights: sp.csr_matrix) -> sp.csr_matrix:
+    """`weights` laid on the (canonical) pattern of binary `train`, float32; a pair of
+    `train` without a positive weight is an error, not a silently dropped edge."""
+    w = sp.csr_matrix(weights, dtype=np.float32)
+    w.sort_indices()
+    out = sp.csr_matrix(train, dtype=np.float32, copy=True)
+    out.sort_indices()
+    picked = np.asarray(w[out.nonzero()]).ravel()
+    if w.nnz != out.nnz or (picked <= 0).any():
+        raise ValueError("weights must be positive on exactly the training pairs")
+    out.data = picked.astype(np.float32)
+    return out
 
 
 def orthonormal(q: torch.Tensor) -> torch.Tensor:
