@@ -140,10 +140,9 @@ def _conf_text(settings: Settings) -> str:
             f"server.memory.pagecache.size={settings.neo4j_pagecache}",
             "db.tx_log.rotation.retention_policy=1 days",
             "db.transaction.timeout=60s",
-            # Keep-alives only while results stream. With ALL (the default) the server also
-            # hints a receive timeout, and the Python driver then wraps every socket read in
-            # a timer and a task: ~0.2 ms of client CPU per statement. Queries stay bounded
-            # by the transaction timeout above; the loopback server's death resets sockets.
+            # Keep-alives only while streaming: with ALL the server hints a receive timeout and
+            # the driver times every socket read (~0.2 ms client CPU per statement); queries
+            # stay bounded by the transaction timeout above.
             "server.bolt.connection_keep_alive_for_requests=STREAMING",
             f"server.directories.data={home / 'data'}",
             f"server.directories.logs={home / 'logs'}",
