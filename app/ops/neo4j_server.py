@@ -1,8 +1,8 @@
 """Install, start, stop and inspect the local Neo4j Community server.
 
-The server's jars come from Maven Central (ops/neo4j/pom.xml) and it is started
-with `org.neo4j.server.CommunityEntryPoint`, so neither Docker nor a tarball is
-needed. Everything lives under `settings.neo4j_home` and `settings.neo4j_lib_dir`.
+The server's jars come from Maven Central (ops/neo4j/pom.xml) and it is started with
+`org.neo4j.server.CommunityEntryPoint`, so neither Docker nor a tarball is needed.
+Everything lives under `settings.neo4j_home` and `settings.neo4j_lib_dir`.
 """
 
 from __future__ import annotations
