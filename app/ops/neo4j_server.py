@@ -127,8 +127,7 @@ def ensure_password_file(settings: Settings) -> str:
 
 def _conf_text(settings: Settings) -> str:
     home = settings.neo4j_home
-    return "\n".join(
-        [
+    return "\n".join([
             "# Written by `profilegraph neo4j start`; edits are overwritten.",
             "server.default_listen_address=127.0.0.1",
             "server.default_advertised_address=127.0.0.1",
@@ -150,8 +149,7 @@ def _conf_text(settings: Settings) -> str:
             f"server.directories.import={home / 'import'}",
             f"server.directories.plugins={home / 'plugins'}",
             "",
-        ]
-    )
+    ])
 
 
 def _java_env(settings: Settings) -> dict[str, str]:
