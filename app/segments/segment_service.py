@@ -12,6 +12,7 @@ from neo4j.exceptions import CypherSyntaxError, CypherTypeError
 
 from app.core.cursor import decode_cursor, encode_cursor
 from app.core.errors import ApiError
+from app.db.queries import queries
 from app.db.values import native
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
 from app.segments.definition import (
@@ -249,9 +250,8 @@ class SegmentService:
         segment = self._cache.load(segment_id, row["version"], row["definition"])
         compiled = self._cache.compiled(segment)
         nodes = condition_pointers(segment.definition.condition)
-        cypher = ("MATCH (u:User {user_id: $user_id}) RETURN [" +
-                  ", ".join(compiled.node_predicates) + "] AS results, "
-                  "EXISTS { (u)-[:IN_SEGMENT]->(:Segment {segment_id: $segment_id}) } AS member")
+        cypher = queries["segments/explain_member"].replace(
+            "__PREDICATES__", ", ".join(compiled.node_predicates))
         rows = await self._members.run_compiled(
             cypher, compiled.parameters(self._clock(), user_id=user_id, segment_id=segment_id))
         if not rows:
