@@ -24,7 +24,7 @@ from app.core.refreshing_cache import RefreshingCache
 from app.intake.ingest_hooks import IngestedChange
 from app.segments.dependencies import change_keys, dependents, evaluation_order
 from app.segments.loaded import CompileCache, LoadedSegment
-from app.segments.membership_drain import Evaluation, Hook, apply, evaluate
+from app.segments.membership_drain import Hook, apply, evaluate
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_work import IncrementalResult, apply_changes
 from app.segments.refresh import entries_statement, exits_statement
@@ -48,8 +48,10 @@ def _utcnow() -> datetime:
 class MembershipService:
     def __init__(self, segments: SegmentRepository, members: MembershipRepository,
                  cache: CompileCache | None = None,
-                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0,
+                 evaluate_concurrency: int = 4) -> None:
         self._segments = segments
+        self._evaluate_concurrency = evaluate_concurrency  # drain's segment reads at once
         self._members = members
         self._cache = cache or CompileCache()
         self._clock = clock
@@ -141,13 +143,11 @@ class MembershipService:
     async def drain(self, limit: int) -> IncrementalResult:
         """Apply the oldest pending membership work intake recorded on profiles: evaluated
         without locks, then applied in a short write transaction (app/segments/
-        membership_drain.py). `before_apply`, when set, runs between the two (tests)."""
+        membership_drain.py). `before_apply`, when set, runs between the two (tests).
+        `lags_s`: from each work's recording to the commit that applied it."""
         now = self._clock()
-
-        async def read(tx: AsyncManagedTransaction) -> Evaluation:
-            return await evaluate(tx, self._cache, limit, now)
-
-        evaluation = await self._members.in_read_tx(read)
+        evaluation = await evaluate(self._members, self._cache, limit, now,
+                                    self._evaluate_concurrency)
         if not evaluation.work:
             return IncrementalResult()
         if self.before_apply is not None:
@@ -156,7 +156,10 @@ class MembershipService:
         async def write(tx: AsyncManagedTransaction) -> IncrementalResult:
             return await apply(tx, self._cache, evaluation, now)
 
-        return await self._members.in_write_tx(write)
+        result = await self._members.in_write_tx(write)
+        committed = self._clock()
+        result.lags_s = [(committed - p).total_seconds() for p in result.pending]
+        return result
 
     async def on_ingest(self, change: IngestedChange) -> None:
         """Apply one ingest's changes at once (importers and tools without a worker)."""

@@ -35,7 +35,8 @@ class IncrementalResult:
     users: int = 0  # profiles whose work was applied (drain)
     claimed: int = 0  # profiles whose work a drain read
     redone: int = 0  # of those, evaluated again under lock: a batch recorded more meanwhile
-    lags_s: list[float] = field(default_factory=list)  # since each profile's work was recorded
+    pending: list[datetime] = field(default_factory=list)  # when each applied work was recorded
+    lags_s: list[float] = field(default_factory=list)  # from then to the applying commit
 
 
 def keys_of(types: list[str] | None) -> set[str] | None:
