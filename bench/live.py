@@ -221,11 +221,12 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace,
     return load
 
 
-def histogram_quantile(text: str, name: str, q: float) -> float:
-    """Upper bound of the bucket holding quantile q of a Prometheus histogram."""
+def histogram_quantile(text: str, name: str, q: float, label: str = "") -> float:
+    """Upper bound of the bucket holding quantile q of a Prometheus histogram (of the
+    series whose labels include `label`, e.g. 'phase="apply"')."""
     buckets = []
     for line in text.splitlines():
-        if line.startswith(name + "_bucket"):
+        if line.startswith(name + "_bucket") and label in line:
             le = line.split('le="')[1].split('"')[0]
             buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
     total = buckets[-1][1] if buckets else 0
@@ -233,6 +234,14 @@ def histogram_quantile(text: str, name: str, q: float) -> float:
         if total and count >= q * total:
             return le
     return float("nan")
+
+
+def histogram_summary(text: str, name: str, label: str = "") -> str:
+    count = metric(text, name + "_count", label)
+    mean = metric(text, name + "_sum", label) / max(count, 1)
+    bounds = ", ".join(f"p{q * 100:.0f} <= {histogram_quantile(text, name, q, label) * 1000:.0f}"
+                       for q in (.5, .9, .99))
+    return f"{count:,.0f}, mean {mean * 1000:.0f} ms, {bounds} ms"
 
 
 def quantiles(values: list[float]) -> str:
@@ -246,9 +255,9 @@ def git_head(root: Path) -> str:
     return done.stdout.strip()[:70] or "?"
 
 
-def metric(text: str, name: str) -> float:
+def metric(text: str, name: str, label: str = "") -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name) and not line.startswith("#"))
+               if line.startswith(name) and label in line)
 
 
 async def differences(defs: list[dict]) -> dict[str, int]:
@@ -358,14 +367,15 @@ async def main(args: argparse.Namespace) -> None:
                     break
                 await asyncio.sleep(0.5)
             count = metric(text, "profilegraph_membership_lag_seconds_count")
-            total = metric(text, "profilegraph_membership_lag_seconds_sum")
-            lag = "profilegraph_membership_lag_seconds"
-            bounds = ", ".join(f"p{q * 100:.0f} <= "
-                               f"{histogram_quantile(text, lag, q) * 1000:.0f} ms"
-                               for q in (.5, .9, .99))
+            lag = histogram_summary(text, "profilegraph_membership_lag_seconds")
+            drains = "; ".join(
+                f"{phase} " + histogram_summary(text, "profilegraph_membership_drain_seconds",
+                                                f'phase="{phase}"')
+                for phase in ("evaluate", "apply"))
             print(f"server: membership work applied for {count:,.0f} profiles; lag "
-                  f"(profilegraph_membership_lag_seconds): mean "
-                  f"{total / max(count, 1) * 1000:.0f} ms, {bounds} (bucket bounds); pending "
+                  f"(profilegraph_membership_lag_seconds) {lag} (bucket bounds); drains "
+                  f"(profilegraph_membership_drain_seconds): {drains or 'not measured'}; "
+                  f"pending "
                   f"{metric(text, 'profilegraph_membership_pending_users'):.0f}, failed "
                   f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
                   f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "

@@ -40,6 +40,14 @@ MEMBERSHIP_LAG = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5,
              10, 30, 60),
 )
+MEMBERSHIP_DRAIN_SECONDS = Histogram(
+    "profilegraph_membership_drain_seconds",
+    "Wall time of one membership drain's phases: evaluate (the segment reads, no locks) and "
+    "apply (the write transaction that locks, applies and clears the work)",
+    ["phase"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 7.5,
+             10, 30, 60),
+)
 RECEIPTS_PRUNED = Counter(
     "profilegraph_message_receipts_pruned_total",
     "Receipts of identify/alias/group messages deleted past their retention period")

@@ -13,6 +13,7 @@ after ingest.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -146,19 +147,23 @@ class MembershipService:
         membership_drain.py). `before_apply`, when set, runs between the two (tests).
         `lags_s`: from each work's recording to the commit that applied it."""
         now = self._clock()
+        started = time.monotonic()
         evaluation = await evaluate(self._members, self._cache, limit, now,
                                     self._evaluate_concurrency)
+        evaluated = time.monotonic()
         if not evaluation.work:
-            return IncrementalResult()
+            return IncrementalResult(evaluate_s=evaluated - started)
         if self.before_apply is not None:
             await self.before_apply()
 
         async def write(tx: AsyncManagedTransaction) -> IncrementalResult:
             return await apply(tx, self._cache, evaluation, now)
 
+        applying = time.monotonic()
         result = await self._members.in_write_tx(write)
         committed = self._clock()
         result.lags_s = [(committed - p).total_seconds() for p in result.pending]
+        result.evaluate_s, result.apply_s = evaluated - started, time.monotonic() - applying
         return result
 
     async def on_ingest(self, change: IngestedChange) -> None:

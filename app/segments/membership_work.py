@@ -37,6 +37,8 @@ class IncrementalResult:
     redone: int = 0  # of those, evaluated again under lock: a batch recorded more meanwhile
     pending: list[datetime] = field(default_factory=list)  # when each applied work was recorded
     lags_s: list[float] = field(default_factory=list)  # from then to the applying commit
+    evaluate_s: float = 0.0  # a drain's wall time: evaluation (no locks) ...
+    apply_s: float = 0.0  # ... and the write transaction
 
 
 def keys_of(types: list[str] | None) -> set[str] | None:

@@ -25,6 +25,7 @@ from datetime import timedelta
 from app.core.metrics import (
     MEMBERSHIP_APPLIED,
     MEMBERSHIP_DRAIN_FAILURES,
+    MEMBERSHIP_DRAIN_SECONDS,
     MEMBERSHIP_FAILED,
     MEMBERSHIP_LAG,
     MEMBERSHIP_PENDING,
@@ -111,6 +112,9 @@ class MembershipWorker:
         MEMBERSHIP_REDONE.inc(result.redone)
         for lag in result.lags_s:
             MEMBERSHIP_LAG.observe(max(lag, 0.0))
+        if result.claimed:  # drains that found no work are not timed
+            MEMBERSHIP_DRAIN_SECONDS.labels("evaluate").observe(result.evaluate_s)
+            MEMBERSHIP_DRAIN_SECONDS.labels("apply").observe(result.apply_s)
         if not self._more(result):
             async with self._progress:
                 self._caught_up = number
