@@ -156,7 +156,7 @@ async def apply(tx: AsyncManagedTransaction, cache: CompileCache, evaluation: Ev
     await tx_rows(tx, queries["segments/finish_membership_work"],
                   {"user_ids": sorted(r["user_id"] for r in locked)})
     result.users = len(locked)
-    result.pending = [r["pending"].to_native() for r in locked]
+    result.marked = [r["marked"].to_native() for r in locked]
     return result
 
 

@@ -161,8 +161,8 @@ class MembershipService:
 
         applying = time.monotonic()
         result = await self._members.in_write_tx(write)
-        committed = self._clock()
-        result.lags_s = [(committed - p).total_seconds() for p in result.pending]
+        committed = datetime.now(UTC)  # the wall clock `marked` was taken with
+        result.lags_s = [(committed - m).total_seconds() for m in result.marked]
         result.evaluate_s, result.apply_s = evaluated - started, time.monotonic() - applying
         return result
 
