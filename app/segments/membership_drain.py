@@ -22,7 +22,7 @@ the work in full (app/segments/membership_work.py), as before.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,11 +46,13 @@ Hook = Callable[[], Awaitable[None]]
 
 @dataclass
 class Evaluation:
-    """What a drain read and computed before taking any lock."""
+    """What a drain read and computed before taking any lock, at `now` (its clock)."""
     work: list[dict[str, Any]]
+    now: datetime
     index: list[dict[str, Any]] = field(default_factory=list)
     plan: SegmentPlan | None = None
     changes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # per segment
+    seconds: float = 0.0  # its wall time
 
 
 def _versions(index: list[dict[str, Any]]) -> set[tuple[str, int]]:
@@ -67,21 +69,23 @@ def _renamed(work: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 async def evaluate(members: MembershipRepository, cache: CompileCache, limit: int,
-                   now: datetime, concurrency: int) -> Evaluation:
-    """Read the oldest pending work (no locks) and compute its entries and exits, at most
-    `concurrency` segment statements at a time."""
+                   now: datetime, concurrency: int, exclude: Collection[str] = ()
+                   ) -> Evaluation:
+    """Read the oldest pending work (no locks), but for the profiles in `exclude` (those a
+    drain in progress applies), and compute its entries and exits, at most `concurrency`
+    segment statements at a time."""
 
     async def read(tx: AsyncManagedTransaction) -> tuple[list[dict], list[dict]]:
         work = await tx_rows(tx, queries["segments/read_membership_work"],
-                             {"limit": limit, "now": now})
+                             {"limit": limit, "now": now, "exclude": list(exclude)})
         index = await tx_rows(tx, queries["segments/list_segment_index"], {}) if work else []
         return work, index
 
     work, index = await members.in_read_tx(read)
     if not work:
-        return Evaluation(work)
+        return Evaluation(work, now)
     plan = plan_segments(cache, index, _user_keys(work), _renamed(work))
-    result = Evaluation(work, index, plan)
+    result = Evaluation(work, now, index, plan)
     slots = asyncio.Semaphore(max(1, concurrency))
 
     async def one(s: str) -> None:
@@ -127,11 +131,11 @@ def _split(plan: SegmentPlan, changes: dict[str, list[dict[str, str]]], valid: s
     return kept, again
 
 
-async def apply(tx: AsyncManagedTransaction, cache: CompileCache, evaluation: Evaluation,
-                now: datetime) -> IncrementalResult:
+async def apply(tx: AsyncManagedTransaction, cache: CompileCache, evaluation: Evaluation
+                ) -> IncrementalResult:
     """Lock the evaluated profiles, apply the result to those whose work did not move,
     evaluate the others again, and clear their work."""
-    work = evaluation.work
+    work, now = evaluation.work, evaluation.now
     locked = await tx_rows(tx, queries["segments/lock_membership_work"], {
         "work": [{"user_id": r["user_id"], "seq": r["seq"]} for r in work]})
     valid = {r["user_id"] for r in locked if not r["moved"]}
