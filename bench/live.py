@@ -125,6 +125,8 @@ class Load:
         self.rec_lat: list[float] = []
         self.lags: list[float] = []  # probe: send -> visible
         self.commit_lags: list[float] = []  # probe: the POST's answer (after commit) -> visible
+        self.commit_lags_low: list[float] = []  # ... lower bound: the last read that missed it
+        self.seen_read: list[float] = []  # probe: latency of the read that showed it
         self.probe_post: list[float] = []  # probe: the POST's own latency
         self.polls = 0
 
@@ -178,8 +180,10 @@ class Load:
             answered = time.perf_counter()
             self.probe_post.append(answered - t)
             limit = 30 if self.probe_segment else PROBE_IDLE_S
-            while time.perf_counter() - t < limit:
+            missed = answered  # the membership became visible after the last read that missed
+            while time.perf_counter() - t < limit:  # it began: that read ran after this
                 self.polls += 1
+                asked = time.perf_counter()
                 async with http.get(f"/v1/users/{user}/segments", headers=HEADERS) as got:
                     body = await got.read()
                 if self.probe_segment and got.status == 200 and any(
@@ -188,7 +192,10 @@ class Load:
                     seen = time.perf_counter()
                     self.lags.append(seen - t)
                     self.commit_lags.append(seen - answered)
+                    self.commit_lags_low.append(missed - answered)
+                    self.seen_read.append(seen - asked)
                     break
+                missed = asked
                 await asyncio.sleep(PROBE_POLL_S)
             else:
                 if self.probe_segment:
@@ -359,7 +366,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"membership lag, probe ({args.probes} loops, {len(with_load.lags)} probes, "
               f"polls every {PROBE_POLL_S * 1000:.0f} ms): {quantiles(with_load.lags)} from "
               f"the send; {quantiles(with_load.commit_lags)} from the POST's answer (after "
-              f"the ingest commit); the probe's POST itself {quantiles(with_load.probe_post)}")
+              f"the ingest commit) to the answer of the first read that shows it, "
+              f"{quantiles(with_load.commit_lags_low)} to the start of the last read that "
+              f"did not (lower bound); the probe's POST itself "
+              f"{quantiles(with_load.probe_post)}, the read that showed it "
+              f"{quantiles(with_load.seen_read)}")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             for _ in range(300):
                 text = (await client.get("/metrics")).text
