@@ -12,7 +12,7 @@ recommendation readers, all at once against uvicorn on 127.0.0.1. Prints figures
    In both phases --probes loops each send a 200.00 order for a fresh shopper and poll
    until the shopper is in the big-spenders segment: membership lag from the send, and
    from the POST's answer (which comes after the ingest commit) to the first read that
-   shows the membership.
+   shows the membership; and the server's lag histogram over that phase alone.
 4. Waits for pending membership work to drain, then compares every segment's materialized
    members with what its compiled query returns now (a full refresh, read-only).
 --wipe deletes every node first (use a bench or test database only).
@@ -251,6 +251,21 @@ def histogram_summary(text: str, name: str, label: str = "") -> str:
     return f"{count:,.0f}, mean {mean * 1000:.0f} ms, {bounds} ms"
 
 
+def minus(after: str, before: str) -> str:
+    """Prometheus text: each sample's value in `after` less its value in `before`."""
+    earlier = {}
+    for line in before.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            earlier[key] = float(value)
+    out = []
+    for line in after.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out.append(f"{key} {float(value) - earlier.get(key, 0.0)}")
+    return "\n".join(out)
+
+
 def quantiles(values: list[float]) -> str:
     return (f"p50 {pct(values, .5) * 1000:.0f} / p90 {pct(values, .9) * 1000:.0f} / "
             f"p99 {pct(values, .99) * 1000:.0f} ms")
@@ -359,6 +374,7 @@ async def main(args: argparse.Namespace) -> None:
                 assert r.status_code == 201, r.text
             print(f"{len(defs)} segments uploaded and materialized in "
                   f"{time.perf_counter() - t:.1f} s", flush=True)
+            before = (await client.get("/metrics")).text  # the phase's drains: the difference
         with_load = await phase(base, store, args, f"{run}-big-spenders")
         rate = report("with segments", with_load)
         print(f"ratio with/without: {rate / without:.2f} (load average now "
@@ -377,13 +393,16 @@ async def main(args: argparse.Namespace) -> None:
                 if metric(text, "profilegraph_membership_pending_users") == 0:
                     break
                 await asyncio.sleep(0.5)
-            count = metric(text, "profilegraph_membership_lag_seconds_count")
-            lag = histogram_summary(text, "profilegraph_membership_lag_seconds")
+            # the drains of the first phase (no segments to evaluate) left out
+            during = minus(text, before)
+            count = metric(during, "profilegraph_membership_lag_seconds_count")
+            lag = histogram_summary(during, "profilegraph_membership_lag_seconds")
             drains = "; ".join(
-                f"{phase} " + histogram_summary(text, "profilegraph_membership_drain_seconds",
+                f"{phase} " + histogram_summary(during, "profilegraph_membership_drain_seconds",
                                                 f'phase="{phase}"')
                 for phase in ("evaluate", "apply"))
-            print(f"server: membership work applied for {count:,.0f} profiles; lag "
+            print(f"server, phase with segments: membership work applied for {count:,.0f} "
+                  f"profiles; lag "
                   f"(profilegraph_membership_lag_seconds) {lag} (bucket bounds); drains "
                   f"(profilegraph_membership_drain_seconds): {drains or 'not measured'}; "
                   f"pending "
@@ -391,7 +410,7 @@ async def main(args: argparse.Namespace) -> None:
                   f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
                   f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "
                   f"evaluated again under lock (work moved) "
-                  f"{metric(text, 'profilegraph_membership_redone_users_total'):.0f}; "
+                  f"{metric(during, 'profilegraph_membership_redone_users_total'):.0f}; "
                   f"listener failures "
                   f"{metric(text, 'profilegraph_ingest_listener_failures_total'):.0f}")
         diff = await differences(defs)
