@@ -49,6 +49,7 @@ from gnn.filters.serving import (
     restrict_rows,
     validate_export,
 )
+from gnn.filters.timed import Trained, Trainer, choose_on_time_carve, fit_timed
 from gnn.graph_filter import FilterFactors
 from gnn.metrics import Metrics, evaluate
 from gnn.train import TrainConfig, embedding_scorer, train_lightgcn
@@ -229,6 +230,58 @@ def recency_rows(data: Interactions, args, chosen, filter_cpu: float) -> list[di
     return out
 
 
+def lightgcn_trainer(data: Interactions, args) -> Trainer:
+    """LightGCN for the time-carve pipeline: early stopping on the validation given, or a
+    fixed number of epochs (the count chosen on the carve) on all of train."""
+    cfg = replace(CONFIGS[args.dataset_key], threads=1, max_seconds=args.minutes * 60)
+
+    def train(matrix: sp.csr_matrix, val, epochs: int | None) -> Trained:
+        part = Interactions(data.name, matrix, sp.csr_matrix(matrix.shape), data.user_ids,
+                            data.item_ids)
+        if epochs is None:
+            res = train_lightgcn(part, cfg, val=val)
+            return Trained(res.user_emb, res.item_emb, res.best_epoch)
+        n = max(epochs, 1)  # one evaluation, at the end, on no users: the last epoch is kept
+        fixed = replace(cfg, max_epochs=n, eval_every=n, patience=1, max_seconds=None)
+        res = train_lightgcn(part, fixed, val=(matrix, sp.csr_matrix(matrix.shape)))
+        return Trained(res.user_emb, res.item_emb, n)
+
+    return train
+
+
+def timed_rows(data: Interactions, args) -> list[dict]:
+    """Time-split data: family search, recency decay and (with --filter-lightgcn) the
+    LightGCN share and epochs, all chosen on one time carve of train
+    (`gnn.filters.timed`); refitted on all of train and scored once on test. CPU s covers
+    that whole pipeline."""
+    c0 = time.process_time()
+    log = (lambda s: print(s, flush=True)) if args.verbose else (lambda _: None)
+    trainer = lightgcn_trainer(data, args) if args.filter_lightgcn else None
+    ev = data.train_events
+    ch = choose_on_time_carve(ev, data.train.shape, trainer, max_steps=args.filter_max_steps,
+                              seed=args.seed, log=log)
+    fitted = fit_timed(data.train, ev, replace(ch, learned=None), seed=args.seed)
+    m = evaluate(fitted, data.test, data.train)
+    rc = ch.recency
+    note = (f"time-carve val {rc.val['recall@20']:.4f}/{rc.val['ndcg@20']:.4f} "
+            f"(search {ch.search.val_recall:.4f}): {rc.label()}")
+    out = [row("filter, all chosen on the time carve", m, time.process_time() - c0, note)]
+    if ch.learned is not None:
+        model = fit_timed(data.train, ev, ch, trainer, seed=args.seed)
+        m = evaluate(model, data.test, data.train)
+        note = (f"time-carve val {ch.learned.val.recall:.4f}/{ch.learned.val.ndcg:.4f}: "
+                f"filter share {ch.learned.weight}, LightGCN {ch.epochs} epochs")
+        out.append(row("  + LightGCN, chosen on the time carve", m,
+                       time.process_time() - c0, note))
+    if args.save_selection:
+        args.save_selection.with_suffix(".timed.json").write_text(json.dumps({
+            "label": ch.label(), "search": ch.search.table, "family_best": ch.search.family_best,
+            "recency": ch.recency.table,
+            "share": ch.learned.table if ch.learned else None, "epochs": ch.epochs,
+            "rows": out}, indent=1, default=str))
+    return out
+
+
 def saved_selection(path: Path) -> Selection:
     """The filter a previous run chose (`--save-selection`), to score its served form
     without repeating the search; the search's CPU seconds come from the file."""
@@ -345,8 +398,10 @@ def run_dataset(name: str, args) -> list[dict]:
             lambda: evaluate(gfcf_scorer(data.train, k=args.gfcf_k), data.test, data.train)
         )
         rows.append(row(f"GF-CF (k={args.gfcf_k}, training-free)", m, cpu))
-    if args.filters:
-        args.dataset_key = name
+    args.dataset_key = name
+    if args.time_carve and data.train_events is not None:
+        rows.extend(timed_rows(data, args))
+    elif args.filters:
         rows.extend(filter_rows(data, args))
     if args.lightgcn:
         rows.extend(lightgcn_rows(data, args, cfg))
@@ -406,6 +461,9 @@ def main() -> None:
                    help="also score the published BSPM / ChebyCF Gowalla settings on test")
     p.add_argument("--recency", action=argparse.BooleanOptionalAction, default=True,
                    help="also the chosen filter on a recency-weighted graph (time-stamped data)")
+    p.add_argument("--time-carve", action="store_true",
+                   help="time-stamped data: every choice on a time carve of train instead "
+                   "(gnn.filters.timed); the filter, and its LightGCN blend")
     p.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                    help="also score the chosen filter in the served factor form")
     p.add_argument("--export-ranks", type=int, nargs="+", default=list(RANKS),
