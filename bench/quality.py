@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from gnn.data import (
     split_validation,
 )
 from gnn.filter_export import factorize
+from gnn.filter_pipeline import publish_graph_filter
 from gnn.filters.bspm import BSPM
 from gnn.filters.chebycf import ChebyCF
 from gnn.filters.learned import LearnedBlend, select_learned_weight
@@ -273,6 +275,8 @@ def timed_rows(data: Interactions, args) -> list[dict]:
                 f"filter share {ch.learned.weight}, LightGCN {ch.epochs} epochs")
         out.append(row("  + LightGCN, chosen on the time carve", m,
                        time.process_time() - c0, note))
+    if args.served:
+        out.append(build_model_row(data))
     if args.save_selection:
         args.save_selection.with_suffix(".timed.json").write_text(json.dumps({
             "label": ch.label(), "search": ch.search.table, "family_best": ch.search.family_best,
@@ -280,6 +284,26 @@ def timed_rows(data: Interactions, args) -> list[dict]:
             "share": ch.learned.table if ch.learned else None, "epochs": ch.epochs,
             "rows": out}, indent=1, default=str))
     return out
+
+
+def build_model_row(data: Interactions) -> dict:
+    """What `profilegraph build-model` serves from these training events: its own choice
+    (GF-CF and the searched family on the time carve, decay, export rank), the artifact
+    it writes, scored on test through the artifact's vectors. CPU s: that build alone."""
+    c0 = time.process_time()
+    part = Interactions(data.name, data.train, sp.csr_matrix(data.train.shape), data.user_ids,
+                        data.item_ids, train_events=data.train_events)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = publish_graph_filter(part, tmp)
+        art = load_artifact(res.path, mmap=False)
+        scorer = embedding_scorer(torch.from_numpy(np.asarray(art.user_emb)),
+                                  torch.from_numpy(np.asarray(art.item_emb)))
+        m = evaluate(scorer, data.test, data.train)
+        entry = art.manifest["candidates"]["params"].get(res.winner, {})
+    note = (f"{res.winner} on a {art.manifest['params']['validation']}, val "
+            f"{res.val['recall@20']:.4f}: {entry.get('filter', entry)}, decay "
+            f"{entry.get('decay')}, rank {entry.get('rank')}")
+    return row("build-model artifact (served)", m, time.process_time() - c0, note)
 
 
 def saved_selection(path: Path) -> Selection:
@@ -464,6 +488,8 @@ def main() -> None:
     p.add_argument("--time-carve", action="store_true",
                    help="time-stamped data: every choice on a time carve of train instead "
                    "(gnn.filters.timed); the filter, and its LightGCN blend")
+    p.add_argument("--served", action="store_true",
+                   help="with --time-carve: also build-model's artifact from train, on test")
     p.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,
                    help="also score the chosen filter in the served factor form")
     p.add_argument("--export-ranks", type=int, nargs="+", default=list(RANKS),
