@@ -83,6 +83,7 @@ class FilterPublish:
     seconds: float
     winner: str = "graph_filter"
     candidates: dict[str, dict] = field(default_factory=dict)
+    validation: str = "random carve"  # or "time carve" (`validation_split`)
 
 
 def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k: int,
@@ -163,4 +164,5 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                           data.user_ids, data.item_ids, manifest, item_proj=factors.item_proj)
     promoted, reason = promote_if_better(artifacts_dir, path.name)
     return FilterPublish(path.name, path, promoted, reason, table[winner], choice,
-                         time.perf_counter() - started, winner, table)
+                         time.perf_counter() - started, winner, table,
+                         manifest["params"]["validation"])

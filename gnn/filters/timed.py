@@ -52,6 +52,7 @@ class TimedChoice:
     learned: LearnedSelection | None  # None: no learned side asked for
     epochs: int | None  # the learned model's epochs, chosen on the carve
     cpu_seconds: float
+    filter_cpu_seconds: float = 0.0  # the search and the decay alone
 
     def label(self) -> str:
         out = self.recency.label()
@@ -71,8 +72,9 @@ def choose_on_time_carve(events: TimedEvents, shape: tuple[int, int],
     search = select_on_split(fit, valid, n_val_users=n_val_users, max_steps=max_steps,
                              seed=seed, device=device, log=log)
     rc = choose_recency(events, shape, variants(search.chosen), seed=seed, log=log)
+    filter_cpu = time.process_time() - c0
     if trainer is None:
-        return TimedChoice(search, rc, None, None, time.process_time() - c0)
+        return TimedChoice(search, rc, None, None, filter_cpu, filter_cpu)
     learned = trainer(fit, (fit, valid), None)
     log(f"learned side on the time carve: epoch {learned.epochs} kept")
     fitted = rc.chosen.fit(fit, device, seed,
@@ -80,7 +82,7 @@ def choose_on_time_carve(events: TimedEvents, shape: tuple[int, int],
     share = choose_share(fitted, learned.user_emb, learned.item_emb, fit, valid, device)
     for r in share.table:
         log(f"  filter share {r['filter_weight']}: {r['recall@20']:.4f} / {r['ndcg@20']:.4f}")
-    return TimedChoice(search, rc, share, learned.epochs, time.process_time() - c0)
+    return TimedChoice(search, rc, share, learned.epochs, time.process_time() - c0, filter_cpu)
 
 
 def fit_timed(train: sp.csr_matrix, events: TimedEvents, choice: TimedChoice,

@@ -65,7 +65,7 @@ def test_build_model_chooses_on_a_time_carve_and_serves_the_recent_taste(tmp_pat
     result = publish_graph_filter(data, tmp_path, families=(POLYNOMIAL,))
     art = load_current(tmp_path)
     assert result.promoted and art.family == POLYNOMIAL
-    assert art.manifest["params"]["validation"] == "time carve"
+    assert art.manifest["params"]["validation"] == result.validation == "time carve"
     entry = art.manifest["candidates"]["params"][POLYNOMIAL]
     assert entry["decay"]["tau"] is not None  # a decay won on the carve
     assert art.manifest["data"]["n_val"] == 5 * THEMES  # the late shoppers' c_j
