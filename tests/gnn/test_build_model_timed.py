@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from gnn.data import TimedEvents, binary_csr
+from gnn.data import binary_csr
 from gnn.export import InteractionRows, rows_to_interactions
 from gnn.filter_pipeline import POLYNOMIAL, publish_graph_filter
 from tests.gnn.helpers import load_current
@@ -86,7 +86,3 @@ def test_without_event_times_build_model_keeps_the_random_carve(tmp_path):
     # The whole history, unweighted: a_j's old partner b_j still leads for most themes.
     assert sum(scores_for(art, a)[b] > scores_for(art, a)[c] for a, b, c in themes) > THEMES / 2
 
-
-def test_time_events_round_trip_type():
-    rows, _ = moving_taste()
-    assert isinstance(rows_to_interactions(rows).train_events, TimedEvents)
