@@ -130,6 +130,12 @@ def validation_score(manifest: dict, metric: str = PROMOTE_METRIC) -> float | No
     return float(value) if value is not None else None
 
 
+def validation_kind(manifest: dict) -> str:
+    """How the validation split was cut: "time carve" or "random carve" (the default, and
+    what manifests before the time carve used)."""
+    return str(manifest.get("params", {}).get("validation", "random carve"))
+
+
 def promote_if_better(
     artifacts_dir: Path | str, version: str, metric: str = PROMOTE_METRIC
 ) -> tuple[bool, str]:
@@ -141,7 +147,15 @@ def promote_if_better(
         return False, f"{version} has no validation {metric}"
     cur_name = current_version(root)
     if cur_name is not None and (root / cur_name / MANIFEST).is_file():
-        cur = validation_score(read_manifest(root / cur_name), metric)
+        current = read_manifest(root / cur_name)
+        cur = validation_score(current, metric)
+        ours, theirs = validation_kind(read_manifest(root / version)), validation_kind(current)
+        if cur is not None and ours != theirs:
+            # A time carve scores the next period, a random carve the same one: the figures
+            # do not compare, and the newer build saw the newer graph.
+            set_current(root, version)
+            return True, (f"promoted {version} (validation {metric} {new:.4f} on a {ours}; "
+                          f"{cur_name} was validated on a {theirs}, not comparable)")
         if cur is not None and new <= cur:
             return (
                 False,

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gnn.connection import Neo4jConnection
-from gnn.data import Interactions
+from gnn.data import Interactions, TimedEvents
 
 QUERY_PATH = Path(__file__).resolve().parents[1] / "cypher" / "gnn" / "export_interactions.cypher"
 PURPOSE = "personalization"
@@ -51,6 +51,8 @@ class InteractionRows:
     events: list[int]
     last_ts_ms: list[int]
     as_of: datetime
+    # Every event's time per row (epoch ms): the filter's time carve and recency weights.
+    event_ms: list[list[int]] = field(default_factory=list)
 
 
 def load_query() -> str:
@@ -89,6 +91,7 @@ def fetch_interactions(
             rows.weights.append(float(rec["weight"]))
             rows.events.append(int(rec["events"]))
             rows.last_ts_ms.append(int(rec["last_ts_ms"]))
+            rows.event_ms.append([int(t) for t in rec["event_ms"]])
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -106,6 +109,7 @@ def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Inte
     users = np.asarray(rows.user_ids, dtype=object)
     items = np.asarray(rows.item_ids, dtype=object)
     weights = np.asarray(rows.weights, dtype=np.float32)
+    keep = np.ones(len(users), dtype=bool)
     if min_user_items > 1 and len(users):
         uniq, counts = np.unique(users, return_counts=True)
         keep = np.isin(users, uniq[counts >= min_user_items])
@@ -122,6 +126,7 @@ def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Inte
     train = weight.copy()
     train.data[:] = 1.0
     last = max(rows.last_ts_ms, default=None)
+    timed = len(rows.event_ms) == len(rows.user_ids) and len(users) > 0
     return Interactions(
         name="neo4j",
         train=train,
@@ -135,7 +140,19 @@ def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Inte
             "rows": len(rows.user_ids),
             "events": int(sum(rows.events)),
         },
+        train_events=timed_events(rows, keep, u, i) if timed else None,
     )
+
+
+def timed_events(rows: InteractionRows, keep: np.ndarray, u: np.ndarray,
+                 i: np.ndarray) -> TimedEvents:
+    """One entry per event of the kept rows, in days since the epoch; the period ends at
+    the snapshot time `as_of`."""
+    kept = [t for t, k in zip(rows.event_ms, keep, strict=True) if k]
+    counts = np.array([len(t) for t in kept])
+    ms = np.concatenate([np.asarray(t, dtype=np.float64) for t in kept])
+    return TimedEvents(np.repeat(u, counts), np.repeat(i, counts), ms / 86_400_000.0,
+                       rows.as_of.timestamp() / 86_400.0)
 
 
 def export_interactions(

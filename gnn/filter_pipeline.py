@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gnn.artifact import PROMOTE_METRIC, promote_if_better, write_artifact
-from gnn.data import Interactions, split_validation
+from gnn.data import Interactions, TimedEvents, split_validation
 from gnn.graph_filter import FilterFactors, Spectrum
 from gnn.live_history import ServingParams
 from gnn.numpy_eval import evaluate_dense
@@ -28,6 +28,8 @@ MODEL_VERSION_NOTE = "graph-filter-factors/2"
 # The searched family (GF-CF, Turbo-CF, BSPM, ChebyCF and blends, `gnn.filters`) exported in
 # factor form. Its search runs on torch; without the train extra only GF-CF is built.
 POLYNOMIAL = "polynomial_filter"
+# Fewest validation users for which the time carve is used (below it, a random carve).
+MIN_TIME_CARVE_USERS = 20
 
 
 def search_available() -> bool:
@@ -81,16 +83,36 @@ class FilterPublish:
     seconds: float
     winner: str = "graph_filter"
     candidates: dict[str, dict] = field(default_factory=dict)
+    validation: str = "random carve"  # or "time carve" (`validation_split`)
 
 
 def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k: int,
-              seed: int) -> tuple[dict, dict, Callable[[], FilterFactors]]:
+              seed: int, events: TimedEvents | None
+              ) -> tuple[dict, dict, Callable[[], FilterFactors]]:
     """The searched filter's validation figures (exported form), its manifest entry, and how
     to build its serving factors on every interaction (only if it wins)."""
     from gnn.filters.serving import build_served_filter, choose_served_filter
 
-    served = choose_served_filter(fit, valid, k, seed=seed)
-    return served.val, served.manifest(), lambda: build_served_filter(train, served, seed)
+    served = choose_served_filter(fit, valid, k, seed=seed, events=events)
+    return (served.val, served.manifest(),
+            lambda: build_served_filter(train, served, seed, events))
+
+
+def validation_split(data: Interactions, val_fraction: float, seed: int
+                     ) -> tuple[sp.csr_matrix, sp.csr_matrix, TimedEvents | None]:
+    """A time carve of train when the data has event times and the carve has validation
+    users enough (`MIN_TIME_CARVE_USERS`): a store's next purchases are what a model is
+    for, and a random carve ranks settings differently (docs/benchmarks-gnn.md). Else a
+    random carve of `val_fraction`. The events are returned when the time carve is used."""
+    events = data.train_events
+    if events is not None and search_available():
+        from gnn.filters.recency import time_carve
+
+        fit, valid, _ = time_carve(events, data.train.shape)
+        if int((np.diff(valid.indptr) > 0).sum()) >= MIN_TIME_CARVE_USERS:
+            return fit, valid, events
+    fit, valid = split_validation(data.train, val_fraction, seed)
+    return fit, valid, None
 
 
 def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
@@ -104,7 +126,7 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
     if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
         raise ValueError("no consented interactions to build a model from")
     started = time.perf_counter()
-    fit, valid = split_validation(data.train, val_fraction, seed)
+    fit, valid, events = validation_split(data, val_fraction, seed)
     choice = choose_graph_filter(fit, valid, k)
     pop = popularity_val(fit, valid, k)
     table = {"graph_filter": choice.val, "popularity": pop}
@@ -114,7 +136,7 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
         families = ("graph_filter", POLYNOMIAL) if search_available() else ("graph_filter",)
     if POLYNOMIAL in families:
         table[POLYNOMIAL], params[POLYNOMIAL], builders[POLYNOMIAL] = _searched(
-            fit, valid, data.train, k, seed)
+            fit, valid, data.train, k, seed, events)
     builders = {n: b for n, b in builders.items() if n in families}
     winner = max(builders, key=lambda n: table[n][f"recall@{k}"])
     factors = builders[winner]()
@@ -125,7 +147,8 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
         "as_of": data.meta.get("as_of"),
         "trained_at": datetime.now(UTC).isoformat(),
-        "params": {**params[winner], "val_fraction": val_fraction, "seed": seed},
+        "params": {**params[winner], "val_fraction": val_fraction, "seed": seed,
+                   "validation": "time carve" if events is not None else "random carve"},
         "promote_metric": f"val.{PROMOTE_METRIC}",
         "metrics": {"val": table[winner]},
         "candidates": {"val": table, "params": params, "winner": winner},
@@ -141,4 +164,5 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                           data.user_ids, data.item_ids, manifest, item_proj=factors.item_proj)
     promoted, reason = promote_if_better(artifacts_dir, path.name)
     return FilterPublish(path.name, path, promoted, reason, table[winner], choice,
-                         time.perf_counter() - started, winner, table)
+                         time.perf_counter() - started, winner, table,
+                         manifest["params"]["validation"])

@@ -32,6 +32,8 @@ class ConsoleSession:
     csrf_token: str
     created_at: float
     last_seen: float
+    # one-line notices waiting for the page a form redirected to (app/console/flash.py)
+    notices: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes

@@ -54,4 +54,5 @@ def build_model(
     for name, m in result.candidates.items():
         compared.add_row(name, f"{m['recall@20']:.4f}", f"{m['ndcg@20']:.4f}")
     console.print(compared)
+    console.print(f"validation: {result.validation}")
     console.print(f"artifact {result.path} in {result.seconds:.1f}s: {result.reason}")

@@ -118,13 +118,18 @@ class RecencyChoice:
         return f"{self.chosen.label()}, {decay}"
 
 
+def _key(m: dict, k: int) -> tuple[float, float]:
+    return round(m[f"recall@{k}"], 6), m[f"ndcg@{k}"]
+
+
 def choose_recency(events: TimedEvents, shape: tuple[int, int],
                    candidates: list[GraphFilter],
                    taus: tuple[tuple[str, float | None], ...] = TAUS,
                    fraction: float = VAL_FRACTION, k: int = 20, seed: int = 0,
                    log: Callable[[str], None] = lambda _: None) -> RecencyChoice:
     """Score every candidate filter on the time carve with every decay of `taus` (no
-    decay included); the best validation Recall@k wins (the earlier entry on a tie)."""
+    decay included); the best validation Recall@k wins, NDCG@k breaks ties (then the
+    earlier entry)."""
     c0 = time.process_time()
     fit, valid, start = time_carve(events, shape, fraction)
     log(f"recency: time carve at day {start:.1f}, {fit.nnz} fit pairs, {valid.nnz} "
@@ -138,7 +143,7 @@ def choose_recency(events: TimedEvents, shape: tuple[int, int],
             table.append({"filter": cand.label(), "kind": kind, "tau": tau, **m})
             log(f"  {kind:10s} tau {tau}: {m[f'recall@{k}']:.4f} / {m[f'ndcg@{k}']:.4f} "
                 f"{cand.label()}")
-            if best is None or m[f"recall@{k}"] > best[3][f"recall@{k}"]:
+            if best is None or _key(m, k) > _key(best[3], k):
                 best = (cand, kind, tau, m)
     assert best is not None
     return RecencyChoice(*best, table, time.process_time() - c0)

@@ -186,6 +186,7 @@ def test_models_page_and_admin_promotion(browser, console_server, keys, screensh
     browser.get(f"{console_server.base_url}/console/models")
     browser.find_element(By.ID, "rollback").click()
     assert "Rolled back to 20261101T120000Z-run0" in text_of(browser, "models-notice")
+    assert browser.current_url == f"{console_server.base_url}/console/models"
 
 
 def test_key_without_segments_scope_cannot_save(browser, console_server, keys) -> None:
@@ -230,15 +231,18 @@ def test_create_an_experiment_with_the_form_and_find_it_listed(browser, console_
     row.find_element(By.LINK_TEXT, "homepage-recs").click()
     browser.find_element(By.ID, "start-experiment").click()
     assert "Started." in text_of(browser, "experiment-notice")
+    results_url = f"{console_server.base_url}/console/experiments/homepage-recs"
+    assert browser.current_url == results_url  # redirected: the page's address, not the action's
     assert text_of(browser, "experiment-status") == "running"
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals")) == 4
     # shoppers served through the API while it runs, two of them clicking what they saw
     clicked = serve_and_click(console_server, SHOPPERS, clicks=2)
-    results_url = f"{console_server.base_url}/console/experiments/homepage-recs"
+    browser.refresh()  # a GET of the page, not a second start: that answered with a redirect
+    assert not browser.find_elements(By.ID, "experiment-notice")  # the notice shows once
     deadline = time.monotonic() + WAIT_S
     while exposures_on_page(browser) != len(SHOPPERS) and time.monotonic() < deadline:
         time.sleep(0.5)  # exposures are written in the background, every half second
-        browser.get(results_url)  # not a reload: that would post "start" again
+        browser.refresh()
     assert exposures_on_page(browser) == len(SHOPPERS)
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.intervals circle")) >= 2
     assert text_of(browser, "experiment-status") == "running" and clicked == 2

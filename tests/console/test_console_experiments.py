@@ -65,14 +65,17 @@ async def test_list_and_create_from_the_form(console: httpx.AsyncClient) -> None
     page = await console.get("/console/experiments")
     assert page.status_code == 200 and "No experiments yet" in page.text
     r = await _post(console, "/console/experiments", FORM)
-    assert r.status_code == 200 and "Saved experiment recs-ab (version 1, draft)" in r.text
+    assert (r.status_code, r.headers["location"]) == (303, "/console/experiments")
+    r = await console.get(r.headers["location"])
+    assert "Saved experiment recs-ab (version 1, draft)" in r.text
     row = _row(r.text, "recs-ab")
     assert "GNN vs popularity" in row and "draft" in row and "control 0.5, gnn 0.5" in row
     stored = (await console.get("/v1/experiments/recs-ab",
                                 headers={"Authorization": f"Bearer {ADMIN_KEY}"})).json()
     assert stored["definition"]["variants"][1]["strategy"] == {"kind": "model", "live": True}
     r = await _post(console, "/console/experiments/recs-ab/start", {})
-    assert r.status_code == 200 and 'id="stop-experiment"' in r.text
+    assert r.status_code == 303
+    assert 'id="stop-experiment"' in (await console.get(r.headers["location"])).text
     assert "running" in _row((await console.get("/console/experiments")).text, "recs-ab")
     overview = await console.get("/console/overview/live")
     assert 'href="/console/experiments/recs-ab"' in overview.text
@@ -117,8 +120,8 @@ async def test_results_page_shows_served_exposures(console: httpx.AsyncClient,
     await send(console, admin, *(track(f"buyer{n}", "Order Completed", item)
                                  for n, item in enumerate(ITEMS)))
     await _sign_in(console, ADMIN_KEY)
-    assert (await _post(console, "/console/experiments", FORM)).status_code == 200
-    assert (await _post(console, "/console/experiments/recs-ab/start", {})).status_code == 200
+    assert (await _post(console, "/console/experiments", FORM)).status_code == 303
+    assert (await _post(console, "/console/experiments/recs-ab/start", {})).status_code == 303
     served = [await recommend(console, admin, f"buyer{n}") for n in range(4)]
     await flush(exp_app)
     page = await console.get("/console/experiments/recs-ab")
@@ -129,9 +132,10 @@ async def test_results_page_shows_served_exposures(console: httpx.AsyncClient,
     assert "Insufficient data for a verdict yet" in page.text
     assert 'id="srm-warning"' not in page.text
     r = await _post(console, "/console/experiments/recs-ab/stop", {})
+    r = await console.get(r.headers["location"])
     assert 'id="experiment-status"><span class="status status-stopped">' in r.text
     r = await _post(console, "/console/experiments/recs-ab/start", {})
-    assert "cannot restart" in r.text
+    assert r.status_code == 409 and "cannot restart" in r.text  # refused: shown in place
     assert (await console.get("/console/experiments/nope")).status_code == 404
 
 

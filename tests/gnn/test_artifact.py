@@ -8,7 +8,7 @@ from gnn.artifact import promote_if_better, set_current, write_artifact
 from tests.gnn.helpers import load_current
 
 
-def _write(root, recall: float, n_users: int = 3, n_items: int = 4, **kw):
+def _write(root, recall: float, n_users: int = 3, n_items: int = 4, params=None, **kw):
     rng = np.random.default_rng(int(recall * 1000))
     return write_artifact(
         root,
@@ -16,7 +16,7 @@ def _write(root, recall: float, n_users: int = 3, n_items: int = 4, **kw):
         rng.random((n_items, 8)).astype(np.float32),
         [f"u{i}" for i in range(n_users)],
         [f"i{i}" for i in range(n_items)],
-        {"metrics": {"val": {"recall@20": recall}}, "params": {"dim": 8}},
+        {"metrics": {"val": {"recall@20": recall}}, "params": params or {"dim": 8}},
         **kw,
     )
 
@@ -70,6 +70,18 @@ def test_promote_only_if_better(tmp_path):
     assert load_current(tmp_path).version == better.name
     assert fmt.list_versions(tmp_path) == sorted([a.name, worse.name, same.name, better.name])
     assert not any(p.name.startswith(fmt.TMP_PREFIX) for p in tmp_path.iterdir())
+
+
+def test_figures_of_different_validation_splits_are_not_compared(tmp_path):
+    # A random carve scores the same period (high figures), a time carve the next one.
+    random_carve = _write(tmp_path, 0.30)
+    assert promote_if_better(tmp_path, random_carve.name)[0]
+    timed = _write(tmp_path, 0.14, params={"validation": "time carve"})
+    promoted, reason = promote_if_better(tmp_path, timed.name)
+    assert promoted and "not comparable" in reason
+    worse = _write(tmp_path, 0.12, params={"validation": "time carve"})
+    assert not promote_if_better(tmp_path, worse.name)[0]  # same split kind: compared
+    assert load_current(tmp_path).version == timed.name
 
 
 def test_reader_rejects_tampered_or_foreign_artifacts(tmp_path):

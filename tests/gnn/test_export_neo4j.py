@@ -91,6 +91,15 @@ async def test_export_uses_only_granted_users_and_weights_events(
     np.testing.assert_array_equal(data.train.toarray(), (w > 0).astype(np.float32))
     assert data.meta["snapshot_time"] == AS_OF.isoformat()
     assert data.meta["export"]["purpose"] == "personalization"
+    # Every exported event's time, for the filter's time carve and recency weights: u1's
+    # view 30 days before the snapshot, u4's two adds of i2 each an event.
+    ev = data.train_events
+    as_of_day = AS_OF.timestamp() / 86_400
+    assert ev is not None and ev.end == as_of_day and len(ev.days) == 6
+    got = sorted((data.user_ids[r], data.item_ids[c], round(as_of_day - d, 6))
+                 for r, c, d in zip(ev.rows, ev.cols, ev.days, strict=True))
+    assert got == [("u1", "i1", 0.0), ("u1", "i2", 30.0), ("u4", "i1", 0.0),
+                   ("u4", "i2", 0.0), ("u4", "i2", 0.0), ("u4", "i3", 0.0)]
 
 
 async def test_train_command_exports_trains_and_promotes(

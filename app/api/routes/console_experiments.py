@@ -1,12 +1,16 @@
 """Console experiments pages (HTML, scope `segments` as in the API): the list with a create
-form, one experiment's results, start and stop."""
+form, one experiment's results, start and stop.
+
+A create, start or stop that succeeds answers 303 to the page's GET address with its notice
+(app/console/flash.py), so a refresh does not send it again. A form with errors (422, the
+input kept) and a refused start or stop (the service's status) are rendered in place."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.auth.console_sessions import ConsoleSession
 from app.console.experiments_view import (
@@ -16,6 +20,7 @@ from app.console.experiments_view import (
     list_page,
     parse_form,
 )
+from app.console.flash import redirect_with_notice, take_notice
 from app.console.rendering import render
 from app.console.security import SegmentsSession, ServicesDep
 from app.core.errors import ApiError
@@ -34,54 +39,57 @@ async def _list(request: Request, services: ServicesDep, session: ConsoleSession
 @router.get("")
 async def experiments(request: Request, services: ServicesDep, session: SegmentsSession
                       ) -> HTMLResponse:
-    return await _list(request, services, session, ExperimentForm())
+    return await _list(request, services, session, ExperimentForm(),
+                       notice=take_notice(session, request))
 
 
-@router.post("")
+@router.post("", response_model=None)
 async def create_experiment(request: Request, services: ServicesDep,
-                            session: SegmentsSession) -> HTMLResponse:
+                            session: SegmentsSession) -> Response:
     form = parse_form(await request.form())
     created = await create(services, form)
     if created is None:
         return await _list(request, services, session, form, status_code=422)
     notice = (f"Saved experiment {created['experiment_id']} "
               f"(version {created['version']}, {created['status']}).")
-    return await _list(request, services, session, ExperimentForm(), notice=notice)
+    return redirect_with_notice(session, router.prefix, notice)
 
 
 async def _detail(request: Request, services: ServicesDep, session: ConsoleSession,
                   experiment_id: str, notice: str | None = None,
-                  error: str | None = None) -> HTMLResponse:
+                  error: ApiError | None = None) -> HTMLResponse:
     try:
         context = await detail_page(services, experiment_id)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
                       reason=exc.message)
-    return render(request, "experiment_detail.html", session, notice=notice, error=error,
-                  **context)
+    return render(request, "experiment_detail.html", session,
+                  status_code=error.status_code if error else 200, notice=notice,
+                  error=error.message if error else None, **context)
 
 
 @router.get("/{experiment_id}")
 async def experiment(request: Request, services: ServicesDep, session: SegmentsSession,
                      experiment_id: ExperimentIdPath) -> HTMLResponse:
-    return await _detail(request, services, session, experiment_id)
+    return await _detail(request, services, session, experiment_id,
+                         notice=take_notice(session, request))
 
 
-@router.post("/{experiment_id}/start")
+@router.post("/{experiment_id}/start", response_model=None)
 async def start(request: Request, services: ServicesDep, session: SegmentsSession,
-                experiment_id: ExperimentIdPath) -> HTMLResponse:
+                experiment_id: ExperimentIdPath) -> Response:
     try:
         await services.experiments.service.start(experiment_id)
     except ApiError as exc:
-        return await _detail(request, services, session, experiment_id, error=exc.message)
-    return await _detail(request, services, session, experiment_id, notice="Started.")
+        return await _detail(request, services, session, experiment_id, error=exc)
+    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Started.")
 
 
-@router.post("/{experiment_id}/stop")
+@router.post("/{experiment_id}/stop", response_model=None)
 async def stop(request: Request, services: ServicesDep, session: SegmentsSession,
-               experiment_id: ExperimentIdPath) -> HTMLResponse:
+               experiment_id: ExperimentIdPath) -> Response:
     try:
         await services.experiments.service.stop(experiment_id)
     except ApiError as exc:
-        return await _detail(request, services, session, experiment_id, error=exc.message)
-    return await _detail(request, services, session, experiment_id, notice="Stopped.")
+        return await _detail(request, services, session, experiment_id, error=exc)
+    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Stopped.")

@@ -1,15 +1,20 @@
 """Console models page (HTML): runs and metrics (scope `read`), promote and roll back
-(scope `admin`)."""
+(scope `admin`).
+
+A promotion or roll back that succeeds answers 303 to the page with its notice
+(app/console/flash.py), so a refresh does not repeat it; a refused one is rendered in place
+with the service's status."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.auth.api_keys import key_id_of
 from app.auth.console_sessions import ConsoleSession
+from app.console.flash import redirect_with_notice, take_notice
 from app.console.models_view import models_page
 from app.console.rendering import render
 from app.console.security import AdminSession, ReadSession, ServicesDep
@@ -19,36 +24,37 @@ router = APIRouter(prefix="/console/models", include_in_schema=False)
 
 
 async def _page(request: Request, services: ServicesDep, session: ConsoleSession,
-                notice: str | None = None, error: str | None = None) -> HTMLResponse:
-    return render(request, "models.html", session, notice=notice, error=error,
-                  **await models_page(services))
+                notice: str | None = None, error: ApiError | None = None) -> HTMLResponse:
+    return render(request, "models.html", session,
+                  status_code=error.status_code if error else 200, notice=notice,
+                  error=error.message if error else None, **await models_page(services))
 
 
 @router.get("")
 async def models(request: Request, services: ServicesDep, session: ReadSession
                  ) -> HTMLResponse:
-    return await _page(request, services, session)
+    return await _page(request, services, session, notice=take_notice(session, request))
 
 
 def _actor(session: ConsoleSession) -> str:
     return "console:" + (key_id_of(session.api_key) or "admin-key")
 
 
-@router.post("/promote")
+@router.post("/promote", response_model=None)
 async def promote(request: Request, services: ServicesDep, session: AdminSession,
-                  version: Annotated[str, Form(max_length=128)]) -> HTMLResponse:
+                  version: Annotated[str, Form(max_length=128)]) -> Response:
     try:
-        await services.model_admin.promote(version, _actor(session))
+        promoted = await services.model_admin.promote(version, _actor(session))
     except ApiError as exc:
-        return await _page(request, services, session, error=exc.message)
-    return await _page(request, services, session, notice=f"Promoted {version}.")
+        return await _page(request, services, session, error=exc)
+    return redirect_with_notice(session, router.prefix, f"Promoted {promoted}.")
 
 
-@router.post("/rollback")
+@router.post("/rollback", response_model=None)
 async def rollback(request: Request, services: ServicesDep, session: AdminSession
-                   ) -> HTMLResponse:
+                   ) -> Response:
     try:
         version = await services.model_admin.rollback(_actor(session))
     except ApiError as exc:
-        return await _page(request, services, session, error=exc.message)
-    return await _page(request, services, session, notice=f"Rolled back to {version}.")
+        return await _page(request, services, session, error=exc)
+    return redirect_with_notice(session, router.prefix, f"Rolled back to {version}.")
