@@ -113,7 +113,9 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     compiled = CompileCache()
     segment_repository, member_repository = SegmentRepository(database), \
         MembershipRepository(database)
-    membership = MembershipService(segment_repository, member_repository, compiled)
+    membership = MembershipService(
+        segment_repository, member_repository, compiled,
+        evaluate_concurrency=settings.segment_drain_concurrency)
     worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
                               sweep_interval_s=settings.segment_sweep_interval_s)
     recommend_repository = RecommendationRepository(database)

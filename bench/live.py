@@ -8,10 +8,11 @@ recommendation readers, all at once against uvicorn on 127.0.0.1. Prints figures
    /v1/batch, trains a small LightGCN on it (gnn/) and publishes it; the server loads it.
 2. Phase "without segments": 4 senders on /v1/batch (batches of --batch messages) and 32
    readers of /v1/users/{id}/recommendations, for --seconds.
-3. Uploads 10 segments (every condition type), then phase "with segments": the same load,
-   plus a probe that sends a 200.00 order for a fresh shopper every 200 ms and polls until
-   the shopper is in the big-spenders segment (ingest -> visible membership, commit
-   included).
+3. Uploads 10 segments (every condition type), then phase "with segments": the same load.
+   In both phases --probes loops each send a 200.00 order for a fresh shopper and poll
+   until the shopper is in the big-spenders segment: membership lag from the send, and
+   from the POST's answer (which comes after the ingest commit) to the first read that
+   shows the membership; and the server's lag histogram over that phase alone.
 4. Waits for pending membership work to drain, then compares every segment's materialized
    members with what its compiled query returns now (a full refresh, read-only).
 --wipe deletes every node first (use a bench or test database only).
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}"}
 PROBE_POLL_S = 0.05
+PROBE_PAUSE_S = 0.2  # between one probe's visible membership and the next order
 PROBE_IDLE_S = 1.0  # without segments: as long as a probe takes to see its membership
 
 
@@ -51,17 +53,19 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def start_server(port: int, artifacts: Path, membership_wait_s: float | None
-                 ) -> subprocess.Popen:
+def start_server(port: int, artifacts: Path, membership_wait_s: float | None,
+                 root: Path = ROOT) -> subprocess.Popen:
+    """uvicorn serving the app from the checkout `root` (another branch's, to compare)."""
     wait = {} if membership_wait_s is None else {
         "PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S": str(membership_wait_s)}
-    env = {**os.environ, **wait, "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
+    env = {**os.environ, **wait, "PYTHONPATH": str(root),
+           "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
            "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
            "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env)
+        cwd=root, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -119,7 +123,11 @@ class Load:
         self.errors: list[str] = []
         self.ingest_lat: list[float] = []
         self.rec_lat: list[float] = []
-        self.lags: list[float] = []
+        self.lags: list[float] = []  # probe: send -> visible
+        self.commit_lags: list[float] = []  # probe: the POST's answer (after commit) -> visible
+        self.commit_lags_low: list[float] = []  # ... lower bound: the last read that missed it
+        self.seen_read: list[float] = []  # probe: latency of the read that showed it
+        self.probe_post: list[float] = []  # probe: the POST's own latency
         self.polls = 0
 
     async def sender(self, http: aiohttp.ClientSession) -> None:
@@ -151,9 +159,11 @@ class Load:
                     self.errors.append(f"recs {r.status} {payload[:200]!r}")
 
     async def probe(self, http: aiohttp.ClientSession) -> None:
-        """Ingest -> visible membership for fresh shoppers (send to first visible read),
-        polling every PROBE_POLL_S. Without segments (probe_segment None) it sends the same
+        """Ingest -> visible membership for fresh shoppers, polling every PROBE_POLL_S: from
+        the send, and from the POST's answer (after the ingest commit), to the answer of the
+        first read that shows it. Without segments (probe_segment None) it sends the same
         orders and polls for PROBE_IDLE_S, so both phases carry the same probe traffic."""
+        headers = {**HEADERS, "Content-Type": "application/json"}
         while not self.stop.is_set():
             user = f"probe-{uuid.uuid4().hex[:10]}"
             order = {"type": "track", "messageId": str(uuid.uuid4()), "userId": user,
@@ -162,26 +172,35 @@ class Load:
                          "products": [{"product_id": self.store.items[0], "price": 200.0}]}}
             t = time.perf_counter()
             async with http.post("/v1/batch", data=orjson.dumps({"batch": [order]}),
-                                 headers={**HEADERS, "Content-Type": "application/json"}) as r:
+                                 headers=headers) as r:
                 await r.read()
                 if r.status != 200:
                     self.errors.append(f"probe {r.status}")
                     continue
+            answered = time.perf_counter()
+            self.probe_post.append(answered - t)
             limit = 30 if self.probe_segment else PROBE_IDLE_S
-            while time.perf_counter() - t < limit:
+            missed = answered  # the membership became visible after the last read that missed
+            while time.perf_counter() - t < limit:  # it began: that read ran after this
                 self.polls += 1
+                asked = time.perf_counter()
                 async with http.get(f"/v1/users/{user}/segments", headers=HEADERS) as got:
                     body = await got.read()
                 if self.probe_segment and got.status == 200 and any(
                         s["segment_id"] == self.probe_segment
                         for s in orjson.loads(body)["segments"]):
-                    self.lags.append(time.perf_counter() - t)
+                    seen = time.perf_counter()
+                    self.lags.append(seen - t)
+                    self.commit_lags.append(seen - answered)
+                    self.commit_lags_low.append(missed - answered)
+                    self.seen_read.append(seen - asked)
                     break
+                missed = asked
                 await asyncio.sleep(PROBE_POLL_S)
             else:
                 if self.probe_segment:
                     self.errors.append(f"probe {user} not visible after 30 s")
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(PROBE_PAUSE_S)
 
 
 def pregenerate(store: Storefront, args: argparse.Namespace) -> list[bytes]:
@@ -200,7 +219,7 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace,
                                      timeout=timeout) as http:
         tasks = [asyncio.create_task(load.sender(http)) for _ in range(args.senders)]
         tasks += [asyncio.create_task(load.reader(http, ids)) for _ in range(args.readers)]
-        tasks.append(asyncio.create_task(load.probe(http)))
+        tasks += [asyncio.create_task(load.probe(http)) for _ in range(args.probes)]
         started = time.perf_counter()
         await asyncio.sleep(args.seconds)
         load.stop.set()
@@ -209,11 +228,12 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace,
     return load
 
 
-def histogram_quantile(text: str, name: str, q: float) -> float:
-    """Upper bound of the bucket holding quantile q of a Prometheus histogram."""
+def histogram_quantile(text: str, name: str, q: float, label: str = "") -> float:
+    """Upper bound of the bucket holding quantile q of a Prometheus histogram (of the
+    series whose labels include `label`, e.g. 'phase="apply"')."""
     buckets = []
     for line in text.splitlines():
-        if line.startswith(name + "_bucket"):
+        if line.startswith(name + "_bucket") and label in line:
             le = line.split('le="')[1].split('"')[0]
             buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
     total = buckets[-1][1] if buckets else 0
@@ -223,9 +243,43 @@ def histogram_quantile(text: str, name: str, q: float) -> float:
     return float("nan")
 
 
-def metric(text: str, name: str) -> float:
+def histogram_summary(text: str, name: str, label: str = "") -> str:
+    count = metric(text, name + "_count", label)
+    mean = metric(text, name + "_sum", label) / max(count, 1)
+    bounds = ", ".join(f"p{q * 100:.0f} <= {histogram_quantile(text, name, q, label) * 1000:.0f}"
+                       for q in (.5, .9, .99))
+    return f"{count:,.0f}, mean {mean * 1000:.0f} ms, {bounds} ms"
+
+
+def minus(after: str, before: str) -> str:
+    """Prometheus text: each sample's value in `after` less its value in `before`."""
+    earlier = {}
+    for line in before.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            earlier[key] = float(value)
+    out = []
+    for line in after.splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            out.append(f"{key} {float(value) - earlier.get(key, 0.0)}")
+    return "\n".join(out)
+
+
+def quantiles(values: list[float]) -> str:
+    return (f"p50 {pct(values, .5) * 1000:.0f} / p90 {pct(values, .9) * 1000:.0f} / "
+            f"p99 {pct(values, .99) * 1000:.0f} ms")
+
+
+def git_head(root: Path) -> str:
+    done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h %s"],
+                          capture_output=True, text=True)
+    return done.stdout.strip()[:70] or "?"
+
+
+def metric(text: str, name: str, label: str = "") -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name) and not line.startswith("#"))
+               if line.startswith(name) and label in line)
 
 
 async def differences(defs: list[dict]) -> dict[str, int]:
@@ -281,7 +335,8 @@ async def main(args: argparse.Namespace) -> None:
                  else Path(tempfile.mkdtemp(prefix="pg-live-artifacts-")))
     reused = bool(args.reuse) and not args.wipe and (artifacts / "CURRENT").exists()
     base = f"http://127.0.0.1:{args.port}"
-    server = start_server(args.port, artifacts, args.membership_wait)
+    print(f"server: {args.server_root} at {git_head(args.server_root)}", flush=True)
+    server = start_server(args.port, artifacts, args.membership_wait, args.server_root)
     try:
         t = time.perf_counter()
         n = 0
@@ -319,32 +374,43 @@ async def main(args: argparse.Namespace) -> None:
                 assert r.status_code == 201, r.text
             print(f"{len(defs)} segments uploaded and materialized in "
                   f"{time.perf_counter() - t:.1f} s", flush=True)
+            before = (await client.get("/metrics")).text  # the phase's drains: the difference
         with_load = await phase(base, store, args, f"{run}-big-spenders")
         rate = report("with segments", with_load)
         print(f"ratio with/without: {rate / without:.2f} (load average now "
               f"{os.getloadavg()[0]:.1f})")
-        print(f"membership lag (probe: send -> visible, commit included): "
-              f"p50 {pct(with_load.lags, .5) * 1000:.0f} ms  p99 "
-              f"{pct(with_load.lags, .99) * 1000:.0f} ms  ({len(with_load.lags)} probes)")
+        print(f"membership lag, probe ({args.probes} loops, {len(with_load.lags)} probes, "
+              f"polls every {PROBE_POLL_S * 1000:.0f} ms): {quantiles(with_load.lags)} from "
+              f"the send; {quantiles(with_load.commit_lags)} from the POST's answer (after "
+              f"the ingest commit) to the answer of the first read that shows it, "
+              f"{quantiles(with_load.commit_lags_low)} to the start of the last read that "
+              f"did not (lower bound); the probe's POST itself "
+              f"{quantiles(with_load.probe_post)}, the read that showed it "
+              f"{quantiles(with_load.seen_read)}")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             for _ in range(300):
                 text = (await client.get("/metrics")).text
                 if metric(text, "profilegraph_membership_pending_users") == 0:
                     break
                 await asyncio.sleep(0.5)
-            count = metric(text, "profilegraph_membership_lag_seconds_count")
-            total = metric(text, "profilegraph_membership_lag_seconds_sum")
-            lag = "profilegraph_membership_lag_seconds"
-            print(f"server: membership work applied for {count:,.0f} profiles; lag from the "
-                  f"ingest transaction to the applying commit: mean "
-                  f"{total / max(count, 1) * 1000:.0f} ms, p50 <= "
-                  f"{histogram_quantile(text, lag, .5) * 1000:.0f} ms, p99 <= "
-                  f"{histogram_quantile(text, lag, .99) * 1000:.0f} ms (bucket bounds); pending "
+            # the drains of the first phase (no segments to evaluate) left out
+            during = minus(text, before)
+            count = metric(during, "profilegraph_membership_lag_seconds_count")
+            lag = histogram_summary(during, "profilegraph_membership_lag_seconds")
+            drains = "; ".join(
+                f"{phase} " + histogram_summary(during, "profilegraph_membership_drain_seconds",
+                                                f'phase="{phase}"')
+                for phase in ("evaluate", "apply"))
+            print(f"server, phase with segments: membership work applied for {count:,.0f} "
+                  f"profiles; lag "
+                  f"(profilegraph_membership_lag_seconds) {lag} (bucket bounds); drains "
+                  f"(profilegraph_membership_drain_seconds): {drains or 'not measured'}; "
+                  f"pending "
                   f"{metric(text, 'profilegraph_membership_pending_users'):.0f}, failed "
                   f"{metric(text, 'profilegraph_membership_failed_users'):.0f}; drain failures "
                   f"{metric(text, 'profilegraph_membership_drain_failures_total'):.0f}; "
                   f"evaluated again under lock (work moved) "
-                  f"{metric(text, 'profilegraph_membership_redone_users_total'):.0f}; "
+                  f"{metric(during, 'profilegraph_membership_redone_users_total'):.0f}; "
                   f"listener failures "
                   f"{metric(text, 'profilegraph_ingest_listener_failures_total'):.0f}")
         diff = await differences(defs)
@@ -370,6 +436,11 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--readers", type=int, default=32)
+    parser.add_argument("--probes", type=int, default=4,
+                        help="concurrent probe loops (membership lag samples), both phases")
+    parser.add_argument("--server-root", default=None,
+                        help="serve the app from this checkout (default: this one), to "
+                             "compare branches with the same load and probes")
     parser.add_argument("--max-rate", type=float, default=5000,
                         help="events/s the pre-generated batches last for")
     parser.add_argument("--port", type=int,
@@ -382,4 +453,6 @@ if __name__ == "__main__":
     parser.add_argument("--membership-wait", type=float, default=None,
                         help="seconds an ingest call waits for its membership changes "
                              "(server default when omitted; 0: answer at commit)")
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    arguments.server_root = Path(arguments.server_root or ROOT).resolve()
+    asyncio.run(main(arguments))

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # API does; the work is durable and lands within the membership lag (/metrics). A
     # positive wait lets a client read its own writes, at the price of ingest latency.
     segment_membership_wait_s: float = Field(default=0.0, ge=0, le=30)
+    # Segments: how many of a membership drain's per-segment read statements run at once
+    # (separate read transactions, so Neo4j runs them on several threads); 1: one by one.
+    segment_drain_concurrency: int = Field(default=4, ge=1, le=32)
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)

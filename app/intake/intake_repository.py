@@ -4,7 +4,7 @@ UNWIND statements, whatever the batch size."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -145,8 +145,9 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     marks = membership_marks(plan, user_ix)
     plan.membership_work = bool(marks)
     if marks:
+        # the last statement before the commit: the membership lag is measured from here
         await _run(tx, "intake/mark_membership_work", marks=marks, user_eids=user_eids,
-                   eid_prefix=prefix, now=now)
+                   eid_prefix=prefix, now=now, marked_at=datetime.now(UTC))
 
 
 def membership_marks(plan: Plan, user_ix: dict[str, int]) -> list[dict[str, Any]]:

@@ -13,8 +13,9 @@ after ingest.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -48,8 +49,10 @@ def _utcnow() -> datetime:
 class MembershipService:
     def __init__(self, segments: SegmentRepository, members: MembershipRepository,
                  cache: CompileCache | None = None,
-                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0,
+                 evaluate_concurrency: int = 4) -> None:
         self._segments = segments
+        self._evaluate_concurrency = evaluate_concurrency  # drain's segment reads at once
         self._members = members
         self._cache = cache or CompileCache()
         self._clock = clock
@@ -138,25 +141,39 @@ class MembershipService:
 
         return await self._members.in_write_tx(work)
 
-    async def drain(self, limit: int) -> IncrementalResult:
-        """Apply the oldest pending membership work intake recorded on profiles: evaluated
-        without locks, then applied in a short write transaction (app/segments/
-        membership_drain.py). `before_apply`, when set, runs between the two (tests)."""
-        now = self._clock()
+    async def evaluate_work(self, limit: int, exclude: Collection[str] = ()) -> Evaluation:
+        """Read the oldest pending work (but for the profiles in `exclude`) and evaluate it,
+        without locks (app/segments/membership_drain.py)."""
+        started = time.monotonic()
+        evaluation = await evaluate(self._members, self._cache, limit, self._clock(),
+                                    self._evaluate_concurrency, exclude)
+        evaluation.seconds = time.monotonic() - started
+        return evaluation
 
-        async def read(tx: AsyncManagedTransaction) -> Evaluation:
-            return await evaluate(tx, self._cache, limit, now)
-
-        evaluation = await self._members.in_read_tx(read)
+    async def apply_work(self, evaluation: Evaluation) -> IncrementalResult:
+        """Apply an evaluation in a short write transaction. `lags_s`: from each work's
+        ingest commit to this commit."""
         if not evaluation.work:
-            return IncrementalResult()
-        if self.before_apply is not None:
-            await self.before_apply()
+            return IncrementalResult(evaluate_s=evaluation.seconds)
 
         async def write(tx: AsyncManagedTransaction) -> IncrementalResult:
-            return await apply(tx, self._cache, evaluation, now)
+            return await apply(tx, self._cache, evaluation)
 
-        return await self._members.in_write_tx(write)
+        applying = time.monotonic()
+        result = await self._members.in_write_tx(write)
+        committed = datetime.now(UTC)  # the wall clock `marked` was taken with
+        result.lags_s = [(committed - m).total_seconds() for m in result.marked]
+        result.evaluate_s, result.apply_s = evaluation.seconds, time.monotonic() - applying
+        return result
+
+    async def drain(self, limit: int) -> IncrementalResult:
+        """Apply the oldest pending membership work intake recorded on profiles: evaluated
+        without locks, then applied in a short write transaction. `before_apply`, when set,
+        runs between the two (tests)."""
+        evaluation = await self.evaluate_work(limit)
+        if evaluation.work and self.before_apply is not None:
+            await self.before_apply()
+        return await self.apply_work(evaluation)
 
     async def on_ingest(self, change: IngestedChange) -> None:
         """Apply one ingest's changes at once (importers and tools without a worker)."""

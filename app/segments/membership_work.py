@@ -35,7 +35,10 @@ class IncrementalResult:
     users: int = 0  # profiles whose work was applied (drain)
     claimed: int = 0  # profiles whose work a drain read
     redone: int = 0  # of those, evaluated again under lock: a batch recorded more meanwhile
-    lags_s: list[float] = field(default_factory=list)  # since each profile's work was recorded
+    marked: list[datetime] = field(default_factory=list)  # each applied work's first commit
+    lags_s: list[float] = field(default_factory=list)  # from then to the applying commit
+    evaluate_s: float = 0.0  # a drain's wall time: evaluation (no locks) ...
+    apply_s: float = 0.0  # ... and the write transaction
 
 
 def keys_of(types: list[str] | None) -> set[str] | None:

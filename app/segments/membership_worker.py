@@ -5,8 +5,11 @@ transaction (cypher/intake/mark_membership_work.cypher), so nothing committed ca
 not by a failed listener, a crash or a restart. This worker drains that work, oldest first,
 in batches (one transaction per drain, retried by the driver on transient errors), and runs
 the periodic sweep of time-windowed segments in the same loop, so membership writes never
-race each other. A drain that fails is retried with smaller batches; work that fails on its
-own is deferred and counted, so it never holds up the rest.
+race each other. The drains overlap by one step: while a drain's write transaction applies
+its result, the next one already evaluates the work recorded meanwhile (leaving out the
+profiles being applied), so new work does not wait for a whole drain in progress; the write
+transactions still run one at a time, in order. A drain that fails is retried with smaller
+batches; work that fails on its own is deferred and counted, so it never holds up the rest.
 
 Intake waits (bounded) for the drain that follows its commit, so a client reading its own
 writes sees the new membership, as before; past the bound it answers anyway (the work stays
@@ -20,11 +23,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from app.core.metrics import (
     MEMBERSHIP_APPLIED,
     MEMBERSHIP_DRAIN_FAILURES,
+    MEMBERSHIP_DRAIN_SECONDS,
     MEMBERSHIP_FAILED,
     MEMBERSHIP_LAG,
     MEMBERSHIP_PENDING,
@@ -39,6 +44,15 @@ DRAIN_LIMIT = 2000
 IDLE_POLL_S = 0.5  # picks up work recorded by importers, other replicas, or before a restart
 GAUGE_INTERVAL_S = 2.0
 RETRY_DELAY = timedelta(seconds=30)
+
+
+@dataclass
+class _Applying:
+    """A drain whose write transaction is in progress."""
+    number: int
+    users: frozenset[str]
+    full: bool  # it read a full batch: more work may be waiting
+    task: asyncio.Task[IncrementalResult]
 
 
 class MembershipWorker:
@@ -56,6 +70,7 @@ class MembershipWorker:
         self._caught_up = 0  # the last drain that found less than a full batch pending
         self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._applying: _Applying | None = None
         self._stopped = False  # stopped after start: work only queues in the graph
 
     # -- for intake ---------------------------------------------------------------------
@@ -69,7 +84,9 @@ class MembershipWorker:
         if self._task is None:  # no background worker in this process: apply it now
             await self.run_until_idle()
             return
-        target = self._started + 1
+        # the first drain begun after this commit may leave out profiles whose apply is in
+        # progress now: when one is, the drain after it is the one that surely covers them
+        target = self._started + (1 if self._applying is None else 2)
         self._wake.set()
         if self._wait_s <= 0:
             return
@@ -89,6 +106,11 @@ class MembershipWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._applying is not None:  # rolled back: its work stays queued in the graph
+            self._applying.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._applying.task
+            self._applying = None
 
     async def run_until_idle(self) -> int:
         """Drain until nothing is pending (tools, tests); returns the profiles applied."""
@@ -104,18 +126,62 @@ class MembershipWorker:
         return result.claimed >= self._limit
 
     async def _drain_once(self) -> IncrementalResult:
+        """One drain, evaluated and applied before it returns (tools, tests)."""
         self._started += 1
         number = self._started
         result = await self._membership.drain(self._limit)
+        await self._record(number, result, self._more(result))
+        return result
+
+    async def _record(self, number: int, result: IncrementalResult, full: bool) -> None:
         MEMBERSHIP_APPLIED.inc(result.users)
         MEMBERSHIP_REDONE.inc(result.redone)
         for lag in result.lags_s:
             MEMBERSHIP_LAG.observe(max(lag, 0.0))
-        if not self._more(result):
+        if result.claimed:  # drains that found no work are not timed
+            MEMBERSHIP_DRAIN_SECONDS.labels("evaluate").observe(result.evaluate_s)
+            MEMBERSHIP_DRAIN_SECONDS.labels("apply").observe(result.apply_s)
+        if not full:
             async with self._progress:
-                self._caught_up = number
+                self._caught_up = max(self._caught_up, number)
                 self._progress.notify_all()
-        return result
+
+    async def _overlapped_drain(self) -> bool:
+        """Evaluate the oldest work but for the profiles whose apply is in progress, wait
+        for that apply, then start this one's. Returns whether to go on without waiting."""
+        self._started += 1
+        number = self._started
+        exclude = self._applying.users if self._applying is not None else frozenset()
+        evaluation = await self._membership.evaluate_work(self._limit, exclude)
+        await self._settle()
+        if not evaluation.work:
+            await self._record(number, IncrementalResult(), full=False)
+            return False
+        users = frozenset(r["user_id"] for r in evaluation.work)
+        full = len(evaluation.work) >= self._limit
+        task = asyncio.create_task(self._membership.apply_work(evaluation),
+                                   name="membership-apply")
+        self._applying = _Applying(number, users, full, task)
+        return True
+
+    async def _settle(self) -> None:
+        """Wait for the apply in progress, if any, and record it (raises its failure)."""
+        applying = self._applying
+        if applying is None:
+            return
+        try:
+            result = await applying.task
+        finally:
+            self._applying = None
+        await self._record(applying.number, result, applying.full)
+
+    async def _settle_counted(self) -> None:
+        """`_settle`, a failure counted and logged (its work stays queued, drained again)."""
+        try:
+            await self._settle()
+        except Exception:
+            MEMBERSHIP_DRAIN_FAILURES.inc()
+            log.exception("membership apply failed; its work stays queued")
 
     async def _run(self) -> None:
         next_sweep = time.monotonic() + self._sweep_interval_s
@@ -128,15 +194,17 @@ class MembershipWorker:
                         await self._wake.wait()
             self._wake.clear()
             try:
-                busy = self._more(await self._drain_once())
+                busy = await self._overlapped_drain()
                 self._limit = min(self._max_limit, self._limit * 2)
             except asyncio.CancelledError:
                 raise
             except Exception:
+                await self._settle_counted()  # before any deferral: one writer at a time
                 busy = await self._failed()
             now = time.monotonic()
             if self._sweep_interval_s > 0 and now >= next_sweep:
                 next_sweep = now + self._sweep_interval_s
+                await self._settle_counted()  # membership writes one at a time
                 await self._sweep()
             if now >= next_gauges:
                 next_gauges = now + GAUGE_INTERVAL_S

@@ -8,6 +8,6 @@ WITH u, w ORDER BY w.user_id
 SET u.user_id = u.user_id
 WITH u, w
 WHERE u.membership_pending IS NOT NULL
-RETURN u.user_id AS user_id, u.membership_pending AS pending,
+RETURN u.user_id AS user_id, coalesce(u.membership_marked, u.membership_pending) AS marked,
        coalesce(u.membership_seq, 0) <> w.seq AS moved, u.membership_types AS types,
        coalesce(u.membership_renamed, []) AS renamed
