@@ -36,11 +36,13 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.db.queries import CypherCatalog
 from bench.live_data import Storefront, segments
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 HEADERS = {"Authorization": f"Bearer {ADMIN_KEY}"}
+BENCH_QUERIES = CypherCatalog(ROOT / "bench" / "cypher")
 PROBE_POLL_S = 0.05
 PROBE_PAUSE_S = 0.2  # between one probe's visible membership and the next order
 PROBE_IDLE_S = 1.0  # without segments: as long as a probe takes to see its membership
@@ -85,10 +87,12 @@ async def wipe() -> None:
 
     settings = get_settings()
     driver = create_driver(settings)
-    async with driver.session(database=settings.neo4j_database) as s:
-        await (await s.run(
-            "MATCH (n) WHERE NOT (n:__Neo4jMigration OR n:__Neo4jMigrationsLock OR n:Purpose) "
-            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")).consume()
+    for step in ("wipe_edges", "wipe_nodes"):  # short transactions, until nothing is left
+        deleted = 1
+        while deleted:
+            records, _, _ = await driver.execute_query(
+                BENCH_QUERIES[step], batch=20_000, database_=settings.neo4j_database)
+            deleted = records[0]["deleted"]
     await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
     await driver.close()
 
@@ -302,8 +306,7 @@ async def differences(defs: list[dict]) -> dict[str, int]:
                 compiled.cypher, compiled.parameters(now), database_=settings.neo4j_database)
             expected = {r["user_id"] for r in records}
             records, _, _ = await driver.execute_query(
-                "MATCH (:Segment {segment_id: $s})<-[:IN_SEGMENT]-(u:User) RETURN u.user_id AS id",
-                s=d["id"], database_=settings.neo4j_database)
+                BENCH_QUERIES["list_segment_members"], s=d["id"], database_=settings.neo4j_database)
             actual = {r["id"] for r in records}
             out[d["id"]] = len(expected ^ actual)
     finally:
