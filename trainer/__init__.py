@@ -1,3 +1,3 @@
-"""GNN recommender: export the consented interaction graph, train LightGCN, evaluate,
-publish artifacts. Trainer-side only (imports torch); the API reads artifacts through
-`recmodel.artifact_format`, which needs numpy alone."""
+"""The trainer: read the consented interaction graph, train LightGCN, search and build the
+graph filters, evaluate, publish artifacts through `recmodel`. Imports torch (the `train`
+extra) except on the build-model path; nothing in the service imports it but the CLI."""

@@ -3,7 +3,8 @@
 - popularity: every user gets the most-interacted items;
 - item-kNN: cosine item-item similarity over the full neighbourhood;
 - GF-CF (Shen et al., CIKM 2021): normalized item-item linear filter plus an ideal
-  low-pass filter built from the top-k singular vectors.
+  low-pass filter built from the top-k singular vectors (the one GF-CF of
+  `trainer.filters.gfcf`; `recmodel.factors` is its factor form).
 
 Item-item matrices are never materialized (41k x 41k would not fit comfortably):
 scores are computed as (r_u X^T) X for each user batch.
@@ -15,14 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from recmodel.operator import power_or_zero
+from trainer.filters.gfcf import GFCF
 from trainer.metrics import Scorer
-
-
-def _inv_pow(v: np.ndarray, p: float) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        out = np.power(v.astype(np.float64), p)
-    out[~np.isfinite(out)] = 0.0
-    return out
 
 
 def popularity_scorer(train: sp.csr_matrix) -> Scorer:
@@ -37,7 +33,7 @@ def popularity_scorer(train: sp.csr_matrix) -> Scorer:
 def itemknn_scorer(train: sp.csr_matrix) -> Scorer:
     """score(u, j) = sum_{i in I(u)} cos(i, j), cos over binary user vectors."""
     x = sp.csr_matrix(
-        train.astype(np.float32) @ sp.diags(_inv_pow(np.asarray(train.sum(0)).ravel(), -0.5))
+        train.astype(np.float32) @ sp.diags(power_or_zero(np.asarray(train.sum(0)).ravel(), -0.5))
     )
     xt = sp.csr_matrix(x.T)
 
@@ -49,25 +45,6 @@ def itemknn_scorer(train: sp.csr_matrix) -> Scorer:
 
 def gfcf_scorer(train: sp.csr_matrix, k: int = 256, alpha: float = 0.3, seed: int = 0) -> Scorer:
     """GF-CF: r_u R~^T R~ + alpha * r_u D_i^-1/2 V_k V_k^T D_i^1/2 with
-    R~ = D_u^-1/2 R D_i^-1/2 (the paper's setting for Gowalla: k=256, alpha=0.3)."""
-    from scipy.sparse.linalg import svds
-
-    r = sp.csr_matrix(train, dtype=np.float64)
-    du = _inv_pow(np.asarray(r.sum(1)).ravel(), -0.5)
-    di_deg = np.asarray(r.sum(0)).ravel()
-    di = _inv_pow(di_deg, -0.5)
-    norm = sp.csr_matrix(sp.diags(du) @ r @ sp.diags(di))
-    norm_t = sp.csr_matrix(norm.T)
-    k = min(k, min(r.shape) - 1)
-    _, _, vt = svds(norm, k=k, random_state=seed)
-    vt = vt.astype(np.float32)
-    left = (vt * di.astype(np.float32)[None, :]).T  # D_i^-1/2 V
-    right = vt * np.sqrt(di_deg).astype(np.float32)[None, :]  # V^T D_i^1/2
-
-    def score(users: np.ndarray) -> np.ndarray:
-        batch = r[users]
-        linear = np.asarray(((batch @ norm_t) @ norm).todense(), dtype=np.float32)
-        ideal = (batch.astype(np.float32) @ left) @ right
-        return linear + alpha * ideal
-
-    return score
+    R~ = D_u^-1/2 R D_i^-1/2 (the paper's setting for Gowalla: k=256, alpha=0.3): the
+    filter family's GF-CF (`trainer.filters.gfcf`), scored exactly."""
+    return GFCF(alpha, min(k, min(train.shape) - 1)).fit(train, seed=seed)
