@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from trainer.connection import Neo4jConnection
 from trainer.data import Interactions, TimedEvents
 
-QUERY_PATH = Path(__file__).resolve().parents[1] / "cypher" / "trainer" / "export_interactions.cypher"
+QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
+              / "export_interactions.cypher")
 PURPOSE = "personalization"
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
     "order_completed": 3.0,
