@@ -4,7 +4,8 @@ WORKDIR /srv/profilegraph
 ARG EXTRAS=""
 COPY pyproject.toml README.md ./
 COPY app ./app
-COPY gnn ./gnn
+COPY recmodel ./recmodel
+COPY trainer ./trainer
 COPY cypher ./cypher
 COPY migrations ./migrations
 RUN pip install --no-cache-dir -e ".${EXTRAS}"

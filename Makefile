@@ -56,7 +56,7 @@ test: install-train
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check app gnn tests bench
+	$(BIN)/ruff check app recmodel trainer tests bench
 
 bench: install-train
 	$(BIN)/python bench/ingest.py

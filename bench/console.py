@@ -47,7 +47,7 @@ from app.db.queries import CypherCatalog  # noqa: E402
 from app.importers.demo_data import catalog, load_demo_data  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from app.wiring import open_services  # noqa: E402
-from gnn.artifact import set_current, write_artifact  # noqa: E402
+from recmodel.artifact import set_current, write_artifact  # noqa: E402
 
 BENCH_QUERIES = CypherCatalog(ROOT / "bench" / "cypher")
 SEGMENTS = [

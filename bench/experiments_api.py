@@ -30,7 +30,7 @@ from app.db.driver import create_driver
 from app.db.queries import CypherCatalog
 from app.main import create_app
 from app.migrate.runner import MigrationRunner
-from gnn.artifact import set_current, write_artifact
+from recmodel.artifact import set_current, write_artifact
 
 PREFIX = "expsim-"
 bench_queries = CypherCatalog(Path(__file__).resolve().parent / "cypher")

@@ -26,11 +26,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gnn.data import SHARED_DATA, load_gowalla, load_lastfm
-from gnn.filters.base import FittedFilter
-from gnn.filters.bspm import BSPM
-from gnn.filters.propagation import FilterGraph, apply_terms, orthonormal
-from gnn.filters.search import _Bases, _key, scores_of, topk_user_major
+from trainer.data import SHARED_DATA, load_gowalla, load_lastfm
+from trainer.filters.base import FittedFilter
+from trainer.filters.bspm import BSPM
+from trainer.filters.propagation import FilterGraph, apply_terms, orthonormal
+from trainer.filters.search import _Bases, _key, scores_of, topk_user_major
 
 
 def cpu(fn):

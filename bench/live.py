@@ -99,13 +99,13 @@ async def wipe() -> None:
 
 def train_model(artifacts: Path) -> str:
     """A small LightGCN on the store's consented interactions, published to `artifacts`."""
+    from app.cli.main import trainer_target
     from app.core.config import get_settings
-    from gnn.connection import Neo4jConnection
-    from gnn.export import ExportSettings, export_interactions
-    from gnn.pipeline import train_and_publish
-    from gnn.train import TrainConfig
+    from trainer.lightgcn.train import TrainConfig
+    from trainer.publish_lightgcn import train_and_publish
+    from trainer.read_graph import ExportSettings, export_interactions
 
-    data = export_interactions(Neo4jConnection.from_settings(get_settings()), ExportSettings())
+    data = export_interactions(trainer_target(get_settings()).connection, ExportSettings())
     cfg = TrainConfig(embedding_dim=32, max_epochs=40, max_seconds=60, init="svd")
     result = train_and_publish(data, artifacts, cfg)
     return (f"{data.summary()}; val recall@20 {result.val.as_dict().get('recall@20', 0):.3f}; "

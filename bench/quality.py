@@ -27,34 +27,34 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gnn.artifact import write_artifact
-from gnn.artifact_format import load_artifact
-from gnn.baselines import gfcf_scorer, itemknn_scorer, popularity_scorer
-from gnn.data import (
+from recmodel.artifact import write_artifact
+from recmodel.artifact_format import load_artifact
+from recmodel.factors import FilterFactors
+from trainer.baselines import gfcf_scorer, itemknn_scorer, popularity_scorer
+from trainer.build_model import publish_graph_filter
+from trainer.data import (
     Interactions,
     load_gowalla,
     load_lastfm,
     load_online_retail,
     split_validation,
 )
-from gnn.filter_export import factorize
-from gnn.filter_pipeline import publish_graph_filter
-from gnn.filters.bspm import BSPM
-from gnn.filters.chebycf import ChebyCF
-from gnn.filters.learned import LearnedBlend, select_learned_weight
-from gnn.filters.pipeline import Selection, select_filter
-from gnn.filters.recency import choose_recency, recency_weights, variants
-from gnn.filters.serving import (
+from trainer.factorize import factorize
+from trainer.filters.bspm import BSPM
+from trainer.filters.chebycf import ChebyCF
+from trainer.filters.learned import LearnedBlend, select_learned_weight
+from trainer.filters.recency import choose_recency, recency_weights, variants
+from trainer.filters.select import Selection, select_filter
+from trainer.filters.serving import (
     FULL_RANK_ITEMS,
     RANKS,
     filter_from_params,
     restrict_rows,
     validate_export,
 )
-from gnn.filters.timed import Trained, Trainer, choose_on_time_carve, fit_timed
-from gnn.graph_filter import FilterFactors
-from gnn.metrics import Metrics, evaluate
-from gnn.train import TrainConfig, embedding_scorer, train_lightgcn
+from trainer.filters.timed import Trained, Trainer, choose_on_time_carve, fit_timed
+from trainer.lightgcn.train import TrainConfig, embedding_scorer, train_lightgcn
+from trainer.metrics import Metrics, evaluate
 
 LOADERS = {"gowalla": load_gowalla, "lastfm": load_lastfm, "online_retail": load_online_retail}
 
@@ -209,7 +209,7 @@ def filter_rows(data: Interactions, args) -> list[dict]:
 
 def recency_rows(data: Interactions, args, chosen, filter_cpu: float) -> list[dict]:
     """The chosen filter on a recency-weighted graph: decay, tau and the degree exponent
-    chosen on a time carve of train (`gnn.filters.recency`), refitted on all of train with
+    chosen on a time carve of train (`trainer.filters.recency`), refitted on all of train with
     ages counted from the end of train, scored once on test; for small catalogues also its
     served factor form at full rank, which equals the filter."""
     c0 = time.process_time()
@@ -255,7 +255,7 @@ def lightgcn_trainer(data: Interactions, args) -> Trainer:
 def timed_rows(data: Interactions, args) -> list[dict]:
     """Time-split data: family search, recency decay and (with --filter-lightgcn) the
     LightGCN share and epochs, all chosen on one time carve of train
-    (`gnn.filters.timed`); refitted on all of train and scored once on test. CPU s covers
+    (`trainer.filters.timed`); refitted on all of train and scored once on test. CPU s covers
     that whole pipeline."""
     c0 = time.process_time()
     log = (lambda s: print(s, flush=True)) if args.verbose else (lambda _: None)
@@ -491,7 +491,7 @@ def main() -> None:
                    help="also the chosen filter on a recency-weighted graph (time-stamped data)")
     p.add_argument("--time-carve", action="store_true",
                    help="time-stamped data: every choice on a time carve of train instead "
-                   "(gnn.filters.timed); the filter, and its LightGCN blend")
+                   "(trainer.filters.timed); the filter, and its LightGCN blend")
     p.add_argument("--served", action="store_true",
                    help="with --time-carve: also build-model's artifact from train, on test")
     p.add_argument("--export", action=argparse.BooleanOptionalAction, default=True,

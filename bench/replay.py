@@ -43,11 +43,11 @@ from bench.replay_data import (  # noqa: E402
     load_purchases,
     snapshot,
 )
-from gnn.artifact_format import EmbeddingArtifact  # noqa: E402
-from gnn.candidates import lightgcn_projection  # noqa: E402
-from gnn.data import split_validation  # noqa: E402
-from gnn.filter_pipeline import build_filter, choose_graph_filter  # noqa: E402
-from gnn.live_history import ServingParams  # noqa: E402
+from recmodel.artifact_format import EmbeddingArtifact  # noqa: E402
+from recmodel.live_history import ServingParams  # noqa: E402
+from trainer.build_model import build_filter, choose_graph_filter  # noqa: E402
+from trainer.candidates import lightgcn_projection  # noqa: E402
+from trainer.data import split_validation  # noqa: E402
 
 K = 20
 DISCOUNTS = 1.0 / np.log2(np.arange(2, K + 2))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gnn.data import binary_csr
+from trainer.data import binary_csr
 
 ROOT = Path(__file__).resolve().parents[1]
 RETAIL = Path("shared") / "data" / "online_retail_ii" / "online_retail_II_2009-2010.parquet"
@@ -33,7 +33,7 @@ class Purchases:
 
 
 def load_purchases(path: Path = DEFAULT_PATH, test_fraction: float = 0.2) -> Purchases:
-    """Same rows and split as gnn.data.load_online_retail, with times kept."""
+    """Same rows and split as trainer.data.load_online_retail, with times kept."""
     df = pd.read_parquet(path, columns=["Invoice", "StockCode", "Quantity", "InvoiceDate",
                                         "Customer ID"])
     df = df[(df["Quantity"] > 0) & df["Customer ID"].notna()]
@@ -77,8 +77,8 @@ def lightgcn_vectors(snap: Snapshot, minutes: float, seed: int = 2020
     if path.is_file():
         z = np.load(path, allow_pickle=False)
         return z["user"], z["item"], {"cached": str(path), "cpu_s": float(z["cpu_s"])}
-    from gnn.data import Interactions
-    from gnn.train import TrainConfig, train_lightgcn
+    from trainer.data import Interactions
+    from trainer.lightgcn.train import TrainConfig, train_lightgcn
 
     data = Interactions("online_retail_replay", snap.train,
                         sp.csr_matrix(snap.train.shape, dtype=np.float32),

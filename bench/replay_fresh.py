@@ -48,8 +48,8 @@ from app.recommend.recommendation_repository import FreshItem  # noqa: E402
 from app.recommend.schemas import ScoringMode  # noqa: E402
 from bench.replay import K, invoices, models_at, popularity, score  # noqa: E402
 from bench.replay_data import Purchases, load_purchases, snapshot  # noqa: E402
-from gnn.artifact_format import EmbeddingArtifact  # noqa: E402
-from gnn.live_history import ServingParams  # noqa: E402
+from recmodel.artifact_format import EmbeddingArtifact  # noqa: E402
+from recmodel.live_history import ServingParams  # noqa: E402
 
 # The repository's defaults for the fresh-item query (RecommendationRepository.fresh_items).
 SHOPPERS, NEIGHBOURS = 200, 20

@@ -70,7 +70,7 @@ from app.db.queries import CypherCatalog  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
-from gnn.artifact import set_current, write_artifact  # noqa: E402
+from recmodel.artifact import set_current, write_artifact  # noqa: E402
 
 # Statements only the benchmark runs: kept out of the product catalogue in cypher/.
 bench_queries = CypherCatalog(Path(__file__).resolve().parent / "cypher")

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gnn.data import load_gowalla, load_lastfm
+from trainer.data import load_gowalla, load_lastfm
 
 LOADERS = {"gowalla": load_gowalla, "lastfm": load_lastfm}
 

@@ -2,7 +2,7 @@
 
 Stock = `torch_geometric` examples/lightgcn.py: `model(edge_index, edge_label_index)`
 every batch (COO message passing with gcn_norm recomputed per call) and
-`model.recommendation_loss`. Ours = `gnn.model.FastLightGCN` on the pre-normalized
+`model.recommendation_loss`. Ours = `trainer.lightgcn.model.FastLightGCN` on the pre-normalized
 symmetric CSR adjacency, one propagation per step, symmetric backward.
 
     .venv/bin/python bench/train_speed.py                 # 1 full epoch each on Gowalla
@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from torch_geometric.nn import LightGCN
 
-from gnn.data import SHARED_DATA, load_gowalla, load_lastfm
-from gnn.graph import edge_index, normalized_adjacency
-from gnn.model import FastLightGCN, bpr_loss
-from gnn.sampling import BPRSampler
+from trainer.data import SHARED_DATA, load_gowalla, load_lastfm
+from trainer.lightgcn.graph import edge_index, normalized_adjacency
+from trainer.lightgcn.model import FastLightGCN, bpr_loss
+from trainer.lightgcn.sampling import BPRSampler
 
 
 def batches(sampler: BPRSampler, batch_size: int, epochs: int, steps: int | None, seed: int):

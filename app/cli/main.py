@@ -11,15 +11,26 @@ from app.cli import (
     import_commands,
     keys_commands,
     migrate_commands,
-    model_commands,
     neo4j_commands,
     segments_commands,
 )
-from app.core.config import get_settings
-from gnn.cli import app as trainer_app
+from app.core.config import Settings, get_settings
+from trainer.cli.target import Target
+from trainer.cli.train import app as trainer_app
+from trainer.connection import Neo4jConnection
+
+
+def trainer_target(settings: Settings) -> Target:
+    """Where the trainer's commands read the graph and publish: the service's Neo4j
+    (PROFILEGRAPH_NEO4J_*, or the generated local password) and the directory the API polls."""
+    user, password = settings.neo4j_auth
+    connection = Neo4jConnection(settings.neo4j_uri, user, password, settings.neo4j_database)
+    return Target(connection, settings.artifacts_dir)
+
 
 app = typer.Typer(help="ProfileGraph: graph-native customer profiles and personalization.",
-                  no_args_is_help=True)
+                  no_args_is_help=True,
+                  context_settings={"obj": lambda: trainer_target(get_settings())})
 app.add_typer(neo4j_commands.app, name="neo4j")
 app.add_typer(migrate_commands.app, name="migrate")
 app.add_typer(import_commands.app, name="import")
@@ -28,8 +39,7 @@ app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.add_typer(experiments_commands.app, name="experiments")
 app.command("demo-data")(import_commands.demo_data)
-app.command("build-model")(model_commands.build_model)
-app.add_typer(trainer_app)  # train, evaluate, train-loop: torch loads only when one runs
+app.add_typer(trainer_app)  # build-model, train, evaluate, train-loop: torch loads only in train
 
 
 @app.command()

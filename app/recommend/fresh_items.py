@@ -23,7 +23,7 @@ import numpy as np
 from app.core.metrics import FRESH_ITEM_FAILURES
 from app.recommend.model_store import ModelStore
 from app.recommend.recommendation_repository import FreshItem, RecommendationRepository
-from gnn.artifact_format import EmbeddingArtifact
+from recmodel.artifact_format import EmbeddingArtifact
 
 log = logging.getLogger("profilegraph.fresh_items")
 

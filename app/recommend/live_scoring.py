@@ -2,7 +2,7 @@
 
 The API and bench/replay.py both call `score_shopper` and `explain`, so the replay measures
 exactly what the API serves. The shopper's vector is propagated from the live history (one
-LightGCN-style layer over their current neighbourhood, weights from `gnn.live_history`) and
+LightGCN-style layer over their current neighbourhood, weights from `recmodel.live_history`) and
 combined with the trained vector when the model has one.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.recommend.schemas import ScoringMode, Strategy
-from gnn.artifact_format import EmbeddingArtifact
-from gnn.live_history import ServingParams, weigh_history
+from recmodel.artifact_format import EmbeddingArtifact
+from recmodel.live_history import ServingParams, weigh_history
 
 PATHS = {"static": Strategy.gnn, "live": Strategy.gnn_live, "inductive": Strategy.gnn_inductive}
 VERBS = {"product_viewed": "viewed", "product_clicked": "viewed",

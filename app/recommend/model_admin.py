@@ -1,7 +1,7 @@
 """Training runs as the console shows them, and manual promote / roll back.
 
-Runs are the artifact version directories (`gnn.artifact_format`); promotion moves the
-CURRENT pointer with the same atomic replace training uses (`gnn.artifact.set_current`, numpy
+Runs are the artifact version directories (`recmodel.artifact_format`); promotion moves the
+CURRENT pointer with the same atomic replace training uses (`recmodel.artifact.set_current`, numpy
 only, no torch) and the serving process loads it at once. Each manual change is appended to
 `PROMOTIONS.jsonl` beside the artifacts, which is also what a roll back returns to.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from app.core.errors import ApiError
 from app.recommend.model_store import ModelStore
-from gnn.artifact import set_current
-from gnn.artifact_format import ArtifactError, current_version, list_versions, read_manifest
+from recmodel.artifact import set_current
+from recmodel.artifact_format import ArtifactError, current_version, list_versions, read_manifest
 
 LOG = "PROMOTIONS.jsonl"
 

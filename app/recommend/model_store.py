@@ -16,7 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gnn.artifact_format import ArtifactError, EmbeddingArtifact, current_version, load_artifact
+from recmodel.artifact_format import (
+    ArtifactError,
+    EmbeddingArtifact,
+    current_version,
+    load_artifact,
+)
 
 log = logging.getLogger("profilegraph.model_store")
 

@@ -32,8 +32,8 @@ from app.recommend.schemas import (
     Strategy,
     UserRecommendations,
 )
-from gnn.artifact_format import EmbeddingArtifact
-from gnn.live_history import ServingParams
+from recmodel.artifact_format import EmbeddingArtifact
+from recmodel.live_history import ServingParams
 
 PURCHASE = "order_completed"
 ITEM_CACHE_TTL_S = 300.0

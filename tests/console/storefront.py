@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from gnn.artifact import set_current, write_artifact
+from recmodel.artifact import set_current, write_artifact
 
 ITEMS = {"i1": ("Red mug", "kitchen"), "i2": ("Blue mug", "kitchen"), "i3": ("Teapot", "kitchen"),
          "i4": ("Lamp", "home"), "i5": ("Rug", "home"), "i6": ("Novel", "books")}

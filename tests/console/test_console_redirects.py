@@ -19,7 +19,7 @@ from app.console import flash
 from app.core.config import Settings
 from app.main import create_app
 from app.recommend.model_admin import LOG
-from gnn.artifact_format import current_version
+from recmodel.artifact_format import current_version
 from tests.conftest import ADMIN_KEY
 from tests.console.storefront import write_model_runs
 from tests.console.test_console_experiments import FORM

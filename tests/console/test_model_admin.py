@@ -10,7 +10,7 @@ import pytest
 from app.core.errors import ApiError
 from app.recommend.model_admin import LOG, ModelAdmin
 from app.recommend.model_store import ModelStore
-from gnn.artifact_format import current_version
+from recmodel.artifact_format import current_version
 from tests.console.storefront import write_model_runs
 
 

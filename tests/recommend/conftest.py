@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from app.core.config import Settings
-from gnn.artifact import set_current, write_artifact
+from recmodel.artifact import set_current, write_artifact
 
 ITEMS = {  # item_id -> (title, category)
     "i1": ("Red mug", "kitchen"), "i2": ("Blue mug", "kitchen"), "i3": ("Teapot", "kitchen"),

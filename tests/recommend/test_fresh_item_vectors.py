@@ -10,7 +10,7 @@ from app.recommend.fresh_items import fresh_vectors
 from app.recommend.recommendation_repository import FreshItem
 from bench.replay_data import Purchases
 from bench.replay_fresh import PurchaseGraph
-from gnn.artifact_format import EmbeddingArtifact
+from recmodel.artifact_format import EmbeddingArtifact
 
 # (customer, item, ts_ms), in time order; "new" is the item newer than the model.
 ROWS = [("a", "x", 1), ("a", "y", 2), ("b", "y", 3), ("a", "new", 4), ("b", "z", 5),

@@ -12,7 +12,7 @@ import httpx
 import numpy as np
 
 from app.recommend.fresh_items import refresh_fresh_items
-from gnn.artifact import set_current, write_artifact
+from recmodel.artifact import set_current, write_artifact
 from tests.recommend.conftest import CONSENT_ALL, ITEMS, event, send
 from tests.recommend.test_recommendations import recs, wait_for_version
 

@@ -1,3 +1,0 @@
-"""GNN recommender: export the consented interaction graph, train LightGCN, evaluate,
-publish artifacts. Trainer-side only (imports torch); the API reads artifacts through
-`gnn.artifact_format`, which needs numpy alone."""

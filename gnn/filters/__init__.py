@@ -1,8 +1,0 @@
-"""Graph-filter recommenders (GF-CF, Turbo-CF, BSPM, ChebyCF), their blend, and the
-validation-only search that picks their hyperparameters.
-
-Every filter reduces to one item-item operator (`gnn.filters.operator`, numpy only,
-safe to import from serving); fitting and scoring on a device live in
-`gnn.filters.base` / `gnn.filters.propagation` (torch). This file imports nothing
-so that serving can import `gnn.filters.operator` without torch.
-"""

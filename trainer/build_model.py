@@ -1,0 +1,168 @@
+"""Build, validate and publish the graph-filter model: numpy/scipy only, seconds on a store's
+graph. `profilegraph build-model` runs it without the train extra, so a fresh install serves
+personalized lists at once; `profilegraph train` scores it next to LightGCN on the same
+validation split and promotes the winner."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from recmodel.artifact import PROMOTE_METRIC, promote_if_better, write_artifact
+from recmodel.factors import FilterFactors, Spectrum
+from recmodel.live_history import ServingParams
+from recmodel.numpy_eval import evaluate_dense
+from trainer.data import Interactions, TimedEvents, split_validation
+
+# (rank, alpha) variants; rank is capped by the graph's size. Chosen on validation Recall@20.
+GRID: tuple[tuple[int, float], ...] = (
+    (32, 0.3), (64, 0.3), (128, 0.3), (256, 0.3), (128, 0.0), (128, 1.0), (256, 1.0))
+MODEL_VERSION_NOTE = "graph-filter-factors/2"
+# The searched family (GF-CF, Turbo-CF, BSPM, ChebyCF and blends, `trainer.filters`) exported in
+# factor form. Its search runs on torch; without the train extra only GF-CF is built.
+POLYNOMIAL = "polynomial_filter"
+# Fewest validation users for which the time carve is used (below it, a random carve).
+MIN_TIME_CARVE_USERS = 20
+
+
+def search_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("torch", "torch_geometric"))
+
+
+@dataclass
+class FilterChoice:
+    params: dict
+    val: dict
+    table: list[dict]
+
+
+def popularity_val(fit: sp.csr_matrix, valid: sp.csr_matrix, k: int = 20) -> dict:
+    counts = np.asarray(fit.sum(axis=0)).ravel().astype(np.float32)
+    return evaluate_dense(lambda u: np.broadcast_to(counts, (len(u), len(counts))), valid,
+                          fit, k)
+
+
+def choose_graph_filter(fit: sp.csr_matrix, valid: sp.csr_matrix, k: int = 20,
+                        grid: tuple[tuple[int, float], ...] = GRID,
+                        seed: int = 0) -> FilterChoice:
+    """Every variant of the grid scored on (fit, valid); the best validation Recall@k wins."""
+    cap = max(1, min(fit.shape))
+    ranks = sorted({min(r, cap) for r, _ in grid})
+    spectrum = Spectrum.of(fit, max(ranks), seed)
+    table, best = [], None
+    for rank, alpha in dict.fromkeys((min(r, cap), a) for r, a in grid):
+        f = spectrum.factors(rank, rank, alpha)
+        metrics = evaluate_dense(lambda u, f=f: f.scores(fit[u]), valid, fit, k)
+        table.append({"rank": rank, "alpha": alpha, **metrics})
+        if best is None or metrics[f"recall@{k}"] > best[1][f"recall@{k}"]:
+            best = ({"rank": rank, "alpha": alpha}, metrics)
+    assert best is not None
+    return FilterChoice(best[0], best[1], table)
+
+
+def build_filter(train: sp.csr_matrix, params: dict, seed: int = 0) -> FilterFactors:
+    rank = max(1, min(int(params["rank"]), min(train.shape)))
+    return Spectrum.of(train, rank, seed).factors(rank, rank, float(params["alpha"]))
+
+
+@dataclass
+class FilterPublish:
+    version: str
+    path: Path
+    promoted: bool
+    reason: str
+    val: dict
+    choice: FilterChoice
+    seconds: float
+    winner: str = "graph_filter"
+    candidates: dict[str, dict] = field(default_factory=dict)
+    validation: str = "random carve"  # or "time carve" (`validation_split`)
+
+
+def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k: int,
+              seed: int, events: TimedEvents | None
+              ) -> tuple[dict, dict, Callable[[], FilterFactors]]:
+    """The searched filter's validation figures (exported form), its manifest entry, and how
+    to build its serving factors on every interaction (only if it wins)."""
+    from trainer.filters.serving import build_served_filter, choose_served_filter
+
+    served = choose_served_filter(fit, valid, k, seed=seed, events=events)
+    return (served.val, served.manifest(),
+            lambda: build_served_filter(train, served, seed, events))
+
+
+def validation_split(data: Interactions, val_fraction: float, seed: int
+                     ) -> tuple[sp.csr_matrix, sp.csr_matrix, TimedEvents | None]:
+    """A time carve of train when the data has event times and the carve has validation
+    users enough (`MIN_TIME_CARVE_USERS`): a store's next purchases are what a model is
+    for, and a random carve ranks settings differently (docs/benchmarks-gnn.md). Else a
+    random carve of `val_fraction`. The events are returned when the time carve is used."""
+    events = data.train_events
+    if events is not None and search_available():
+        from trainer.filters.recency import time_carve
+
+        fit, valid, _ = time_carve(events, data.train.shape)
+        if int((np.diff(valid.indptr) > 0).sum()) >= MIN_TIME_CARVE_USERS:
+            return fit, valid, events
+    fit, valid = split_validation(data.train, val_fraction, seed)
+    return fit, valid, None
+
+
+def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
+                         val_fraction: float = 0.05, seed: int = 2020, k: int = 20,
+                         extra_manifest: dict | None = None,
+                         families: tuple[str, ...] | None = None) -> FilterPublish:
+    """Choose the filter on a validation carve-out, rebuild it on every interaction, write
+    the artifact and promote it when it beats the current model. The candidate `families`
+    (default: GF-CF, and the searched family when torch is installed) are scored on the
+    same split and the validation winner is written; the manifest records them all."""
+    if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
+        raise ValueError("no consented interactions to build a model from")
+    started = time.perf_counter()
+    fit, valid, events = validation_split(data, val_fraction, seed)
+    choice = choose_graph_filter(fit, valid, k)
+    pop = popularity_val(fit, valid, k)
+    table = {"graph_filter": choice.val, "popularity": pop}
+    params = {"graph_filter": choice.params}
+    builders = {"graph_filter": lambda: build_filter(data.train, choice.params)}
+    if families is None:
+        families = ("graph_filter", POLYNOMIAL) if search_available() else ("graph_filter",)
+    if POLYNOMIAL in families:
+        table[POLYNOMIAL], params[POLYNOMIAL], builders[POLYNOMIAL] = _searched(
+            fit, valid, data.train, k, seed, events)
+    builders = {n: b for n, b in builders.items() if n in families}
+    winner = max(builders, key=lambda n: table[n][f"recall@{k}"])
+    factors = builders[winner]()
+    manifest = {
+        "model": winner,
+        "model_version": MODEL_VERSION_NOTE,
+        "dataset": data.name,
+        "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
+        "as_of": data.meta.get("as_of"),
+        "trained_at": datetime.now(UTC).isoformat(),
+        "params": {**params[winner], "val_fraction": val_fraction, "seed": seed,
+                   "validation": "time carve" if events is not None else "random carve"},
+        "promote_metric": f"val.{PROMOTE_METRIC}",
+        "metrics": {"val": table[winner]},
+        "candidates": {"val": table, "params": params, "winner": winner},
+        "grid": {"val": choice.table},
+        "baselines": {"val": {"popularity": pop}},
+        "serving": ServingParams().as_dict(),
+        "data": {"n_interactions": int(data.train.nnz), "n_fit": int(fit.nnz),
+                 "n_val": int(valid.nnz), **{key: v for key, v in data.meta.items()
+                                             if key != "snapshot_time"}},
+        **(extra_manifest or {}),
+    }
+    path = write_artifact(artifacts_dir, factors.user_vectors(data.train), factors.item_emb,
+                          data.user_ids, data.item_ids, manifest, item_proj=factors.item_proj)
+    promoted, reason = promote_if_better(artifacts_dir, path.name)
+    return FilterPublish(path.name, path, promoted, reason, table[winner], choice,
+                         time.perf_counter() - started, winner, table,
+                         manifest["params"]["validation"])

@@ -1,0 +1,58 @@
+"""`profilegraph build-model`: the training-free graph-filter model, built in seconds from the
+consented graph with numpy/scipy alone (no train extra), validated and promoted if better.
+`make run` calls it so a fresh install serves personalized lists from its first minute."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from recmodel.artifact_format import current_version
+from trainer.cli.target import target_of
+
+console = Console()
+
+
+def build_model(
+    ctx: typer.Context,
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing when a model is already promoted"),
+    half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
+    window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
+) -> None:
+    """Build the graph-filter models from the consented graph (GF-CF, and the searched
+    filter family when torch is installed), keep the validation winner, promote it if it
+    beats the current model on validation Recall@20."""
+    from trainer.build_model import publish_graph_filter
+    from trainer.read_graph import ExportSettings, export_interactions
+
+    target = target_of(ctx)
+    if if_missing and current_version(target.artifacts_dir) is not None:
+        console.print(f"model {current_version(target.artifacts_dir)} is promoted; "
+                      "keeping it (run without --if-missing to rebuild)")
+        return
+    with console.status("exporting consented interactions from Neo4j"):
+        data = export_interactions(
+            target.connection,
+            ExportSettings(half_life_days=half_life_days, window_days=window_days or None))
+    console.print(f"exported {data.summary()} ({data.meta.get('events')} events)")
+    if data.train.nnz == 0:
+        console.print("[yellow]no consented interactions yet; nothing to build[/]")
+        return
+    result = publish_graph_filter(data, target.artifacts_dir)
+    table = Table(title=f"graph filter, validation (chosen: {result.choice.params})")
+    for col in ("rank", "alpha", "recall@20", "ndcg@20"):
+        table.add_column(col)
+    for row in result.choice.table:
+        table.add_row(str(row["rank"]), str(row["alpha"]), f"{row['recall@20']:.4f}",
+                      f"{row['ndcg@20']:.4f}")
+    console.print(table)
+    compared = Table(title=f"candidates on the same validation split (winner: {result.winner})")
+    for col in ("model", "recall@20", "ndcg@20"):
+        compared.add_column(col)
+    for name, m in result.candidates.items():
+        compared.add_row(name, f"{m['recall@20']:.4f}", f"{m['ndcg@20']:.4f}")
+    console.print(compared)
+    console.print(f"validation: {result.validation}")
+    console.print(f"artifact {result.path} in {result.seconds:.1f}s: {result.reason}")
