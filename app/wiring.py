@@ -50,9 +50,7 @@ from app.recommend.recommendation_service import RecommendationService
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
-from app.segments.membership_worker import MembershipWorker
+from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 
@@ -95,7 +93,6 @@ class Services:
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
-        await self.membership.close()
         await self.experiments.close()
         await self.popularity.close()
 

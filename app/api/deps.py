@@ -32,7 +32,7 @@ from app.migrate.runner import MigrationRunner
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
 from app.recommend.recommendation_service import RecommendationService
-from app.segments.membership_service import MembershipService
+from app.segments.membership import MembershipService
 from app.segments.segment_service import SegmentService
 from app.wiring import Services, services_of
 
