@@ -46,12 +46,10 @@ os.environ.update(
 from neo4j import AsyncDriver  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.core.paths import MIGRATIONS_DIR  # noqa: E402
 from app.db.database import Database  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
 from app.db.queries import queries  # noqa: E402
 from app.intake.ingest_hooks import IngestedChange  # noqa: E402
-from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from app.segments.loaded import CompileCache  # noqa: E402
 from app.segments.membership import (  # noqa: E402
@@ -62,6 +60,8 @@ from app.segments.membership import (  # noqa: E402
 )
 from app.segments.segment_repository import SegmentRepository  # noqa: E402
 from app.segments.segment_service import SegmentService  # noqa: E402
+from bench import _harness as harness  # noqa: E402
+from bench._harness import percentile  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 180
@@ -391,11 +391,6 @@ async def load(
 # -- measurements ---------------------------------------------------------------------------
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 class _CountingMembership(MembershipService):
     """Remembers how many entries/exits the last drain wrote (a write that changes membership
     commits to the transaction log; one that changes nothing does not)."""
@@ -499,18 +494,18 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
     cold, warm = latencies[:warmup], latencies[warmup:]
     print(
         f"incremental membership per ingested event, first {warmup} (plans cold): "
-        f"p50 {statistics.median(cold):.2f} ms, p99 {_pct(cold, 0.99):.2f} ms"
+        f"p50 {statistics.median(cold):.2f} ms, p99 {percentile(cold, 0.99):.2f} ms"
     )
     print(
         f"incremental membership per ingested event, next {len(warm)} (steady state): "
-        f"p50 {statistics.median(warm):.2f} ms, p99 {_pct(warm, 0.99):.2f} ms, "
+        f"p50 {statistics.median(warm):.2f} ms, p99 {percentile(warm, 0.99):.2f} ms, "
         f"max {max(warm):.2f} ms"
     )
     for label, want in (("changed membership", True), ("changed nothing", False)):
         part = [ms for ms, c in zip(warm, changed[warmup:], strict=True) if c is want]
         if part:
             print(f"  of which {label}: {len(part)} events, p50 {statistics.median(part):.2f} ms, "
-                  f"p99 {_pct(part, 0.99):.2f} ms")
+                  f"p99 {percentile(part, 0.99):.2f} ms")
 
 
 async def main() -> None:
@@ -529,7 +524,7 @@ async def main() -> None:
         neo4j_server.start(settings)
     driver = create_driver(settings)
     try:
-        await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+        await harness.migrate(driver)
         records, _, _ = await driver.execute_query("MATCH (e:Event) RETURN count(e) AS n")
         if not (args.reuse and records[0]["n"] >= args.events * 0.9):
             t0 = time.perf_counter()
