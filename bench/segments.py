@@ -8,7 +8,8 @@ work, evaluate without locks, lock and apply, clear the work), as in a process t
 run the worker in the background (the CLI, importers); a serving process runs the same drain
 steps in its background loop.
 
-Starts its own Neo4j (ports 7693/7483, data in .cache/neo4j/bench), writes the log straight
+Starts its own Neo4j (ports 7693/7483, or BENCH_SEGMENTS_BOLT_PORT/_HTTP_PORT; data in
+.cache/neo4j/bench), writes the log straight
 to the graph in batched UNWIND (graph model of docs/graph-model.md: anonymous and identified
 users with identities, views, carts, checkouts, orders with line items, consent, computed
 traits), then prints figures. Not a test.
@@ -34,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update(
     {
-        "PROFILEGRAPH_NEO4J_BOLT_PORT": "7693",
-        "PROFILEGRAPH_NEO4J_HTTP_PORT": "7483",
+        "PROFILEGRAPH_NEO4J_BOLT_PORT": os.environ.get("BENCH_SEGMENTS_BOLT_PORT", "7693"),
+        "PROFILEGRAPH_NEO4J_HTTP_PORT": os.environ.get("BENCH_SEGMENTS_HTTP_PORT", "7483"),
         "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench"),
         "PROFILEGRAPH_NEO4J_HEAP": os.environ.get("BENCH_NEO4J_HEAP", "2g"),
         "PROFILEGRAPH_NEO4J_PAGECACHE": os.environ.get("BENCH_NEO4J_PAGECACHE", "2g"),
