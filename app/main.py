@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api.console_install import install_console
 from app.api.guards import install_guards
 from app.api.openapi_components import install_openapi_components
 from app.api.router import install_routers
+from app.console.install import install_console
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen

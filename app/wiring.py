@@ -28,9 +28,21 @@ from app.core.config import Settings
 from app.core.metrics import RECOMMEND_WAITING
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
+from app.core.refreshing_cache import RefreshingCache
 from app.db.database import Database
 from app.db.driver import create_driver
-from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
+from app.experiments.attribution import AttributionListener
+from app.experiments.experiment_repository import ExperimentRepository
+from app.experiments.experiment_service import ExperimentService
+from app.experiments.exposure_recorder import ExposureRecorder
+from app.experiments.parts import (
+    BANDIT_COUNTS_TTL_S,
+    ExperimentParts,
+    bandit_counts_loader,
+    experiment_work,
+)
+from app.experiments.serving import ExperimentServing
+from app.experiments.strategies import StrategyRunner
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
@@ -50,9 +62,7 @@ from app.recommend.recommendation_service import RecommendationService
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
-from app.segments.membership_worker import MembershipWorker
+from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 
@@ -95,7 +105,6 @@ class Services:
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
-        await self.membership.close()
         await self.experiments.close()
         await self.popularity.close()
 
@@ -155,8 +164,8 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
         console_sessions=SessionStore(),
-        experiments=build_experiments(settings, database, recommendations, models,
-                                      recommend_repository, popularity),
+        experiments=_experiments(settings, database, segment_repository, recommendations,
+                                 models, recommend_repository, popularity),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).
@@ -164,6 +173,22 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks.register(services.experiments.attribution.on_ingest)
     hooks.register(_forget_erased(models))
     return services
+
+
+def _experiments(settings: Settings, database: Database, segments: SegmentRepository,
+                 recommendations: RecommendationService, models: ModelStore,
+                 recommend_repository: RecommendationRepository,
+                 popularity: PopularityService) -> ExperimentParts:
+    """The experiment parts; starts nothing (app/experiments/parts.py: `experiment_work`)."""
+    repository = ExperimentRepository(database)
+    runner = StrategyRunner(recommendations, models, recommend_repository, popularity)
+    service = ExperimentService(repository, segments, runner.check)
+    exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
+    counts = RefreshingCache(bandit_counts_loader(repository), BANDIT_COUNTS_TTL_S,
+                             "bandit counts")
+    serving = ExperimentServing(repository, runner, exposures, settings.consent_default, counts)
+    service.on_change.append(serving.invalidate)
+    return ExperimentParts(service, serving, exposures, AttributionListener(repository))
 
 
 def _forget_erased(models: ModelStore) -> Listener:

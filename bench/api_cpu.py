@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.live import ADMIN_KEY, HEADERS, ROOT, pct
+from bench import _harness as harness
+from bench._harness import percentile as pct
+from bench._harness import stop_server
+from bench.live import ADMIN_KEY, HEADERS, ROOT
 from bench.live_data import Storefront, segments
 from bench.serve import cpu_seconds, group_pids
 
@@ -58,29 +60,11 @@ def neo4j_pid() -> int:
 
 def start_server(app_root: Path, port: int, artifacts: Path, workers: int
                  ) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(app_root), "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
-           "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
-           "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts),
-           "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"], cwd=app_root, env=env, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError(f"server from {app_root} did not start")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+    return harness.start_server(
+        port, root=app_root, workers=workers, ready_path="/readyz", timeout_s=90,
+        env={"PROFILEGRAPH_CONSENT_DEFAULT": "opt_out", "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY,
+             "PROFILEGRAPH_LOG_LEVEL": "WARNING", "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts),
+             "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"})
 
 
 @dataclass

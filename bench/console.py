@@ -47,6 +47,8 @@ from app.db.queries import CypherCatalog  # noqa: E402
 from app.importers.demo_data import catalog, load_demo_data  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from app.wiring import open_services  # noqa: E402
+from bench import _harness as harness  # noqa: E402
+from bench._harness import percentile  # noqa: E402
 from recmodel.artifact import set_current, write_artifact  # noqa: E402
 
 BENCH_QUERIES = CypherCatalog(ROOT / "bench" / "cypher")
@@ -91,26 +93,9 @@ async def prepare(users: int, artifacts: Path) -> tuple[list[str], list[str]]:
 
 def serve(port: int, artifacts: Path, root: Path = ROOT) -> subprocess.Popen:
     # the password this checkout resolved: another checkout may have no password file
-    env = {**os.environ, "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PYTHONPATH": str(root),
-           "PROFILEGRAPH_NEO4J_PASSWORD": get_settings().resolved_neo4j_password()}
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=root)
-
-
-async def wait_ready(base: str, proc: subprocess.Popen) -> None:
-    async with httpx.AsyncClient(base_url=base) as http:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the server did not start")
+    return harness.start_server(port, root=root, timeout_s=60, poll_s=0.2, env={
+        "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts),
+        "PROFILEGRAPH_NEO4J_PASSWORD": get_settings().resolved_neo4j_password()})
 
 
 async def signed_in(base: str, key: str) -> tuple[httpx.AsyncClient, str]:
@@ -185,8 +170,7 @@ async def browse(targets: list[tuple[str, httpx.AsyncClient, str]], rounds: int,
 
 
 def percentiles(ms: list[float]) -> tuple[float, float, float]:
-    ms = sorted(ms)
-    return statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))], ms[-1]
+    return statistics.median(ms), percentile(ms, 0.95), max(ms)
 
 
 def report(timings: dict, labels: list[str]) -> float:
@@ -280,13 +264,10 @@ def main() -> None:
             for n, (label, root) in enumerate(roots.items()):
                 procs.append(serve(args.port + n, artifacts, root))
                 bases[label] = f"http://127.0.0.1:{args.port + n}"
-                asyncio.run(wait_ready(bases[label], procs[-1]))
             asyncio.run(measure(args, bases, users, items))
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+            harness.stop_server(proc)
         if started and not args.keep_neo4j:
             neo4j_server.stop(settings)
 

@@ -25,11 +25,10 @@ os.environ.setdefault("PROFILEGRAPH_ADMIN_API_KEY", "bench-admin-key-0123456789"
 import experiments_model as model
 
 from app.core.config import get_settings
-from app.core.paths import MIGRATIONS_DIR
 from app.db.driver import create_driver
 from app.db.queries import CypherCatalog
 from app.main import create_app
-from app.migrate.runner import MigrationRunner
+from bench import _harness as harness
 from recmodel.artifact import set_current, write_artifact
 
 PREFIX = "expsim-"
@@ -135,7 +134,7 @@ async def api_run(shoppers: int, seed: int) -> None:
     set_current(settings.artifacts_dir, version.name)
     driver = create_driver(settings)
     try:
-        await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+        await harness.migrate(driver)
         for name in ("delete_sim_users", "delete_sim_experiments"):
             await driver.execute_query(bench_queries[name], prefix=PREFIX,
                                        database_=settings.neo4j_database)

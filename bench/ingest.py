@@ -16,9 +16,7 @@ import asyncio
 import os
 import random
 import socket
-import statistics
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +25,8 @@ import httpx
 import orjson
 
 from app.core.config import get_settings
+from bench import _harness as harness
+from bench._harness import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 RETAIL = ROOT.parent / "shared/data/online_retail_ii/online_retail_II_2009-2010.parquet"
@@ -121,41 +121,9 @@ async def send_all(
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
-        "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY,
-        "PROFILEGRAPH_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return harness.start_server(port, workers=workers, timeout_s=30, env={
+        "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out", "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY,
+        "PROFILEGRAPH_LOG_LEVEL": "WARNING"})
 
 
 def ingest_key(base: str) -> str:
@@ -170,11 +138,11 @@ def ingest_key(base: str) -> str:
 
 
 def report(label: str, events: int, requests: int, seconds: float, lat: list[float]) -> None:
-    q = statistics.quantiles(lat, n=20) if len(lat) > 1 else [lat[0]] * 19
+    p50, p95 = percentile(lat, 0.5), percentile(lat, 0.95)
     print(
         f"{label:38s} {events:>7,} events {seconds:7.2f} s {events / seconds:>9,.0f} ev/s  "
-        f"{requests / seconds:>7,.0f} req/s  p50 {q[9] * 1000:6.1f} ms  "
-        f"p95 {q[18] * 1000:6.1f} ms",
+        f"{requests / seconds:>7,.0f} req/s  p50 {p50 * 1000:6.1f} ms  "
+        f"p95 {p95 * 1000:6.1f} ms",
         flush=True,
     )
 
@@ -210,8 +178,7 @@ async def http_bench(args: argparse.Namespace) -> None:
         )
         report("/v1/track  one event per request  8", len(singles), len(singles), secs, lat)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        harness.stop_server(proc)
 
 
 def neo4j_cpu_seconds() -> float | None:

@@ -37,6 +37,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.db.queries import CypherCatalog
+from bench import _harness as harness
+from bench._harness import percentile as pct
 from bench.live_data import Storefront, segments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,42 +50,20 @@ PROBE_PAUSE_S = 0.2  # between one probe's visible membership and the next order
 PROBE_IDLE_S = 1.0  # without segments: as long as a probe takes to see its membership
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
 def start_server(port: int, artifacts: Path, membership_wait_s: float | None,
                  root: Path = ROOT) -> subprocess.Popen:
     """uvicorn serving the app from the checkout `root` (another branch's, to compare)."""
     wait = {} if membership_wait_s is None else {
         "PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S": str(membership_wait_s)}
-    env = {**os.environ, **wait, "PYTHONPATH": str(root),
-           "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
-           "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
-           "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=root, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return harness.start_server(port, root=root, env={
+        **wait, "PROFILEGRAPH_CONSENT_DEFAULT": "opt_out",
+        "PROFILEGRAPH_ADMIN_API_KEY": ADMIN_KEY, "PROFILEGRAPH_LOG_LEVEL": "WARNING",
+        "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"})
 
 
 async def wipe() -> None:
     from app.core.config import get_settings
-    from app.core.paths import MIGRATIONS_DIR
     from app.db.driver import create_driver
-    from app.migrate.runner import MigrationRunner
 
     settings = get_settings()
     driver = create_driver(settings)
@@ -93,7 +73,7 @@ async def wipe() -> None:
             records, _, _ = await driver.execute_query(
                 BENCH_QUERIES[step], batch=20_000, database_=settings.neo4j_database)
             deleted = records[0]["deleted"]
-    await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+    await harness.migrate(driver)
     await driver.close()
 
 
@@ -427,8 +407,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"materialized vs full refresh: {diff}; total differences: "
               f"{sum(diff.values())}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        harness.stop_server(server)
 
 
 if __name__ == "__main__":

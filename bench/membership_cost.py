@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import app.segments.membership_work as membership_work
+import app.segments.membership.changes as membership_changes
 from app.core.config import get_settings
 from app.intake.intake_service import parse_batch
 from app.wiring import open_services
@@ -49,7 +49,7 @@ def statement_timer(pid: int, cpu: collections.Counter, wall: collections.Counte
     """Wraps the drain's statement runner: Neo4j CPU and wall time per statement, and with
     `hits` each segment statement runs under PROFILE and its db hits are counted (a figure
     that does not move with the machine's load; PROFILE costs CPU of its own)."""
-    run = membership_work.tx_rows
+    run = membership_changes.tx_rows
 
     async def timed(tx: Any, cypher: str, params: Any) -> list[dict[str, Any]]:
         c, t = neo4j_cpu(pid), time.perf_counter()
@@ -64,7 +64,7 @@ def statement_timer(pid: int, cpu: collections.Counter, wall: collections.Counte
         wall[key] += time.perf_counter() - t
         return rows
 
-    membership_work.tx_rows = timed  # type: ignore[assignment]
+    membership_changes.tx_rows = timed  # type: ignore[assignment]
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -194,7 +194,32 @@ def run(p: Purchases, cut_ms: int, end_ms: int, refresh_s: float, params: Servin
             "params": params.as_dict()}
 
 
+# (customer, item, ts_ms) in time order; "new" is the item newer than the model.
+CHECK_ROWS = [("a", "x", 1), ("a", "y", 2), ("b", "y", 3), ("a", "new", 4), ("b", "z", 5),
+              ("b", "new", 6), ("c", "w", 7), ("c", "new", 8)]
+
+
+def self_check() -> None:
+    """The replica reads neighbourhoods as the server's query does, only from purchases
+    before the refresh time (checked on a small log before every run)."""
+    c, i, t = (np.asarray(col) for col in zip(*CHECK_ROWS, strict=True))
+    graph = PurchaseGraph(Purchases(c, i, t.astype(np.int64),
+                                    np.asarray([f"inv{n}" for n in t]), 0, 0))
+    fresh = np.flatnonzero(graph.items == "new")
+
+    def at(before_ms: int) -> dict[str, list[tuple[str, int]]]:
+        return {f.item_id: f.neighbours for f in graph.fresh_items(before_ms, fresh)}
+
+    assert at(4) == {}  # nobody has bought it yet: no neighbourhood, no vector
+    assert at(5) == {"new": [("x", 1), ("y", 1)]}  # a's purchases, itself left out
+    # b bought it at 6 and y before: y is now shared by two buyers; z (5) counts too.
+    assert at(7) == {"new": [("y", 2), ("x", 1), ("z", 1)]}
+    assert at(8) == at(7)  # c's w at 7 is before c bought the item
+    assert at(9) == {"new": [("y", 2), ("w", 1), ("x", 1), ("z", 1)]}
+
+
 def main() -> None:
+    self_check()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--period", choices=("validation", "test"), default="test")
     parser.add_argument("--refresh-s", type=float, default=60.0,

@@ -1,7 +1,15 @@
 """Segment benchmark: full recompute of 10 representative rules and incremental membership
 latency per ingested event, over a generated storefront log of >= 1M events.
 
-Starts its own Neo4j (ports 7693/7483, data in .cache/neo4j/bench), writes the log straight
+The incremental figure times the path production runs: each event is written with its
+membership work recorded on the profile (the statement intake runs in the batch's
+transaction), then the membership worker's ingest listener applies it: one drain (read the
+work, evaluate without locks, lock and apply, clear the work), as in a process that does not
+run the worker in the background (the CLI, importers); a serving process runs the same drain
+steps in its background loop.
+
+Starts its own Neo4j (ports 7693/7483, or BENCH_SEGMENTS_BOLT_PORT/_HTTP_PORT; data in
+.cache/neo4j/bench), writes the log straight
 to the graph in batched UNWIND (graph model of docs/graph-model.md: anonymous and identified
 users with identities, views, carts, checkouts, orders with line items, consent, computed
 traits), then prints figures. Not a test.
@@ -27,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update(
     {
-        "PROFILEGRAPH_NEO4J_BOLT_PORT": "7693",
-        "PROFILEGRAPH_NEO4J_HTTP_PORT": "7483",
+        "PROFILEGRAPH_NEO4J_BOLT_PORT": os.environ.get("BENCH_SEGMENTS_BOLT_PORT", "7693"),
+        "PROFILEGRAPH_NEO4J_HTTP_PORT": os.environ.get("BENCH_SEGMENTS_HTTP_PORT", "7483"),
         "PROFILEGRAPH_NEO4J_HOME": str(ROOT / ".cache" / "neo4j" / "bench"),
         "PROFILEGRAPH_NEO4J_HEAP": os.environ.get("BENCH_NEO4J_HEAP", "2g"),
         "PROFILEGRAPH_NEO4J_PAGECACHE": os.environ.get("BENCH_NEO4J_PAGECACHE", "2g"),
@@ -39,17 +47,22 @@ os.environ.update(
 from neo4j import AsyncDriver  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.core.paths import MIGRATIONS_DIR  # noqa: E402
 from app.db.database import Database  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
+from app.db.queries import queries  # noqa: E402
 from app.intake.ingest_hooks import IngestedChange  # noqa: E402
-from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
 from app.segments.loaded import CompileCache  # noqa: E402
-from app.segments.membership_repository import MembershipRepository  # noqa: E402
-from app.segments.membership_service import MembershipService  # noqa: E402
+from app.segments.membership import (  # noqa: E402
+    IncrementalResult,
+    MembershipRepository,
+    MembershipService,
+    MembershipWorker,
+)
 from app.segments.segment_repository import SegmentRepository  # noqa: E402
 from app.segments.segment_service import SegmentService  # noqa: E402
+from bench import _harness as harness  # noqa: E402
+from bench._harness import percentile  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 180
@@ -379,20 +392,15 @@ async def load(
 # -- measurements ---------------------------------------------------------------------------
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 class _CountingMembership(MembershipService):
-    """Remembers how many entries/exits the last incremental update wrote (a write that
-    changes membership commits to the transaction log; one that changes nothing does not)."""
+    """Remembers how many entries/exits the last drain wrote (a write that changes membership
+    commits to the transaction log; one that changes nothing does not)."""
 
     last_changes = 0
 
-    async def evaluate_users(self, *args: Any, **kwargs: Any) -> Any:
-        result = await super().evaluate_users(*args, **kwargs)
-        self.last_changes = len(result.changes)
+    async def drain(self, limit: int) -> IncrementalResult:
+        result = await super().drain(limit)
+        self.last_changes += len(result.changes)
         return result
 
 
@@ -402,6 +410,7 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
     segments, members = SegmentRepository(db), MembershipRepository(db)
     membership = _CountingMembership(segments, members, cache, clock=lambda: NOW)
     service = SegmentService(segments, members, membership, cache, clock=lambda: NOW)
+    worker = MembershipWorker(membership)  # not started: each ingest applies its work at once
     await driver.execute_query("MATCH (s:Segment) DETACH DELETE s")
     await _in_batches(
         driver,
@@ -458,11 +467,11 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
     for n, user_id in enumerate(user_ids):
         etype = rng.choice(types)
         ts = NOW + timedelta(days=1, seconds=n)
-        await driver.execute_query(
+        records, _, _ = await driver.execute_query(
             "MATCH (u:User {user_id: $uid}), (i:Item {item_id: $item}) "
             "CREATE (u)-[:PERFORMED]->(e:Event {event_id: $eid, type: $type, name: $type, "
             "ts: $ts, received_at: $ts, p_revenue: $rev})-[:ON {quantity: 1, price: 10.0, "
-            "position: 0}]->(i)",
+            "position: 0}]->(i) RETURN elementId(u) AS eid",
             uid=user_id,
             item=f"sku-{rng.randrange(100)}",
             eid=f"bench-{seed}-{n}",
@@ -470,28 +479,34 @@ async def measure(driver: AsyncDriver, samples: int, seed: int, warmup: int = 10
             ts=ts,
             rev=25.0 if etype == "order_completed" else None,
         )
+        # the membership work intake records in the batch's transaction
+        await driver.execute_query(
+            queries["intake/mark_membership_work"],
+            marks=[{"u": "0", "user_id": user_id, "types": [etype], "renamed": []}],
+            eid_prefix="", user_eids={"0": records[0]["eid"]}, now=NOW,
+            marked_at=datetime.now(UTC))
         change = IngestedChange({user_id: frozenset({etype})})
         t0 = time.perf_counter()
         membership.last_changes = 0
-        await membership.on_ingest(change)
+        await worker.on_ingest(change)
         latencies.append(1000 * (time.perf_counter() - t0))
         changed.append(membership.last_changes > 0)
     # the first events of each type plan their evaluation query (cached by the server after)
     cold, warm = latencies[:warmup], latencies[warmup:]
     print(
         f"incremental membership per ingested event, first {warmup} (plans cold): "
-        f"p50 {statistics.median(cold):.2f} ms, p99 {_pct(cold, 0.99):.2f} ms"
+        f"p50 {statistics.median(cold):.2f} ms, p99 {percentile(cold, 0.99):.2f} ms"
     )
     print(
         f"incremental membership per ingested event, next {len(warm)} (steady state): "
-        f"p50 {statistics.median(warm):.2f} ms, p99 {_pct(warm, 0.99):.2f} ms, "
+        f"p50 {statistics.median(warm):.2f} ms, p99 {percentile(warm, 0.99):.2f} ms, "
         f"max {max(warm):.2f} ms"
     )
     for label, want in (("changed membership", True), ("changed nothing", False)):
         part = [ms for ms, c in zip(warm, changed[warmup:], strict=True) if c is want]
         if part:
             print(f"  of which {label}: {len(part)} events, p50 {statistics.median(part):.2f} ms, "
-                  f"p99 {_pct(part, 0.99):.2f} ms")
+                  f"p99 {percentile(part, 0.99):.2f} ms")
 
 
 async def main() -> None:
@@ -510,7 +525,7 @@ async def main() -> None:
         neo4j_server.start(settings)
     driver = create_driver(settings)
     try:
-        await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+        await harness.migrate(driver)
         records, _, _ = await driver.execute_query("MATCH (e:Event) RETURN count(e) AS n")
         if not (args.reuse and records[0]["n"] >= args.events * 0.9):
             t0 = time.perf_counter()

@@ -35,7 +35,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -64,12 +63,11 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
-from app.core.paths import MIGRATIONS_DIR  # noqa: E402
 from app.db.driver import create_driver  # noqa: E402
 from app.db.queries import CypherCatalog  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.migrate.runner import MigrationRunner  # noqa: E402
 from app.ops import neo4j_server  # noqa: E402
+from bench import _harness as harness  # noqa: E402
 from recmodel.artifact import set_current, write_artifact  # noqa: E402
 
 # Statements only the benchmark runs: kept out of the product catalogue in cypher/.
@@ -124,7 +122,7 @@ def storefront_batches(users: int, items: int, events_per_user: int, seed: int =
 async def load_data(users: int, items: int, events_per_user: int) -> None:
     settings = get_settings()
     driver = create_driver(settings)
-    await MigrationRunner(driver, MIGRATIONS_DIR, database=settings.neo4j_database).migrate()
+    await harness.migrate(driver)
     records, _, _ = await driver.execute_query(bench_queries["count_users"])
     await driver.close()
     if records[0]["n"] >= users:
@@ -251,39 +249,10 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
                       modes: list[str | None], app_root: Path = ROOT) -> list[dict]:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
-    env = {**os.environ, "PYTHONPATH": str(app_root)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(API_PORT),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=app_root,
-        env=env,
-        start_new_session=True,
-    )
+    server = harness.start_server(API_PORT, root=app_root, workers=workers,
+                                  ready_path="/readyz", poll_s=0.5)
     try:
         url = f"http://127.0.0.1:{API_PORT}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise RuntimeError("API did not become ready")
         # Warm caches, query plans, both JITs and connection pools at the measured
         # concurrency, then measure. The first run after a Neo4j start is still slower.
         subprocess.run(
@@ -305,8 +274,7 @@ def serve_and_measure(users: int, duration: int, connections: int, workers: int,
             rows.append({"mode": mode, **row})
         return rows
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        harness.stop_server(server)
 
 
 def _measure(url: str, users: int, duration: int, connections: int, rate: float | None,

@@ -20,6 +20,7 @@ from app.analyst.analyst_service import AnalystService
 from app.auth.api_key_service import ApiKeyService
 from app.auth.api_keys import Scope, grants
 from app.auth.auth_service import AuthService
+from app.auth.console_sessions import SessionStore
 from app.catalog.item_repository import ItemRepository
 from app.core.admission import Admission
 from app.core.config import Settings
@@ -29,10 +30,14 @@ from app.experiments.serving import ExperimentServing
 from app.intake.intake_service import IntakeService
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
+from app.ops.store_stats import StoreStatsService
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
+from app.recommend.model_admin import ModelAdmin
 from app.recommend.recommendation_service import RecommendationService
-from app.segments.membership_service import MembershipService
+from app.segments.draft_explain import DraftExplainer
+from app.segments.history import SegmentHistoryService
+from app.segments.membership import MembershipService
 from app.segments.segment_service import SegmentService
 from app.wiring import Services, services_of
 
@@ -63,6 +68,12 @@ MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
 RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"))]
+# what the console reads besides the above
+SegmentHistoryDep = Annotated[SegmentHistoryService, Depends(_part("segment_history"))]
+SegmentDraftsDep = Annotated[DraftExplainer, Depends(_part("segment_drafts"))]
+ModelAdminDep = Annotated[ModelAdmin, Depends(_part("model_admin"))]
+StoreStatsDep = Annotated[StoreStatsService, Depends(_part("store_stats"))]
+ConsoleSessionsDep = Annotated[SessionStore, Depends(_part("console_sessions"))]
 
 
 async def _experiments(request: Request) -> ExperimentService:

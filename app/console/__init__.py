@@ -1,5 +1,6 @@
-"""The web console at /console: server-rendered pages (Jinja2 + htmx) over the services.
-
-`app.api.console_install.install_console(app)` mounts it; this package import stays light so the
-composition root can import the session store without the pages.
+"""The web console at /console, one feature in one folder: server-rendered pages (Jinja2 +
+htmx) over the services. routes/ holds its routes (thin, typed dependencies from
+app/api/deps.py like the JSON routes), *_view.py the page view-models, templates/ and static/
+the rest; `app.console.install.install_console(app)` mounts it. This package import stays
+light: nothing is imported here.
 """

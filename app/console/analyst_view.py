@@ -7,11 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.analyst.analyst_service import QueryResult
+from app.analyst.analyst_service import AnalystService, QueryResult
 from app.analyst.plan_check import ALLOWED_PROCEDURES
 from app.console.charts import BarChart, bar_chart
 from app.core.errors import ApiError
-from app.wiring import Services
 
 CHART_ROWS = 40
 
@@ -26,16 +25,15 @@ class AnalystRun:
     chart: BarChart | None = None
 
 
-def policy(services: Services) -> dict[str, Any]:
-    analyst = services.analyst
+def policy(analyst: AnalystService) -> dict[str, Any]:
     return {"timeout_s": analyst.timeout_s, "row_cap": analyst.row_cap,
             "procedures": sorted(ALLOWED_PROCEDURES)}
 
 
-def saved_queries(services: Services) -> list[dict[str, Any]]:
+def saved_queries(analyst: AnalystService) -> list[dict[str, Any]]:
     return [{"name": q.name, "description": q.description, "text": q.text,
              "params": json.dumps(q.params) if q.params else ""}
-            for q in services.analyst.saved.values()]
+            for q in analyst.saved.values()]
 
 
 def chart_for(result: QueryResult) -> BarChart | None:
@@ -69,11 +67,10 @@ def _params(text: str) -> dict[str, Any]:
     return value
 
 
-async def execute(services: Services, query: str, params_text: str, saved: str,
+async def execute(analyst: AnalystService, query: str, params_text: str, saved: str,
                   as_csv: bool = False) -> AnalystRun:
     """Runs a saved query (by name) or the editor's text; errors are kept to show."""
     run = AnalystRun(query, params_text, saved)
-    analyst = services.analyst
     try:
         params = _params(params_text)
         if saved:

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.console.charts import interval_plot
 from app.core.errors import ApiError
-from app.wiring import Services
+from app.experiments.experiment_service import ExperimentService
 
 VARIANT_ROWS = 4  # form rows; blank ones are left out of the document
 METRIC_LABELS = {"ctr": "CTR", "conversion": "Conversion",
@@ -112,11 +112,11 @@ def attach_errors(form: ExperimentForm, error: ApiError, used: list[int]) -> Non
             form.errors.setdefault(target, []).append(f["reason"])
 
 
-async def create(services: Services, form: ExperimentForm) -> dict[str, Any] | None:
+async def create(experiments: ExperimentService, form: ExperimentForm) -> dict[str, Any] | None:
     """The created experiment, or None with the form's errors filled in."""
     document, used = to_document(form)
     try:
-        return await services.experiments.service.create(document)
+        return await experiments.create(document)
     except ApiError as exc:
         attach_errors(form, exc, used)
         return None
@@ -131,8 +131,8 @@ def _strategy_text(definition: Mapping[str, Any], name: str) -> str:
     return f"{s['kind']}{mode}"
 
 
-async def list_page(services: Services) -> dict[str, Any]:
-    experiments = await services.experiments.service.list_all()
+async def list_page(service: ExperimentService) -> dict[str, Any]:
+    experiments = await service.list_all()
     rows = [{"id": e["experiment_id"], "name": e["name"], "status": e["status"],
              "version": e.get("version"), "started_at": e.get("started_at"),
              "stopped_at": e.get("stopped_at"),
@@ -143,11 +143,11 @@ async def list_page(services: Services) -> dict[str, Any]:
     return {"experiments": rows}
 
 
-async def running(services: Services) -> list[dict[str, Any]]:
+async def running(experiments: ExperimentService) -> list[dict[str, Any]]:
     """The running experiments, for the overview."""
     return [{"id": e["experiment_id"], "name": e["name"], "started_at": e.get("started_at"),
              "primary_metric": e["definition"].get("primary_metric", "ctr")}
-            for e in await services.experiments.service.list_all()
+            for e in await experiments.list_all()
             if e["status"] == "running"]
 
 
@@ -175,8 +175,7 @@ def results_view(detail: Mapping[str, Any], results: Mapping[str, Any]) -> dict[
             "srm": results.get("sample_ratio_mismatch")}
 
 
-async def detail_page(services: Services, experiment_id: str) -> dict[str, Any]:
-    service = services.experiments.service
+async def detail_page(service: ExperimentService, experiment_id: str) -> dict[str, Any]:
     # both answer 404 for an unknown id; read together, the page waits for one round
     detail, results = await asyncio.gather(service.get(experiment_id),
                                            service.results(experiment_id))

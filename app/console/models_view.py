@@ -4,10 +4,11 @@ promoted and the served model, and the promotion history."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from app.console.charts import bar_chart
-from app.wiring import Services
+from app.recommend.model_admin import ModelAdmin
 
 METRICS = ("recall@20", "ndcg@20")
 CHART_RUNS = 10
@@ -44,12 +45,11 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return charts
 
 
-async def models_page(services: Services) -> dict[str, Any]:
-    admin = services.model_admin
+async def models_page(admin: ModelAdmin, artifacts_dir: Path) -> dict[str, Any]:
     runs, history, target = await asyncio.gather(
         asyncio.to_thread(admin.runs), asyncio.to_thread(admin.history),
         asyncio.to_thread(admin.rollback_target))
     rows = [_run_row(r) for r in runs]
     return {"runs": rows, "charts": _charts(rows) if rows else {},
             "history": list(reversed(history))[:20], "rollback_target": target,
-            "artifacts_dir": str(services.settings.artifacts_dir)}
+            "artifacts_dir": str(artifacts_dir)}

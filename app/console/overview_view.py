@@ -6,13 +6,16 @@ import asyncio
 from typing import Any
 
 from app.console.experiments_view import running
-from app.wiring import Services
+from app.experiments.experiment_service import ExperimentService
+from app.ops.store_stats import StoreStatsService
+from app.recommend.model_admin import ModelAdmin
+from app.segments.segment_service import SegmentService
 
 SHOWN_METRICS = ("recall@20", "ndcg@20")
 
 
-def served_model(services: Services) -> dict[str, Any] | None:
-    runs = services.model_admin.runs()
+def served_model(admin: ModelAdmin) -> dict[str, Any] | None:
+    runs = admin.runs()
     served = next((r for r in runs if r.served), None) or next(
         (r for r in runs if r.promoted), None)
     if served is None:
@@ -25,11 +28,13 @@ def served_model(services: Services) -> dict[str, Any] | None:
                           for name, b in served.baselines.items()}}
 
 
-async def overview(services: Services) -> dict[str, Any]:
+async def overview(store_stats: StoreStatsService, segment_service: SegmentService,
+                   admin: ModelAdmin, experiment_service: ExperimentService
+                   ) -> dict[str, Any]:
     """All four parts are read at once: the page waits for the slowest, not their sum."""
     stats, segments, model, experiments = await asyncio.gather(
-        services.store_stats.stats(), services.segments.list_all(),
-        asyncio.to_thread(served_model, services), running(services))
+        store_stats.stats(), segment_service.list_all(),
+        asyncio.to_thread(served_model, admin), running(experiment_service))
     return {
         "stats": stats,
         "segments": [{"segment_id": s.segment_id, "name": s.name, "size": s.size,

@@ -8,7 +8,8 @@ from typing import Any
 from app.console.charts import neighbourhood
 from app.core.errors import ApiError
 from app.intake.pii import looks_like_email, normalize_email, sha256_hex
-from app.wiring import Services
+from app.profiles.user_service import UserService
+from app.recommend.recommendation_service import RecommendationService
 
 TIMELINE_PAGE = 20
 RECOMMENDATIONS = 8
@@ -20,20 +21,21 @@ def lookup_id(typed: str) -> str:
     return "sha256:" + sha256_hex(normalize_email(typed)) if looks_like_email(typed) else typed
 
 
-async def timeline(services: Services, user_id: str, cursor: str | None
+async def timeline(users: UserService, user_id: str, cursor: str | None
                    ) -> dict[str, Any]:
-    page = await services.users.events(user_id, type_=None, since=None, until=None,
-                                       cursor=cursor, limit=TIMELINE_PAGE)
+    page = await users.events(user_id, type_=None, since=None, until=None,
+                              cursor=cursor, limit=TIMELINE_PAGE)
     return {"user_id": page.user_id, "events": page.events, "next_cursor": page.next_cursor}
 
 
-async def profile_page(services: Services, id_: str) -> dict[str, Any]:
+async def profile_page(users: UserService, recommendations: RecommendationService, id_: str
+                       ) -> dict[str, Any]:
     """The page's data, or {"error": ...} when no profile answers to the id."""
     try:
         # both resolve the id themselves (user id, or an anonymous id merged in)
         view, recs = await asyncio.gather(
-            services.users.overview(id_, events=TIMELINE_PAGE),
-            services.recommendations.for_user(id_, RECOMMENDATIONS, None, True))
+            users.overview(id_, events=TIMELINE_PAGE),
+            recommendations.for_user(id_, RECOMMENDATIONS, None, True))
     except ApiError as exc:
         return {"query": id_, "error": exc.message}
     page, hood = view["events"], view["neighbourhood"]

@@ -27,7 +27,7 @@ class NavPage:
 
 
 # The pages in the header, each shown only to keys holding its scope. A new page registers
-# here and adds its route module (listed in app/api/console_install.py).
+# here and adds its route module (listed in app/console/install.py).
 NAV: list[NavPage] = [
     NavPage("/console", "Overview", "read"),
     NavPage("/console/profiles", "Profiles", "read"),

@@ -13,9 +13,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from app.api.deps import AuthDep, ConsoleSessionsDep
 from app.auth.api_keys import Scope
 from app.auth.console_sessions import ConsoleSession
-from app.console.services import ServicesDep
 
 SESSION_COOKIE = "pg_console"
 SIGNIN_COOKIE = "pg_console_signin"
@@ -31,7 +31,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
 
 
 class SignInRequired(Exception):
@@ -81,14 +80,15 @@ def console_session(scope: Scope | None = None
                     ) -> Callable[..., Awaitable[ConsoleSession]]:
     """A dependency: the signed-in session (key re-checked), CSRF-checked for writes, and
     holding `scope` when one is named."""
-    async def current(request: Request, services: ServicesDep) -> ConsoleSession:
+    async def current(request: Request, sessions: ConsoleSessionsDep, auth: AuthDep
+                      ) -> ConsoleSession:
         session_id = request.cookies.get(SESSION_COOKIE)
-        session = services.console_sessions.get(session_id)
+        session = sessions.get(session_id)
         if session is None:
             raise SignInRequired()
-        scopes = await services.auth.scopes_for(session.api_key)
+        scopes = await auth.scopes_for(session.api_key)
         if scopes is None:  # revoked since sign-in
-            services.console_sessions.end(session_id)
+            sessions.end(session_id)
             raise SignInRequired()
         session.scopes = scopes
         request.state.console_session = session  # the 403 page still shows this key's menu

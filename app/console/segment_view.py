@@ -18,10 +18,13 @@ from app.console.segment_builder import BuilderForm, document_form, form_documen
 from app.core.errors import ApiError
 from app.intake.ecommerce import ORDER_EVENT, SINGLE_PRODUCT_EVENTS
 from app.intake.messages import PURPOSES
+from app.profiles.user_service import UserService
 from app.segments.definition import SegmentDefinition
 from app.segments.document import validate
+from app.segments.draft_explain import DraftExplainer
+from app.segments.history import SegmentHistoryService
 from app.segments.identifiers import COMPUTED_TRAITS, ITEM_FIELDS
-from app.wiring import Services
+from app.segments.segment_service import SegmentService
 
 TREND_DAYS = 14
 HISTORY_DAYS = 30
@@ -130,9 +133,10 @@ def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
     return builder_context(document_form(doc), doc, "json", known_valid=True)
 
 
-async def list_page(services: Services) -> dict[str, Any]:
+async def list_page(service: SegmentService, trends: SegmentHistoryService
+                    ) -> dict[str, Any]:
     segments, history = await asyncio.gather(
-        services.segments.list_all(), services.segment_history.daily_changes(TREND_DAYS))
+        service.list_all(), trends.daily_changes(TREND_DAYS))
     rows = []
     for s in segments:
         days = history.get(s.segment_id, [])
@@ -159,32 +163,32 @@ def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, st
     return out
 
 
-async def _version(services: Services, segment_id: str, version: int | None
+async def _version(service: SegmentService, segment_id: str, version: int | None
                    ) -> dict[str, Any] | None:
     if version is None:
         return None
     try:
-        return (await services.segments.get_version(segment_id, version)).model_dump()
+        return (await service.get_version(segment_id, version)).model_dump()
     except ApiError:
         return None  # not a version of this segment: the defaults apply
 
 
-async def detail_page(services: Services, segment_id: str, base: int | None,
-                      target: int | None) -> dict[str, Any]:
+async def detail_page(service: SegmentService, trends: SegmentHistoryService, segment_id: str,
+                      base: int | None, target: int | None) -> dict[str, Any]:
     """Versions named in the link are read together with the rest (one round of reads);
     the default comparison (previous vs current) needs the version list first."""
     current, history, changes, base_row, target_row = await asyncio.gather(
-        services.segments.get(segment_id),
-        services.segment_history.daily_changes(HISTORY_DAYS, segment_id),
-        services.segments.changes(segment_id, None, 20),
-        _version(services, segment_id, base), _version(services, segment_id, target))
+        service.get(segment_id),
+        trends.daily_changes(HISTORY_DAYS, segment_id),
+        service.changes(segment_id, None, 20),
+        _version(service, segment_id, base), _version(service, segment_id, target))
     current = current.model_dump()
     versions = current["versions"]
     if target_row is None:
         target_row = current
     if base_row is None:
         older = [v for v in versions if v < target_row["version"]]
-        base_row = await _version(services, segment_id, older[-1]) if older else None
+        base_row = await _version(service, segment_id, older[-1]) if older else None
     diff = (version_diff(base_row, target_row)
             if base_row is not None and base_row["version"] != target_row["version"] else None)
     days = history.get(segment_id, [])
@@ -197,13 +201,14 @@ async def detail_page(services: Services, segment_id: str, base: int | None,
             "builder": new_builder(current)}
 
 
-async def _explain(services: Services, doc: Any, shopper: str) -> dict[str, Any]:
+async def _explain(users: UserService, drafts: DraftExplainer, doc: Any, shopper: str
+                   ) -> dict[str, Any]:
     try:
-        user_id = await services.users.resolve(shopper)
+        user_id = await users.resolve(shopper)
     except ApiError as exc:
         return {"shopper_error": exc.message}
     definition = validate(SegmentDefinition, doc)
-    return {"explanation": await services.segment_drafts.explain(definition.condition, user_id),
+    return {"explanation": await drafts.explain(definition.condition, user_id),
             "shopper_id": user_id}
 
 
@@ -211,15 +216,16 @@ async def _nothing() -> dict[str, Any]:
     return {}
 
 
-async def preview(services: Services, doc: Any, shopper: str) -> dict[str, Any]:
+async def preview(service: SegmentService, users: UserService, drafts: DraftExplainer,
+                  doc: Any, shopper: str) -> dict[str, Any]:
     """Count, sample and (for a chosen shopper) each condition's result, or the errors."""
     issues = check(doc)
     if issues:
         return {"issues": issues}
     try:
         result, why = await asyncio.gather(
-            services.segments.preview({"condition": doc["condition"], "sample_size": SAMPLE}),
-            _explain(services, doc, shopper) if shopper else _nothing())
+            service.preview({"condition": doc["condition"], "sample_size": SAMPLE}),
+            _explain(users, drafts, doc, shopper) if shopper else _nothing())
     except ApiError as exc:
         return {"issues": [{"source": "preview", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "preview", "field": "",
@@ -227,12 +233,12 @@ async def preview(services: Services, doc: Any, shopper: str) -> dict[str, Any]:
     return {"count": result.count, "sample": result.sample, "shopper": shopper, **why}
 
 
-async def save(services: Services, doc: Any) -> dict[str, Any]:
+async def save(service: SegmentService, doc: Any) -> dict[str, Any]:
     issues = check(doc)
     if issues:
         return {"issues": issues}
     try:
-        saved = await services.segments.create(doc)
+        saved = await service.create(doc)
     except ApiError as exc:
         return {"issues": [{"source": "save", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "save", "field": "",

@@ -71,12 +71,10 @@ class StrategyRunner:
         ctx = await self._repository.user_context(user_id, HISTORY_LIMIT)
         excluded = {h.item_id for h in ctx.history
                     if exclude_seen or h.type == "order_completed"} if ctx else set()
-        popular, window = await self._popularity.ranked(category)
-        reason = f"popular in {category}" if category else (
-            "popular recently" if window == "recent" else "popular overall")
+        popular = await self._popularity.popular(category, excluded)
         items = [RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
-                                 category=p.category, reason=reason)
-                 for p in popular if p.item_id not in excluded][:limit]
+                                 category=p.category, reason=popular.reason)
+                 for p in popular.items[:limit]]
         return UserRecommendations(user_id=ctx.user_id if ctx else user_id,
                                    strategy=Served.popular, personalized=False,
                                    fallback_reason=None if ctx else FallbackReason.unknown_user,

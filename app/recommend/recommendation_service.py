@@ -48,7 +48,7 @@ class RecommendationService:
         self._repository = repository
         self._models = models
         self._popularity = popularity
-        self._fallback = PopularFallback(popularity, settings.popular_recent_days)
+        self._fallback = PopularFallback(popularity)
         self._items = ItemInfoCache(ITEM_CACHE_TTL_S, ITEM_CACHE_MAX)
         self._no_model_params = ServingParams(history_limit=settings.recs_history_limit)
         # The serving parameters of the model last served: read from its manifest once.
@@ -101,15 +101,15 @@ class RecommendationService:
         if model is None or item_id not in model.item_row:
             info = (await self._item_infos([item_id])).get(item_id)
             category = info.category if info else None
-            popular, _ = await self._popularity.ranked(category)
-            chosen = [p for p in popular if p.item_id != item_id][:limit]
-            reason = f"popular in {category}" if category else "popular overall"
+            popular = await self._popularity.popular(category, {item_id})
+            chosen = popular.items[:limit]
             return SimilarItems(
                 item_id=item_id, strategy=Strategy.popular, personalized=False,
                 fallback_reason=FallbackReason.no_model if model is None
                 else FallbackReason.unknown_item,
                 items=[RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
-                                       category=p.category, reason=reason) for p in chosen],
+                                       category=p.category, reason=popular.reason)
+                       for p in chosen],
             )
         infos = await self._item_infos([i for i, _ in picks] + [item_id])
         anchor = infos.get(item_id)

@@ -13,7 +13,7 @@ from typing import Any
 from app.db.queries import queries
 from app.segments.compiler import compile_condition
 from app.segments.definition import Condition, children
-from app.segments.membership_repository import MembershipRepository
+from app.segments.membership import MembershipRepository
 from app.segments.segment_service import condition_pointers
 
 

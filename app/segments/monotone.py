@@ -1,7 +1,7 @@
 """Which conditions new events can only make true, never false.
 
 A profile already in such a segment stays in it when all that happened to it is new events,
-so the membership drain need not re-evaluate it (app/segments/membership_work.py). Judged
+so the membership drain need not re-evaluate it (app/segments/membership/changes.py). Judged
 conservatively: only what is provably monotone under added events and a later clock, given
 that events are never changed once stored and only erasure (which deletes the profile) and
 merges (re-evaluated in full) take events away.

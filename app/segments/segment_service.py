@@ -32,8 +32,7 @@ from app.segments.dependencies import (
 )
 from app.segments.document import validate
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
+from app.segments.membership import MembershipRepository, MembershipService
 from app.segments.refresh import preview_statement
 from app.segments.schemas import (
     ConditionResult,
@@ -133,7 +132,6 @@ class SegmentService:
         await self._segments.set_index([
             {"segment_id": s, "depends_on": sorted(keys[s]), "time_dependent": timed[s],
              "references": sorted(refs[s])} for s in loaded])
-        self._membership.invalidate_index()
 
     async def create(self, document: Any) -> SegmentDetail:
         definition = validate(SegmentDefinition, document)

@@ -7,7 +7,7 @@
 // 'identify', 'consent', or '*' for a merged profile) received since, membership_renamed the
 // ids the profile had before (its change feed continues under the new id), membership_seq
 // the number of batches that recorded work (the drain evaluates without locks and applies
-// only work that did not move meanwhile). app/segments/membership_drain.py drains it.
+// only work that did not move meanwhile). app/segments/membership/drain.py drains it.
 UNWIND $marks AS m
 CALL (m) {
   MATCH (u) WHERE m.u IS NOT NULL AND elementId(u) = $eid_prefix + $user_eids[m.u]

@@ -5,10 +5,7 @@
 // Each history entry is a list [item_id, event type, ts in epoch ms, item title]: a map
 // would repeat its four keys on every event of every request.
 // Params: $id, $history_limit, $opt_out (true: no consent edge counts as granted).
-OPTIONAL MATCH (direct:User {user_id: $id})
-OPTIONAL MATCH (:Identity {kind: 'user_id', value: $id})-[:IDENTIFIES]->(by_uid:User)
-OPTIONAL MATCH (:Identity {kind: 'anonymous_id', value: $id})-[:IDENTIFIES]->(by_anon:User)
-WITH coalesce(direct, by_uid, by_anon) AS u
+:include fragments/profile_by_id
 WHERE u IS NOT NULL
 OPTIONAL MATCH (u)-[c:CONSENTED]->(:Purpose {name: 'personalization'})
 WITH u, c.status AS consent,

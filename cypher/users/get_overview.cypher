@@ -4,13 +4,11 @@
 // users/list_events), its consent changes oldest first (as users/list_consent_changes)
 // and the neighbourhood picture (as users/get_neighbourhood). One round trip and one
 // snapshot instead of a resolution followed by four reads.
-OPTIONAL MATCH (direct:User {user_id: $id})
-OPTIONAL MATCH (:Identity {kind: 'user_id', value: $id})-[:IDENTIFIES]->(by_uid:User)
-OPTIONAL MATCH (:Identity {kind: 'anonymous_id', value: $id})-[:IDENTIFIES]->(by_anon:User)
+:include fragments/profile_by_id
 OPTIONAL MATCH (:Identity {kind: 'email_sha256',
                            value: CASE WHEN $id STARTS WITH 'sha256:' THEN substring($id, 7)
                                        ELSE $id END})-[:IDENTIFIES]->(by_email:User)
-WITH coalesce(direct, by_uid, by_anon, by_email) AS u
+WITH coalesce(u, by_email) AS u
 WHERE u IS NOT NULL
 CALL (u) {
   OPTIONAL MATCH (i:Identity)-[:IDENTIFIES]->(u)

@@ -14,14 +14,13 @@ from neo4j import AsyncDriver
 from app.db.database import Database
 from app.segments.compiler import compile_condition
 from app.segments.definition import SegmentDefinition
-from app.segments.dependencies import change_keys
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
+from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 from tests.segments.dataset import NOW, Dataset, Event, Item, Line, User, member_ids, write_dataset
 from tests.segments.oracle import Oracle
+from tests.segments.work import ingested
 
 ITEMS = [Item("sku-1", "shoes", 50.0), Item("sku-2", "hats", 5.0), Item("sku-3", "shoes", 9.0)]
 SHOES = [{"field": "category", "op": "eq", "value": "shoes"}]
@@ -103,7 +102,7 @@ async def test_sequences_after_late_events_equal_a_full_refresh(
     types: dict[str, set[str]] = {}
     for event in LATE:
         types.setdefault(event.user_id, set()).add(event.type)
-    await membership.evaluate_users({u: change_keys(t) for u, t in types.items()})
+    await ingested(graph, MembershipWorker(membership), types)
 
     oracle = Oracle(Dataset(users, ITEMS, BEFORE + LATE), NOW)
     expected = {"bought": {"u1", "u2", "u6"}, "bought-shoes": {"u1", "u6"},
@@ -129,17 +128,17 @@ async def test_monotone_members_kept_after_new_events_and_reevaluated_after_a_me
     # events, and both are evaluated in full). New events alone: the monotone segment keeps
     # its member without evaluating it; the one with item filters (not monotone) evaluates.
     await graph.execute_query("MATCH (e:Event {event_id: 'o1'}) DETACH DELETE e")
-    await membership.evaluate_users({"u1": change_keys({"product_viewed"})})
+    worker = MembershipWorker(membership)
+    await ingested(graph, worker, {"u1": {"product_viewed"}})
     assert "u1" in await member_ids(graph, "bought")
     assert "u1" not in await member_ids(graph, "bought-shoes")
     # a renamed profile, then a merged one (keys None): evaluated in full
-    await membership.evaluate_users({"u1": change_keys({"product_viewed"})},
-                                    renamed={"u1": ["anon-1"]})
+    await ingested(graph, worker, {"u1": {"product_viewed"}}, renamed={"u1": ["anon-1"]})
     assert "u1" not in await member_ids(graph, "bought")
     await graph.execute_query(
         "MATCH (u:User {user_id: 'u1'}), (s:Segment {segment_id: 'bought'}) "
         "CREATE (u)-[:IN_SEGMENT {since: $now}]->(s)", now=NOW)
-    await membership.evaluate_users({"u1": None})
+    await ingested(graph, worker, {}, merged={"anon-2": "u1"})
     assert "u1" not in await member_ids(graph, "bought")
 
 

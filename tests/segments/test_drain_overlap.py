@@ -16,10 +16,10 @@ from prometheus_client import REGISTRY
 
 from app.core.config import Settings
 from app.intake.intake_service import parse_batch
-from app.segments.membership_drain import Evaluation
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_work import IncrementalResult
-from app.segments.membership_worker import MembershipWorker
+from app.segments.membership.changes import IncrementalResult
+from app.segments.membership.drain import Evaluation
+from app.segments.membership.repository import MembershipRepository
+from app.segments.membership.worker import MembershipWorker
 from app.wiring import Services
 
 SEGMENTS = [

@@ -1,6 +1,7 @@
-"""Property: after new events, re-evaluating only the segments indexed under those event
-types, for those users only, leaves membership exactly as the oracle computes it over the
-whole log (the dependency index never skips a segment that could change)."""
+"""Property: after new events, the membership worker's drain (re-evaluating only the
+segments indexed under those event types, for those users only) leaves membership exactly as
+the oracle computes it over the whole log (the dependency index never skips a segment that
+could change)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,15 @@ from hypothesis import strategies as st
 from neo4j import AsyncDriver
 
 from app.db.database import Database
-from app.segments.dependencies import change_keys
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
+from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 from tests.conftest import wipe_data
 from tests.segments.dataset import NOW, Dataset, member_ids, write_dataset
 from tests.segments.oracle import Oracle
 from tests.segments.strategies import conditions, datasets, leaf_of, parse
+from tests.segments.work import ingested
 
 
 @settings(max_examples=30, deadline=None,
@@ -49,7 +49,7 @@ async def test_incremental_matches_oracle(graph: AsyncDriver, data: Dataset,
     for event in after:
         types.setdefault(event.user_id, set()).add(event.type)
     if types:
-        await membership.evaluate_users({u: change_keys(t) for u, t in types.items()})
+        await ingested(graph, MembershipWorker(membership), types)
 
     oracle = Oracle(data, NOW)
     for n, cond in enumerate(conds):

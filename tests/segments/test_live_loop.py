@@ -19,7 +19,7 @@ from neo4j import AsyncDriver
 from app.core.config import Settings
 from app.db.queries import queries
 from app.main import create_app
-from app.segments import membership_drain
+from app.segments.membership import drain as membership_drain
 
 SEGMENTS: list[dict[str, Any]] = [
     {"id": "buyers", "name": "Buyers", "condition": {

@@ -1,5 +1,5 @@
-"""Materialized membership: incremental updates after ingest, the time sweep, full refresh,
-and the MembershipChange history."""
+"""Materialized membership: incremental updates after ingest (membership work drained by the
+worker, as in production), the time sweep, full refresh, and the MembershipChange history."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from neo4j import AsyncDriver
 from app.db.database import Database
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_service import MembershipService
+from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
 from tests.segments.dataset import (
@@ -27,6 +26,7 @@ from tests.segments.dataset import (
     member_ids,
     write_dataset,
 )
+from tests.segments.work import ingested, record_work
 
 
 class Clock:
@@ -51,6 +51,12 @@ def services(graph: AsyncDriver, clock: Clock) -> tuple[SegmentService, Membersh
     return SegmentService(segments, members, membership, cache, clock=clock), membership
 
 
+@pytest.fixture
+def worker(services: tuple[SegmentService, MembershipService]) -> MembershipWorker:
+    """Not started, as in the CLI and importers: an ingest applies its work before it returns."""
+    return MembershipWorker(services[1])
+
+
 async def _members(graph: AsyncDriver, segment_id: str) -> set[str]:
     return await member_ids(graph, segment_id)
 
@@ -72,7 +78,8 @@ def _segment(seg_id: str, condition: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_ingest_enters_and_exits_only_affected_segments(
-        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService],
+        worker: MembershipWorker) -> None:
     segment_service, membership = services
     await write_dataset(graph, Dataset([User("u1"), User("u2", {"trait_plan": "pro"})], ITEMS))
     await segment_service.create(_segment("buyers", {
@@ -86,7 +93,8 @@ async def test_ingest_enters_and_exits_only_affected_segments(
 
     await _add_event(graph, Event("o1", "u1", "order_completed", NOW - timedelta(hours=1),
                                   {"p_revenue": 10}, [Line("sku-1")]))
-    result = await membership.evaluate_users({"u1": {"event:order_completed", "event:*"}})
+    await record_work(graph, {"u1": {"order_completed"}})
+    result = await membership.drain(100)  # the worker's step
     # only the segment that depends on orders, only for u1
     assert result.evaluated == {"buyers": ["u1"]}
     assert result.changes == [{"user_id": "u1", "segment_id": "buyers", "change": "entered"}]
@@ -94,7 +102,8 @@ async def test_ingest_enters_and_exits_only_affected_segments(
 
     await _add_event(graph, Event("v1", "u2", "product_viewed", NOW, {}, [Line("sku-2")]))
     hooks = IngestHooks()
-    hooks.register(membership.on_ingest)
+    hooks.register(worker.on_ingest)
+    await record_work(graph, {"u2": {"product_viewed"}})
     await hooks.notify(IngestedChange({"u2": frozenset({"product_viewed"})}))
     assert await _members(graph, "no-views") == {"u1"}
     assert await _history(graph, "no-views") == [("u1", "entered"), ("u2", "entered"),
@@ -103,8 +112,9 @@ async def test_ingest_enters_and_exits_only_affected_segments(
 
 
 async def test_ingest_follows_references_in_order(
-        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
-    segment_service, membership = services
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService],
+        worker: MembershipWorker) -> None:
+    segment_service, _ = services
     await write_dataset(graph, Dataset([User("u1", {"trait_plan": "pro"})], ITEMS))
     await segment_service.create(_segment("buyers", {
         "type": "event", "event_type": "order_completed"}))
@@ -113,14 +123,15 @@ async def test_ingest_follows_references_in_order(
         {"type": "trait", "property": "trait_plan", "op": "eq", "value": "pro"}]}))
     await _add_event(graph, Event("o1", "u1", "order_completed", NOW, {}, [Line("sku-1")]))
     # pro-buyers inherits the order dependency of buyers and is evaluated after it
-    await membership.on_ingest(IngestedChange({"u1": frozenset({"order_completed"})}))
+    await ingested(graph, worker, {"u1": {"order_completed"}})
     assert await _members(graph, "buyers") == {"u1"}
     assert await _members(graph, "pro-buyers") == {"u1"}
 
 
 async def test_merged_profile_is_evaluated_against_every_segment(
-        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
-    segment_service, membership = services
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService],
+        worker: MembershipWorker) -> None:
+    segment_service, _ = services
     await write_dataset(graph, Dataset([User("u1"), User("anon:1", {"trait_plan": "pro"})],
                                        ITEMS))
     await segment_service.create(_segment("pro", {
@@ -129,7 +140,7 @@ async def test_merged_profile_is_evaluated_against_every_segment(
     # intake merges anon:1 into u1: the loser's node and memberships go, its traits move
     await graph.execute_query("MATCH (u:User {user_id: 'anon:1'}) DETACH DELETE u")
     await graph.execute_query("MATCH (u:User {user_id: 'u1'}) SET u.trait_plan = 'pro'")
-    await membership.on_ingest(IngestedChange({}, merged={"anon:1": "u1"}))
+    await ingested(graph, worker, {}, merged={"anon:1": "u1"})
     assert await _members(graph, "pro") == {"u1"}
     assert await _history(graph, "pro") == [("anon:1", "entered"), ("anon:1", "exited"),
                                             ("u1", "entered")]
@@ -187,8 +198,9 @@ async def test_full_refresh_applies_the_set_difference(
 
 
 async def test_second_step_of_a_sequence_triggers_evaluation(
-        graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
-    segment_service, membership = services
+        graph: AsyncDriver, services: tuple[SegmentService, MembershipService],
+        worker: MembershipWorker) -> None:
+    segment_service, _ = services
     await write_dataset(graph, Dataset([User("u1")], ITEMS, [
         Event("v1", "u1", "product_viewed", NOW - timedelta(days=2), {}, [Line("sku-1")])]))
     await segment_service.create(_segment("viewed-then-bought", {
@@ -196,20 +208,25 @@ async def test_second_step_of_a_sequence_triggers_evaluation(
         "then": {"event_type": "order_completed"}, "within": {"days": 7}, "same_item": True}))
     await _add_event(graph, Event("o1", "u1", "order_completed", NOW - timedelta(days=1), {},
                                   [Line("sku-1")]))
-    await membership.on_ingest(IngestedChange({"u1": frozenset({"order_completed"})}))
+    await ingested(graph, worker, {"u1": {"order_completed"}})
     assert await _members(graph, "viewed-then-bought") == {"u1"}
 
 
 async def test_concurrent_ingests_enter_one_segment(
         graph: AsyncDriver, services: tuple[SegmentService, MembershipService]) -> None:
     segment_service, membership = services
+    worker = MembershipWorker(membership, wait_s=30.0)  # started, as in a serving process
     users = [User(f"u{n}") for n in range(20)]
     await write_dataset(graph, Dataset(users, ITEMS))
     await segment_service.create(_segment("buyers", {
         "type": "event", "event_type": "order_completed"}))
     await write_dataset(graph, Dataset([], ITEMS, [
         Event(f"o{n}", f"u{n}", "order_completed", NOW, {}, [Line("sku-1")]) for n in range(20)]))
-    await asyncio.gather(*(membership.on_ingest(IngestedChange({f"u{n}": frozenset(
-        {"order_completed"})})) for n in range(20)))
+    worker.start()
+    try:
+        await asyncio.gather(*(ingested(graph, worker, {f"u{n}": {"order_completed"}})
+                               for n in range(20)))
+    finally:
+        await worker.stop()
     assert await _members(graph, "buyers") == {f"u{n}" for n in range(20)}
     assert len(await _history(graph, "buyers")) == 20

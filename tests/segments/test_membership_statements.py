@@ -10,7 +10,7 @@ from typing import Any
 from app.segments.definition import SegmentDefinition
 from app.segments.dependencies import closure_keys, direct_keys
 from app.segments.loaded import CompileCache
-from app.segments.membership_work import apply_changes
+from app.segments.membership.changes import apply_changes
 
 DEFINITIONS = [
     {"id": "buyers", "name": "b", "condition": {"type": "event",

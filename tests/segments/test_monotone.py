@@ -10,7 +10,6 @@ import pytest
 from app.segments.compiler import compile_condition
 from app.segments.definition import SegmentDefinition
 from app.segments.monotone import monotone
-from bench.live_data import segments
 
 VIEW = {"type": "event", "event_type": "product_viewed"}
 SEQ = {"type": "sequence", "first": {"event_type": "product_viewed"},
@@ -58,7 +57,13 @@ def test_not_monotone_conditions(cond: dict[str, Any]) -> None:
     assert not monotone(_cond(cond))
 
 
-def test_compiled_flag_set_for_the_monotone_live_segment_only() -> None:
-    flags = {d["id"].removeprefix("r-"): compile_condition(_cond(d["condition"])).monotone
-             for d in segments("r")}
-    assert {s for s, m in flags.items() if m} == {"viewed-then-bought"}
+@pytest.mark.parametrize("cond", [
+    {**SEQ, "same_item": True},  # the live benchmark's viewed-then-bought
+    {**SEQ, "same_item": True, "then_occurred": False, "first_within_days": 7},  # abandoners
+    {**VIEW, "within_days": 30, "min_count": 5},
+    {"type": "and", "conditions": [{"type": "segment", "segment_id": "a"},
+                                   {"type": "consent", "purpose": "marketing"}]},
+])
+def test_compiled_flag_is_the_monotone_verdict(cond: dict[str, Any]) -> None:
+    assert compile_condition(_cond(cond)).monotone == monotone(_cond(cond))
+    assert compile_condition(_cond(cond)).monotone is (cond == {**SEQ, "same_item": True})

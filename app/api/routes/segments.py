@@ -13,7 +13,7 @@ from app.api.openapi_components import body_ref
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.document import YAML_TYPES, parse_body
-from app.segments.membership_service import RefreshResult
+from app.segments.membership import RefreshResult
 from app.segments.schemas import (
     MemberExplanation,
     MembershipChanges,

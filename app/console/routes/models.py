@@ -12,28 +12,33 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import ModelAdminDep, SettingsDep
 from app.auth.api_keys import key_id_of
 from app.auth.console_sessions import ConsoleSession
 from app.console.flash import redirect_with_notice, take_notice
 from app.console.models_view import models_page
 from app.console.rendering import render
-from app.console.security import AdminSession, ReadSession, ServicesDep
+from app.console.security import AdminSession, ReadSession
+from app.core.config import Settings
 from app.core.errors import ApiError
+from app.recommend.model_admin import ModelAdmin
 
 router = APIRouter(prefix="/console/models", include_in_schema=False)
 
 
-async def _page(request: Request, services: ServicesDep, session: ConsoleSession,
-                notice: str | None = None, error: ApiError | None = None) -> HTMLResponse:
+async def _page(request: Request, admin: ModelAdmin, settings: Settings,
+                session: ConsoleSession, notice: str | None = None,
+                error: ApiError | None = None) -> HTMLResponse:
     return render(request, "models.html", session,
                   status_code=error.status_code if error else 200, notice=notice,
-                  error=error.message if error else None, **await models_page(services))
+                  error=error.message if error else None,
+                  **await models_page(admin, settings.artifacts_dir))
 
 
 @router.get("")
-async def models(request: Request, services: ServicesDep, session: ReadSession
-                 ) -> HTMLResponse:
-    return await _page(request, services, session, notice=take_notice(session, request))
+async def models(request: Request, admin: ModelAdminDep, settings: SettingsDep,
+                 session: ReadSession) -> HTMLResponse:
+    return await _page(request, admin, settings, session, notice=take_notice(session, request))
 
 
 def _actor(session: ConsoleSession) -> str:
@@ -41,20 +46,21 @@ def _actor(session: ConsoleSession) -> str:
 
 
 @router.post("/promote", response_model=None)
-async def promote(request: Request, services: ServicesDep, session: AdminSession,
-                  version: Annotated[str, Form(max_length=128)]) -> Response:
+async def promote(request: Request, admin: ModelAdminDep, settings: SettingsDep,
+                  session: AdminSession, version: Annotated[str, Form(max_length=128)]
+                  ) -> Response:
     try:
-        promoted = await services.model_admin.promote(version, _actor(session))
+        promoted = await admin.promote(version, _actor(session))
     except ApiError as exc:
-        return await _page(request, services, session, error=exc)
+        return await _page(request, admin, settings, session, error=exc)
     return redirect_with_notice(session, router.prefix, f"Promoted {promoted}.")
 
 
 @router.post("/rollback", response_model=None)
-async def rollback(request: Request, services: ServicesDep, session: AdminSession
-                   ) -> Response:
+async def rollback(request: Request, admin: ModelAdminDep, settings: SettingsDep,
+                   session: AdminSession) -> Response:
     try:
-        version = await services.model_admin.rollback(_actor(session))
+        version = await admin.rollback(_actor(session))
     except ApiError as exc:
-        return await _page(request, services, session, error=exc)
+        return await _page(request, admin, settings, session, error=exc)
     return redirect_with_notice(session, router.prefix, f"Rolled back to {version}.")

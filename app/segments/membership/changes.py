@@ -1,8 +1,8 @@
 """Applying membership changes for a set of users, inside one write transaction.
 
-Two callers: direct re-evaluation (`MembershipService.evaluate_users`), and the drain of the
-work intake records on profiles (app/segments/membership_drain.py) when the segments changed
-while it evaluated; the drain plans its evaluation with `plan_segments` too. For each
+The caller is the drain of the work intake records on profiles
+(app/segments/membership/drain.py), for work that moved while it evaluated or when the
+segments changed meanwhile; the drain plans its evaluation with `plan_segments` too. For each
 affected segment, in reference order, one statement with a text fixed per segment version
 (app/segments/evaluation.py); a current member of a monotone segment
 (app/segments/monotone.py) whose work is only new events is left as it is, unevaluated.
@@ -23,7 +23,7 @@ from app.db.queries import queries
 from app.segments.dependencies import change_keys, evaluation_order
 from app.segments.evaluation import segment_update, update_params
 from app.segments.loaded import CompileCache, LoadedSegment
-from app.segments.membership_repository import tx_rows
+from app.segments.membership.repository import tx_rows
 
 EVERYTHING = "*"
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.console.rendering import STATIC_DIR, render
+from app.console.routes import analyst, experiments, models, pages, profiles, segments
 from app.console.security import SECURITY_HEADERS, CsrfRejected, ScopeMissing, SignInRequired
 
 
@@ -29,17 +30,7 @@ async def _csrf(request: Request, _: Exception) -> HTMLResponse:
 
 
 def install_console(app: FastAPI) -> None:
-    from app.api.routes import (
-        console_analyst,
-        console_experiments,
-        console_models,
-        console_pages,
-        console_profiles,
-        console_segments,
-    )
-
-    for module in (console_pages, console_profiles, console_segments, console_analyst,
-                   console_models, console_experiments):
+    for module in (pages, profiles, segments, analyst, models, experiments):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -1,16 +1,14 @@
-"""The experiment parts, built for the composition root (app/wiring.py), and the background
-work a serving process runs for them."""
+"""The experiment parts the composition root (app/wiring.py) builds, the loader of the bandit
+counts it caches, and the background work a serving process runs for them."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from app.core.config import Settings
 from app.core.refreshing_cache import RefreshingCache
-from app.db.database import Database
 from app.experiments.attribution import AttributionListener
 from app.experiments.bandit import ArmCounts
 from app.experiments.definition import ExperimentDefinition
@@ -18,12 +16,6 @@ from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.experiment_service import FALLBACK_WINDOW_MS, ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.serving import ExperimentServing
-from app.experiments.strategies import StrategyRunner
-from app.recommend.model_store import ModelStore
-from app.recommend.popularity_service import PopularityService
-from app.recommend.recommendation_repository import RecommendationRepository
-from app.recommend.recommendation_service import RecommendationService
-from app.segments.segment_repository import SegmentRepository
 
 METRIC_FIELD = {"ctr": "clicks", "conversion": "conversions",
                 "revenue_per_exposure": "conversions"}
@@ -43,8 +35,10 @@ class ExperimentParts:
         await self.serving.close()
 
 
-def bandit_counts(repository: ExperimentRepository) -> BanditCounts:
-    """Per-arm trials and successes of the primary metric, reloaded in the background."""
+def bandit_counts_loader(repository: ExperimentRepository
+                         ) -> Callable[[str], Awaitable[tuple[int, dict[str, ArmCounts]]]]:
+    """Per-arm trials and successes of the primary metric (cached as `BanditCounts`, reloaded
+    in the background)."""
 
     async def load(experiment_id: str) -> tuple[int, dict[str, ArmCounts]]:
         row = await repository.get(experiment_id)
@@ -58,22 +52,7 @@ def bandit_counts(repository: ExperimentRepository) -> BanditCounts:
         refresh = definition.bandit_settings.refresh_s if definition else BANDIT_COUNTS_TTL_S
         return int(time.time() // refresh), {k: ArmCounts(*v) for k, v in trials.items()}
 
-    return RefreshingCache(load, BANDIT_COUNTS_TTL_S, "bandit counts")
-
-
-def build_experiments(settings: Settings, database: Database,
-                      recommendations: RecommendationService, models: ModelStore,
-                      recommend_repository: RecommendationRepository,
-                      popularity: PopularityService) -> ExperimentParts:
-    """Builds the parts; starts nothing (see `experiment_work`)."""
-    repository = ExperimentRepository(database)
-    runner = StrategyRunner(recommendations, models, recommend_repository, popularity)
-    service = ExperimentService(repository, SegmentRepository(database), runner.check)
-    exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
-    serving = ExperimentServing(repository, runner, exposures, settings.consent_default,
-                                bandit_counts(repository))
-    service.on_change.append(serving.invalidate)
-    return ExperimentParts(service, serving, exposures, AttributionListener(repository))
+    return load
 
 
 @asynccontextmanager

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from app.api.deps import SegmentDraftsDep, SegmentHistoryDep, SegmentsDep, UsersDep
 from app.console.rendering import render
-from app.console.security import SegmentsSession, ServicesDep
+from app.console.security import SegmentsSession
 from app.console.segment_builder import Row, parse_form
 from app.console.segment_view import (
     builder_from_editor,
@@ -43,10 +44,10 @@ def _editor_doc(form: FormData) -> tuple[Any, str | None]:
 
 
 @router.get("")
-async def segments(request: Request, services: ServicesDep, session: SegmentsSession
-                   ) -> HTMLResponse:
+async def segments(request: Request, service: SegmentsDep, trends: SegmentHistoryDep,
+                   session: SegmentsSession) -> HTMLResponse:
     return render(request, "segments.html", session, builder=new_builder(),
-                  **await list_page(services))
+                  **await list_page(service, trends))
 
 
 @router.post("/builder/form")
@@ -82,33 +83,34 @@ async def builder_format(request: Request, session: SegmentsSession) -> HTMLResp
 
 
 @router.post("/preview")
-async def preview_segment(request: Request, services: ServicesDep, session: SegmentsSession
-                          ) -> HTMLResponse:
+async def preview_segment(request: Request, service: SegmentsDep, users: UsersDep,
+                          drafts: SegmentDraftsDep, session: SegmentsSession) -> HTMLResponse:
     data = await request.form()
     doc, error = _editor_doc(data)
     result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
-              await preview(services, doc, _field(data, "shopper", 256).strip()))
+              await preview(service, users, drafts, doc, _field(data, "shopper", 256).strip()))
     return render(request, "_preview.html", session, result=result)
 
 
 @router.post("/save")
-async def save_segment(request: Request, services: ServicesDep, session: SegmentsSession
+async def save_segment(request: Request, service: SegmentsDep, session: SegmentsSession
                        ) -> HTMLResponse:
     data = await request.form()
     doc, error = _editor_doc(data)
     result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
-              await save(services, doc))
+              await save(service, doc))
     # 200 either way: htmx shows the problems in place (it does not swap error statuses)
     return render(request, "_save.html", session, result=result)
 
 
 @router.get("/{segment_id}")
-async def segment_detail(request: Request, services: ServicesDep, session: SegmentsSession,
+async def segment_detail(request: Request, service: SegmentsDep, trends: SegmentHistoryDep,
+                         session: SegmentsSession,
                          segment_id: Annotated[str, Path(max_length=64)],
                          base: Annotated[int | None, Query(ge=1)] = None,
                          target: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
     try:
-        context = await detail_page(services, segment_id, base, target)
+        context = await detail_page(service, trends, segment_id, base, target)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
                       reason=exc.message, heading="Not found")

@@ -36,8 +36,8 @@ from app.core.metrics import (
     MEMBERSHIP_REDONE,
 )
 from app.intake.ingest_hooks import IngestedChange
-from app.segments.membership_service import MembershipService
-from app.segments.membership_work import IncrementalResult
+from app.segments.membership.changes import IncrementalResult
+from app.segments.membership.service import MembershipService
 
 log = logging.getLogger("profilegraph.segments.worker")
 DRAIN_LIMIT = 2000

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.api.deps import ExperimentsDep
 from app.auth.console_sessions import ConsoleSession
 from app.console.experiments_view import (
     ExperimentForm,
@@ -22,44 +23,45 @@ from app.console.experiments_view import (
 )
 from app.console.flash import redirect_with_notice, take_notice
 from app.console.rendering import render
-from app.console.security import SegmentsSession, ServicesDep
+from app.console.security import SegmentsSession
 from app.core.errors import ApiError
+from app.experiments.experiment_service import ExperimentService
 
 router = APIRouter(prefix="/console/experiments", include_in_schema=False)
 ExperimentIdPath = Annotated[str, Path(max_length=64)]
 
 
-async def _list(request: Request, services: ServicesDep, session: ConsoleSession,
+async def _list(request: Request, service: ExperimentService, session: ConsoleSession,
                 form: ExperimentForm, status_code: int = 200,
                 notice: str | None = None) -> HTMLResponse:
     return render(request, "experiments.html", session, status_code=status_code, form=form,
-                  notice=notice, **await list_page(services))
+                  notice=notice, **await list_page(service))
 
 
 @router.get("")
-async def experiments(request: Request, services: ServicesDep, session: SegmentsSession
+async def experiments(request: Request, service: ExperimentsDep, session: SegmentsSession
                       ) -> HTMLResponse:
-    return await _list(request, services, session, ExperimentForm(),
+    return await _list(request, service, session, ExperimentForm(),
                        notice=take_notice(session, request))
 
 
 @router.post("", response_model=None)
-async def create_experiment(request: Request, services: ServicesDep,
+async def create_experiment(request: Request, service: ExperimentsDep,
                             session: SegmentsSession) -> Response:
     form = parse_form(await request.form())
-    created = await create(services, form)
+    created = await create(service, form)
     if created is None:
-        return await _list(request, services, session, form, status_code=422)
+        return await _list(request, service, session, form, status_code=422)
     notice = (f"Saved experiment {created['experiment_id']} "
               f"(version {created['version']}, {created['status']}).")
     return redirect_with_notice(session, router.prefix, notice)
 
 
-async def _detail(request: Request, services: ServicesDep, session: ConsoleSession,
+async def _detail(request: Request, service: ExperimentService, session: ConsoleSession,
                   experiment_id: str, notice: str | None = None,
                   error: ApiError | None = None) -> HTMLResponse:
     try:
-        context = await detail_page(services, experiment_id)
+        context = await detail_page(service, experiment_id)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
                       reason=exc.message)
@@ -69,27 +71,27 @@ async def _detail(request: Request, services: ServicesDep, session: ConsoleSessi
 
 
 @router.get("/{experiment_id}")
-async def experiment(request: Request, services: ServicesDep, session: SegmentsSession,
+async def experiment(request: Request, service: ExperimentsDep, session: SegmentsSession,
                      experiment_id: ExperimentIdPath) -> HTMLResponse:
-    return await _detail(request, services, session, experiment_id,
+    return await _detail(request, service, session, experiment_id,
                          notice=take_notice(session, request))
 
 
 @router.post("/{experiment_id}/start", response_model=None)
-async def start(request: Request, services: ServicesDep, session: SegmentsSession,
+async def start(request: Request, service: ExperimentsDep, session: SegmentsSession,
                 experiment_id: ExperimentIdPath) -> Response:
     try:
-        await services.experiments.service.start(experiment_id)
+        await service.start(experiment_id)
     except ApiError as exc:
-        return await _detail(request, services, session, experiment_id, error=exc)
+        return await _detail(request, service, session, experiment_id, error=exc)
     return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Started.")
 
 
 @router.post("/{experiment_id}/stop", response_model=None)
-async def stop(request: Request, services: ServicesDep, session: SegmentsSession,
+async def stop(request: Request, service: ExperimentsDep, session: SegmentsSession,
                experiment_id: ExperimentIdPath) -> Response:
     try:
-        await services.experiments.service.stop(experiment_id)
+        await service.stop(experiment_id)
     except ApiError as exc:
-        return await _detail(request, services, session, experiment_id, error=exc)
+        return await _detail(request, service, session, experiment_id, error=exc)
     return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Stopped.")

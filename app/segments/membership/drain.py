@@ -16,7 +16,7 @@ A segment that refers to another reads its membership: where, for a user, a refe
 segment's membership changes in this drain, the referring segment is evaluated again in the
 write transaction, after that change is applied (the rest keep the read-phase result). When
 the segments themselves changed between the two phases, the write transaction evaluates all
-the work in full (app/segments/membership_work.py), as before.
+the work in full (app/segments/membership/changes.py), as before.
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ from neo4j import AsyncManagedTransaction
 from app.db.queries import queries
 from app.segments.evaluation import segment_update, update_params
 from app.segments.loaded import CompileCache
-from app.segments.membership_repository import MembershipRepository, tx_rows
-from app.segments.membership_work import (
+from app.segments.membership.changes import (
     IncrementalResult,
     SegmentPlan,
     apply_changes,
     keys_of,
     plan_segments,
 )
+from app.segments.membership.repository import MembershipRepository, tx_rows
 
 Hook = Callable[[], Awaitable[None]]
 

@@ -6,32 +6,29 @@ after ingest.
   (`app/segments/refresh.py`); member lists never travel to the service.
 - Sweep: refreshes only segments whose membership can change with the clock alone
   (sliding windows, abandonment windows), references included.
-- Ingest: for each user, only the segments indexed under the keys that user's change touches,
-  evaluated for that user only, in reference order.
+- Drain: the membership work intake recorded on profiles, oldest first, evaluated without
+  locks (app/segments/membership/drain.py) and applied in a short write transaction; the
+  worker (app/segments/membership/worker.py) is the one caller, and the only entry point
+  from ingest: for each user, only the segments indexed under the keys that user's change
+  touches, evaluated for that user only, in reference order.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from neo4j import AsyncManagedTransaction
 
-from app.core.refreshing_cache import RefreshingCache
-from app.intake.ingest_hooks import IngestedChange
-from app.segments.dependencies import change_keys, dependents, evaluation_order
+from app.segments.dependencies import dependents, evaluation_order
 from app.segments.loaded import CompileCache, LoadedSegment
-from app.segments.membership_drain import Evaluation, Hook, apply, evaluate
-from app.segments.membership_repository import MembershipRepository
-from app.segments.membership_work import IncrementalResult, apply_changes
+from app.segments.membership.changes import IncrementalResult
+from app.segments.membership.drain import Evaluation, Hook, apply, evaluate
+from app.segments.membership.repository import MembershipRepository
 from app.segments.refresh import entries_statement, exits_statement
 from app.segments.segment_repository import SegmentRepository
-
-log = logging.getLogger("profilegraph.segments.membership")
 
 
 @dataclass
@@ -49,7 +46,7 @@ def _utcnow() -> datetime:
 class MembershipService:
     def __init__(self, segments: SegmentRepository, members: MembershipRepository,
                  cache: CompileCache | None = None,
-                 clock: Callable[[], datetime] = _utcnow, index_ttl_s: float = 1.0,
+                 clock: Callable[[], datetime] = _utcnow,
                  evaluate_concurrency: int = 4) -> None:
         self._segments = segments
         self._evaluate_concurrency = evaluate_concurrency  # drain's segment reads at once
@@ -57,11 +54,6 @@ class MembershipService:
         self._cache = cache or CompileCache()
         self._clock = clock
         self.before_apply: Hook | None = None
-        # The dependency index, kept for index_ttl_s so each ingest costs one evaluation
-        # query, not an index read too. Uploads in this process clear it at once; another
-        # replica's upload is seen within the TTL (the sweep and refresh reconcile the rest).
-        self._index: RefreshingCache[None, list[dict]] = RefreshingCache(
-            lambda _: self._segments.index(), index_ttl_s, "segment dependency index")
 
     @property
     def members(self) -> MembershipRepository:
@@ -70,20 +62,6 @@ class MembershipService:
     @property
     def clock(self) -> Callable[[], datetime]:
         return self._clock
-
-    def invalidate_index(self) -> None:
-        self._index.invalidate()
-
-    async def _cached_index(self) -> list[dict]:
-        """The dependency index. Past its TTL the cached copy is still used while one
-        background read replaces it, so no ingest waits for that extra round trip (it was
-        the slowest 1% of incremental updates); only the first read, and the first after an
-        upload in this process, wait."""
-        return await self._index.get(None)
-
-    async def close(self) -> None:
-        """Wait out a background index read (the driver closes after this)."""
-        await self._index.close()
 
     async def _loaded(self) -> dict[str, LoadedSegment]:
         return {r["segment_id"]: self._cache.load(r["segment_id"], r["version"], r["definition"])
@@ -127,23 +105,9 @@ class MembershipService:
 
     # -- incremental -----------------------------------------------------------------------
 
-    async def evaluate_users(self, user_keys: dict[str, set[str] | None],
-                             now: datetime | None = None,
-                             renamed: dict[str, list[str]] | None = None) -> IncrementalResult:
-        """Re-evaluate now, in one transaction, for each user the segments depending on any
-        of that user's keys (None: every segment); `renamed` maps a profile to the ids it had
-        before (its change feed continues under the new id)."""
-        now = now or self._clock()
-        index = await self._cached_index()
-
-        async def work(tx: AsyncManagedTransaction) -> IncrementalResult:
-            return await apply_changes(tx, self._cache, index, user_keys, renamed or {}, now)
-
-        return await self._members.in_write_tx(work)
-
     async def evaluate_work(self, limit: int, exclude: Collection[str] = ()) -> Evaluation:
         """Read the oldest pending work (but for the profiles in `exclude`) and evaluate it,
-        without locks (app/segments/membership_drain.py)."""
+        without locks (app/segments/membership/drain.py)."""
         started = time.monotonic()
         evaluation = await evaluate(self._members, self._cache, limit, self._clock(),
                                     self._evaluate_concurrency, exclude)
@@ -174,17 +138,3 @@ class MembershipService:
         if evaluation.work and self.before_apply is not None:
             await self.before_apply()
         return await self.apply_work(evaluation)
-
-    async def on_ingest(self, change: IngestedChange) -> None:
-        """Apply one ingest's changes at once (importers and tools without a worker)."""
-        user_keys: dict[str, set[str] | None] = {
-            user_id: change_keys(types) for user_id, types in change.types_by_user.items()}
-        renamed: dict[str, list[str]] = defaultdict(list)
-        for old, survivor in change.merged.items():
-            user_keys[survivor] = None  # a merged profile changed in every respect
-            renamed[survivor].append(old)
-        user_keys = {u: k for u, k in user_keys.items() if k is None or k}
-        if user_keys or renamed:
-            result = await self.evaluate_users(user_keys, renamed=dict(renamed))
-            if result.changes:
-                log.debug("membership changes after ingest: %d", len(result.changes))
