@@ -92,7 +92,7 @@ def run_experiment(rng: np.random.Generator, p_control: np.ndarray, p_treatment:
         if counts[-1] < MIN_SHOPPERS:
             continue
         naive = naive or cmp.p_value < ALPHA
-        _, planned = required_per_variant(c, [t], definition, ALPHA)
+        _, planned = required_per_variant(c, definition, ALPHA)
         if planned is None:
             continue
         looks, crossed = sequential.read([n_ / planned for n_ in counts], zs, ALPHA)
@@ -107,7 +107,7 @@ def traffic_for(rng: np.random.Generator, p: np.ndarray, definition: ExperimentD
     """Shoppers per day so that the planned sample is reached in about ten days."""
     x, y = draw(rng, p, 100_000)
     control = ratio_estimate(x, y)
-    _, planned = required_per_variant(control, [control], definition, ALPHA)
+    _, planned = required_per_variant(control, definition, ALPHA)
     assert planned is not None
     return math.ceil(2 * planned / 10)
 

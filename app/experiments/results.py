@@ -92,15 +92,12 @@ def planned_looks(definition: ExperimentDefinition) -> int:
     return DEFAULT_LOOKS
 
 
-def required_per_variant(control: RatioEstimate, treatments: Sequence[RatioEstimate],
-                         definition: ExperimentDefinition,
+def required_per_variant(control: RatioEstimate, definition: ExperimentDefinition,
                          alpha: float) -> tuple[int | None, int | None]:
-    """(fixed-horizon n, n for the sequential design) per variant, from the data so far: the
-    effect is the minimum detectable one on control's level, the variance control's plus the
-    noisiest treatment's (control's twice while a treatment has too little data)."""
-    spreads = [t.unit_variance for t in treatments if math.isfinite(t.unit_variance)]
-    spread = max([control.unit_variance, *spreads])
-    fixed = fixed_horizon_sample_size(control.unit_variance + spread, control.value,
+    """(fixed-horizon n, n for the sequential design) per variant: the effect is the minimum
+    detectable one on control's level, each arm's per-shopper variance the control's (the
+    treatment's is unknown when the plan is made; docs/experiments.md)."""
+    fixed = fixed_horizon_sample_size(2 * control.unit_variance, control.value,
                                       definition.minimum_detectable_effect, alpha,
                                       definition.power)
     if fixed is None:
@@ -162,9 +159,7 @@ def build_results(definition: ExperimentDefinition, raw_rows: Sequence[Mapping[s
             **{m: _estimate_body(table.estimate(m), definition.alpha) for m in METRICS},
         })
     control_primary = tables[control].estimate(definition.primary_metric)
-    fixed_n, planned_n = required_per_variant(
-        control_primary, [tables[n].estimate(definition.primary_metric) for n in treatments],
-        definition, alpha)
+    fixed_n, planned_n = required_per_variant(control_primary, definition, alpha)
     smallest = min(len(tables[n].exposures) for n in names)
     guard_ok = planned_n is not None and smallest >= MIN_SHOPPERS
     bandit = definition.mode == "bandit"

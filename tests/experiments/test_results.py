@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
+from scipy import stats
 
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.results import build_results
+from app.experiments.statistics import ratio_estimate
 
 
 def _definition(**overrides) -> ExperimentDefinition:
@@ -77,3 +82,22 @@ def test_bandit_results_are_descriptive() -> None:
     body = build_results(_definition(mode="bandit"), rows, [0, 1])
     assert body["sample_ratio_mismatch"] is None
     assert all(c["verdict"] is None for c in body["comparisons"])
+
+
+def test_sample_size_plans_with_the_controls_variance() -> None:
+    """docs/experiments.md: n = (z_{1-a/2} + z_power)² · 2 var_c / δ², var_c the control's
+    per-shopper variance; a noisier treatment does not change the plan."""
+    rng = np.random.default_rng(9)
+    rows = _rows(rng, "control", 0.10, 300, 1) + _rows(rng, "gnn", 0.40, 300, 1)
+    definition = _definition()
+    body = build_results(definition, rows, [0])
+    control = next(v for v in body["variants"] if v["name"] == "control")
+    table = [r for r in rows if r["variant"] == "control"]
+    x = np.array([r["exposures"] for r in table], dtype=float)
+    y = np.array([r["clicks"] for r in table], dtype=float)
+    est = ratio_estimate(x, y)
+    assert control["ctr"]["value"] == pytest.approx(est.value)
+    z = stats.norm.isf(definition.alpha / 2) + stats.norm.ppf(definition.power)
+    delta = est.value * definition.minimum_detectable_effect
+    expected = math.ceil(z * z * 2 * est.unit_variance / (delta * delta))
+    assert body["sample_size"]["fixed_horizon_per_variant"] == expected
