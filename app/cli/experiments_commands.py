@@ -76,7 +76,7 @@ def results(experiment_id: str,
         _print(body)
         return
     metric = body["primary_metric"]
-    typer.echo(f"{experiment_id} ({body['status']}, {body['mode']}), primary: {metric}")
+    typer.echo(f"{experiment_id} ({body['status']}, {body['mode']}), decision metric: {metric}")
     for v in body["variants"]:
         est = v[metric]
         ci = est["ci"]
@@ -84,9 +84,12 @@ def results(experiment_id: str,
                    f"  {metric} {_fmt(est['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]")
     for c in body["comparisons"]:
         if c["primary"]:
-            typer.echo(f"  {c['variant']} vs control: lift {_fmt(c['relative_lift'])}, "
-                       f"P(beat control) {_fmt(c['probability_to_beat_control'])}, "
-                       f"verdict {c['verdict']}")
+            typer.echo(f"  {c['variant']} vs control on {metric} (decision metric): lift "
+                       f"{fmt_lift(c['relative_lift_percent'])}, P(beat control) "
+                       f"{_fmt(c['probability_to_beat_control'])}, verdict {c['verdict']}")
+        else:
+            typer.echo(f"  {c['variant']} vs control on {c['metric']} (guardrail): lift "
+                       f"{fmt_lift(c['relative_lift_percent'])}, {c['guardrail']}")
     srm = body["sample_ratio_mismatch"]
     if srm is not None:
         typer.echo(f"  SRM: chi2 {srm['chi2']:.2f}, p {srm['p_value']:.2g}"
@@ -94,6 +97,11 @@ def results(experiment_id: str,
     size = body["sample_size"]
     typer.echo(f"  sample: smallest variant {size['smallest_variant']}, "
                f"needed {size['required_per_variant']} per variant")
+
+
+def fmt_lift(percent: float | None) -> str:
+    """+52.9% for a relative lift of 0.529."""
+    return "n/a" if percent is None else f"{percent:+.1f}%"
 
 
 def _fmt(value: float | None) -> str:

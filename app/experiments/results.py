@@ -16,6 +16,13 @@ import numpy as np
 
 from app.experiments import sequential
 from app.experiments.definition import ExperimentDefinition
+from app.experiments.estimates import (
+    difference_interval,
+    estimate_interval,
+    guardrail_reading,
+    lift_percent,
+    number,
+)
 from app.experiments.statistics import (
     RatioEstimate,
     compare,
@@ -77,13 +84,8 @@ def shopper_tables(rows: OutcomeRows, variants: Sequence[str],
     return out
 
 
-def _number(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def _estimate_body(est: RatioEstimate, alpha: float) -> dict[str, Any]:
-    low, high = est.interval(alpha)
-    return {"value": _number(est.value), "ci": [_number(low), _number(high)]}
+def _estimate_body(est: RatioEstimate, alpha: float, metric: str) -> dict[str, Any]:
+    return {"value": number(est.value), "ci": estimate_interval(est, alpha, metric)}
 
 
 def planned_looks(definition: ExperimentDefinition) -> int:
@@ -118,8 +120,8 @@ def sequential_reading(rows: OutcomeRows, control: str, treatment: str,
         zs.append(comparison.z)
     looks, crossed = sequential.read(fractions, zs, alpha)
     return {
-        "looks": [{"information_fraction": round(k.t, 4), "z": _number(k.z),
-                   "boundary": _number(k.boundary)} for k in looks],
+        "looks": [{"information_fraction": round(k.t, 4), "z": number(k.z),
+                   "boundary": number(k.boundary)} for k in looks],
         "crossed_at_look": crossed,
         "final_look_reached": bool(looks) and looks[-1].t >= 1,
     }
@@ -156,7 +158,7 @@ def build_results(definition: ExperimentDefinition, raw_rows: Sequence[Mapping[s
             "adds": int(table.values["adds"].sum()),
             "conversions": int(table.values["conversions"].sum()),
             "revenue": float(table.values["revenue"].sum()),
-            **{m: _estimate_body(table.estimate(m), definition.alpha) for m in METRICS},
+            **{m: _estimate_body(table.estimate(m), definition.alpha, m) for m in METRICS},
         })
     control_primary = tables[control].estimate(definition.primary_metric)
     fixed_n, planned_n = required_per_variant(control_primary, definition, alpha)
@@ -173,22 +175,28 @@ def build_results(definition: ExperimentDefinition, raw_rows: Sequence[Mapping[s
             if primary and guard_ok and not bandit and planned_n:
                 reading = sequential_reading(rows, control, name, metric, completed_days,
                                              planned_n, alpha)
+            interval = difference_interval(cmp, metric, estimate_interval(c, alpha, metric),
+                                           estimate_interval(t, alpha, metric))
             comparisons.append({
                 "variant": name, "metric": metric, "primary": primary,
-                "difference": _number(cmp.difference),
-                "ci": [_number(cmp.interval[0]), _number(cmp.interval[1])],
-                "relative_lift": _number(cmp.relative_lift),
-                "p_value_fixed_horizon": _number(cmp.p_value),
-                "probability_to_beat_control": _number(cmp.probability_to_beat_control),
+                # the decision metric decides; guardrails only warn of harm
+                "role": "decision" if primary else "guardrail",
+                "difference": number(cmp.difference), "ci": interval,
+                "relative_lift": number(cmp.relative_lift),
+                "relative_lift_percent": lift_percent(cmp),
+                "p_value_fixed_horizon": number(cmp.p_value),
+                "probability_to_beat_control": number(cmp.probability_to_beat_control),
                 "sequential": reading,
                 "verdict": verdict(reading, guard_ok) if primary and not bandit
                 else None,
+                "guardrail": None if primary else guardrail_reading(interval),
             })
     shoppers = [len(tables[n].exposures) for n in names]
     srm = sample_ratio_mismatch(shoppers, [v.weight for v in definition.variants])
     return {
         "alpha": definition.alpha, "alpha_per_comparison": alpha,
-        "primary_metric": definition.primary_metric, "variants": variants,
+        "primary_metric": definition.primary_metric,
+        "decision_metric": definition.primary_metric, "variants": variants,
         "comparisons": comparisons,
         "sample_ratio_mismatch": None if bandit else {
             "chi2": srm.chi2, "p_value": srm.p_value, "flagged": srm.flagged,

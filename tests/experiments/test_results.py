@@ -101,3 +101,52 @@ def test_sample_size_plans_with_the_controls_variance() -> None:
     delta = est.value * definition.minimum_detectable_effect
     expected = math.ceil(z * z * 2 * est.unit_variance / (delta * delta))
     assert body["sample_size"]["fixed_horizon_per_variant"] == expected
+
+
+def _fixed(variant: str, shoppers: int, clicks: int, conversions: int = 0,
+           revenue: float = 0.0) -> list[dict]:
+    return [{"variant": variant, "shopper": f"{variant}-{i}", "day": 0, "exposures": 1,
+             "clicks": int(i < clicks), "adds": 0, "conversions": int(i < conversions),
+             "revenue": revenue if i < conversions else 0.0} for i in range(shoppers)]
+
+
+def test_intervals_stay_within_each_metrics_range() -> None:
+    # 3 clicks in 120: the delta-method interval would start at -0.003
+    rows = _fixed("control", 120, 3) + _fixed("gnn", 120, 120, conversions=2, revenue=5.0)
+    body = build_results(_definition(guardrail_metrics=["revenue_per_exposure"]), rows, [0])
+    by_name = {v["name"]: v for v in body["variants"]}
+    low, high = by_name["control"]["ctr"]["ci"]
+    assert low == 0.0 and 0.025 < high < 0.06
+    # every exposure clicked: the exact lower bound, the upper at 1
+    low, high = by_name["gnn"]["ctr"]["ci"]
+    assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 120))
+    # no conversion at all: not "0 - 0" but the exact (Clopper-Pearson) upper bound
+    assert by_name["control"]["conversion"]["ci"] == [0.0, pytest.approx(1 - 0.025 ** (1 / 120))]
+    # no revenue at all: nothing bounds it from above
+    assert by_name["control"]["revenue_per_exposure"]["ci"] == [0.0, None]
+    assert by_name["gnn"]["revenue_per_exposure"]["ci"][0] == 0.0  # 2 orders: clipped at 0
+    for c in body["comparisons"]:
+        assert c["ci"][0] is None or -1.0 <= c["ci"][0] <= c["ci"][1] <= (
+            1.0 if c["metric"] != "revenue_per_exposure" else math.inf)
+
+
+def guardrail_rows() -> list[dict]:
+    """CTR decides (+50 %); revenue per exposure is up too, with P(beat) above 0.9, but
+    its interval includes 0."""
+    return (_fixed("control", 300, 30, conversions=10, revenue=10.0)
+            + _fixed("gnn", 300, 45, conversions=17, revenue=10.0))
+
+
+def test_the_decision_metric_is_named_and_guardrails_only_warn() -> None:
+    body = build_results(_definition(guardrail_metrics=["revenue_per_exposure"]),
+                         guardrail_rows(), [0])
+    assert body["decision_metric"] == "ctr"
+    decision = next(c for c in body["comparisons"] if c["role"] == "decision")
+    guardrail = next(c for c in body["comparisons"] if c["role"] == "guardrail")
+    assert decision["metric"] == "ctr" and decision["guardrail"] is None
+    assert decision["relative_lift_percent"] == pytest.approx(50.0)
+    assert decision["relative_lift_percent"] == round(decision["relative_lift"] * 100, 2)
+    assert guardrail["metric"] == "revenue_per_exposure" and guardrail["verdict"] is None
+    assert guardrail["probability_to_beat_control"] > 0.9
+    assert guardrail["ci"][0] < 0 < guardrail["ci"][1]
+    assert guardrail["guardrail"] == "no_difference_detected"
