@@ -28,7 +28,9 @@ VERDICTS = {"treatment_better": "Treatment better than control",
             "treatment_worse": "Treatment worse than control",
             "no_detectable_difference": "No detectable difference (final look reached)",
             "keep_running": "Keep running: no boundary crossed yet",
-            "insufficient_data": "Insufficient data for a verdict yet"}
+            "insufficient_data": "Insufficient data for a verdict yet",
+            "waiting_for_first_look": "Waiting for the first look",
+            "inconclusive": "Inconclusive: stopped before the planned sample"}
 
 
 @dataclass

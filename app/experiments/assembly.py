@@ -15,8 +15,9 @@ from app.experiments.attribution import AttributionListener
 from app.experiments.bandit import ArmCounts
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.experiment_repository import ExperimentRepository
-from app.experiments.experiment_service import FALLBACK_WINDOW_MS, ExperimentService
+from app.experiments.experiment_service import ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
+from app.experiments.reading import FALLBACK_WINDOW_MS
 from app.experiments.serving import ExperimentServing
 from app.experiments.strategies import StrategyRunner
 from app.recommend.model_store import ModelStore

@@ -46,6 +46,14 @@ class ExperimentRepository:
                                           **{"from": allowed_from}, now=now)
         return rows[0]["status"] if rows else None
 
+    async def save_plan(self, experiment_id: str, expected_revision: int,
+                        plan: str) -> str | None:
+        """Stores `plan` if the stored revision is still `expected_revision`; returns the
+        plan stored now (this one, or another reader's)."""
+        rows = await self._db.write_named("experiments/save_plan", experiment_id=experiment_id,
+                                          expected=expected_revision, plan=plan)
+        return rows[0]["plan"] if rows else None
+
     async def enrollment(self, id_: str, experiment_id: str,
                          segment_id: str | None) -> dict[str, Any] | None:
         # On the serving path: one round trip.

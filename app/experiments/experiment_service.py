@@ -15,16 +15,12 @@ from typing import Any
 from app.core.errors import ApiError
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.experiment_repository import ExperimentRepository
-from app.experiments.results import build_results
-from app.experiments.serving import utc_day
+from app.experiments.reading import read_results
 from app.experiments.strategies import StrategyCheck
 from app.segments.document import validate
 from app.segments.segment_repository import SegmentRepository
 
 FROZEN_ONCE_STARTED = ("variants", "control", "traffic", "audience", "mode", "primary_metric")
-# Outcome events without a recommendation_id count for the shopper's latest exposure in the
-# experiment up to this long before them (docs/experiments.md).
-FALLBACK_WINDOW_MS = 24 * 3600 * 1000
 
 
 def _not_found(experiment_id: str) -> ApiError:
@@ -32,7 +28,8 @@ def _not_found(experiment_id: str) -> ApiError:
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("definition", "salt")}
+    out = {k: v for k, v in row.items()
+           if k not in ("definition", "salt", "plan", "plan_revision")}
     out["definition"] = json.loads(row["definition"])
     for key in ("started_at", "stopped_at", "created_at", "updated_at"):
         if out.get(key) is not None:
@@ -127,17 +124,4 @@ class ExperimentService:
         row = await self._repository.get(experiment_id)
         if row is None:
             raise _not_found(experiment_id)
-        definition = ExperimentDefinition.model_validate_json(row["definition"])
-        rows = await self._repository.outcome_rows(experiment_id, FALLBACK_WINDOW_MS)
-        today = utc_day(datetime.now(UTC))
-        stop_day = utc_day(row["stopped_at"].to_native()) if row["stopped_at"] else None
-        # Looks at the end of each completed UTC day; a stopped experiment's last day is final.
-        days = sorted({r["day"] for r in rows if r["day"] < today
-                       or (stop_day is not None and r["day"] <= stop_day)})
-        body = build_results(definition, rows, days)
-        return {"experiment_id": experiment_id, "version": row["version"],
-                "status": row["status"], "mode": definition.mode,
-                "computed_at": datetime.now(UTC).isoformat(),
-                "attribution": {"by": "properties.recommendation_id",
-                                "fallback_window_hours": FALLBACK_WINDOW_MS // 3_600_000},
-                **body}
+        return await read_results(self._repository, row)

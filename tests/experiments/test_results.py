@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from scipy import stats
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.results import build_results
 from app.experiments.statistics import ratio_estimate
+from app.experiments.verdicts import Schedule
 
 
 def _definition(**overrides) -> ExperimentDefinition:
@@ -67,9 +69,14 @@ def test_no_difference_keeps_running_then_concludes() -> None:
 def test_today_is_not_a_look_and_small_samples_get_no_verdict() -> None:
     rng = np.random.default_rng(7)
     rows = _rows(rng, "control", 0.10, 400, 2) + _rows(rng, "gnn", 0.30, 400, 2)
-    body = build_results(_definition(), rows, [])  # no completed day yet
+    first = datetime(2026, 3, 2, tzinfo=UTC)
+    body = build_results(_definition(), rows, [],  # no completed day yet
+                         schedule=Schedule(first_look_at=first, next_look_at=first))
     primary = next(c for c in body["comparisons"] if c["primary"])
-    assert primary["verdict"] == "keep_running" and primary["sequential"]["looks"] == []
+    assert primary["verdict"] == "waiting_for_first_look" and primary["sequential"] is None
+    assert "first look at 2026-03-02 00:00 UTC" in primary["verdict_reason"]
+    assert body["looks"]["first_look_at"] == "2026-03-02T00:00:00+00:00"
+    assert primary["p_value_fixed_horizon"] < 1e-4  # however clear, no verdict before it
     few = _rows(rng, "control", 0.10, 50, 1) + _rows(rng, "gnn", 0.30, 50, 1)
     body = build_results(_definition(), few, [0])
     assert next(c for c in body["comparisons"] if c["primary"])["verdict"] == \
