@@ -96,14 +96,15 @@ class ExperimentService:
                 if why:
                     raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
                                    [{"field": f"/variants/{i}/strategy", "reason": why}])
-        others = [r["experiment_id"] for r in await self._repository.running()
-                  if r["experiment_id"] != experiment_id]
-        if others:
+        started = await self._repository.start(experiment_id, datetime.now(UTC))
+        if started is None:
+            raise _not_found(experiment_id)
+        if started["others"]:
             raise ApiError(409, "another_experiment_running",
-                           f"experiment {others[0]!r} is running; stop it first")
-        if await self._repository.set_status(experiment_id, "running", ["draft", "running"],
-                                             datetime.now(UTC)) is None:
-            raise ApiError(409, "experiment_stopped", "a stopped experiment cannot restart")
+                           f"experiment {started['others'][0]!r} is running; stop it first")
+        if not started["allowed"]:
+            raise ApiError(409, "experiment_stopped",
+                           f"a {started['before']} experiment cannot restart")
         self._changed()
         return await self.get(experiment_id)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from app.experiments import sequential
 from app.experiments.definition import ExperimentDefinition
+from app.experiments.estimates import RATES
 from app.experiments.outcomes import OutcomeRows, shopper_tables
 from app.experiments.statistics import RatioEstimate, compare, fixed_horizon_sample_size
 
@@ -77,14 +78,26 @@ def planned_looks(definition: ExperimentDefinition) -> int:
     return DEFAULT_LOOKS
 
 
+def alternative_variance(control: RatioEstimate, definition: ExperimentDefinition) -> float:
+    """The treatment's per-shopper variance if it had exactly the minimum detectable effect,
+    from the control's data alone: for a rate the control's scaled by the binomial
+    p(1 - p) at the lifted rate; for revenue per exposure the control's."""
+    variance = control.unit_variance
+    if definition.primary_metric not in RATES or not 0 < control.value < 1:
+        return variance
+    lifted = min(control.value * (1 + definition.minimum_detectable_effect), 1 - 1e-9)
+    return variance * lifted * (1 - lifted) / (control.value * (1 - control.value))
+
+
 def required_per_variant(control: RatioEstimate, definition: ExperimentDefinition,
                          alpha: float) -> tuple[int | None, int | None]:
-    """(fixed-horizon n, n for the sequential design) per variant: the effect is the minimum
-    detectable one on control's level, each arm's per-shopper variance the control's (the
-    treatment's is unknown when the plan is made; docs/experiments.md)."""
-    fixed = fixed_horizon_sample_size(2 * control.unit_variance, control.value,
-                                      definition.minimum_detectable_effect, alpha,
-                                      definition.power)
+    """(fixed-horizon n, n for the sequential design) per variant, from the control's data
+    only (the treatment's results must not move its own plan): the effect is the minimum
+    detectable one on control's level, the variances the control's and the treatment's at
+    that effect (docs/experiments.md)."""
+    fixed = fixed_horizon_sample_size(
+        control.unit_variance + alternative_variance(control, definition), control.value,
+        definition.minimum_detectable_effect, alpha, definition.power)
     if fixed is None:
         return None, None
     factor = sequential.inflation(planned_looks(definition), alpha, definition.power)

@@ -91,9 +91,10 @@ def test_bandit_results_are_descriptive() -> None:
     assert all(c["verdict"] is None for c in body["comparisons"])
 
 
-def test_sample_size_plans_with_the_controls_variance() -> None:
-    """docs/experiments.md: n = (z_{1-a/2} + z_power)² · 2 var_c / δ², var_c the control's
-    per-shopper variance; a noisier treatment does not change the plan."""
+def test_sample_size_is_planned_from_the_controls_data() -> None:
+    """docs/experiments.md: n = (z_{1-a/2} + z_power)² · (var_c + var_a) / δ², var_c the
+    control's per-shopper variance and var_a the treatment's at the minimum detectable
+    effect, scaled from var_c; the treatment's own data (far noisier here) do not count."""
     rng = np.random.default_rng(9)
     rows = _rows(rng, "control", 0.10, 300, 1) + _rows(rng, "gnn", 0.40, 300, 1)
     definition = _definition()
@@ -106,7 +107,9 @@ def test_sample_size_plans_with_the_controls_variance() -> None:
     assert control["ctr"]["value"] == pytest.approx(est.value)
     z = stats.norm.isf(definition.alpha / 2) + stats.norm.ppf(definition.power)
     delta = est.value * definition.minimum_detectable_effect
-    expected = math.ceil(z * z * 2 * est.unit_variance / (delta * delta))
+    lifted = est.value * (1 + definition.minimum_detectable_effect)
+    var_a = est.unit_variance * lifted * (1 - lifted) / (est.value * (1 - est.value))
+    expected = math.ceil(z * z * (est.unit_variance + var_a) / (delta * delta))
     assert body["sample_size"]["fixed_horizon_per_variant"] == expected
 
 
