@@ -43,9 +43,10 @@ def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False,
 
 
 @app.command("list")
-def list_() -> None:
-    """Every experiment with its status."""
-    for e in _run(lambda s: s.list_all()):
+def list_(include_archived: bool = typer.Option(False, "--all",
+                                                help="Archived experiments too")) -> None:
+    """Every experiment with its status (archived ones with --all)."""
+    for e in _run(lambda s: s.list_all(include_archived)):
         typer.echo(f"{e['experiment_id']}\t{e['status']}\tv{e['version']}\t{e['name']}")
 
 
@@ -65,6 +66,26 @@ def start(experiment_id: str) -> None:
 def stop(experiment_id: str) -> None:
     """Stop the experiment: its last day becomes the final look."""
     typer.echo(_run(lambda s: s.stop(experiment_id))["status"])
+
+
+@app.command()
+def archive(experiment_id: str) -> None:
+    """Archive a draft or stopped experiment: hidden from `list`, results kept."""
+    typer.echo(_run(lambda s: s.archive(experiment_id))["status"])
+
+
+@app.command()
+def delete(experiment_id: str,
+           yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation")) -> None:
+    """Delete an experiment that is not running, with its versions, exposures and recorded
+    variants."""
+    if not yes:
+        typer.confirm(f"Delete experiment {experiment_id} with its exposures and results?",
+                      abort=True)
+    done = _run(lambda s: s.delete(experiment_id))
+    typer.echo(f"deleted {experiment_id}: {done['exposures_deleted']} exposures, "
+               f"{done['assignments_deleted']} assignments, "
+               f"{done['versions_deleted']} versions")
 
 
 @app.command()

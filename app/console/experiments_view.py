@@ -147,7 +147,8 @@ async def list_page(services: Services) -> dict[str, Any]:
              "variants": ", ".join(f"{v['name']} {v['weight']:g}"
                                    for v in e["definition"].get("variants", []))}
             for e in experiments]
-    return {"experiments": rows}
+    return {"experiments": [r for r in rows if r["status"] != "archived"],
+            "archived": [r for r in rows if r["status"] == "archived"]}
 
 
 async def running(services: Services) -> list[dict[str, Any]]:

@@ -32,6 +32,19 @@ class ExperimentRepository:
     async def list_all(self) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_experiments")
 
+    async def delete(self, experiment_id: str) -> dict[str, int]:
+        """Exposures and assignments in batches (auto-commit), then the node and versions;
+        each step idempotent, so a delete that failed half-way is finished by a retry."""
+        params = {"experiment_id": experiment_id}
+        exposures = await self._db.autocommit(
+            queries["experiments/delete_experiment_exposures"], params)
+        assignments = await self._db.autocommit(
+            queries["experiments/delete_experiment_assignments"], params)
+        rows = await self._db.write_named("experiments/delete_experiment", **params)
+        return {"exposures_deleted": int(exposures[0]["deleted"]),
+                "assignments_deleted": int(assignments[0]["deleted"]),
+                "versions_deleted": int(rows[0]["versions"]) if rows else 0}
+
     async def list_versions(self, experiment_id: str) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_experiment_versions",
                                          experiment_id=experiment_id)

@@ -73,8 +73,9 @@ class ExperimentService:
                                                secrets.token_hex(16), datetime.now(UTC))
         return await self.get(definition.id) | {"version": version}
 
-    async def list_all(self) -> list[dict[str, Any]]:
-        return [_summary(r) for r in await self._repository.list_all()]
+    async def list_all(self, include_archived: bool = True) -> list[dict[str, Any]]:
+        return [_summary(r) for r in await self._repository.list_all()
+                if include_archived or r["status"] != "archived"]
 
     async def get(self, experiment_id: str) -> dict[str, Any]:
         row = await self._repository.get(experiment_id)
@@ -116,6 +117,37 @@ class ExperimentService:
             raise ApiError(409, "experiment_not_running", "only a running experiment stops")
         self._changed()
         return await self.get(experiment_id)
+
+    async def archive(self, experiment_id: str) -> dict[str, Any]:
+        """Out of the way (hidden from the default list), results kept; from draft or
+        stopped."""
+        await self._not_running(experiment_id, "archived")
+        if await self._repository.set_status(experiment_id, "archived",
+                                             ["draft", "stopped", "archived"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_not_archivable",
+                           "only a draft or stopped experiment can be archived")
+        return await self.get(experiment_id)
+
+    async def delete(self, experiment_id: str) -> dict[str, Any]:
+        """The experiment, its versions, exposures and recorded variants; not while it runs.
+        Marked `deleting` first: a delete cut short stays visible and can be retried."""
+        await self._not_running(experiment_id, "deleted")
+        if await self._repository.set_status(experiment_id, "deleting",
+                                             ["draft", "stopped", "archived", "deleting"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_running", "stop the experiment first")
+        self._changed()
+        return {"experiment_id": experiment_id, "deleted": True,
+                **await self._repository.delete(experiment_id)}
+
+    async def _not_running(self, experiment_id: str, what: str) -> None:
+        row = await self._repository.get(experiment_id)
+        if row is None:
+            raise _not_found(experiment_id)
+        if row["status"] == "running":
+            raise ApiError(409, "experiment_running",
+                           f"a running experiment cannot be {what}: stop it first")
 
     def _changed(self) -> None:
         for callback in self.on_change:

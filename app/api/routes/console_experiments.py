@@ -1,5 +1,5 @@
 """Console experiments pages (HTML, scope `segments` as in the API): the list with a create
-form, one experiment's results, start and stop.
+form, one experiment's results, start, stop, archive and delete.
 
 A create, start or stop that succeeds answers 303 to the page's GET address with its notice
 (app/console/flash.py), so a refresh does not send it again. A form with errors (422, the
@@ -83,6 +83,30 @@ async def start(request: Request, services: ServicesDep, session: SegmentsSessio
     except ApiError as exc:
         return await _detail(request, services, session, experiment_id, error=exc)
     return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Started.")
+
+
+@router.post("/{experiment_id}/archive", response_model=None)
+async def archive(request: Request, services: ServicesDep, session: SegmentsSession,
+                  experiment_id: ExperimentIdPath) -> Response:
+    try:
+        await services.experiments.service.archive(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, services, session, experiment_id, error=exc)
+    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Archived.")
+
+
+@router.post("/{experiment_id}/delete", response_model=None)
+async def delete(request: Request, services: ServicesDep, session: SegmentsSession,
+                 experiment_id: ExperimentIdPath) -> Response:
+    if (await request.form()).get("confirm") != "yes":
+        return await _detail(request, services, session, experiment_id, error=ApiError(
+            422, "not_confirmed", "Tick the box to confirm the deletion."))
+    try:
+        done = await services.experiments.service.delete(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, services, session, experiment_id, error=exc)
+    return redirect_with_notice(session, router.prefix, (
+        f"Deleted experiment {experiment_id} ({done['exposures_deleted']} exposures)."))
 
 
 @router.post("/{experiment_id}/stop", response_model=None)
