@@ -101,8 +101,9 @@ def results(experiment_id: str,
     for v in body["variants"]:
         est = v[metric]
         ci = est["ci"]
+        share = f"  allocation now {v['allocation']:.1%}" if body["mode"] == "bandit" else ""
         typer.echo(f"  {v['name']:<12} exposures {v['exposures']:>8}  shoppers {v['shoppers']:>7}"
-                   f"  {metric} {_fmt(est['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]")
+                   f"  {metric} {_fmt(est['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]{share}")
     for c in body["comparisons"]:
         if c["primary"]:
             typer.echo(f"  {c['variant']} vs control on {metric} (decision metric): lift "

@@ -3,21 +3,17 @@ work a serving process runs for them."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from app.core.config import Settings
-from app.core.refreshing_cache import RefreshingCache
 from app.db.database import Database
 from app.experiments.attribution import AttributionListener
-from app.experiments.bandit import ArmCounts
-from app.experiments.definition import ExperimentDefinition
+from app.experiments.bandit_snapshots import BanditSnapshots
 from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
-from app.experiments.reading import FALLBACK_WINDOW_MS
 from app.experiments.serving import ExperimentServing
 from app.experiments.strategies import StrategyRunner
 from app.recommend.model_store import ModelStore
@@ -25,12 +21,6 @@ from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
 from app.segments.segment_repository import SegmentRepository
-
-METRIC_FIELD = {"ctr": "clicks", "conversion": "conversions",
-                "revenue_per_exposure": "conversions"}
-BANDIT_COUNTS_TTL_S = 60.0
-
-BanditCounts = RefreshingCache[str, tuple[int, dict[str, ArmCounts]]]
 
 
 @dataclass(frozen=True)
@@ -44,24 +34,6 @@ class ExperimentParts:
         await self.serving.close()
 
 
-def bandit_counts(repository: ExperimentRepository) -> BanditCounts:
-    """Per-arm trials and successes of the primary metric, reloaded in the background."""
-
-    async def load(experiment_id: str) -> tuple[int, dict[str, ArmCounts]]:
-        row = await repository.get(experiment_id)
-        definition = ExperimentDefinition.model_validate_json(row["definition"]) if row else None
-        field = METRIC_FIELD[definition.primary_metric] if definition else "clicks"
-        trials: dict[str, list[int]] = {}
-        for r in await repository.outcome_rows(experiment_id, FALLBACK_WINDOW_MS):
-            arm = trials.setdefault(r["variant"], [0, 0])
-            arm[0] += int(r["exposures"])
-            arm[1] += int(r[field])
-        refresh = definition.bandit_settings.refresh_s if definition else BANDIT_COUNTS_TTL_S
-        return int(time.time() // refresh), {k: ArmCounts(*v) for k, v in trials.items()}
-
-    return RefreshingCache(load, BANDIT_COUNTS_TTL_S, "bandit counts")
-
-
 def build_experiments(settings: Settings, database: Database,
                       recommendations: RecommendationService, models: ModelStore,
                       recommend_repository: RecommendationRepository,
@@ -72,7 +44,7 @@ def build_experiments(settings: Settings, database: Database,
     service = ExperimentService(repository, SegmentRepository(database), runner.check)
     exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
     serving = ExperimentServing(repository, runner, exposures, settings.consent_default,
-                                bandit_counts(repository))
+                                BanditSnapshots(repository))
     service.on_change.append(serving.invalidate)
     return ExperimentParts(service, serving, exposures, AttributionListener(repository))
 

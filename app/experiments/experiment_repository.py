@@ -12,6 +12,9 @@ from app.db.database import Database
 from app.db.queries import queries
 
 OUTCOME_TYPES = ["product_clicked", "product_added", "order_completed"]
+# Outcome events without a recommendation_id count for the shopper's latest exposure in the
+# experiment up to this long before them (docs/experiments.md).
+FALLBACK_WINDOW_MS = 24 * 3600 * 1000
 
 
 class ExperimentRepository:
@@ -73,6 +76,20 @@ class ExperimentRepository:
         rows = await self._db.write_named("experiments/save_plan", experiment_id=experiment_id,
                                           expected=expected_revision, plan=plan)
         return rows[0]["plan"] if rows else None
+
+    async def bandit_snapshot(self, experiment_id: str) -> dict[str, Any] | None:
+        rows = await self._db.read_named("experiments/get_bandit_snapshot",
+                                         experiment_id=experiment_id)
+        return rows[0] if rows and rows[0]["counts"] is not None else None
+
+    async def save_bandit_snapshot(self, experiment_id: str, bucket: int, refresh_s: float,
+                                   counts: str, now: datetime) -> dict[str, Any] | None:
+        """Stores the counts of period `bucket` unless one of it (or later) is stored;
+        returns the stored snapshot either way."""
+        rows = await self._db.write_named("experiments/save_bandit_snapshot",
+                                          experiment_id=experiment_id, bucket=bucket,
+                                          refresh_s=refresh_s, counts=counts, now=now)
+        return rows[0] if rows else None
 
     async def enrollment(self, id_: str, experiment_id: str,
                          segment_id: str | None) -> dict[str, Any] | None:

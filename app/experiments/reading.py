@@ -6,17 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.experiments.bandit_snapshots import allocation_body, arm_counts, snapshot_of
 from app.experiments.definition import ExperimentDefinition
-from app.experiments.experiment_repository import ExperimentRepository
+from app.experiments.experiment_repository import FALLBACK_WINDOW_MS, ExperimentRepository
 from app.experiments.outcomes import OutcomeRows
 from app.experiments.plan import Plan, update
 from app.experiments.results import build_results
 from app.experiments.serving import utc_day
 from app.experiments.verdicts import Schedule, day_end
 
-# Outcome events without a recommendation_id count for the shopper's latest exposure in the
-# experiment up to this long before them (docs/experiments.md).
-FALLBACK_WINDOW_MS = 24 * 3600 * 1000
 ENDED = ("stopped", "archived")
 
 
@@ -50,6 +48,7 @@ async def read_results(repository: ExperimentRepository, row: dict[str, Any],
                                 stopped)
     body = build_results(definition, raw, days, plan=plan, stopped=stopped,
                          schedule=schedule(row, now))
+    body |= await _allocation(repository, experiment_id, definition, raw, body)
     return {"experiment_id": experiment_id, "version": row["version"],
             "status": row["status"], "mode": definition.mode,
             "computed_at": now.isoformat(),
@@ -72,3 +71,17 @@ async def _recorded_plan(repository: ExperimentRepository, row: dict[str, Any],
     saved = await repository.save_plan(row["experiment_id"], row.get("plan_revision") or 0,
                                        plan.to_json())
     return Plan.from_json(saved) if saved else plan
+
+
+async def _allocation(repository: ExperimentRepository, experiment_id: str,
+                      definition: ExperimentDefinition, raw: list[dict[str, Any]],
+                      body: dict[str, Any]) -> dict[str, Any]:
+    """In bandit mode, the counts the serving processes share (the current refresh
+    period's, stored in the graph), or the data now before any was stored."""
+    if definition.mode != "bandit":
+        return allocation_body(definition, body["variants"], None, None)
+    stored = await repository.bandit_snapshot(experiment_id)
+    snapshot = snapshot_of(stored) if stored is not None else None
+    counts = snapshot.counts if snapshot else arm_counts(definition, raw)
+    return allocation_body(definition, body["variants"], counts,
+                           snapshot.counted_at if snapshot else None)

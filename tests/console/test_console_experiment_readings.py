@@ -9,6 +9,7 @@ from typing import Any
 
 from app.console.experiments_view import results_view
 from app.console.rendering import TEMPLATES
+from app.experiments.bandit_snapshots import allocation_body, arm_counts
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.results import build_results
 from tests.experiments.test_results import _fixed, guardrail_rows
@@ -61,3 +62,26 @@ def test_zero_conversions_show_a_bound_not_zero_to_zero() -> None:
         assert f"0.0000{DASH}0.0183" in cell and "no conversions yet" in cell
     revenue = re.findall(r'data-metric="revenue_per_exposure">(.*?)</td>', page, re.S)
     assert all("no orders yet" in cell for cell in revenue)
+
+
+def test_a_bandit_shows_the_share_each_arm_gets_now() -> None:
+    rows = _fixed("control", 300, 10) + _fixed("gnn", 100, 30)
+    body = {"id": "guard", "name": "Bandit", "mode": "bandit",
+            "variants": [{"name": "control", "weight": 0.5, "strategy": {"kind": "popular"}},
+                         {"name": "gnn", "weight": 0.5, "strategy": {"kind": "model"}}]}
+    definition = ExperimentDefinition.model_validate(body)
+    results = build_results(definition, rows, [0])
+    counts = arm_counts(definition, rows)
+    results |= allocation_body(definition, results["variants"], counts, None)
+    results |= {"experiment_id": "guard", "mode": "bandit", "status": "running",
+                "computed_at": "2026-01-01T00:00:00+00:00"}
+    detail = {"experiment_id": "guard", "name": "Bandit", "status": "running", "version": 1,
+              "definition": definition.model_dump(exclude_none=True)}
+    page = TEMPLATES.get_template("experiment_detail.html").render(
+        session=None, nav=[], path="/console/experiments/guard", csrf_token="t", notice=None,
+        error=None, **results_view(detail, results))
+    assert "Share of new shoppers now" in page
+    cells = re.findall(r'class="num allocation">(.*?)</td>', page, re.S)
+    shares = [float(c.split("%")[0]) for c in cells]
+    assert shares[1] > 90 and shares[0] >= 5  # gnn clicks 30 %, control 3 %; floor 5 %
+    assert all("declared 0.5" in c for c in cells)
