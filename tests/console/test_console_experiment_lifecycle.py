@@ -58,3 +58,16 @@ async def test_archive_and_delete_buttons(console: httpx.AsyncClient) -> None:
     assert "recs-ab" not in listing.replace("Deleted experiment recs-ab", "")
     gone = await console.get("/console/experiments/recs-ab")
     assert gone.status_code == 404
+
+
+@pytest.mark.neo4j
+async def test_an_unknown_experiment_is_not_found_and_a_bad_id_says_experiment(
+        console: httpx.AsyncClient) -> None:
+    await _sign_in(console, ADMIN_KEY)
+    page = await console.get("/console/experiments/does-not-exist")
+    assert page.status_code == 404
+    assert "<h1>Not found</h1>" in page.text and "Not allowed" not in page.text
+    assert "No experiment &#39;does-not-exist&#39;" in page.text  # quoted, escaped
+    r = await _post(console, "/console/experiments", {**FORM, "id": "Bad ID"})
+    assert r.status_code == 422
+    assert "is not a valid experiment id" in r.text and "segment id" not in r.text

@@ -62,7 +62,8 @@ async def _detail(request: Request, services: ServicesDep, session: ConsoleSessi
         context = await detail_page(services, experiment_id)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
-                      reason=exc.message)
+                      reason=exc.message,
+                      heading="Not found" if exc.status_code == 404 else None)
     return render(request, "experiment_detail.html", session,
                   status_code=error.status_code if error else 200, notice=notice,
                   error=error.message if error else None, **context)
