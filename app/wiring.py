@@ -28,19 +28,14 @@ from app.core.config import Settings
 from app.core.metrics import RECOMMEND_WAITING
 from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
-from app.core.refreshing_cache import RefreshingCache
 from app.db.database import Database
 from app.db.driver import create_driver
 from app.experiments.attribution import AttributionListener
+from app.experiments.bandit_snapshots import BanditSnapshots
 from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
-from app.experiments.parts import (
-    BANDIT_COUNTS_TTL_S,
-    ExperimentParts,
-    bandit_counts_loader,
-    experiment_work,
-)
+from app.experiments.parts import ExperimentParts, experiment_work
 from app.experiments.serving import ExperimentServing
 from app.experiments.strategies import StrategyRunner
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
@@ -184,9 +179,8 @@ def _experiments(settings: Settings, database: Database, segments: SegmentReposi
     runner = StrategyRunner(recommendations, models, recommend_repository, popularity)
     service = ExperimentService(repository, segments, runner.check)
     exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
-    counts = RefreshingCache(bandit_counts_loader(repository), BANDIT_COUNTS_TTL_S,
-                             "bandit counts")
-    serving = ExperimentServing(repository, runner, exposures, settings.consent_default, counts)
+    serving = ExperimentServing(repository, runner, exposures, settings.consent_default,
+                                BanditSnapshots(repository))
     service.on_change.append(serving.invalidate)
     return ExperimentParts(service, serving, exposures, AttributionListener(repository))
 

@@ -36,7 +36,8 @@ import experiments_model as model
 
 from app.experiments import sequential
 from app.experiments.definition import ExperimentDefinition
-from app.experiments.results import MIN_SHOPPERS, build_results, required_per_variant
+from app.experiments.plan import MIN_SHOPPERS, required_per_variant
+from app.experiments.results import build_results
 from app.experiments.statistics import compare, ratio_estimate
 
 ALPHA = 0.05
@@ -71,12 +72,14 @@ class Outcome:
 def run_experiment(rng: np.random.Generator, p_control: np.ndarray, p_treatment: np.ndarray,
                    daily: int, definition: ExperimentDefinition, max_days: int = 40) -> Outcome:
     """Daily looks exactly as GET /results takes them: every completed day's z, information
-    fractions over the sample size computed from the control's data so far."""
+    fractions over the sample size frozen at the first look with enough data (the control's
+    data up to that day)."""
     cx, cy, tx, ty = [], [], [], []
     zs: list[float] = []
     counts: list[int] = []
     naive = False
-    planned = None
+    planned: int | None = None
+    first = 0
     for day in range(1, max_days + 1):
         n = rng.poisson(daily)
         treated = int(rng.binomial(n, 0.5))
@@ -92,10 +95,13 @@ def run_experiment(rng: np.random.Generator, p_control: np.ndarray, p_treatment:
         if counts[-1] < MIN_SHOPPERS:
             continue
         naive = naive or cmp.p_value < ALPHA
-        _, planned = required_per_variant(c, [t], definition, ALPHA)
+        if planned is None:
+            _, planned = required_per_variant(c, definition, ALPHA)
+            first = len(counts) - 1  # looks start at the day the plan froze
         if planned is None:
             continue
-        looks, crossed = sequential.read([n_ / planned for n_ in counts], zs, ALPHA)
+        looks, crossed = sequential.read([n_ / planned for n_ in counts[first:]], zs[first:],
+                                         ALPHA)
         if crossed is not None:
             return Outcome(True, int(np.sign(looks[crossed].z)), day, planned, naive)
         if looks and looks[-1].t >= 1:
@@ -107,7 +113,7 @@ def traffic_for(rng: np.random.Generator, p: np.ndarray, definition: ExperimentD
     """Shoppers per day so that the planned sample is reached in about ten days."""
     x, y = draw(rng, p, 100_000)
     control = ratio_estimate(x, y)
-    _, planned = required_per_variant(control, [control], definition, ALPHA)
+    _, planned = required_per_variant(control, definition, ALPHA)
     assert planned is not None
     return math.ceil(2 * planned / 10)
 

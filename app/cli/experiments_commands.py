@@ -43,9 +43,10 @@ def upload(path: Path = typer.Argument(..., exists=True, dir_okay=False,
 
 
 @app.command("list")
-def list_() -> None:
-    """Every experiment with its status."""
-    for e in _run(lambda s: s.list_all()):
+def list_(include_archived: bool = typer.Option(False, "--all",
+                                                help="Archived experiments too")) -> None:
+    """Every experiment with its status (archived ones with --all)."""
+    for e in _run(lambda s: s.list_all(include_archived)):
         typer.echo(f"{e['experiment_id']}\t{e['status']}\tv{e['version']}\t{e['name']}")
 
 
@@ -68,6 +69,26 @@ def stop(experiment_id: str) -> None:
 
 
 @app.command()
+def archive(experiment_id: str) -> None:
+    """Archive a draft or stopped experiment: hidden from `list`, results kept."""
+    typer.echo(_run(lambda s: s.archive(experiment_id))["status"])
+
+
+@app.command()
+def delete(experiment_id: str,
+           yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation")) -> None:
+    """Delete an experiment that is not running, with its versions, exposures and recorded
+    variants."""
+    if not yes:
+        typer.confirm(f"Delete experiment {experiment_id} with its exposures and results?",
+                      abort=True)
+    done = _run(lambda s: s.delete(experiment_id))
+    typer.echo(f"deleted {experiment_id}: {done['exposures_deleted']} exposures, "
+               f"{done['assignments_deleted']} assignments, "
+               f"{done['versions_deleted']} versions")
+
+
+@app.command()
 def results(experiment_id: str,
             as_json: bool = typer.Option(False, "--json", help="The full results as JSON")) -> None:
     """Per-variant estimates, comparisons, SRM, sample size and the sequential verdict."""
@@ -76,17 +97,21 @@ def results(experiment_id: str,
         _print(body)
         return
     metric = body["primary_metric"]
-    typer.echo(f"{experiment_id} ({body['status']}, {body['mode']}), primary: {metric}")
+    typer.echo(f"{experiment_id} ({body['status']}, {body['mode']}), decision metric: {metric}")
     for v in body["variants"]:
         est = v[metric]
         ci = est["ci"]
+        share = f"  allocation now {v['allocation']:.1%}" if body["mode"] == "bandit" else ""
         typer.echo(f"  {v['name']:<12} exposures {v['exposures']:>8}  shoppers {v['shoppers']:>7}"
-                   f"  {metric} {_fmt(est['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]")
+                   f"  {metric} {_fmt(est['value'])} [{_fmt(ci[0])}, {_fmt(ci[1])}]{share}")
     for c in body["comparisons"]:
         if c["primary"]:
-            typer.echo(f"  {c['variant']} vs control: lift {_fmt(c['relative_lift'])}, "
-                       f"P(beat control) {_fmt(c['probability_to_beat_control'])}, "
-                       f"verdict {c['verdict']}")
+            typer.echo(f"  {c['variant']} vs control on {metric} (decision metric): lift "
+                       f"{fmt_lift(c['relative_lift_percent'])}, P(beat control) "
+                       f"{_fmt(c['probability_to_beat_control'])}, verdict {c['verdict']}")
+        else:
+            typer.echo(f"  {c['variant']} vs control on {c['metric']} (guardrail): lift "
+                       f"{fmt_lift(c['relative_lift_percent'])}, {c['guardrail']}")
     srm = body["sample_ratio_mismatch"]
     if srm is not None:
         typer.echo(f"  SRM: chi2 {srm['chi2']:.2f}, p {srm['p_value']:.2g}"
@@ -94,6 +119,11 @@ def results(experiment_id: str,
     size = body["sample_size"]
     typer.echo(f"  sample: smallest variant {size['smallest_variant']}, "
                f"needed {size['required_per_variant']} per variant")
+
+
+def fmt_lift(percent: float | None) -> str:
+    """+52.9% for a relative lift of 0.529."""
+    return "n/a" if percent is None else f"{percent:+.1f}%"
 
 
 def _fmt(value: float | None) -> str:

@@ -19,11 +19,18 @@ from app.experiments.experiment_service import ExperimentService
 VARIANT_ROWS = 4  # form rows; blank ones are left out of the document
 METRIC_LABELS = {"ctr": "CTR", "conversion": "Conversion",
                  "revenue_per_exposure": "Revenue per exposure"}
+NONE_YET = {"ctr": "no clicks yet", "conversion": "no conversions yet",
+            "revenue_per_exposure": "no orders yet"}
+GUARDRAILS = {"worse": "Guardrail: worse than control (harm)",
+              "better": "Guardrail: better than control",
+              "no_difference_detected": "Guardrail: no harm detected (its interval includes 0)"}
 VERDICTS = {"treatment_better": "Treatment better than control",
             "treatment_worse": "Treatment worse than control",
             "no_detectable_difference": "No detectable difference (final look reached)",
             "keep_running": "Keep running: no boundary crossed yet",
-            "insufficient_data": "Insufficient data for a verdict yet"}
+            "insufficient_data": "Insufficient data for a verdict yet",
+            "waiting_for_first_look": "Waiting for the first look",
+            "inconclusive": "Inconclusive: stopped before the planned sample"}
 
 
 @dataclass
@@ -140,7 +147,8 @@ async def list_page(service: ExperimentService) -> dict[str, Any]:
              "variants": ", ".join(f"{v['name']} {v['weight']:g}"
                                    for v in e["definition"].get("variants", []))}
             for e in experiments]
-    return {"experiments": rows}
+    return {"experiments": [r for r in rows if r["status"] != "archived"],
+            "archived": [r for r in rows if r["status"] == "archived"]}
 
 
 async def running(experiments: ExperimentService) -> list[dict[str, Any]]:
@@ -149,6 +157,18 @@ async def running(experiments: ExperimentService) -> list[dict[str, Any]]:
              "primary_metric": e["definition"].get("primary_metric", "ctr")}
             for e in await experiments.list_all()
             if e["status"] == "running"]
+
+
+def estimate_cell(metric: str, estimate: Mapping[str, Any]) -> dict[str, str | None]:
+    """One variant's estimate as shown: the value, its interval, and a note when nothing
+    happened yet (the interval then is the exact bound for a rate, none for revenue)."""
+    value, (low, high) = estimate["value"], estimate["ci"]
+    if value is None:
+        return {"value": "—", "interval": None, "note": None}
+    fmt = "%.2f" if metric == "revenue_per_exposure" else "%.4f"
+    interval = f"{fmt % low} \u2013 {fmt % high}" if low is not None and high is not None else None
+    return {"value": fmt % value, "interval": interval,
+            "note": NONE_YET[metric] if value == 0 else None}
 
 
 def results_view(detail: Mapping[str, Any], results: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,8 +182,10 @@ def results_view(detail: Mapping[str, Any], results: Mapping[str, Any]) -> dict[
             description=f"{label} per variant with its {1 - results['alpha']:.0%} "
                         "confidence interval")
     comparisons = [{**c, "metric_label": METRIC_LABELS[c["metric"]],
-                    "verdict_text": VERDICTS.get(c["verdict"] or "", "")}
+                    "verdict_text": VERDICTS.get(c["verdict"] or "", "")
+                    or GUARDRAILS.get(c.get("guardrail") or "", "")}
                    for c in results["comparisons"]]
+    cells = {v["name"]: {m: estimate_cell(m, v[m]) for m in METRIC_LABELS} for v in variants}
     diffs = [c for c in comparisons if c["primary"]]
     lift_plot = interval_plot(
         [(c["variant"], c["difference"], *c["ci"]) for c in diffs],
@@ -171,7 +193,7 @@ def results_view(detail: Mapping[str, Any], results: Mapping[str, Any]) -> dict[
     return {"experiment": {**detail, "strategies": {
                 v["name"]: _strategy_text(definition, v["name"]) for v in variants}},
             "results": results, "plots": plots, "lift_plot": lift_plot if diffs else None,
-            "comparisons": comparisons, "metric_labels": METRIC_LABELS,
+            "comparisons": comparisons, "metric_labels": METRIC_LABELS, "cells": cells,
             "srm": results.get("sample_ratio_mismatch")}
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -17,9 +18,19 @@ from pydantic import (
     model_validator,
 )
 
-from app.segments.identifiers import SegmentId
+from app.segments.identifiers import SEGMENT_ID, SegmentId
 
-ExperimentId = SegmentId  # same shape: lowercase letters, digits, '-' and '_'
+
+def _experiment_id(value: str) -> str:
+    if not SEGMENT_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a valid experiment id: 1 to 64 lowercase letters, "
+                         "digits, '-' and '_', starting with a letter or digit")
+    return value
+
+
+# The shape of a segment id (lowercase letters, digits, '-' and '_'), named for what it is.
+ExperimentId = Annotated[str, Field(json_schema_extra={"pattern": SEGMENT_ID.pattern}),
+                         AfterValidator(_experiment_id)]
 VariantName = str
 Metric = Literal["ctr", "conversion", "revenue_per_exposure"]
 WEIGHT_TOLERANCE = 1e-6

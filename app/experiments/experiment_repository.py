@@ -12,6 +12,9 @@ from app.db.database import Database
 from app.db.queries import queries
 
 OUTCOME_TYPES = ["product_clicked", "product_added", "order_completed"]
+# Outcome events without a recommendation_id count for the shopper's latest exposure in the
+# experiment up to this long before them (docs/experiments.md).
+FALLBACK_WINDOW_MS = 24 * 3600 * 1000
 
 
 class ExperimentRepository:
@@ -32,6 +35,19 @@ class ExperimentRepository:
     async def list_all(self) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_experiments")
 
+    async def delete(self, experiment_id: str) -> dict[str, int]:
+        """Exposures and assignments in batches (auto-commit), then the node and versions;
+        each step idempotent, so a delete that failed half-way is finished by a retry."""
+        params = {"experiment_id": experiment_id}
+        exposures = await self._db.autocommit(
+            queries["experiments/delete_experiment_exposures"], params)
+        assignments = await self._db.autocommit(
+            queries["experiments/delete_experiment_assignments"], params)
+        rows = await self._db.write_named("experiments/delete_experiment", **params)
+        return {"exposures_deleted": int(exposures[0]["deleted"]),
+                "assignments_deleted": int(assignments[0]["deleted"]),
+                "versions_deleted": int(rows[0]["versions"]) if rows else 0}
+
     async def list_versions(self, experiment_id: str) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_experiment_versions",
                                          experiment_id=experiment_id)
@@ -39,12 +55,41 @@ class ExperimentRepository:
     async def running(self) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_running_experiments")
 
+    async def start(self, experiment_id: str, now: datetime) -> dict[str, Any] | None:
+        """Starts it unless another runs or it has ended, atomically (see the statement);
+        None when there is no such experiment."""
+        rows = await self._db.write_named("experiments/start_experiment",
+                                          experiment_id=experiment_id, now=now)
+        return rows[0] if rows else None
+
     async def set_status(self, experiment_id: str, status: str, allowed_from: list[str],
                          now: datetime) -> str | None:
         rows = await self._db.write_named("experiments/set_experiment_status",
                                           experiment_id=experiment_id, status=status,
                                           **{"from": allowed_from}, now=now)
         return rows[0]["status"] if rows else None
+
+    async def save_plan(self, experiment_id: str, expected_revision: int,
+                        plan: str) -> str | None:
+        """Stores `plan` if the stored revision is still `expected_revision`; returns the
+        plan stored now (this one, or another reader's)."""
+        rows = await self._db.write_named("experiments/save_plan", experiment_id=experiment_id,
+                                          expected=expected_revision, plan=plan)
+        return rows[0]["plan"] if rows else None
+
+    async def bandit_snapshot(self, experiment_id: str) -> dict[str, Any] | None:
+        rows = await self._db.read_named("experiments/get_bandit_snapshot",
+                                         experiment_id=experiment_id)
+        return rows[0] if rows and rows[0]["counts"] is not None else None
+
+    async def save_bandit_snapshot(self, experiment_id: str, bucket: int, refresh_s: float,
+                                   counts: str, now: datetime) -> dict[str, Any] | None:
+        """Stores the counts of period `bucket` unless one of it (or later) is stored;
+        returns the stored snapshot either way."""
+        rows = await self._db.write_named("experiments/save_bandit_snapshot",
+                                          experiment_id=experiment_id, bucket=bucket,
+                                          refresh_s=refresh_s, counts=counts, now=now)
+        return rows[0] if rows else None
 
     async def enrollment(self, id_: str, experiment_id: str,
                          segment_id: str | None) -> dict[str, Any] | None:

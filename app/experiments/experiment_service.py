@@ -15,16 +15,12 @@ from typing import Any
 from app.core.errors import ApiError
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.experiment_repository import ExperimentRepository
-from app.experiments.results import build_results
-from app.experiments.serving import utc_day
+from app.experiments.reading import read_results
 from app.experiments.strategies import StrategyCheck
 from app.segments.document import validate
 from app.segments.segment_repository import SegmentRepository
 
 FROZEN_ONCE_STARTED = ("variants", "control", "traffic", "audience", "mode", "primary_metric")
-# Outcome events without a recommendation_id count for the shopper's latest exposure in the
-# experiment up to this long before them (docs/experiments.md).
-FALLBACK_WINDOW_MS = 24 * 3600 * 1000
 
 
 def _not_found(experiment_id: str) -> ApiError:
@@ -32,7 +28,8 @@ def _not_found(experiment_id: str) -> ApiError:
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("definition", "salt")}
+    out = {k: v for k, v in row.items()
+           if k not in ("definition", "salt", "plan", "plan_revision")}
     out["definition"] = json.loads(row["definition"])
     for key in ("started_at", "stopped_at", "created_at", "updated_at"):
         if out.get(key) is not None:
@@ -76,8 +73,9 @@ class ExperimentService:
                                                secrets.token_hex(16), datetime.now(UTC))
         return await self.get(definition.id) | {"version": version}
 
-    async def list_all(self) -> list[dict[str, Any]]:
-        return [_summary(r) for r in await self._repository.list_all()]
+    async def list_all(self, include_archived: bool = True) -> list[dict[str, Any]]:
+        return [_summary(r) for r in await self._repository.list_all()
+                if include_archived or r["status"] != "archived"]
 
     async def get(self, experiment_id: str) -> dict[str, Any]:
         row = await self._repository.get(experiment_id)
@@ -99,14 +97,15 @@ class ExperimentService:
                 if why:
                     raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
                                    [{"field": f"/variants/{i}/strategy", "reason": why}])
-        others = [r["experiment_id"] for r in await self._repository.running()
-                  if r["experiment_id"] != experiment_id]
-        if others:
+        started = await self._repository.start(experiment_id, datetime.now(UTC))
+        if started is None:
+            raise _not_found(experiment_id)
+        if started["others"]:
             raise ApiError(409, "another_experiment_running",
-                           f"experiment {others[0]!r} is running; stop it first")
-        if await self._repository.set_status(experiment_id, "running", ["draft", "running"],
-                                             datetime.now(UTC)) is None:
-            raise ApiError(409, "experiment_stopped", "a stopped experiment cannot restart")
+                           f"experiment {started['others'][0]!r} is running; stop it first")
+        if not started["allowed"]:
+            raise ApiError(409, "experiment_stopped",
+                           f"a {started['before']} experiment cannot restart")
         self._changed()
         return await self.get(experiment_id)
 
@@ -119,6 +118,37 @@ class ExperimentService:
         self._changed()
         return await self.get(experiment_id)
 
+    async def archive(self, experiment_id: str) -> dict[str, Any]:
+        """Out of the way (hidden from the default list), results kept; from draft or
+        stopped."""
+        await self._not_running(experiment_id, "archived")
+        if await self._repository.set_status(experiment_id, "archived",
+                                             ["draft", "stopped", "archived"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_not_archivable",
+                           "only a draft or stopped experiment can be archived")
+        return await self.get(experiment_id)
+
+    async def delete(self, experiment_id: str) -> dict[str, Any]:
+        """The experiment, its versions, exposures and recorded variants; not while it runs.
+        Marked `deleting` first: a delete cut short stays visible and can be retried."""
+        await self._not_running(experiment_id, "deleted")
+        if await self._repository.set_status(experiment_id, "deleting",
+                                             ["draft", "stopped", "archived", "deleting"],
+                                             datetime.now(UTC)) is None:
+            raise ApiError(409, "experiment_running", "stop the experiment first")
+        self._changed()
+        return {"experiment_id": experiment_id, "deleted": True,
+                **await self._repository.delete(experiment_id)}
+
+    async def _not_running(self, experiment_id: str, what: str) -> None:
+        row = await self._repository.get(experiment_id)
+        if row is None:
+            raise _not_found(experiment_id)
+        if row["status"] == "running":
+            raise ApiError(409, "experiment_running",
+                           f"a running experiment cannot be {what}: stop it first")
+
     def _changed(self) -> None:
         for callback in self.on_change:
             callback()
@@ -127,17 +157,4 @@ class ExperimentService:
         row = await self._repository.get(experiment_id)
         if row is None:
             raise _not_found(experiment_id)
-        definition = ExperimentDefinition.model_validate_json(row["definition"])
-        rows = await self._repository.outcome_rows(experiment_id, FALLBACK_WINDOW_MS)
-        today = utc_day(datetime.now(UTC))
-        stop_day = utc_day(row["stopped_at"].to_native()) if row["stopped_at"] else None
-        # Looks at the end of each completed UTC day; a stopped experiment's last day is final.
-        days = sorted({r["day"] for r in rows if r["day"] < today
-                       or (stop_day is not None and r["day"] <= stop_day)})
-        body = build_results(definition, rows, days)
-        return {"experiment_id": experiment_id, "version": row["version"],
-                "status": row["status"], "mode": definition.mode,
-                "computed_at": datetime.now(UTC).isoformat(),
-                "attribution": {"by": "properties.recommendation_id",
-                                "fallback_window_hours": FALLBACK_WINDOW_MS // 3_600_000},
-                **body}
+        return await read_results(self._repository, row)

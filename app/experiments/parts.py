@@ -1,27 +1,16 @@
-"""The experiment parts the composition root (app/wiring.py) builds, the loader of the bandit
-counts it caches, and the background work a serving process runs for them."""
+"""The experiment parts the composition root (app/wiring.py) builds, and the background work a
+serving process runs for them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from app.core.refreshing_cache import RefreshingCache
 from app.experiments.attribution import AttributionListener
-from app.experiments.bandit import ArmCounts
-from app.experiments.definition import ExperimentDefinition
-from app.experiments.experiment_repository import ExperimentRepository
-from app.experiments.experiment_service import FALLBACK_WINDOW_MS, ExperimentService
+from app.experiments.experiment_service import ExperimentService
 from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.serving import ExperimentServing
-
-METRIC_FIELD = {"ctr": "clicks", "conversion": "conversions",
-                "revenue_per_exposure": "conversions"}
-BANDIT_COUNTS_TTL_S = 60.0
-
-BanditCounts = RefreshingCache[str, tuple[int, dict[str, ArmCounts]]]
 
 
 @dataclass(frozen=True)
@@ -33,26 +22,6 @@ class ExperimentParts:
 
     async def close(self) -> None:
         await self.serving.close()
-
-
-def bandit_counts_loader(repository: ExperimentRepository
-                         ) -> Callable[[str], Awaitable[tuple[int, dict[str, ArmCounts]]]]:
-    """Per-arm trials and successes of the primary metric (cached as `BanditCounts`, reloaded
-    in the background)."""
-
-    async def load(experiment_id: str) -> tuple[int, dict[str, ArmCounts]]:
-        row = await repository.get(experiment_id)
-        definition = ExperimentDefinition.model_validate_json(row["definition"]) if row else None
-        field = METRIC_FIELD[definition.primary_metric] if definition else "clicks"
-        trials: dict[str, list[int]] = {}
-        for r in await repository.outcome_rows(experiment_id, FALLBACK_WINDOW_MS):
-            arm = trials.setdefault(r["variant"], [0, 0])
-            arm[0] += int(r["exposures"])
-            arm[1] += int(r[field])
-        refresh = definition.bandit_settings.refresh_s if definition else BANDIT_COUNTS_TTL_S
-        return int(time.time() // refresh), {k: ArmCounts(*v) for k, v in trials.items()}
-
-    return load
 
 
 @asynccontextmanager

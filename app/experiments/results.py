@@ -1,210 +1,154 @@
 """Results of one experiment from its per-shopper, per-day outcome rows (pure: no I/O).
 
-Estimates include every exposure so far. The sequential verdict reads completed UTC days
-only (see sequential.py); the fixed-horizon p-value is valid only once the planned sample is
-reached, and is labelled so. With more than one treatment, alpha is split (Bonferroni).
+Estimates include every exposure so far. The verdict reads the looks recorded against the
+frozen plan (plan.py, sequential.py): completed UTC days only, the last day of a stopped
+experiment being the final look. The fixed-horizon p-value is valid only once the planned
+sample is reached, and is labelled so. With more than one treatment, alpha is split
+(Bonferroni).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from app.experiments import sequential
+from app.experiments import plan as plans
 from app.experiments.definition import ExperimentDefinition
-from app.experiments.statistics import (
-    RatioEstimate,
-    compare,
-    fixed_horizon_sample_size,
-    ratio_estimate,
-    sample_ratio_mismatch,
+from app.experiments.estimates import (
+    difference_interval,
+    estimate_interval,
+    guardrail_reading,
+    lift_percent,
+    number,
 )
+from app.experiments.outcomes import METRICS, OutcomeRows, ShopperTable, shopper_tables
+from app.experiments.plan import MIN_SHOPPERS, Plan
+from app.experiments.statistics import RatioEstimate, compare, sample_ratio_mismatch
+from app.experiments.verdicts import FINAL, Schedule, day_date, decide
 
-METRICS = {"ctr": "clicks", "conversion": "conversions", "revenue_per_exposure": "revenue"}
-MIN_SHOPPERS = 100  # per variant, before any verdict: below it the normal approximations fail
-DEFAULT_LOOKS = 14  # planned daily looks when the definition has no start and stop
-
-
-@dataclass(frozen=True)
-class ShopperTable:
-    """Per-shopper sums of one variant, up to some day."""
-
-    exposures: np.ndarray
-    values: Mapping[str, np.ndarray]  # clicks, adds, conversions, revenue
-
-    def estimate(self, metric: str) -> RatioEstimate:
-        return ratio_estimate(self.exposures, self.values[METRICS[metric]])
+_UNSET: Any = object()
 
 
-FIELDS = ("exposures", "clicks", "adds", "conversions", "revenue")
+def _estimate_body(est: RatioEstimate, alpha: float, metric: str) -> dict[str, Any]:
+    return {"value": number(est.value), "ci": estimate_interval(est, alpha, metric)}
 
 
-@dataclass(frozen=True)
-class OutcomeRows:
-    """The rows of cypher/experiments/list_outcome_rows.cypher as columns."""
-
-    variant: np.ndarray
-    shopper: np.ndarray  # integer codes
-    day: np.ndarray
-    columns: Mapping[str, np.ndarray]
-
-    @classmethod
-    def of(cls, rows: Sequence[Mapping[str, Any]]) -> OutcomeRows:
-        codes: dict[Any, int] = {}
-        shopper = np.array([codes.setdefault(r["shopper"], len(codes)) for r in rows],
-                           dtype=np.int64)
-        return cls(np.array([r["variant"] for r in rows], dtype=object), shopper,
-                   np.array([r["day"] for r in rows], dtype=np.int64),
-                   {f: np.array([float(r[f]) for r in rows], dtype=float) for f in FIELDS})
-
-
-def shopper_tables(rows: OutcomeRows, variants: Sequence[str],
-                   last_day: int | None = None) -> dict[str, ShopperTable]:
-    out = {}
-    for name in variants:
-        mask = rows.variant == name
-        if last_day is not None:
-            mask &= rows.day <= last_day
-        _, index = np.unique(rows.shopper[mask], return_inverse=True)
-        size = int(index.max()) + 1 if len(index) else 0
-        totals = {f: np.bincount(index, weights=rows.columns[f][mask], minlength=size)
-                  for f in FIELDS}
-        out[name] = ShopperTable(totals.pop("exposures"), totals)
-    return out
-
-
-def _number(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def _estimate_body(est: RatioEstimate, alpha: float) -> dict[str, Any]:
-    low, high = est.interval(alpha)
-    return {"value": _number(est.value), "ci": [_number(low), _number(high)]}
-
-
-def planned_looks(definition: ExperimentDefinition) -> int:
-    if definition.start is not None and definition.stop is not None:
-        return max(1, math.ceil((definition.stop - definition.start).total_seconds() / 86400))
-    return DEFAULT_LOOKS
-
-
-def required_per_variant(control: RatioEstimate, treatments: Sequence[RatioEstimate],
-                         definition: ExperimentDefinition,
-                         alpha: float) -> tuple[int | None, int | None]:
-    """(fixed-horizon n, n for the sequential design) per variant, from the data so far: the
-    effect is the minimum detectable one on control's level, the variance control's plus the
-    noisiest treatment's (control's twice while a treatment has too little data)."""
-    spreads = [t.unit_variance for t in treatments if math.isfinite(t.unit_variance)]
-    spread = max([control.unit_variance, *spreads])
-    fixed = fixed_horizon_sample_size(control.unit_variance + spread, control.value,
-                                      definition.minimum_detectable_effect, alpha,
-                                      definition.power)
-    if fixed is None:
-        return None, None
-    factor = sequential.inflation(planned_looks(definition), alpha, definition.power)
-    return fixed, math.ceil(fixed * factor)
-
-
-def sequential_reading(rows: OutcomeRows, control: str, treatment: str,
-                       metric: str, days: Sequence[int], planned: int,
-                       alpha: float) -> dict[str, Any]:
-    fractions, zs = [], []
-    for day in days:
-        tables = shopper_tables(rows, [control, treatment], last_day=day)
-        c, t = tables[control].estimate(metric), tables[treatment].estimate(metric)
-        comparison = compare(c, t, alpha)
-        fractions.append(min(c.shoppers, t.shoppers) / planned)
-        zs.append(comparison.z)
-    looks, crossed = sequential.read(fractions, zs, alpha)
+def _variant_body(definition: ExperimentDefinition, name: str,
+                  table: ShopperTable) -> dict[str, Any]:
+    v = definition.variant(name)
+    assert v is not None
     return {
-        "looks": [{"information_fraction": round(k.t, 4), "z": _number(k.z),
-                   "boundary": _number(k.boundary)} for k in looks],
-        "crossed_at_look": crossed,
-        "final_look_reached": bool(looks) and looks[-1].t >= 1,
+        "name": v.name, "control": v.name == definition.control_name, "weight": v.weight,
+        "strategy": v.strategy.model_dump(exclude_none=True),
+        "exposures": int(table.exposures.sum()), "shoppers": len(table.exposures),
+        "clicks": int(table.values["clicks"].sum()),
+        "adds": int(table.values["adds"].sum()),
+        "conversions": int(table.values["conversions"].sum()),
+        "revenue": float(table.values["revenue"].sum()),
+        **{m: _estimate_body(table.estimate(m), definition.alpha, m) for m in METRICS},
     }
 
 
-def verdict(reading: dict[str, Any] | None, guard_ok: bool) -> str:
-    if not guard_ok or reading is None:
-        return "insufficient_data"
-    if reading["crossed_at_look"] is not None:
-        crossed = reading["looks"][reading["crossed_at_look"]]["z"]
-        return "treatment_better" if crossed > 0 else "treatment_worse"
-    if reading["final_look_reached"]:
-        return "no_detectable_difference"
-    return "keep_running"
+def _sequential_body(plan: Plan | None, treatment: str) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    looks = plan.looks.get(treatment, ())
+    return {
+        "looks": [{"day": day_date(k.day),
+                   "information_fraction": round(k.information_fraction, 4),
+                   "z": number(k.z), "boundary": number(k.boundary), "final": k.final}
+                  for k in looks],
+        "crossed_at_look": next((i for i, k in enumerate(looks) if k.crossed), None),
+        "final_look_reached": bool(looks) and looks[-1].final,
+    }
+
+
+def _sample_size(definition: ExperimentDefinition, plan: Plan | None,
+                 tables: Mapping[str, ShopperTable], smallest: int) -> dict[str, Any]:
+    """The frozen plan's figures, or, before it is frozen, a provisional one from the data
+    so far (labelled: it will change until the first look with enough data)."""
+    if plan is not None:
+        fixed, planned, looks = (plan.fixed_horizon_per_variant, plan.required_per_variant,
+                                 plan.planned_looks)
+    else:
+        control = tables[definition.control_name].estimate(definition.primary_metric)
+        fixed, planned = plans.required_per_variant(
+            control, definition, plans.alpha_per_comparison(definition))
+        looks = plans.planned_looks(definition)
+    return {"required_per_variant": planned, "fixed_horizon_per_variant": fixed,
+            "planned_daily_looks": looks, "frozen": plan is not None,
+            "frozen_on": day_date(plan.frozen_day) if plan else None,
+            "smallest_variant": smallest, "minimum_per_variant": MIN_SHOPPERS,
+            "reached": planned is not None and smallest >= planned}
 
 
 def build_results(definition: ExperimentDefinition, raw_rows: Sequence[Mapping[str, Any]],
-                  completed_days: Sequence[int]) -> dict[str, Any]:
+                  completed_days: Sequence[int], *, plan: Plan | None = _UNSET,
+                  stopped: bool = False, schedule: Schedule | None = None) -> dict[str, Any]:
+    """`plan`: the stored plan as `plan.update` left it (by default made here from the rows,
+    as a first read would); `stopped`: the last completed day is the final look."""
     rows = OutcomeRows.of(raw_rows)
     names = [v.name for v in definition.variants]
     control = definition.control_name
     treatments = [n for n in names if n != control]
-    alpha = definition.alpha / max(1, len(treatments))
-    tables = shopper_tables(rows, names)
-    metrics = [definition.primary_metric, *definition.guardrail_metrics]
-    variants = []
-    for v in definition.variants:
-        table = tables[v.name]
-        variants.append({
-            "name": v.name, "control": v.name == control, "weight": v.weight,
-            "strategy": v.strategy.model_dump(exclude_none=True),
-            "exposures": int(table.exposures.sum()), "shoppers": len(table.exposures),
-            "clicks": int(table.values["clicks"].sum()),
-            "adds": int(table.values["adds"].sum()),
-            "conversions": int(table.values["conversions"].sum()),
-            "revenue": float(table.values["revenue"].sum()),
-            **{m: _estimate_body(table.estimate(m), definition.alpha) for m in METRICS},
-        })
-    control_primary = tables[control].estimate(definition.primary_metric)
-    fixed_n, planned_n = required_per_variant(
-        control_primary, [tables[n].estimate(definition.primary_metric) for n in treatments],
-        definition, alpha)
-    smallest = min(len(tables[n].exposures) for n in names)
-    guard_ok = planned_n is not None and smallest >= MIN_SHOPPERS
+    alpha = plans.alpha_per_comparison(definition)
     bandit = definition.mode == "bandit"
+    if plan is _UNSET:
+        plan = None if bandit else plans.update(None, definition, rows, completed_days,
+                                                stopped)
+    tables = shopper_tables(rows, names)
+    smallest = min(len(tables[n].exposures) for n in names)
+    looks_due = bool(completed_days) or stopped or bool(schedule and schedule.first_look_passed)
     comparisons = []
     for name in treatments:
-        for metric in metrics:
+        for metric in [definition.primary_metric, *definition.guardrail_metrics]:
             c, t = tables[control].estimate(metric), tables[name].estimate(metric)
             cmp = compare(c, t, alpha)
             primary = metric == definition.primary_metric
-            reading = None
-            if primary and guard_ok and not bandit and planned_n:
-                reading = sequential_reading(rows, control, name, metric, completed_days,
-                                             planned_n, alpha)
+            interval = difference_interval(cmp, metric, estimate_interval(c, alpha, metric),
+                                           estimate_interval(t, alpha, metric))
+            verdict = reason = None
+            if primary and not bandit:
+                verdict, reason = decide(plan, definition, name, looks_due=looks_due,
+                                         stopped=stopped, smallest=smallest,
+                                         schedule=schedule)
             comparisons.append({
                 "variant": name, "metric": metric, "primary": primary,
-                "difference": _number(cmp.difference),
-                "ci": [_number(cmp.interval[0]), _number(cmp.interval[1])],
-                "relative_lift": _number(cmp.relative_lift),
-                "p_value_fixed_horizon": _number(cmp.p_value),
-                "probability_to_beat_control": _number(cmp.probability_to_beat_control),
-                "sequential": reading,
-                "verdict": verdict(reading, guard_ok) if primary and not bandit
-                else None,
+                # the decision metric decides; guardrails only warn of harm
+                "role": "decision" if primary else "guardrail",
+                "difference": number(cmp.difference), "ci": interval,
+                "relative_lift": number(cmp.relative_lift),
+                "relative_lift_percent": lift_percent(cmp),
+                "p_value_fixed_horizon": number(cmp.p_value),
+                "probability_to_beat_control": number(cmp.probability_to_beat_control),
+                "sequential": _sequential_body(plan, name) if primary else None,
+                "verdict": verdict, "verdict_reason": reason,
+                "final": verdict in FINAL if verdict else None,
+                "guardrail": None if primary else guardrail_reading(interval),
             })
     shoppers = [len(tables[n].exposures) for n in names]
     srm = sample_ratio_mismatch(shoppers, [v.weight for v in definition.variants])
     return {
         "alpha": definition.alpha, "alpha_per_comparison": alpha,
-        "primary_metric": definition.primary_metric, "variants": variants,
+        "primary_metric": definition.primary_metric,
+        "decision_metric": definition.primary_metric,
+        "variants": [_variant_body(definition, n, tables[n]) for n in names],
         "comparisons": comparisons,
         "sample_ratio_mismatch": None if bandit else {
             "chi2": srm.chi2, "p_value": srm.p_value, "flagged": srm.flagged,
             "observed_shoppers": srm.observed, "expected_shoppers": srm.expected},
-        "sample_size": {
-            "required_per_variant": planned_n, "fixed_horizon_per_variant": fixed_n,
-            "planned_daily_looks": planned_looks(definition),
-            "smallest_variant": smallest, "minimum_per_variant": MIN_SHOPPERS,
-            "reached": planned_n is not None and smallest >= planned_n},
+        "sample_size": _sample_size(definition, plan, tables, smallest),
+        "looks": None if bandit else {
+            "first_look_at": _iso(schedule.first_look_at if schedule else None),
+            "next_look_at": _iso(schedule.next_look_at if schedule else None),
+            "taken": max((len(plan.looks.get(n, ())) for n in treatments), default=0)
+            if plan else 0},
         "crossover_shoppers": _crossovers(raw_rows),
     }
+
+
+def _iso(when: Any) -> str | None:
+    return when.isoformat() if when is not None else None
 
 
 def _crossovers(rows: Sequence[Mapping[str, Any]]) -> int:

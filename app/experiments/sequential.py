@@ -5,6 +5,7 @@ Looks are fixed in advance: the end of every UTC day since the start. Reading th
 more often changes nothing (the verdict moves only at day ends). At look k the information
 fraction is t_k = n_k / N (shoppers so far over the planned sample size); the boundary c_k is
 the one whose crossing probability, given no earlier crossing, spends alpha(t_k) - alpha(t_{k-1}).
+An experiment stopped before N has its last look spend all the alpha left.
 The joint law of the z statistics is that of Brownian motion, integrated numerically on a
 grid (Armitage, McPherson & Rowe 1969; Jennison & Turnbull 2000, ch. 19). The look that
 reaches N is the final one and spends all remaining alpha.
@@ -59,14 +60,18 @@ def _exit(points: np.ndarray, mass: np.ndarray, b: float, sd: float, drift: floa
                                 + special.ndtr((-b - points - drift) / sd))))
 
 
-def boundaries(fractions: Sequence[float], alpha: float) -> list[float]:
-    """z boundaries c_1..c_K for looks at increasing fractions (the last may be 1)."""
+def boundaries(fractions: Sequence[float], alpha: float,
+               last_is_final: bool = False) -> list[float]:
+    """z boundaries c_1..c_K for looks at increasing fractions (the last may be 1). With
+    `last_is_final` the last look spends all the alpha left whatever its fraction: the
+    final analysis of an experiment stopped before its planned sample (Lan & DeMets 1983)."""
     out: list[float] = []
     points = mass = None  # the sub-density of W(t_{k-1}) on the continuation region
     prev_t, prev_spent = 0.0, 0.0
-    for t in fractions:
+    for k, t in enumerate(fractions):
         t = min(t, 1.0)
-        target = spent(t, alpha) - prev_spent
+        final = last_is_final and k == len(fractions) - 1
+        target = (alpha if final else spent(t, alpha)) - prev_spent
         if points is None or mass is None:
             c = float(-special.ndtri(target / 2)) if target > 0 else math.inf
             b = c * math.sqrt(t)
@@ -91,7 +96,7 @@ def boundaries(fractions: Sequence[float], alpha: float) -> list[float]:
             density = _normal_density(new_points[:, None] - points[None, :], sd) @ mass
         points, mass = new_points, density * weights
         prev_spent, prev_t = spent(t, alpha), t
-        if t >= 1:
+        if t >= 1 or final:
             break
     return out
 

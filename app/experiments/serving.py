@@ -16,7 +16,8 @@ from typing import Any
 from app.core.refreshing_cache import RefreshingCache
 from app.experiments import metrics
 from app.experiments.assignment import hashed_variant, in_traffic
-from app.experiments.bandit import ArmCounts, thompson_variant
+from app.experiments.bandit import thompson_variant
+from app.experiments.bandit_snapshots import BanditSnapshots
 from app.experiments.definition import ExperimentDefinition
 from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.exposure_recorder import ExposureRecorder
@@ -39,14 +40,14 @@ class Running:
 class ExperimentServing:
     def __init__(self, repository: ExperimentRepository, runner: StrategyRunner,
                  recorder: ExposureRecorder, consent_default: str,
-                 bandit_counts: RefreshingCache[str, tuple[int, dict[str, ArmCounts]]]) -> None:
+                 bandit: BanditSnapshots) -> None:
         self._repository = repository
         self._runner = runner
         self._recorder = recorder
         self._consent_default = consent_default
         self._running: RefreshingCache[None, list[Running]] = RefreshingCache(
             self._load_running, RUNNING_TTL_S, "running experiments")
-        self._bandit_counts = bandit_counts
+        self.bandit = bandit  # arm counts shared across processes through the graph
         # Variants chosen here but not yet written: a second request before the write sees
         # the same variant even in bandit mode.
         self._pending: dict[tuple[str, str], str] = {}
@@ -61,7 +62,7 @@ class ExperimentServing:
 
     async def close(self) -> None:
         await self._running.close()
-        await self._bandit_counts.close()
+        await self.bandit.close()
 
     async def for_user(self, id_: str, limit: int, category: str | None,
                        exclude_seen: bool, *, context_item: str | None = None,
@@ -119,8 +120,9 @@ class ExperimentServing:
         definition = running.definition
         if definition.mode != "bandit":
             return hashed_variant(definition, running.salt, user_id)
-        snapshot, counts = await self._bandit_counts.get(running.experiment_id)
-        return thompson_variant(definition, running.salt, user_id, counts, snapshot)
+        snapshot = await self.bandit.get(running.experiment_id, definition)
+        return thompson_variant(definition, running.salt, user_id, snapshot.counts,
+                                snapshot.bucket)
 
     @staticmethod
     def _observe(running: Running, variant: str, strategy: str, model_version: str | None,

@@ -106,7 +106,7 @@ def fixed_horizon_sample_size(variance_sum: float, baseline: float, relative_mde
                               alpha: float, power: float) -> int | None:
     """Shoppers per variant for a two-sided z-test to detect baseline * relative_mde:
     n = (z_{1-alpha/2} + z_{power})² · (sigma_c² + sigma_t²) / δ², with the per-shopper
-    variances of control and treatment (a better treatment is often noisier too)."""
+    variances of the two arms."""
     delta = abs(baseline * relative_mde)
     if not (math.isfinite(variance_sum) and variance_sum > 0 and delta > 0):
         return None

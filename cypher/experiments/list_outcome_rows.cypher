@@ -1,6 +1,7 @@
 // Per shopper, variant and UTC day: exposures, and how many of them led to a click, an add
 // to cart or an order, with the order revenue, for the results. Attribution, per exposure:
-//  1. events carrying this exposure's recommendation_id in `properties`;
+//  1. events carrying this exposure's recommendation_id in `properties`, sent by the exposed
+//     shopper (an id passed on to someone else, a shared link, counts for nobody);
 //  2. fallback for outcome events without one: the same shopper's event within
 //     $fallback_ms after the exposure and before the shopper's next exposure in this
 //     experiment; a click or add only when its item was in the exposed list, an order
@@ -12,9 +13,9 @@ WITH u, collect(x) AS seen
 UNWIND range(0, size(seen) - 1) AS k
 WITH u, seen[k] AS x,
      CASE WHEN k + 1 < size(seen) THEN seen[k + 1].at ELSE null END AS next_at
-CALL (x) {
+CALL (u, x) {
   OPTIONAL MATCH (e:Event {p_recommendation_id: x.recommendation_id})
-  WHERE e.type IN $outcome_types
+  WHERE e.type IN $outcome_types AND (u)-[:PERFORMED]->(e)
   RETURN collect(e) AS direct
 }
 CALL (u, x, next_at) {

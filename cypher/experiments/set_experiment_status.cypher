@@ -1,5 +1,5 @@
-// Start or stop: the status moves only from one of $from, so a stopped experiment stays
-// stopped and only one experiment runs at a time (the caller checks the running set first).
+// Stop (and archive): the status moves only from one of $from, so a stopped experiment stays
+// stopped. Starting has its own statement (start_experiment.cypher).
 MATCH (x:Experiment {experiment_id: $experiment_id})
 WHERE x.status IN $from
 SET x.status = $status,

@@ -129,7 +129,8 @@ async def test_results_page_shows_served_exposures(console: httpx.AsyncClient,
     exposures = re.findall(r'<td class="num exposures">(\d+)</td>', page.text)
     assert sum(map(int, exposures)) == len(served) == 4
     assert page.text.count("<circle") >= 2  # estimates drawn on the interval plots
-    assert "Insufficient data for a verdict yet" in page.text
+    assert "Waiting for the first look" in page.text and "No verdict before the first look" \
+        in page.text
     assert 'id="srm-warning"' not in page.text
     r = await _post(console, "/console/experiments/recs-ab/stop", {})
     r = await console.get(r.headers["location"])

@@ -60,9 +60,10 @@ async def test_outcomes_by_recommendation_id_and_fallback(api: httpx.AsyncClient
     assert v1["conversion"]["value"] > 0 and v1["revenue_per_exposure"]["value"] > 0
     assert results["attribution"] == {"by": "properties.recommendation_id",
                                       "fallback_window_hours": 24}
-    # two shoppers: far below the minimum sample, so no verdict
+    # started today, two shoppers: no look yet, and far below the minimum sample
     primary = next(c for c in results["comparisons"] if c["primary"])
-    assert primary["verdict"] == "insufficient_data"
+    assert primary["verdict"] == "waiting_for_first_look"
+    assert "at least 100 shoppers in every variant" in primary["verdict_reason"]
     assert results["sample_size"]["minimum_per_variant"] == 100
     metrics = (await api.get("/metrics")).text
     assert 'profilegraph_experiment_outcomes_total{strategy=' in metrics

@@ -18,7 +18,8 @@ async def test_concurrent_passes_link_each_event_once(graph: AsyncDriver,
     await graph.execute_query(
         "UNWIND range(1, 40) AS n "
         "CREATE (u:User {user_id: 'shopper-' + n}) "
-        "CREATE (x:Exposure {recommendation_id: 'rec-' + n, strategy: 'model', variant: 'a'}) "
+        "CREATE (u)-[:SAW]->(x:Exposure {recommendation_id: 'rec-' + n, strategy: 'model', "
+        "  variant: 'a'}) "
         "WITH u, n UNWIND range(1, 5) AS k "
         "CREATE (u)-[:PERFORMED]->(:Event {event_id: 'ev-' + n + '-' + k, "
         "  type: 'product_clicked', p_recommendation_id: 'rec-' + n, "

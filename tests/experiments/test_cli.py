@@ -9,6 +9,7 @@ import yaml
 from neo4j import AsyncDriver
 from typer.testing import CliRunner
 
+from app.cli.experiments_commands import fmt_lift
 from app.cli.main import app
 from tests.experiments.conftest import definition
 
@@ -28,6 +29,7 @@ def test_experiment_commands(graph: AsyncDriver, tmp_path: Path) -> None:
     result = runner.invoke(app, ["experiments", "results", "recs-ab"])
     assert result.exit_code == 0, result.output
     assert "control" in result.output and "SRM" in result.output
+    assert "decision metric: ctr" in result.output
     body = json.loads(runner.invoke(app, ["experiments", "results", "recs-ab", "--json"]).output)
     assert body["variants"][0]["exposures"] == 0
     assert runner.invoke(app, ["experiments", "stop", "recs-ab"]).output.strip() == "stopped"
@@ -36,3 +38,8 @@ def test_experiment_commands(graph: AsyncDriver, tmp_path: Path) -> None:
     bad.write_text(json.dumps(definition("bad", traffic=2)))
     result = runner.invoke(app, ["experiments", "upload", str(bad)])
     assert result.exit_code == 1 and "/traffic" in result.output
+
+
+def test_the_lift_reads_as_a_percentage() -> None:
+    assert fmt_lift(52.9) == "+52.9%" and fmt_lift(-3.04) == "-3.0%"
+    assert fmt_lift(None) == "n/a"

@@ -72,6 +72,15 @@ async def test_each_invalid_field_is_a_422_naming_it(api: httpx.AsyncClient,
     assert (await api.get("/v1/experiments", headers=admin_headers)).json()["experiments"] == []
 
 
+async def test_a_bad_id_is_named_an_experiment_id(api: httpx.AsyncClient,
+                                                  admin_headers: dict) -> None:
+    r = await api.post("/v1/experiments", json=definition("Bad ID"), headers=admin_headers)
+    assert r.status_code == 422
+    field = r.json()["error"]["fields"][0]
+    assert field["field"] == "/id" and "is not a valid experiment id" in field["reason"]
+    assert "segment" not in field["reason"]
+
+
 async def test_cross_field_rules_name_their_field(api: httpx.AsyncClient,
                                                   admin_headers: dict) -> None:
     body = definition(start="2026-02-01T00:00:00Z", stop="2026-01-01T00:00:00Z")

@@ -43,8 +43,10 @@ async def create_experiment(request: Request, _: SegmentsScope,
 
 
 @router.get("/experiments")
-async def list_experiments(_: SegmentsScope, service: ServiceDep) -> dict[str, Any]:
-    return {"experiments": await service.list_all()}
+async def list_experiments(_: SegmentsScope, service: ServiceDep,
+                           include_archived: bool = False) -> dict[str, Any]:
+    """Every experiment, newest first; archived ones with `include_archived=true`."""
+    return {"experiments": await service.list_all(include_archived)}
 
 
 @router.get("/experiments/{experiment_id}")
@@ -63,6 +65,21 @@ async def start_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
 async def stop_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
                           service: ServiceDep) -> dict[str, Any]:
     return await service.stop(experiment_id)
+
+
+@router.post("/experiments/{experiment_id}/archive")
+async def archive_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                             service: ServiceDep) -> dict[str, Any]:
+    """Hide a draft or stopped experiment from the default list; its results stay readable."""
+    return await service.archive(experiment_id)
+
+
+@router.delete("/experiments/{experiment_id}")
+async def delete_experiment(experiment_id: ExperimentIdPath, _: SegmentsScope,
+                            service: ServiceDep) -> dict[str, Any]:
+    """Delete a draft, stopped or archived experiment with its versions, exposures and
+    recorded variants (409 while it runs); says how many of each went."""
+    return await service.delete(experiment_id)
 
 
 @router.get("/experiments/{experiment_id}/results")

@@ -1,5 +1,5 @@
 """Console experiments pages (HTML, scope `segments` as in the API): the list with a create
-form, one experiment's results, start and stop.
+form, one experiment's results, start, stop, archive and delete.
 
 A create, start or stop that succeeds answers 303 to the page's GET address with its notice
 (app/console/flash.py), so a refresh does not send it again. A form with errors (422, the
@@ -64,7 +64,8 @@ async def _detail(request: Request, service: ExperimentService, session: Console
         context = await detail_page(service, experiment_id)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
-                      reason=exc.message)
+                      reason=exc.message,
+                      heading="Not found" if exc.status_code == 404 else None)
     return render(request, "experiment_detail.html", session,
                   status_code=error.status_code if error else 200, notice=notice,
                   error=error.message if error else None, **context)
@@ -85,6 +86,30 @@ async def start(request: Request, service: ExperimentsDep, session: SegmentsSess
     except ApiError as exc:
         return await _detail(request, service, session, experiment_id, error=exc)
     return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Started.")
+
+
+@router.post("/{experiment_id}/archive", response_model=None)
+async def archive(request: Request, service: ExperimentsDep, session: SegmentsSession,
+                  experiment_id: ExperimentIdPath) -> Response:
+    try:
+        await service.archive(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, service, session, experiment_id, error=exc)
+    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Archived.")
+
+
+@router.post("/{experiment_id}/delete", response_model=None)
+async def delete(request: Request, service: ExperimentsDep, session: SegmentsSession,
+                 experiment_id: ExperimentIdPath) -> Response:
+    if (await request.form()).get("confirm") != "yes":
+        return await _detail(request, service, session, experiment_id, error=ApiError(
+            422, "not_confirmed", "Tick the box to confirm the deletion."))
+    try:
+        done = await service.delete(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, service, session, experiment_id, error=exc)
+    return redirect_with_notice(session, router.prefix, (
+        f"Deleted experiment {experiment_id} ({done['exposures_deleted']} exposures)."))
 
 
 @router.post("/{experiment_id}/stop", response_model=None)
