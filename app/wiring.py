@@ -47,6 +47,7 @@ from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.audience_export import AudienceExport
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
 from app.segments.loaded import CompileCache
@@ -79,6 +80,7 @@ class Services:
     segments: SegmentService
     membership: MembershipService
     membership_worker: MembershipWorker
+    audience_export: AudienceExport
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -142,6 +144,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         segments=SegmentService(segment_repository, member_repository, membership, compiled),
         membership=membership,
         membership_worker=worker,
+        audience_export=AudienceExport(database),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),

@@ -32,6 +32,7 @@ from app.migrate.runner import MigrationRunner
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.audience_export import AudienceExport
 from app.segments.membership_service import MembershipService
 from app.segments.segment_service import SegmentService
 from app.wiring import Services, services_of
@@ -60,6 +61,7 @@ ConsentDep = Annotated[ConsentService, Depends(_part("consent"))]
 ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]
 SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
 MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
+AudienceExportDep = Annotated[AudienceExport, Depends(_part("audience_export"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
 RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"))]

@@ -11,6 +11,7 @@ from app.api.routes import (
     health,
     items,
     recommendations,
+    segment_export,
     segments,
     track,
     users,
@@ -21,6 +22,7 @@ from app.api.routes import (
 # `/v1/items/{item_id:path}` (items): it must stay first.
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
+           segment_export.router,
            cypher_analyst.router, experiments.router)
 
 
