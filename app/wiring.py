@@ -30,6 +30,8 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.destinations.destination_repository import DestinationRepository
+from app.destinations.destination_service import DestinationService
 from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
@@ -81,6 +83,7 @@ class Services:
     membership: MembershipService
     membership_worker: MembershipWorker
     audience_export: AudienceExport
+    destinations: DestinationService
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -145,6 +148,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         membership=membership,
         membership_worker=worker,
         audience_export=AudienceExport(database),
+        destinations=DestinationService(DestinationRepository(database), settings),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),

@@ -24,6 +24,7 @@ from app.catalog.item_repository import ItemRepository
 from app.core.admission import Admission
 from app.core.config import Settings
 from app.core.errors import ApiError
+from app.destinations.destination_service import DestinationService
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.serving import ExperimentServing
 from app.intake.intake_service import IntakeService
@@ -62,6 +63,7 @@ ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]
 SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
 MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
 AudienceExportDep = Annotated[AudienceExport, Depends(_part("audience_export"))]
+DestinationsDep = Annotated[DestinationService, Depends(_part("destinations"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
 RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"))]

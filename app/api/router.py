@@ -7,6 +7,7 @@ from app.api.routes import (
     admin_keys,
     consent,
     cypher_analyst,
+    destinations,
     experiments,
     health,
     items,
@@ -23,7 +24,7 @@ from app.api.routes import (
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
            segment_export.router,
-           cypher_analyst.router, experiments.router)
+           cypher_analyst.router, experiments.router, destinations.router)
 
 
 def install_routers(app: FastAPI) -> None:
