@@ -30,8 +30,11 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.destinations.delivery_repository import DeliveryRepository
+from app.destinations.delivery_worker import DeliveryWorker
 from app.destinations.destination_repository import DestinationRepository
 from app.destinations.destination_service import DestinationService
+from app.destinations.senders import WebhookSender
 from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
@@ -84,6 +87,7 @@ class Services:
     membership_worker: MembershipWorker
     audience_export: AudienceExport
     destinations: DestinationService
+    delivery_worker: DeliveryWorker
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -101,6 +105,7 @@ class Services:
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
         await self.membership.close()
+        await self.delivery_worker.close()
         await self.experiments.close()
         await self.popularity.close()
 
@@ -128,6 +133,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
                                    settings.popular_recent_days)
     api_key_repository = ApiKeyRepository(database)
+    destinations = DestinationService(DestinationRepository(database), settings)
     recommendations = RecommendationService(settings, recommend_repository, models, popularity)
     services = Services(
         settings=settings,
@@ -148,7 +154,10 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         membership=membership,
         membership_worker=worker,
         audience_export=AudienceExport(database),
-        destinations=DestinationService(DestinationRepository(database), settings),
+        destinations=destinations,
+        delivery_worker=DeliveryWorker(DeliveryRepository(database), {
+            "webhook": WebhookSender(destinations.allowed_networks, settings.delivery_timeout_s)},
+            settings),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),
@@ -170,6 +179,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks.register(worker.on_ingest)
     hooks.register(services.experiments.attribution.on_ingest)
     hooks.register(_forget_erased(models))
+    hooks.register(services.delivery_worker.on_ingest)
     return services
 
 
@@ -222,6 +232,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
             stack.push_async_callback(_cancel, task)
         services.membership_worker.start()
         stack.push_async_callback(services.membership_worker.stop)
+        if settings.delivery_worker:  # destinations' deliveries (app/destinations/)
+            services.delivery_worker.start()
+            stack.push_async_callback(services.delivery_worker.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
 

@@ -48,12 +48,12 @@ class DestinationRepository:
         return {r["destination_id"]: r for r in rows}
 
     async def delete(self, destination_id: str) -> bool:
-        rows = await self._db.write_named("destinations/delete_destination", id=destination_id)
-        if not rows or rows[0]["deleted"] == 0:
+        if await self.get(destination_id) is None:
             return False
         await self._db.autocommit(queries["destinations/delete_deliveries"],
                                   {"id": destination_id})
-        return True
+        rows = await self._db.write_named("destinations/delete_destination", id=destination_id)
+        return bool(rows and rows[0]["deleted"])
 
     async def existing_segments(self, ids: list[str]) -> set[str]:
         rows = await self._db.read_named("destinations/find_segments", ids=ids)
