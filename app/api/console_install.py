@@ -37,10 +37,11 @@ def install_console(app: FastAPI) -> None:
         console_profiles,
         console_segments,
     )
-    from app.console import segment_export_routes
+    from app.console import destination_routes, segment_export_routes
 
     for module in (console_pages, console_profiles, console_segments, console_analyst,
-                   console_models, console_experiments, segment_export_routes):
+                   console_models, console_experiments, segment_export_routes,
+                   destination_routes):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)
