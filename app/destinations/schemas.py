@@ -30,8 +30,11 @@ def _matches(pattern: re.Pattern[str], what: str):
     return check
 
 
-DestinationId = Annotated[str, AfterValidator(_matches(DESTINATION_ID, "destination id"))]
-TraitName = Annotated[str, AfterValidator(_matches(TRAIT_NAME, "trait name"))]
+# the published schema carries the pattern; the validator gives the readable reason
+DestinationId = Annotated[str, Field(json_schema_extra={"pattern": DESTINATION_ID.pattern}),
+                          AfterValidator(_matches(DESTINATION_ID, "destination id"))]
+TraitName = Annotated[str, Field(json_schema_extra={"pattern": TRAIT_NAME.pattern}),
+                      AfterValidator(_matches(TRAIT_NAME, "trait name"))]
 EventName = Annotated[str, Field(min_length=1, max_length=200)]
 
 

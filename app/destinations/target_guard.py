@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+RESOLVE_TIMEOUT_S = 3.0
 
 
 class TargetRefused(Exception):
@@ -66,10 +67,12 @@ async def check_target(url: str, allowed: list[Network]) -> None:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise TargetRefused(f"the host {host!r} does not resolve ({exc})") from None
+            async with asyncio.timeout(RESOLVE_TIMEOUT_S):
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM)
+        except (OSError, TimeoutError) as exc:
+            raise TargetRefused(f"the host {host!r} does not resolve ({exc or 'timeout'})"
+                                ) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     for address in addresses:
         check_address(address, allowed)

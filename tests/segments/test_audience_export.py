@@ -81,7 +81,7 @@ async def test_bad_requests(client: httpx.AsyncClient, graph: AsyncDriver,
     assert r.status_code == 404
     r = await client.get("/v1/segments/pro/export", params={"traits": "plan,a b"},
                          headers=admin_headers)
-    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "traits"
+    assert r.status_code == 422 and "traits" in r.json()["error"]["fields"][0]["field"]
     r = await client.get("/v1/segments/pro/export", params={"format": "xml"},
                          headers=admin_headers)
     assert r.status_code == 422 and "format" in r.json()["error"]["fields"][0]["field"]

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from app.api.deps import AdminScope, DestinationsDep
+from app.api.error_docs import ErrorBody
 from app.destinations.schemas import (
     DeliveryPage,
     DeliveryState,
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/v1/destinations", tags=["destinations"])
 DestinationIdPath = Annotated[str, Path(max_length=64)]
 
 
-@router.post("", status_code=201, response_model=Destination, response_model_exclude_none=True)
+@router.post("", status_code=201, response_model=Destination, response_model_exclude_none=True,
+             responses={409: {"model": ErrorBody, "description": "the id is taken"}})
 async def create_destination(body: DestinationIn, destinations: DestinationsDep,
                              _: AdminScope) -> Destination:
     """A webhook answers its signing secret here, once (`rotate_secret` makes a new one)."""

@@ -9,9 +9,15 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import AudienceExportDep, SegmentsDep, SegmentsScope
-from app.segments.audience_export import MEDIA_TYPES, ExportFormat, parse_traits
+from app.segments.audience_export import (
+    MEDIA_TYPES,
+    TRAITS_PATTERN,
+    ExportFormat,
+    parse_traits,
+)
 
 router = APIRouter(prefix="/v1", tags=["segments"])
+TraitsQuery = Annotated[str | None, Query(max_length=2048, pattern=TRAITS_PATTERN)]
 
 
 @router.get("/segments/{segment_id}/export", response_class=StreamingResponse, responses={
@@ -20,7 +26,7 @@ router = APIRouter(prefix="/v1", tags=["segments"])
 async def export_segment(segment_id: Annotated[str, Path(max_length=64)],
                          segments: SegmentsDep, export: AudienceExportDep, _: SegmentsScope,
                          format: Annotated[ExportFormat, Query()] = ExportFormat.csv,
-                         traits: Annotated[str | None, Query(max_length=2048)] = None
+                         traits: TraitsQuery = None
                          ) -> StreamingResponse:
     """Columns: `user_id`, `since`, then each of `traits` (comma-separated: identify traits,
     computed traits such as `rfm_r`, or `email_sha256` / `phone_sha256`). Only members who
