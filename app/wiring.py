@@ -34,11 +34,13 @@ from app.destinations.delivery_repository import DeliveryRepository
 from app.destinations.delivery_worker import DeliveryWorker
 from app.destinations.destination_repository import DestinationRepository
 from app.destinations.destination_service import DestinationService
-from app.destinations.senders import WebhookSender
+from app.destinations.kafka_sender import KafkaSender
+from app.destinations.senders import Sender, WebhookSender
 from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
+from app.intake.kafka_consumer import KafkaIntake
 from app.intake.receipt_retention import ReceiptRetention
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
@@ -88,6 +90,7 @@ class Services:
     audience_export: AudienceExport
     destinations: DestinationService
     delivery_worker: DeliveryWorker
+    kafka_intake: KafkaIntake | None  # PROFILEGRAPH_KAFKA_INTAKE_TOPIC set
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -155,9 +158,11 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         membership_worker=worker,
         audience_export=AudienceExport(database),
         destinations=destinations,
-        delivery_worker=DeliveryWorker(DeliveryRepository(database), {
-            "webhook": WebhookSender(destinations.allowed_networks, settings.delivery_timeout_s)},
-            settings),
+        delivery_worker=DeliveryWorker(DeliveryRepository(database),
+                                       _senders(settings, destinations), settings),
+        kafka_intake=(KafkaIntake(intake, suppression, settings)
+                      if settings.kafka_bootstrap_servers and settings.kafka_intake_topic
+                      else None),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),
@@ -181,6 +186,15 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks.register(_forget_erased(models))
     hooks.register(services.delivery_worker.on_ingest)
     return services
+
+
+def _senders(settings: Settings, destinations: DestinationService) -> dict[str, Sender]:
+    """How deliveries leave, per destination kind (Kafka only when configured)."""
+    senders: dict[str, Sender] = {
+        "webhook": WebhookSender(destinations.allowed_networks, settings.delivery_timeout_s)}
+    if settings.kafka_bootstrap_servers:
+        senders["kafka"] = KafkaSender(settings.kafka_bootstrap_servers)
+    return senders
 
 
 def _forget_erased(models: ModelStore) -> Listener:
@@ -235,6 +249,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
         if settings.delivery_worker:  # destinations' deliveries (app/destinations/)
             services.delivery_worker.start()
             stack.push_async_callback(services.delivery_worker.stop)
+        if services.kafka_intake is not None:  # Segment messages from a Kafka topic
+            services.kafka_intake.start()
+            stack.push_async_callback(services.kafka_intake.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
 

@@ -129,8 +129,20 @@ class Settings(BaseSettings):
     delivery_breaker_failures: int = Field(default=5, ge=1)
     delivery_breaker_open_s: float = Field(default=30.0, gt=0)
     delivery_retention_days: int = Field(default=7, ge=1)
-    # Kafka (optional): bootstrap servers, e.g. 127.0.0.1:9092. Unset: no kafka destinations.
+    # Kafka (optional, docs/kafka.md): bootstrap servers, e.g. 127.0.0.1:9092. Unset: no kafka
+    # destinations and no intake consumer; the service runs without Kafka.
     kafka_bootstrap_servers: str = ""
+    # ... the topic the intake consumer reads Segment messages from (empty: no consumer)
+    kafka_intake_topic: str = ""
+    kafka_intake_group: str = "profilegraph-intake"
+    kafka_intake_batch: int = Field(default=1000, ge=1, le=100_000)
+    # The local broker run by `profilegraph kafka start` (KRaft, jars from Maven Central)
+    kafka_home: Path = CACHE_DIR / "kafka" / "server"
+    kafka_lib_dir: Path = CACHE_DIR / "kafka" / "lib"
+    kafka_port: int = Field(default=9092, ge=1, le=65535)
+    kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    kafka_heap: str = "512m"
+    kafka_start_timeout_s: float = 90.0
 
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0
