@@ -1,6 +1,6 @@
-"""A real Kafka broker for the Kafka tests: the project's own (`profilegraph kafka start`,
-KRaft, jars from Maven Central; data in .cache/kafka/test-server), started when none answers
-and stopped afterwards if started here. PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS points the tests
+"""A real Kafka broker for the Kafka tests: the one answering on PROFILEGRAPH_KAFKA_PORT
+(9092), else the project's own (`profilegraph kafka start`, KRaft, jars from Maven Central;
+data in .cache/kafka/test-server), started here and stopped afterwards. PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS points the tests
 at a broker already running instead. The tests are skipped, with the reason, only when no
 broker can be started (no Java or Maven, or Maven Central unreachable)."""
 
@@ -28,7 +28,8 @@ def kafka_bootstrap(settings: Settings) -> Iterator[str]:
     home = os.environ.get("PROFILEGRAPH_KAFKA_HOME")
     broker = settings.model_copy(update={
         "kafka_home": Path(home) if home else CACHE_DIR / "kafka" / "test-server"})
-    started_here = not kafka_server.status(broker).running
+    # a broker already answering on the port (e.g. started by .ci/run) is used as it is
+    started_here = not kafka_server.port_answers(broker.kafka_port)
     if started_here:
         try:
             kafka_server.start(broker)
