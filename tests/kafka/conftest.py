@@ -1,8 +1,9 @@
 """A real Kafka broker for the Kafka tests: the one answering on PROFILEGRAPH_KAFKA_PORT
 (9092), else the project's own (`profilegraph kafka start`, KRaft, jars from Maven Central;
-data in .cache/kafka/test-server), started here and stopped afterwards. PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS points the tests
-at a broker already running instead. The tests are skipped, with the reason, only when no
-broker can be started (no Java or Maven, or Maven Central unreachable)."""
+data in .cache/kafka/test-server), started here and stopped afterwards.
+PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS points the tests at a broker elsewhere. The tests are
+skipped, with the reason, only when no broker can be started (no Java or Maven, or Maven
+Central unreachable)."""
 
 from __future__ import annotations
 
