@@ -54,7 +54,7 @@ log = logging.getLogger("profilegraph.destinations.worker")
 PER_PROFILE = 20  # a profile's deliveries sent in one claim, one after another
 GAUGE_INTERVAL_S = 2.0
 PRUNE_INTERVAL_S = 3600.0
-STATES = ("pending", "retrying", "dead", "delivered")
+STATES = ("pending", "retrying", "dead")
 
 
 def backoff_ms(attempt: int, base_s: float, max_s: float,

@@ -45,7 +45,11 @@ class DestinationRepository:
     async def counts(self, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """Per destination: pending, retrying, dead, delivered, oldest_pending_s."""
         rows = await self._db.read_named("destinations/count_deliveries", ids=ids)
-        return {r["destination_id"]: r for r in rows}
+        delivered = await self._db.read_named("destinations/count_delivered", ids=ids)
+        counts = {r["destination_id"]: r for r in rows}
+        for r in delivered:
+            counts.setdefault(r["destination_id"], {})["delivered"] = r["delivered"]
+        return counts
 
     async def delete(self, destination_id: str) -> bool:
         if await self.get(destination_id) is None:

@@ -14,8 +14,8 @@ DELIVERIES_DEAD_TOTAL = Counter(
     "Deliveries moved to the dead-letter state after the last attempt", ["destination"])
 DELIVERIES = Gauge(
     "profilegraph_deliveries",
-    "Deliveries in the outbox by state: pending (never tried), retrying, dead, delivered "
-    "(kept PROFILEGRAPH_DELIVERY_RETENTION_DAYS)", ["destination", "state"])
+    "Deliveries in the outbox by state: pending (never tried), retrying, dead (those "
+    "delivered: profilegraph_deliveries_sent_total)", ["destination", "state"])
 DELIVERY_OLDEST_PENDING = Gauge(
     "profilegraph_delivery_oldest_pending_seconds",
     "Age of the oldest delivery not yet delivered (the destination's lag)", ["destination"])

@@ -1,5 +1,7 @@
-// Deliveries per destination and state (pending split into never tried and retrying), and
-// the age of the oldest one waiting: the delivery gauges and the destinations' answers.
+// Deliveries per destination still to send or dead (pending split into never tried and
+// retrying), and the age of the oldest one waiting: the delivery gauges (every 2 s, so the
+// delivered ones, which pile up over the retention period, are counted apart:
+// destinations/count_delivered).
 MATCH (d:Destination)
 WHERE $ids IS NULL OR d.destination_id IN $ids
 CALL (d) {
@@ -12,11 +14,7 @@ CALL (d) {
   OPTIONAL MATCH (x:Delivery {destination_id: d.destination_id, state: 'dead'})
   RETURN count(x) AS dead
 }
-CALL (d) {
-  OPTIONAL MATCH (x:Delivery {destination_id: d.destination_id, state: 'delivered'})
-  RETURN count(x) AS delivered
-}
-RETURN d.destination_id AS destination_id, pending, retrying, dead, delivered,
+RETURN d.destination_id AS destination_id, pending, retrying, dead,
        CASE WHEN oldest IS NULL THEN 0.0
             ELSE duration.inSeconds(oldest, datetime()).milliseconds / 1000.0 END
          AS oldest_pending_s
