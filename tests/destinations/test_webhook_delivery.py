@@ -53,6 +53,8 @@ def _metric(text: str, name: str, **labels: str) -> float:
 async def test_every_shopper_entering_gets_one_signed_webhook_through_an_outage(
         dclient: httpx.AsyncClient, graph: AsyncDriver, admin_headers: dict,
         fast_delivery, receiver: Receiver) -> None:
+    # the retries must outlast the outage: 60 attempts, each wait at most a tenth of it
+    fast_delivery.delivery_backoff_max_s = max(0.4, OUTAGE_S / 10)
     assert (await dclient.post("/v1/segments", json=CART_ADDERS, headers=admin_headers)
             ).status_code == 201
     await _destination(dclient, admin_headers, receiver)
@@ -90,7 +92,7 @@ async def test_every_shopper_entering_gets_one_signed_webhook_through_an_outage(
     metrics = (await dclient.get("/metrics")).text
     assert _metric(metrics, "profilegraph_delivery_failures_total", destination="hook") > 0
     await receiver.start()  # same port
-    await receiver.wait_for(250, timeout_s=60 + OUTAGE_S)
+    await receiver.wait_for(250, timeout_s=60 + OUTAGE_S / 5)
     await until(lambda: _done(graph, 250))
     ids = receiver.unique()
     assert Counter(b["data"]["profile_id"] for b in ids.values()) == Counter(shoppers + late)
