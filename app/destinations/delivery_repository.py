@@ -44,9 +44,13 @@ class DeliveryRepository:
 
     async def claim(self, destination_id: str, owner: str, *, profiles: int, per_profile: int,
                     lease_ms: int, probe_after: int) -> Claim | None:
-        """Lease the deliveries to send now; None when the destination is gone or paused.
+        """Lease the deliveries to send now; None when none is due, or the destination is
+        gone or paused.
         While the breaker is open nothing is claimed; once its time is up and the failures
         are still at `probe_after`, one delivery probes the target (half-open)."""
+
+        if not await self._db.read_named("destinations/find_due_delivery", id=destination_id):
+            return None
 
         async def work(tx: AsyncManagedTransaction) -> Claim | None:
             locked = await _rows(tx, "destinations/lock_destination", id=destination_id)

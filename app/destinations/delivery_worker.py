@@ -220,6 +220,7 @@ class DeliveryWorker:
             for state in STATES:
                 DELIVERIES.labels(label, state).set(row[state])
             DELIVERY_OLDEST_PENDING.labels(label).set(row["oldest_pending_s"])
+            DESTINATION_BREAKER_OPEN.labels(label).set(1 if row["breaker_open"] else 0)
         for gone in self._labels - seen:  # deleted destinations leave the page
             for state in STATES:
                 with contextlib.suppress(KeyError):

@@ -15,6 +15,7 @@ CALL (d) {
   RETURN count(x) AS dead
 }
 RETURN d.destination_id AS destination_id, pending, retrying, dead,
+       d.breaker_until IS NOT NULL AND d.breaker_until > datetime() AS breaker_open,
        CASE WHEN oldest IS NULL THEN 0.0
             ELSE duration.inSeconds(oldest, datetime()).milliseconds / 1000.0 END
          AS oldest_pending_s
