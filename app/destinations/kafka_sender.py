@@ -78,3 +78,4 @@ class KafkaSender:
             self._stop.set()
             if self._poller is not None:
                 await asyncio.to_thread(self._poller.join, 5)
+            self._producer = None  # librdkafka's instance goes with its last reference
