@@ -30,6 +30,12 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.destinations.delivery_repository import DeliveryRepository
+from app.destinations.delivery_worker import DeliveryWorker
+from app.destinations.destination_repository import DestinationRepository
+from app.destinations.destination_service import DestinationService
+from app.destinations.kafka_sender import KafkaSender
+from app.destinations.senders import Sender, WebhookSender
 from app.experiments.attribution import AttributionListener
 from app.experiments.bandit_snapshots import BanditSnapshots
 from app.experiments.experiment_repository import ExperimentRepository
@@ -41,6 +47,7 @@ from app.experiments.strategies import StrategyRunner
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
+from app.intake.kafka_consumer import KafkaIntake
 from app.intake.receipt_retention import ReceiptRetention
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
@@ -54,6 +61,7 @@ from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.audience_export import AudienceExport
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
 from app.segments.loaded import CompileCache
@@ -84,6 +92,10 @@ class Services:
     segments: SegmentService
     membership: MembershipService
     membership_worker: MembershipWorker
+    audience_export: AudienceExport
+    destinations: DestinationService
+    delivery_worker: DeliveryWorker
+    kafka_intake: KafkaIntake | None  # PROFILEGRAPH_KAFKA_INTAKE_TOPIC set
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -100,6 +112,7 @@ class Services:
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
+        await self.delivery_worker.close()
         await self.experiments.close()
         await self.popularity.close()
 
@@ -127,6 +140,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
                                    settings.popular_recent_days)
     api_key_repository = ApiKeyRepository(database)
+    destinations = DestinationService(DestinationRepository(database), settings)
     recommendations = RecommendationService(settings, recommend_repository, models, popularity)
     services = Services(
         settings=settings,
@@ -146,6 +160,13 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         segments=SegmentService(segment_repository, member_repository, membership, compiled),
         membership=membership,
         membership_worker=worker,
+        audience_export=AudienceExport(database),
+        destinations=destinations,
+        delivery_worker=DeliveryWorker(DeliveryRepository(database),
+                                       _senders(settings, destinations), settings),
+        kafka_intake=(KafkaIntake(intake, suppression, settings)
+                      if settings.kafka_bootstrap_servers and settings.kafka_intake_topic
+                      else None),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),
@@ -167,6 +188,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks.register(worker.on_ingest)
     hooks.register(services.experiments.attribution.on_ingest)
     hooks.register(_forget_erased(models))
+    hooks.register(services.delivery_worker.on_ingest)
     return services
 
 
@@ -183,6 +205,15 @@ def _experiments(settings: Settings, database: Database, segments: SegmentReposi
                                 BanditSnapshots(repository))
     service.on_change.append(serving.invalidate)
     return ExperimentParts(service, serving, exposures, AttributionListener(repository))
+
+
+def _senders(settings: Settings, destinations: DestinationService) -> dict[str, Sender]:
+    """How deliveries leave, per destination kind (Kafka only when configured)."""
+    senders: dict[str, Sender] = {
+        "webhook": WebhookSender(destinations.allowed_networks, settings.delivery_timeout_s)}
+    if settings.kafka_bootstrap_servers:
+        senders["kafka"] = KafkaSender(settings.kafka_bootstrap_servers)
+    return senders
 
 
 def _forget_erased(models: ModelStore) -> Listener:
@@ -234,6 +265,12 @@ async def background_work(services: Services) -> AsyncIterator[None]:
             stack.push_async_callback(_cancel, task)
         services.membership_worker.start()
         stack.push_async_callback(services.membership_worker.stop)
+        if settings.delivery_worker:  # destinations' deliveries (app/destinations/)
+            services.delivery_worker.start()
+            stack.push_async_callback(services.delivery_worker.stop)
+        if services.kafka_intake is not None:  # Segment messages from a Kafka topic
+            services.kafka_intake.start()
+            stack.push_async_callback(services.kafka_intake.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
 

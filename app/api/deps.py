@@ -25,6 +25,7 @@ from app.catalog.item_repository import ItemRepository
 from app.core.admission import Admission
 from app.core.config import Settings
 from app.core.errors import ApiError
+from app.destinations.destination_service import DestinationService
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.serving import ExperimentServing
 from app.intake.intake_service import IntakeService
@@ -35,6 +36,7 @@ from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
 from app.recommend.model_admin import ModelAdmin
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.audience_export import AudienceExport
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
 from app.segments.membership import MembershipService
@@ -65,6 +67,8 @@ ConsentDep = Annotated[ConsentService, Depends(_part("consent"))]
 ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]
 SegmentsDep = Annotated[SegmentService, Depends(_part("segments"))]
 MembershipDep = Annotated[MembershipService, Depends(_part("membership"))]
+AudienceExportDep = Annotated[AudienceExport, Depends(_part("audience_export"))]
+DestinationsDep = Annotated[DestinationService, Depends(_part("destinations"))]
 AnalystDep = Annotated[AnalystService, Depends(_part("analyst"))]
 RecommendationsDep = Annotated[RecommendationService, Depends(_part("recommendations"))]
 RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"))]

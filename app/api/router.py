@@ -7,10 +7,12 @@ from app.api.routes import (
     admin_keys,
     consent,
     cypher_analyst,
+    destinations,
     experiments,
     health,
     items,
     recommendations,
+    segment_export,
     segments,
     track,
     users,
@@ -21,7 +23,8 @@ from app.api.routes import (
 # `/v1/items/{item_id:path}` (items): it must stay first.
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
-           cypher_analyst.router, experiments.router)
+           segment_export.router,
+           cypher_analyst.router, experiments.router, destinations.router)
 
 
 def install_routers(app: FastAPI) -> None:

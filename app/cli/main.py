@@ -1,4 +1,4 @@
-"""Entry point: `profilegraph neo4j|migrate|import|keys|segments|cypher|serve|up|train|...`."""
+"""Entry point: `profilegraph neo4j|kafka|migrate|import|keys|segments|cypher|serve|up|...`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from app.cli import (
     cypher_commands,
     experiments_commands,
     import_commands,
+    kafka_commands,
     keys_commands,
     migrate_commands,
     neo4j_commands,
@@ -32,6 +33,7 @@ app = typer.Typer(help="ProfileGraph: graph-native customer profiles and persona
                   no_args_is_help=True,
                   context_settings={"obj": lambda: trainer_target(get_settings())})
 app.add_typer(neo4j_commands.app, name="neo4j")
+app.add_typer(kafka_commands.app, name="kafka")
 app.add_typer(migrate_commands.app, name="migrate")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(keys_commands.app, name="keys")

@@ -7,7 +7,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.console.rendering import STATIC_DIR, render
-from app.console.routes import analyst, experiments, models, pages, profiles, segments
+from app.console.routes import (
+    analyst,
+    destinations,
+    experiments,
+    models,
+    pages,
+    profiles,
+    segment_export,
+    segments,
+)
 from app.console.security import SECURITY_HEADERS, CsrfRejected, ScopeMissing, SignInRequired
 
 
@@ -30,7 +39,8 @@ async def _csrf(request: Request, _: Exception) -> HTMLResponse:
 
 
 def install_console(app: FastAPI) -> None:
-    for module in (pages, profiles, segments, analyst, models, experiments):
+    for module in (pages, profiles, segments, analyst, models, experiments, segment_export,
+                   destinations):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

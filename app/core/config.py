@@ -110,6 +110,40 @@ class Settings(BaseSettings):
     analyst_byte_cap: int = Field(default=16 * 1024 * 1024, ge=1024)
     analyst_workers: int = Field(default=2, ge=1, le=32)
 
+    # Destinations (docs/destinations.md). Networks a webhook target may resolve to although
+    # loopback, private or link-local (the SSRF guard refuses those otherwise), as CIDRs.
+    destination_allow_networks: list[str] = []
+    # The delivery worker: a failed send is retried after delivery_backoff_s, doubling per
+    # attempt (jittered, at most delivery_backoff_max_s), dead after delivery_max_attempts;
+    # a target failing delivery_breaker_failures times in a row is left alone for
+    # delivery_breaker_open_s, then probed with one delivery. Off: this process sends nothing.
+    delivery_worker: bool = True
+    delivery_max_attempts: int = Field(default=10, ge=1, le=100)
+    delivery_backoff_s: float = Field(default=2.0, gt=0)
+    delivery_backoff_max_s: float = Field(default=900.0, gt=0)
+    delivery_timeout_s: float = Field(default=10.0, gt=0)
+    delivery_lease_s: float = Field(default=60.0, gt=0)
+    delivery_poll_s: float = Field(default=0.5, gt=0)
+    delivery_batch: int = Field(default=500, ge=1, le=10_000)
+    delivery_concurrency: int = Field(default=16, ge=1, le=256)
+    delivery_breaker_failures: int = Field(default=5, ge=1)
+    delivery_breaker_open_s: float = Field(default=30.0, gt=0)
+    delivery_retention_days: int = Field(default=7, ge=1)
+    # Kafka (optional, docs/kafka.md): bootstrap servers, e.g. 127.0.0.1:9092. Unset: no kafka
+    # destinations and no intake consumer; the service runs without Kafka.
+    kafka_bootstrap_servers: str = ""
+    # ... the topic the intake consumer reads Segment messages from (empty: no consumer)
+    kafka_intake_topic: str = ""
+    kafka_intake_group: str = "profilegraph-intake"
+    kafka_intake_batch: int = Field(default=1000, ge=1, le=100_000)
+    # The local broker run by `profilegraph kafka start` (KRaft, jars from Maven Central)
+    kafka_home: Path = CACHE_DIR / "kafka" / "server"
+    kafka_lib_dir: Path = CACHE_DIR / "kafka" / "lib"
+    kafka_port: int = Field(default=9092, ge=1, le=65535)
+    kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    kafka_heap: str = "512m"
+    kafka_start_timeout_s: float = 90.0
+
     migration_lock_timeout_s: float = 60.0
     migration_lock_stale_s: float = 600.0
 
@@ -117,6 +151,18 @@ class Settings(BaseSettings):
     def _derive_uri(self) -> Settings:
         if not self.neo4j_uri:
             self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_networks(self) -> Settings:
+        import ipaddress
+
+        for cidr in self.destination_allow_networks:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"PROFILEGRAPH_DESTINATION_ALLOW_NETWORKS: {cidr!r} is not "
+                                 "a network (CIDR)") from None
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,8 @@ from neo4j.exceptions import ConstraintError
 from app.catalog.item_repository import upsert_items
 from app.db.database import Database
 from app.db.queries import queries
+from app.destinations.intake_outbox import diff_traits, open_outbox
+from app.destinations.intake_outbox import enqueue as enqueue_outbox
 from app.intake.aggregates import fresh_profile, rfm_params
 from app.intake.batch_plan import Known, Plan
 
@@ -75,6 +77,8 @@ def _sort(plan: Plan) -> None:
 async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> None:
     _sort(plan)
     users = plan.users
+    # destinations subscribed to traits or events get their deliveries in this transaction
+    outbox = await open_outbox(tx, any(u["traits"] for u in plan.users), bool(plan.events))
     # The profiles and items intake/lock_batch locked: later statements get their element
     # ids once ($eid_prefix, common to all, and the rest of each in $user_eids / $item_eids)
     # and reference them by index, which keeps the parameters small and finds the nodes
@@ -107,6 +111,8 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
         prefix = _common_prefix(user_eids + item_eids)
         user_eids = [e[len(prefix):] for e in user_eids]
         item_eids = [e[len(prefix):] for e in item_eids]
+        if outbox is not None:  # before the traits are written
+            await diff_traits(tx, outbox, plan.users, user_ix, created, user_eids, prefix)
     if plan.renames:
         await _run(tx, "intake/rename_users", renames=plan.renames)
     if users:
@@ -139,6 +145,8 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
                    now=now, rfm=rfm_params()["rfm"])
     if plan.receipts:
         await _run(tx, "intake/record_receipts", ids=plan.receipts, now=now)
+    if outbox is not None:
+        await enqueue_outbox(tx, outbox, plan.events, user_ix, user_eids, prefix, now)
     # Recorded whether or not a segment exists yet: a segment saved while this batch is in
     # flight may have been materialized before this commit, and the drain that applies this
     # work evaluates the segments that exist by then.

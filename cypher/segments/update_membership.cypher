@@ -16,4 +16,18 @@ FOREACH (_ IN CASE WHEN inside THEN [1] ELSE [] END |
 DELETE r
 WITH u, s, CASE WHEN inside THEN 'entered' ELSE 'exited' END AS change
 CREATE (s)-[:MEMBERSHIP_CHANGED]->(:MembershipChange {user_id: u.user_id, change: change, at: $now})
+WITH u, s, change
+CALL (u, s, change) {
+  // outbox (docs/destinations.md): one delivery per subscribed destination, in this
+  // transaction; seq orders the profile's deliveries (the profile is locked here)
+  MATCH (d:Destination {active: true})
+  WHERE change IN d.segment_changes AND ('*' IN d.segment_ids OR s.segment_id IN d.segment_ids)
+    AND EXISTS { (u)-[:CONSENTED {status: 'granted'}]->(:Purpose {name: 'marketing'}) }
+  SET u.outbox_seq = coalesce(u.outbox_seq, 0) + 1
+  CREATE (:Delivery {delivery_id: 'msg_' + replace(randomUUID(), '-', ''),
+                     destination_id: d.destination_id, user_id: u.user_id, seq: u.outbox_seq,
+                     type: 'segment.' + change, segment_id: s.segment_id, at: $now,
+                     created_at: datetime(), next_at: datetime(), state: 'pending',
+                     attempts: 0})
+}
 RETURN collect({user_id: u.user_id, segment_id: s.segment_id, change: change}) AS changes

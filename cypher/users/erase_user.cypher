@@ -1,6 +1,6 @@
-// GDPR erasure: the profile, its events, identities, consent, merge records and segment
-// membership history (ids of merged-in profiles included). Items stay: they hold no
-// personal data. Returns what was deleted, for the receipt.
+// GDPR erasure: the profile, its events, identities, consent, merge records, segment
+// membership history and outbox deliveries (ids of merged-in profiles included). Items stay:
+// they hold no personal data. Returns what was deleted, for the receipt.
 MATCH (u:User {user_id: $user_id})
 OPTIONAL MATCH (u)-[:MERGED_FROM]->(pm:ProfileMerge)
 WITH u, [u.user_id] + collect(pm.from_user_id) AS ids
@@ -25,9 +25,16 @@ CALL (ids) {
   DETACH DELETE m
   RETURN count(m) AS membership_changes
 }
+CALL (ids) {
+  // queued and kept deliveries to destinations (docs/destinations.md) name the profile
+  OPTIONAL MATCH (x:Delivery) WHERE x.user_id IN ids
+  DELETE x
+  RETURN count(x) AS deliveries
+}
 CALL (u) {
   OPTIONAL MATCH (u)-[r]-()
   RETURN count(r) AS other_edges
 }
 DETACH DELETE u
-RETURN events, identities, history, membership_changes, other_edges, size(ids) AS profiles
+RETURN events, identities, history, membership_changes, deliveries, other_edges,
+       size(ids) AS profiles
