@@ -30,6 +30,7 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.decisions.assembly import DecisionParts, build_decisions
 from app.experiments.assembly import ExperimentParts, build_experiments, experiment_work
 from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
@@ -92,11 +93,13 @@ class Services:
     store_stats: StoreStatsService
     console_sessions: SessionStore
     experiments: ExperimentParts
+    decisions: DecisionParts
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
         await self.membership.close()
         await self.experiments.close()
+        await self.decisions.close()
         await self.popularity.close()
 
 
@@ -124,6 +127,8 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
                                    settings.popular_recent_days)
     api_key_repository = ApiKeyRepository(database)
     recommendations = RecommendationService(settings, recommend_repository, models, popularity)
+    experiments = build_experiments(settings, database, recommendations, models,
+                                    recommend_repository, popularity)
     services = Services(
         settings=settings,
         driver=driver,
@@ -155,8 +160,9 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
         console_sessions=SessionStore(),
-        experiments=build_experiments(settings, database, recommendations, models,
-                                      recommend_repository, popularity),
+        experiments=experiments,
+        decisions=build_decisions(settings, database, experiments.exposures,
+                                  experiments.service),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).

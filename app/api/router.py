@@ -10,6 +10,7 @@ from app.api.routes import (
     experiments,
     health,
     items,
+    placements,
     recommendations,
     segments,
     track,
@@ -21,7 +22,7 @@ from app.api.routes import (
 # `/v1/items/{item_id:path}` (items): it must stay first.
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
-           cypher_analyst.router, experiments.router)
+           cypher_analyst.router, experiments.router, placements.router)
 
 
 def install_routers(app: FastAPI) -> None:

@@ -47,6 +47,8 @@ class ExperimentService:
         self._segments = segments
         self._check = check
         self.on_change: list[Any] = []  # callables run after start/stop (serving caches)
+        # async (definition) -> {field, reason} | None, run before a start (placements)
+        self.start_checks: list[Any] = []
 
     @staticmethod
     def schema() -> dict[str, Any]:
@@ -99,8 +101,13 @@ class ExperimentService:
                 if why:
                     raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
                                    [{"field": f"/variants/{i}/strategy", "reason": why}])
+        for check in self.start_checks:
+            problem = await check(definition)
+            if problem is not None:
+                raise ApiError(409, "strategy_unavailable", problem["reason"], [problem])
         others = [r["experiment_id"] for r in await self._repository.running()
-                  if r["experiment_id"] != experiment_id]
+                  if r["experiment_id"] != experiment_id and ExperimentDefinition
+                  .model_validate_json(r["definition"]).surface == definition.surface]
         if others:
             raise ApiError(409, "another_experiment_running",
                            f"experiment {others[0]!r} is running; stop it first")
