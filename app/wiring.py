@@ -39,6 +39,8 @@ from app.intake.receipt_retention import ReceiptRetention
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
+from app.predictions.job import PredictionJob
+from app.predictions.repository import PredictionRepository
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
@@ -94,6 +96,7 @@ class Services:
     console_sessions: SessionStore
     experiments: ExperimentParts
     decisions: DecisionParts
+    predictions: PredictionJob
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
@@ -163,6 +166,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         experiments=experiments,
         decisions=build_decisions(settings, database, experiments.exposures,
                                   experiments.service),
+        predictions=PredictionJob(PredictionRepository(database), settings, membership.refresh),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).
@@ -203,7 +207,8 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
-    attribution pass, and the pruning of old message receipts. Stopped before the services
+    attribution pass, the pruning of old message receipts and the refresh of predicted
+    traits (docs/predictions.md). Stopped before the services
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
@@ -215,6 +220,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
                                  name="fresh-item-vectors"),
              asyncio.create_task(services.receipt_retention.run(
                  settings.message_receipt_prune_interval_s), name="receipt-retention")]
+    if settings.prediction_refresh_interval_s > 0:
+        tasks.append(asyncio.create_task(services.predictions.run(
+            settings.prediction_refresh_interval_s), name="prediction-refresh"))
     async with AsyncExitStack() as stack:
         stack.callback(services.analyst.close)
         for task in tasks:

@@ -11,6 +11,7 @@ from app.api.routes import (
     health,
     items,
     placements,
+    predictions,
     recommendations,
     segments,
     track,
@@ -22,7 +23,8 @@ from app.api.routes import (
 # `/v1/items/{item_id:path}` (items): it must stay first.
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
-           cypher_analyst.router, experiments.router, placements.router)
+           cypher_analyst.router, experiments.router, placements.router,
+           predictions.router)
 
 
 def install_routers(app: FastAPI) -> None:

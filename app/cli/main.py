@@ -13,6 +13,7 @@ from app.cli import (
     migrate_commands,
     model_commands,
     neo4j_commands,
+    predictions_commands,
     segments_commands,
 )
 from app.core.config import get_settings
@@ -27,6 +28,7 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.add_typer(experiments_commands.app, name="experiments")
+app.add_typer(predictions_commands.app, name="predictions")
 app.command("demo-data")(import_commands.demo_data)
 app.command("build-model")(model_commands.build_model)
 app.add_typer(trainer_app)  # train, evaluate, train-loop: torch loads only when one runs
