@@ -37,9 +37,10 @@ def install_console(app: FastAPI) -> None:
         console_profiles,
         console_segments,
     )
+    from app.console import decisions_pages
 
     for module in (console_pages, console_profiles, console_segments, console_analyst,
-                   console_models, console_experiments):
+                   console_models, console_experiments, decisions_pages):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -43,10 +43,12 @@ AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 # Request schemas must describe what routes accept, except where the rule is not one JSON
-# Schema can state: Cypher text and parameters, a condition's op/value pairing, and an
-# experiment's cross-variant rules (weights summing to 1, one control).
+# Schema can state: Cypher text and parameters, a condition's op/value pairing, an
+# experiment's cross-variant rules (weights summing to 1, one control), and a placement's
+# (rules and default name one of its variants; a preview gives a saved or a draft placement).
 ACCEPTANCE_EXCLUDED = ("POST /v1/cypher", "POST /v1/cypher/saved/{name}", "POST /v1/segments",
-                       "POST /v1/segments/preview", "POST /v1/experiments")
+                       "POST /v1/segments/preview", "POST /v1/experiments",
+                       "PUT /v1/placements/{placement_id}", "POST /v1/placements/preview")
 
 
 def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode,
