@@ -14,7 +14,9 @@ Then requests leave on a Poisson schedule at --rate for --seconds (after --warmu
 for a random shopper (a few unknown) and a random context; latency is measured from the
 scheduled send time, so a slow server cannot hide behind a slowed client (no coordinated
 omission). --senders N adds N loops posting 100-event batches to /v1/batch meanwhile.
-Prints p50/p90/p99/max, the achieved rate and errors.
+Prints p50/p90/p99/max, the achieved rate and errors, and (for a server it started) the
+API process's CPU time per decision: a cost that, unlike latency, does not depend on what
+else the machine runs.
 """
 
 from __future__ import annotations
@@ -128,6 +130,14 @@ async def set_predictions(users: list[str], rng: random.Random) -> None:
     await driver.close()
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU time of a process so far (Linux /proc)."""
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -149,7 +159,7 @@ async def sender(url: str, headers: dict[str, str], users: list[str], stop: floa
 
 
 async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
-               seconds: float, warmup: float, senders: int) -> None:
+               seconds: float, warmup: float, senders: int, pid: int | None) -> None:
     rng = random.Random(11)
     latencies: list[float] = []
     errors: dict[int, int] = {}
@@ -171,6 +181,13 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
 
         start = time.monotonic()
         stop = start + warmup + seconds
+        cpu: list[float | None] = [None]
+
+        async def mark_cpu() -> None:
+            await asyncio.sleep(warmup)
+            cpu[0] = cpu_seconds(pid)
+
+        tasks_cpu = asyncio.create_task(mark_cpu())
         tasks = [asyncio.create_task(sender(url, headers, users, stop, ingested))
                  for _ in range(senders)]
         pending: set[asyncio.Task] = set()
@@ -183,12 +200,16 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
             task = asyncio.create_task(one(t, t >= start + warmup))
             pending.add(task)
             task.add_done_callback(pending.discard)
-        await asyncio.gather(*pending, *tasks)
+        await asyncio.gather(*pending, *tasks, tasks_cpu)
+        cpu_end = cpu_seconds(pid)
     ms = [x * 1000 for x in latencies]
     print(f"decisions: {len(ms)} measured over {seconds:.0f} s at an offered {rate:.0f}/s "
           f"(achieved {len(ms) / seconds:.0f}/s), errors {errors or 0}")
     print(f"latency ms: p50 {percentile(ms, 0.5):.2f}  p90 {percentile(ms, 0.9):.2f}  "
           f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}   (target p99 <= 20 ms)")
+    if cpu[0] is not None and cpu_end is not None and ms:
+        print(f"API process CPU: {1000 * (cpu_end - cpu[0]) / len(ms):.2f} ms per decision "
+              "(measured window; ingest beside it included)")
     if senders:
         print(f"ingest beside it: {senders} senders, "
               f"{ingested[0] / (warmup + seconds):.0f} events/s")
@@ -214,7 +235,7 @@ def main() -> None:
         print(f"setup: {len(users)} shoppers, segment, placement in "
               f"{time.perf_counter() - started:.1f} s")
         asyncio.run(load(url, headers, users, args.rate, args.seconds, args.warmup,
-                         args.senders))
+                         args.senders, proc.pid if proc else None))
     finally:
         if proc is not None:
             proc.terminate()

@@ -8,6 +8,9 @@ from typing import Any
 
 from app.db.database import Database
 from app.db.queries import queries
+from app.segments.identifiers import COMPUTED_TRAITS
+
+COMPUTED = sorted(COMPUTED_TRAITS)
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,13 @@ class PlacementRepository:
         """On the serving path: one auto-commit read, one round trip."""
         records = await self._db.fast_read(queries["decisions/get_decision_facts"], {
             "placement_id": placement_id, "versions": versions, "id": id_,
-            "opt_out": opt_out, "context_item": context_item, "experiment_id": experiment_id})
+            "opt_out": opt_out, "computed": COMPUTED, "context_item": context_item,
+            "experiment_id": experiment_id})
         r = records[0]
         return FactsRow(
             version=r["version"], definition=r["definition"],
             pinned={int(v): d for v, d in r["pinned"] if v is not None},
             user_id=r["user_id"], allowed=bool(r["allowed"]),
-            properties=dict(r["properties"] or {}), segments=frozenset(r["segments"]),
+            properties=dict(r["properties"] or ()), segments=frozenset(r["segments"]),
             granted=frozenset(r["granted"]), context_category=r["context_category"],
             assigned=r["assigned"])

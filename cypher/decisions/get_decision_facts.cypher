@@ -1,11 +1,13 @@
 // What a decision needs, in one round trip: the placement's current definition (and the
 // versions a running experiment pins, $versions), the profile the id names now (own user_id,
 // or a userId/anonymousId merged into it), its personalization consent and, only when that
-// consent allows, its properties (traits, computed and predicted traits), segments and
-// granted purposes; the category of the item in context; the variant already assigned in
-// the running experiment ($experiment_id, null when none).
+// consent allows, the properties a rule may test (traits `trait_*`, counts `count_*` and
+// $computed: the computed and predicted traits), as [key, value] pairs: the profile's
+// timestamps are neither sent nor decoded), segments and granted purposes; the category of
+// the item in context; the variant already assigned in the running experiment
+// ($experiment_id, null when none).
 // Params: $placement_id (null for a draft), $versions, $id, $opt_out (true: no consent edge
-// counts as granted), $context_item, $experiment_id.
+// counts as granted), $computed, $context_item, $experiment_id.
 OPTIONAL MATCH (p:Placement {placement_id: $placement_id})
 OPTIONAL MATCH (p)-[:HAS_VERSION]->(pv:PlacementVersion) WHERE pv.version IN $versions
 WITH p, collect([pv.version, pv.definition]) AS pinned
@@ -30,5 +32,7 @@ OPTIONAL MATCH (ci:Item {item_id: $context_item})
 OPTIONAL MATCH (u)-[a:ASSIGNED]->(:Experiment {experiment_id: $experiment_id})
 RETURN p.version AS version, p.definition AS definition, pinned,
        u.user_id AS user_id, consent, allowed,
-       CASE WHEN allowed THEN properties(u) END AS properties, segments, granted,
+       CASE WHEN allowed THEN [k IN keys(u) WHERE k STARTS WITH 'trait_'
+                               OR k STARTS WITH 'count_' OR k IN $computed | [k, u[k]]]
+       END AS properties, segments, granted,
        ci.category AS context_category, a.variant AS assigned

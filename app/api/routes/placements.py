@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.api.deps import ReadScope, SegmentsScope
 from app.api.openapi_components import body_ref
+from app.core.admission import Admission
 from app.core.errors import ApiError
 from app.decisions.decision_service import DecisionService
 from app.decisions.definition import DecisionContext, DecisionPreviewRequest, PlacementDefinition
@@ -38,8 +39,13 @@ async def _decisions(request: Request) -> DecisionService:
     return services_of(request).decisions.decisions
 
 
+async def _admission(request: Request) -> Admission:
+    return services_of(request).decisions.admission
+
+
 PlacementsDep = Annotated[PlacementService, Depends(_placements)]
 DecisionsDep = Annotated[DecisionService, Depends(_decisions)]
+AdmissionDep = Annotated[Admission, Depends(_admission)]
 
 
 def _body_doc(model: type) -> dict[str, Any]:
@@ -60,6 +66,7 @@ async def user_decision(
     user_id: Annotated[str, Path(min_length=1, max_length=256)],
     _: ReadScope,
     decisions: DecisionsDep,
+    admission: AdmissionDep,
     placement: Annotated[str, Query(min_length=1, max_length=64,
                                     description="the placement to decide, e.g. home_banner")],
     context_item: Annotated[str | None, Query(min_length=1, max_length=256,
@@ -70,7 +77,8 @@ async def user_decision(
     """The variant of `placement` this shopper sees now, the rule that chose it and why.
     Without personalization consent, the default."""
     context = DecisionContext(device=device, page=page, context_item=context_item)
-    return await decisions.decide(user_id, placement, context)
+    async with admission.slot():
+        return await decisions.decide(user_id, placement, context)
 
 
 @router.get("/placements/schema")
