@@ -28,8 +28,9 @@ WORDS = {  # (feature, sign of the centre's z-score) -> word
     ("frequency", 1): "frequent", ("frequency", -1): "occasional",
     ("monetary", 1): "high spend", ("monetary", -1): "low spend",
     ("tenure_days", 1): "long-standing", ("tenure_days", -1): "new",
-    ("events_30d", 1): "active lately",
+    ("events_30d", 1): "active lately", ("events_30d", -1): "quiet lately",
 }
+BUYING = ("recency_days", "frequency", "monetary")
 Z_WORD = 0.5
 
 
@@ -52,23 +53,25 @@ class Clusters:
         return out
 
     def label(self, c: int) -> str:
-        if self.medians is not None and self.medians.loc[c, "frequency"] == 0:
-            return "browsers who never ordered"
         if self.z_centres is None:
             return "everyone"
+        browsers = self.medians is not None and self.medians.loc[c, "frequency"] == 0
         words = [WORDS[(f, int(np.sign(z)))] for f, z in zip(CLUSTER_FEATURES,
                                                               self.z_centres[c], strict=True)
-                 if abs(z) >= Z_WORD and (f, int(np.sign(z))) in WORDS]
+                 if abs(z) >= Z_WORD and (f, int(np.sign(z))) in WORDS
+                 and not (browsers and f in BUYING)]
+        if browsers:
+            return ", ".join(["browsers who never ordered", *words])
         return ", ".join(words) or "average shoppers"
 
 
 def _centre_text(med: pd.Series) -> str:
-    recency = ("no order" if med["recency_days"] >= NEVER_DAYS
-               else f"last order {med['recency_days']:.0f} days ago")
     orders, events = round(med["frequency"]), round(med["events_30d"])
-    return (f"{recency}, {orders} order{'' if orders == 1 else 's'}, "
-            f"{med['monetary']:,.0f} spent, {events} event{'' if events == 1 else 's'} "
-            "in the last 30 days")
+    activity = f"{events} event{'' if events == 1 else 's'} in the last 30 days"
+    if med["recency_days"] >= NEVER_DAYS:
+        return f"no order yet, {activity}"
+    return (f"last order {med['recency_days']:.0f} days ago, {orders} "
+            f"order{'' if orders == 1 else 's'}, {med['monetary']:,.0f} spent, {activity}")
 
 
 def _matrix(x: pd.DataFrame) -> np.ndarray:
