@@ -1,7 +1,7 @@
 """Shared FastAPI dependencies, as Annotated aliases routes can declare.
 
 Each service comes from the one typed `Services` container the lifespan opened (see
-app/wiring.py); routes declare what they need and never build a service. Dependencies are
+app/wiring/); routes declare what they need and never build a service. Dependencies are
 `async def` even though they only read that container: FastAPI runs a plain `def`
 dependency in its thread pool, a thread hop per request on the hot paths.
 """

@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from app.decisions.definition import DecisionPreviewRequest, PlacementDefinition
 from app.experiments.definition import ExperimentDefinition
 from app.segments.definition import PreviewRequest, SegmentDefinition
 
 REF = "#/components/schemas/{model}"
 BODY_MODELS: tuple[type[BaseModel], ...] = (SegmentDefinition, PreviewRequest,
-                                             ExperimentDefinition)
+                                             ExperimentDefinition, PlacementDefinition,
+                                             DecisionPreviewRequest)
 
 
 def body_ref(model: type[BaseModel]) -> dict[str, str]:

@@ -11,6 +11,8 @@ from app.api.routes import (
     experiments,
     health,
     items,
+    placements,
+    predictions,
     recommendations,
     segment_export,
     segments,
@@ -24,7 +26,8 @@ from app.api.routes import (
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
            users.router, consent.router, items.router, segments.router,
            segment_export.router,
-           cypher_analyst.router, experiments.router, destinations.router)
+           cypher_analyst.router, experiments.router, destinations.router,
+           placements.router, predictions.router)
 
 
 def install_routers(app: FastAPI) -> None:

@@ -1,6 +1,6 @@
 """`profilegraph import online-retail|segment-ndjson PATH` and `profilegraph demo-data`.
 
-Imports run through the same services as the API (app/wiring.py): segment membership
+Imports run through the same services as the API (app/wiring/): segment membership
 follows imported events at once, as it follows events sent to `/v1/batch`."""
 
 from __future__ import annotations

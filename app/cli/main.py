@@ -13,6 +13,7 @@ from app.cli import (
     keys_commands,
     migrate_commands,
     neo4j_commands,
+    predictions_commands,
     segments_commands,
 )
 from app.core.config import Settings, get_settings
@@ -40,6 +41,7 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.add_typer(experiments_commands.app, name="experiments")
+app.add_typer(predictions_commands.app, name="predictions")
 app.command("demo-data")(import_commands.demo_data)
 app.add_typer(trainer_app)  # build-model, train, evaluate, train-loop: torch loads only in train
 

@@ -1,4 +1,4 @@
-"""Runs one CLI action against the services of the composition root (app/wiring.py), so a
+"""Runs one CLI action against the services of the composition root (app/wiring/), so a
 command reaches the same services and ingest listeners as the API."""
 
 from __future__ import annotations

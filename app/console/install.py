@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from app.console.rendering import STATIC_DIR, render
 from app.console.routes import (
     analyst,
+    decisions,
     destinations,
     experiments,
     models,
@@ -40,7 +41,7 @@ async def _csrf(request: Request, _: Exception) -> HTMLResponse:
 
 def install_console(app: FastAPI) -> None:
     for module in (pages, profiles, segments, analyst, models, experiments, segment_export,
-                   destinations):
+                   destinations, decisions):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     # Segments: how many of a membership drain's per-segment read statements run at once
     # (separate read transactions, so Neo4j runs them on several threads); 1: one by one.
     segment_drain_concurrency: int = Field(default=4, ge=1, le=32)
+    # Decisions worked on at once in this process (one read each); more wait their turn, so
+    # a burst queues here instead of exhausting the driver's connection pool.
+    decision_max_concurrency: int = Field(default=16, ge=1, le=4096)
+    # Predicted traits and clusters (app/predictions): seconds between background refreshes,
+    # one process at a time (a lease in the graph); 0 turns the background refresh off.
+    prediction_refresh_interval_s: float = Field(default=6 * 3600.0, ge=0)
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)

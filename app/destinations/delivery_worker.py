@@ -1,6 +1,6 @@
 """The delivery worker: sends the outbox's deliveries to their destinations.
 
-Every serving process runs one (app/wiring.py). Each round, for every active destination, it
+Every serving process runs one (app/wiring/). Each round, for every active destination, it
 claims the deliveries due (one short transaction that locks the destination node, so the
 claims of several processes never overlap, and leases the deliveries to this worker), sends
 them, and records the outcomes in one more transaction:

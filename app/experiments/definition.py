@@ -43,17 +43,26 @@ class _Model(BaseModel):
 class Strategy(_Model):
     """What a variant serves. `model`: the promoted (or a named) GNN model, scored live with
     the shopper's neighbourhood or from the static artifact vectors; `popular`: the
-    non-personalized popularity list (the usual control)."""
+    non-personalized popularity list (the usual control); `placement`: a placement's rule set
+    (`placement_version`, or its current version when left out), decided by
+    `GET /v1/users/{id}/decisions` (docs/decisions.md)."""
 
-    kind: Literal["model", "popular"]
+    kind: Literal["model", "popular", "placement"]
     model_version: str | None = Field(default=None, min_length=1, max_length=128)
     live: bool = True
     diversity_share: float | None = Field(default=None, gt=0, le=1)
+    placement_id: SegmentId | None = None
+    placement_version: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _model_fields(self) -> Strategy:
-        if self.kind == "popular" and self.model_version is not None:
+        if self.kind != "model" and self.model_version is not None:
             raise ValueError("'model_version' applies to kind 'model' only")
+        if self.kind == "placement" and self.placement_id is None:
+            raise ValueError("kind 'placement' needs a 'placement_id'")
+        if self.kind != "placement" and (self.placement_id or self.placement_version):
+            raise ValueError("'placement_id' and 'placement_version' apply to kind "
+                             "'placement' only")
         return self
 
 
@@ -106,6 +115,10 @@ class ExperimentDefinition(_Model):
         total = math.fsum(v.weight for v in variants)
         if abs(total - 1.0) > WEIGHT_TOLERANCE:
             raise ValueError(f"variant weights must add up to 1 (they add up to {total:g})")
+        placements = {v.strategy.placement_id for v in variants}
+        if placements != {None} and (None in placements or len(placements) > 1):
+            raise ValueError("a placement experiment tests rule sets of one placement: every "
+                             "variant is kind 'placement' with the same placement_id")
         return variants
 
     @field_validator("control")
@@ -125,6 +138,14 @@ class ExperimentDefinition(_Model):
             raise ValueError("guardrail metrics must be distinct")
         return metrics
 
+    @field_validator("mode")
+    @classmethod
+    def _placement_mode(cls, mode: str, info: ValidationInfo) -> str:
+        variants = info.data.get("variants") or []
+        if mode == "bandit" and any(v.strategy.kind == "placement" for v in variants):
+            raise ValueError("placement experiments run in mode 'fixed'")
+        return mode
+
     @field_validator("bandit")
     @classmethod
     def _bandit(cls, bandit: Bandit | None, info: ValidationInfo) -> Bandit | None:
@@ -142,6 +163,13 @@ class ExperimentDefinition(_Model):
         if stop is not None and start is not None and stop <= start:
             raise ValueError("must be after 'start'")
         return stop
+
+    @property
+    def surface(self) -> str:
+        """What the experiment serves: `recommendations`, or `placement:<id>`. One
+        experiment runs per surface at a time."""
+        placement = self.variants[0].strategy.placement_id
+        return f"placement:{placement}" if placement else "recommendations"
 
     @property
     def control_name(self) -> str:

@@ -55,11 +55,12 @@ class ExperimentRepository:
     async def running(self) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_running_experiments")
 
-    async def start(self, experiment_id: str, now: datetime) -> dict[str, Any] | None:
-        """Starts it unless another runs or it has ended, atomically (see the statement);
-        None when there is no such experiment."""
+    async def start(self, experiment_id: str, surface: str,
+                    now: datetime) -> dict[str, Any] | None:
+        """Starts it unless another runs on the same surface or it has ended, atomically (see
+        the statement); None when there is no such experiment."""
         rows = await self._db.write_named("experiments/start_experiment",
-                                          experiment_id=experiment_id, now=now)
+                                          experiment_id=experiment_id, surface=surface, now=now)
         return rows[0] if rows else None
 
     async def set_status(self, experiment_id: str, status: str, allowed_from: list[str],

@@ -44,6 +44,8 @@ class ExperimentService:
         self._segments = segments
         self._check = check
         self.on_change: list[Any] = []  # callables run after start/stop (serving caches)
+        # async (definition) -> {field, reason} | None, run before a start (placements)
+        self.start_checks: list[Any] = []
 
     @staticmethod
     def schema() -> dict[str, Any]:
@@ -97,7 +99,12 @@ class ExperimentService:
                 if why:
                     raise ApiError(409, "strategy_unavailable", f"variant {v.name!r}: {why}",
                                    [{"field": f"/variants/{i}/strategy", "reason": why}])
-        started = await self._repository.start(experiment_id, datetime.now(UTC))
+        for check in self.start_checks:
+            problem = await check(definition)
+            if problem is not None:
+                raise ApiError(409, "strategy_unavailable", problem["reason"], [problem])
+        started = await self._repository.start(experiment_id, definition.surface,
+                                               datetime.now(UTC))
         if started is None:
             raise _not_found(experiment_id)
         if started["others"]:

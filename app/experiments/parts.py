@@ -1,4 +1,4 @@
-"""The experiment parts the composition root (app/wiring.py) builds, and the background work a
+"""The experiment parts the composition root (app/wiring/) builds, and the background work a
 serving process runs for them."""
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from app.recommend.schemas import ScoringMode, UserRecommendations
 RUNNING_TTL_S = 2.0
 PENDING_CAP = 100_000
 SURFACE = "user_recommendations"
+SURFACE_RECOMMENDATIONS = "recommendations"  # ExperimentDefinition.surface of these
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class ExperimentServing:
                        mode: ScoringMode = ScoringMode.live) -> TrackedRecommendations:
         recommendation_id = uuid.uuid4().hex
         now = datetime.now(UTC)
-        live = [r for r in await self._running.get(None) if _in_window(r.definition, now)]
+        live = [r for r in await self._running.get(None) if _in_window(r.definition, now)
+                and r.definition.surface == SURFACE_RECOMMENDATIONS]
         enrolled = await self._enroll(live[0], id_) if live else None
         if enrolled is None:
             served = await self._runner.run(None, id_, limit, category, exclude_seen,

@@ -62,6 +62,18 @@ class Computed(BaseModel):
     engagement_at: datetime | None = None
 
 
+class Predictions(BaseModel):
+    """Predicted traits and the behavioural cluster (docs/predictions.md); null until the
+    refresh scored the profile."""
+
+    purchase_30d: float | None = Field(None, description="probability of an order in the "
+                                                         "30 days after the latest event")
+    value_90d: float | None = Field(None, description="expected revenue over those 90 days")
+    cluster: int | None = None
+    cluster_label: str | None = None
+    scored_at: datetime | None = None
+
+
 class SegmentRef(BaseModel):
     segment_id: str
     name: str | None = None
@@ -84,6 +96,7 @@ class Profile(BaseModel):
     identities: list[Identity]
     consent: ConsentState
     computed: Computed
+    predictions: Predictions = Field(default_factory=Predictions)
     segments: list[SegmentRef]
     merges: list[MergeRecord]
 

@@ -20,6 +20,7 @@ from app.profiles.schemas import (
     ErasureReceipt,
     EventOut,
     EventsPage,
+    Predictions,
     Profile,
     Rfm,
 )
@@ -69,6 +70,10 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
         updated_at=user.get("updated_at"), traits=traits, identities=data["identities"],
         consent=consent_state(user["user_id"], data["consent"], default_policy),
         computed=computed,
+        predictions=Predictions(
+            purchase_30d=user.get("pred_purchase_30d"), value_90d=user.get("pred_value_90d"),
+            cluster=user.get("cluster"), cluster_label=user.get("cluster_label"),
+            scored_at=user.get("pred_at")),
         segments=[s for s in data["segments"] if s.get("segment_id")],
         merges=sorted(data["merges"], key=lambda m: m["at"]),
     )

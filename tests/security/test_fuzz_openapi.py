@@ -43,13 +43,16 @@ AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 # Request schemas must describe what routes accept, except where the rule is not one JSON
-# Schema can state: Cypher text and parameters, a condition's op/value pairing, and an
+# Schema can state: Cypher text and parameters, a condition's op/value pairing, an
 # experiment's cross-variant rules (weights summing to 1, one control), a destination's target
-# (resolving to a public address) and segments (existing), a replay range (`to` after `from`).
+# (resolving to a public address) and segments (existing), a replay range (`to` after `from`),
+# and a placement's (rules and default name one of its variants; a preview gives a saved or a
+# draft placement).
 ACCEPTANCE_EXCLUDED = ("POST /v1/cypher", "POST /v1/cypher/saved/{name}", "POST /v1/segments",
                        "POST /v1/segments/preview", "POST /v1/experiments",
                        "POST /v1/destinations", "PATCH /v1/destinations/{destination_id}",
-                       "POST /v1/destinations/{destination_id}/replay")
+                       "POST /v1/destinations/{destination_id}/replay",
+                       "PUT /v1/placements/{placement_id}", "POST /v1/placements/preview")
 
 
 def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode,

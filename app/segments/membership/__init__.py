@@ -1,7 +1,7 @@
 """Materialized segment membership, one entry point from ingest.
 
 Intake records membership work on the profiles a batch changed, in the batch's own
-transaction; `MembershipWorker.on_ingest` (the ingest listener app/wiring.py registers) is the
+transaction; `MembershipWorker.on_ingest` (the ingest listener app/wiring/ registers) is the
 one way that work is applied: drained by the worker, evaluated without locks (drain.py),
 applied in a short write transaction (changes.py for work evaluated under lock). The service
 (service.py) also refreshes and sweeps; repository.py holds its Cypher access. The rest of

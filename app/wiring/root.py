@@ -30,21 +30,13 @@ from app.core.paths import MIGRATIONS_DIR
 from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
+from app.decisions.parts import DecisionParts
 from app.destinations.delivery_repository import DeliveryRepository
 from app.destinations.delivery_worker import DeliveryWorker
 from app.destinations.destination_repository import DestinationRepository
 from app.destinations.destination_service import DestinationService
-from app.destinations.kafka_sender import KafkaSender
-from app.destinations.senders import Sender, WebhookSender
-from app.experiments.attribution import AttributionListener
-from app.experiments.bandit_snapshots import BanditSnapshots
-from app.experiments.experiment_repository import ExperimentRepository
-from app.experiments.experiment_service import ExperimentService
-from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.parts import ExperimentParts, experiment_work
-from app.experiments.serving import ExperimentServing
-from app.experiments.strategies import StrategyRunner
-from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
+from app.intake.ingest_hooks import IngestHooks
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
 from app.intake.kafka_consumer import KafkaIntake
@@ -52,6 +44,8 @@ from app.intake.receipt_retention import ReceiptRetention
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
+from app.predictions.job import PredictionJob
+from app.predictions.repository import PredictionRepository
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
@@ -68,6 +62,12 @@ from app.segments.loaded import CompileCache
 from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
 from app.segments.segment_service import SegmentService
+from app.wiring.features import (
+    build_decisions,
+    build_experiments,
+    build_senders,
+    forget_erased,
+)
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -109,11 +109,14 @@ class Services:
     store_stats: StoreStatsService
     console_sessions: SessionStore
     experiments: ExperimentParts
+    decisions: DecisionParts
+    predictions: PredictionJob
 
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
         await self.delivery_worker.close()
         await self.experiments.close()
+        await self.decisions.close()
         await self.popularity.close()
 
 
@@ -142,6 +145,8 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     api_key_repository = ApiKeyRepository(database)
     destinations = DestinationService(DestinationRepository(database), settings)
     recommendations = RecommendationService(settings, recommend_repository, models, popularity)
+    experiments = build_experiments(settings, database, segment_repository, recommendations,
+                                    models, recommend_repository, popularity)
     services = Services(
         settings=settings,
         driver=driver,
@@ -163,7 +168,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         audience_export=AudienceExport(database),
         destinations=destinations,
         delivery_worker=DeliveryWorker(DeliveryRepository(database),
-                                       _senders(settings, destinations), settings),
+                                       build_senders(settings, destinations), settings),
         kafka_intake=(KafkaIntake(intake, suppression, settings)
                       if settings.kafka_bootstrap_servers and settings.kafka_intake_topic
                       else None),
@@ -180,49 +185,18 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
         console_sessions=SessionStore(),
-        experiments=_experiments(settings, database, segment_repository, recommendations,
-                                 models, recommend_repository, popularity),
+        experiments=experiments,
+        decisions=build_decisions(settings, database, experiments.exposures,
+                                  experiments.service),
+        predictions=PredictionJob(PredictionRepository(database), settings, membership.refresh),
     )
     # Intake records membership work in the graph; the worker applies it (in a serving
     # process in the background, elsewhere at once, before the ingest call returns).
     hooks.register(worker.on_ingest)
     hooks.register(services.experiments.attribution.on_ingest)
-    hooks.register(_forget_erased(models))
+    hooks.register(forget_erased(models))
     hooks.register(services.delivery_worker.on_ingest)
     return services
-
-
-def _experiments(settings: Settings, database: Database, segments: SegmentRepository,
-                 recommendations: RecommendationService, models: ModelStore,
-                 recommend_repository: RecommendationRepository,
-                 popularity: PopularityService) -> ExperimentParts:
-    """The experiment parts; starts nothing (app/experiments/parts.py: `experiment_work`)."""
-    repository = ExperimentRepository(database)
-    runner = StrategyRunner(recommendations, models, recommend_repository, popularity)
-    service = ExperimentService(repository, segments, runner.check)
-    exposures = ExposureRecorder(repository.write_exposures, settings.exposure_journal_dir)
-    serving = ExperimentServing(repository, runner, exposures, settings.consent_default,
-                                BanditSnapshots(repository))
-    service.on_change.append(serving.invalidate)
-    return ExperimentParts(service, serving, exposures, AttributionListener(repository))
-
-
-def _senders(settings: Settings, destinations: DestinationService) -> dict[str, Sender]:
-    """How deliveries leave, per destination kind (Kafka only when configured)."""
-    senders: dict[str, Sender] = {
-        "webhook": WebhookSender(destinations.allowed_networks, settings.delivery_timeout_s)}
-    if settings.kafka_bootstrap_servers:
-        senders["kafka"] = KafkaSender(settings.kafka_bootstrap_servers)
-    return senders
-
-
-def _forget_erased(models: ModelStore) -> Listener:
-    """Erasure drops the users' serving vectors at once, not at the next model."""
-    async def on_change(change: IngestedChange) -> None:
-        if change.erased:
-            models.forget_users(change.erased)
-
-    return on_change
 
 
 @asynccontextmanager
@@ -247,7 +221,8 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
-    attribution pass, and the pruning of old message receipts. Stopped before the services
+    attribution pass, the pruning of old message receipts and the refresh of predicted
+    traits (docs/predictions.md). Stopped before the services
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
@@ -259,6 +234,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
                                  name="fresh-item-vectors"),
              asyncio.create_task(services.receipt_retention.run(
                  settings.message_receipt_prune_interval_s), name="receipt-retention")]
+    if settings.prediction_refresh_interval_s > 0:
+        tasks.append(asyncio.create_task(services.predictions.run(
+            settings.prediction_refresh_interval_s), name="prediction-refresh"))
     async with AsyncExitStack() as stack:
         stack.callback(services.analyst.close)
         for task in tasks:

@@ -1,0 +1,112 @@
+"""Behavioural clusters: k-means on standardized RFM and engagement features.
+
+k is chosen by the silhouette coefficient (cosine-free, Euclidean, on a sample) over
+k = 2..8: the k whose clusters are most cohesive and separated. Clusters are numbered by
+their members' median spend, highest first, so `cluster = 0` keeps meaning "the biggest
+spenders" from one refresh to the next, and each is described in words from its centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from app.predictions.features import NEVER_DAYS
+
+CLUSTER_FEATURES = ["recency_days", "frequency", "monetary", "tenure_days", "events_30d"]
+K_RANGE = range(2, 9)
+SILHOUETTE_SAMPLE = 3000
+MIN_SHOPPERS = 20
+WORDS = {  # (feature, sign of the centre's z-score) -> word
+    ("recency_days", -1): "recent", ("recency_days", 1): "lapsed",
+    ("frequency", 1): "frequent", ("frequency", -1): "occasional",
+    ("monetary", 1): "high spend", ("monetary", -1): "low spend",
+    ("tenure_days", 1): "long-standing", ("tenure_days", -1): "new",
+    ("events_30d", 1): "active lately", ("events_30d", -1): "quiet lately",
+}
+BUYING = ("recency_days", "frequency", "monetary")
+Z_WORD = 0.5
+
+
+@dataclass
+class Clusters:
+    k: int
+    labels: np.ndarray  # per shopper, in the order of the input rows
+    silhouettes: dict[int, float] = field(default_factory=dict)
+    z_centres: np.ndarray | None = None  # k x features, standardized log scale
+    medians: pd.DataFrame | None = None  # k x CLUSTER_FEATURES, raw units
+
+    def describe(self) -> list[dict[str, Any]]:
+        out = []
+        for c in range(self.k):
+            size = int((self.labels == c).sum())
+            med = self.medians.loc[c] if self.medians is not None else None
+            out.append({"cluster": c, "size": size, "label": self.label(c),
+                        "centre": {k: float(v) for k, v in med.items()} if med is not None
+                        else {}, "centre_text": _centre_text(med) if med is not None else ""})
+        return out
+
+    def label(self, c: int) -> str:
+        if self.z_centres is None:
+            return "everyone"
+        browsers = self.medians is not None and self.medians.loc[c, "frequency"] == 0
+        words = [WORDS[(f, int(np.sign(z)))] for f, z in zip(CLUSTER_FEATURES,
+                                                              self.z_centres[c], strict=True)
+                 if abs(z) >= Z_WORD and (f, int(np.sign(z))) in WORDS
+                 and not (browsers and f in BUYING)]
+        if browsers:
+            return ", ".join(["browsers who never ordered", *words])
+        return ", ".join(words) or "average shoppers"
+
+
+def _centre_text(med: pd.Series) -> str:
+    orders, events = round(med["frequency"]), round(med["events_30d"])
+    activity = f"{events} event{'' if events == 1 else 's'} in the last 30 days"
+    if med["recency_days"] >= NEVER_DAYS:
+        return f"no order yet, {activity}"
+    return (f"last order {med['recency_days']:.0f} days ago, {orders} "
+            f"order{'' if orders == 1 else 's'}, {med['monetary']:,.0f} spent, {activity}")
+
+
+def _matrix(x: pd.DataFrame) -> np.ndarray:
+    return np.log1p(x[CLUSTER_FEATURES].clip(lower=0.0).to_numpy(dtype=float))
+
+
+def fit_clusters(x: pd.DataFrame, seed: int = 0) -> Clusters:
+    """Clusters of the shoppers in `x` (features as `features_at` returns them)."""
+    if len(x) < MIN_SHOPPERS:
+        return Clusters(1, np.zeros(len(x), dtype=int))
+    scaled = StandardScaler().fit_transform(_matrix(x))
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(x), min(len(x), SILHOUETTE_SAMPLE), replace=False)
+    fits: dict[int, KMeans] = {}
+    scores: dict[int, float] = {}
+    distinct = len(np.unique(scaled, axis=0))
+    for k in K_RANGE:
+        if k >= distinct:
+            break
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(scaled)
+        if len(np.unique(model.labels_[sample])) < 2:
+            continue
+        fits[k] = model
+        scores[k] = float(silhouette_score(scaled[sample], model.labels_[sample],
+                                           random_state=seed))
+    if not scores:
+        return Clusters(1, np.zeros(len(x), dtype=int))
+    best = max(scores, key=lambda k: scores[k])
+    model = fits[best]
+    raw = x[CLUSTER_FEATURES].reset_index(drop=True)
+    medians = raw.groupby(model.labels_).median()
+    # renumber by median spend (then frequency), highest first
+    order = medians.sort_values(["monetary", "frequency"], ascending=False).index.tolist()
+    remap = {old: new for new, old in enumerate(order)}
+    labels = np.array([remap[c] for c in model.labels_])
+    medians = medians.rename(index=remap).sort_index()
+    z = model.cluster_centers_[order]
+    return Clusters(best, labels, scores, z, medians)

@@ -1,0 +1,112 @@
+"""Features, models and clusters on synthetic histories (pure, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from app.predictions.clusters import fit_clusters
+from app.predictions.features import NEVER_DAYS, features_at, normalize, outcomes_after
+from app.predictions.models import calibration_by_decile, validation_mask
+from app.predictions.training import refresh
+from tests.predictions.history import END, as_frame, shop
+
+CUT = datetime(2010, 6, 1, tzinfo=UTC)
+
+
+def _events(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
+    return normalize(pd.DataFrame(
+        [{"user_id": u, "ts": CUT + timedelta(days=d), "type": t, "revenue": r}
+         for u, d, t, r in rows]))
+
+
+def test_features_see_nothing_after_the_cut_and_outcomes_nothing_before() -> None:
+    events = _events([
+        ("a", -40, "order_completed", 10.0), ("a", -10, "order_completed", 30.0),
+        ("a", -5, "product_viewed", 0.0), ("a", 3, "order_completed", 99.0),
+        ("b", -100, "product_added", 0.0), ("b", 45, "order_completed", 50.0),
+        ("c", 1, "order_completed", 5.0),  # first seen after the cut: not a row
+    ])
+    x = features_at(events, CUT)
+    assert list(x.index) == ["a", "b"]
+    a, b = x.loc["a"], x.loc["b"]
+    assert (a.recency_days, a.frequency, a.monetary, a.avg_order_value) == (10, 2, 40, 20)
+    assert (a.orders_30d, a.orders_90d, a.revenue_90d, a.events_30d, a.views_30d) == \
+        (1, 2, 40, 2, 1)
+    assert (a.tenure_days, a.last_seen_days, a.days_between_orders) == (40, 5, 20)
+    assert (b.recency_days, b.frequency, b.carts_30d) == (NEVER_DAYS, 0, 0)
+    assert b.tenure_days == 100
+    y30 = outcomes_after(events, CUT, 30, x.index)
+    y90 = outcomes_after(events, CUT, 90, x.index)
+    assert y30.to_dict("index") == {"a": {"purchased": 1, "value": 99.0},
+                                   "b": {"purchased": 0, "value": 0.0}}
+    assert y90.loc["b"].to_dict() == {"purchased": 1, "value": 50.0}
+
+
+def test_refresh_learns_who_buys_and_is_anchored_on_the_data() -> None:
+    events = normalize(as_frame(shop(n_users=400, denied=0)))
+    result = refresh(events, seed=0)
+    assert result.anchor == END  # the latest event, not today
+    purchase = result.summary["purchase"]
+    assert purchase["status"] == "trained"
+    assert purchase["validation_auc"][purchase["model"]] == max(
+        purchase["validation_auc"].values())
+    assert purchase["validation_auc"][purchase["model"]] > 0.8
+    scores = result.scores
+    p = scores["pred_purchase_30d"]
+    assert p.between(0, 1).all()
+    by_kind = p.groupby(p.index.str.split("-").str[0]).mean()
+    assert by_kind["regular"] > 0.6 > 0.2 > by_kind["lapsed"]
+    assert by_kind["browser"] < 0.2
+    v = scores["pred_value_90d"]
+    assert (v >= 0).all()
+    mean_value = v.groupby(v.index.str.split("-").str[0]).mean()
+    assert mean_value["big"] > 2 * mean_value["regular"] > 0
+    assert result.summary["value"]["validation_rmse"][result.summary["value"]["model"]] < \
+        result.summary["value"]["validation_rmse"]["naive_average"]
+    assert sum(b["shoppers"] for b in result.summary["distribution"]["purchase_30d"]) == \
+        len(scores)
+
+
+def test_too_little_history_trains_nothing_but_clusters() -> None:
+    events = _events([(f"u{n}", -n % 20, "order_completed", 10.0 + n) for n in range(30)])
+    result = refresh(events)
+    assert result.summary["purchase"]["status"] == "insufficient_history"
+    assert result.scores["pred_purchase_30d"].isna().all()
+    assert result.scores["cluster"].notna().all()
+
+
+def test_clusters_pick_k_by_silhouette_and_are_numbered_by_spend() -> None:
+    rng = np.random.default_rng(0)
+    groups = {  # recency, frequency, monetary, tenure, events_30d
+        "whales": (5, 30, 5000, 300, 20), "regulars": (20, 8, 400, 200, 5),
+        "gone": (200, 1, 30, 250, 0)}
+    rows, names = [], []
+    for name, centre in groups.items():
+        for _ in range(60):
+            rows.append([c * rng.uniform(0.85, 1.15) for c in centre])
+            names.append(name)
+    x = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary", "tenure_days",
+                                    "events_30d"])
+    clusters = fit_clusters(x, seed=0)
+    assert clusters.k == 3 and clusters.silhouettes[3] == max(clusters.silhouettes.values())
+    found = pd.Series(clusters.labels).groupby(pd.Series(names)).agg(lambda s: s.mode()[0])
+    assert (found["whales"], found["regulars"], found["gone"]) == (0, 1, 2)
+    described = clusters.describe()
+    assert [d["size"] for d in described] == [60, 60, 60]
+    assert "recent" in described[0]["label"] and "high spend" in described[0]["label"]
+    assert "lapsed" in described[2]["label"]
+    assert described[2]["centre_text"].startswith("last order 195 days ago, 1 order, 30 spent")
+
+
+def test_validation_split_is_stable_and_calibration_is_by_decile() -> None:
+    ids = pd.Series([f"u{n}" for n in range(1000)])
+    mask = validation_mask(ids)
+    assert (mask == validation_mask(ids)).all() and 0.2 < mask.mean() < 0.3
+    p = np.linspace(0, 1, 100)
+    deciles = calibration_by_decile((p > 0.5).astype(int), p)
+    assert [d["shoppers"] for d in deciles] == [10] * 10
+    assert deciles[0]["observed"] == 0 and deciles[-1]["observed"] == 1
+    assert deciles[0]["predicted"] < deciles[-1]["predicted"]
