@@ -25,6 +25,8 @@ from app.catalog.item_repository import ItemRepository
 from app.core.admission import Admission
 from app.core.config import Settings
 from app.core.errors import ApiError
+from app.decisions.decision_service import DecisionService
+from app.decisions.placement_service import PlacementService
 from app.destinations.destination_service import DestinationService
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.serving import ExperimentServing
@@ -32,6 +34,7 @@ from app.intake.intake_service import IntakeService
 from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
+from app.predictions.job import PredictionJob
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
 from app.recommend.model_admin import ModelAdmin
@@ -90,6 +93,24 @@ async def _experiment_serving(request: Request) -> ExperimentServing:
 
 ExperimentsDep = Annotated[ExperimentService, Depends(_experiments)]
 ExperimentServingDep = Annotated[ExperimentServing, Depends(_experiment_serving)]
+
+
+async def _placements(request: Request) -> PlacementService:
+    return services_of(request).decisions.placements
+
+
+async def _decisions(request: Request) -> DecisionService:
+    return services_of(request).decisions.decisions
+
+
+async def _decision_admission(request: Request) -> Admission:
+    return services_of(request).decisions.admission
+
+
+PlacementsDep = Annotated[PlacementService, Depends(_placements)]
+DecisionsDep = Annotated[DecisionService, Depends(_decisions)]
+DecisionAdmissionDep = Annotated[Admission, Depends(_decision_admission)]
+PredictionsDep = Annotated[PredictionJob, Depends(_part("predictions"))]
 
 
 def presented_key(request: Request) -> str | None:

@@ -8,8 +8,10 @@ from typing import Any
 
 from app.console.charts import BarChart, bar_chart
 from app.core.errors import ApiError
+from app.decisions.decision_service import DecisionService
 from app.decisions.definition import DecisionContext, DecisionPreviewRequest
-from app.wiring import Services
+from app.decisions.placement_service import PlacementService
+from app.predictions.job import PredictionJob
 
 
 def _condition_text(cond: dict[str, Any]) -> str:
@@ -17,8 +19,8 @@ def _condition_text(cond: dict[str, Any]) -> str:
     return json.dumps(cond, separators=(", ", ": "))
 
 
-async def placements_page(services: Services) -> dict[str, Any]:
-    placements = await services.decisions.placements.list_all()
+async def placements_page(placements_service: PlacementService) -> dict[str, Any]:
+    placements = await placements_service.list_all()
     rows = []
     for p in placements:
         d = p.definition
@@ -34,7 +36,7 @@ async def placements_page(services: Services) -> dict[str, Any]:
     return {"placements": rows}
 
 
-async def preview(services: Services, placement_id: str, user_id: str, device: str,
+async def preview(decisions: DecisionService, placement_id: str, user_id: str, device: str,
                   page: str, context_item: str) -> dict[str, Any]:
     """The decision for one shopper with every rule's result, or the error to show."""
     try:
@@ -42,7 +44,7 @@ async def preview(services: Services, placement_id: str, user_id: str, device: s
             user_id=user_id, placement_id=placement_id,
             context=DecisionContext(device=device or None, page=page or None,
                                     context_item=context_item or None))
-        result = await services.decisions.decisions.preview(request)
+        result = await decisions.preview(request)
     except ApiError as exc:
         return {"error": exc.message}
     except ValueError as exc:  # pydantic: an empty or too long field
@@ -64,8 +66,8 @@ def _distribution_chart(bins: list[dict[str, Any]]) -> BarChart:
                      description="Shoppers per band of predicted purchase probability")
 
 
-async def predictions_page(services: Services) -> dict[str, Any]:
-    run = await services.predictions.repository.latest_run()
+async def predictions_page(predictions: PredictionJob) -> dict[str, Any]:
+    run = await predictions.repository.latest_run()
     if run is None:
         return {"run": None}
     summary = run["summary"]
@@ -82,8 +84,8 @@ async def predictions_page(services: Services) -> dict[str, Any]:
     }
 
 
-async def clusters_page(services: Services) -> dict[str, Any]:
-    run = await services.predictions.repository.latest_run()
+async def clusters_page(predictions: PredictionJob) -> dict[str, Any]:
+    run = await predictions.repository.latest_run()
     clusters = (run or {}).get("summary", {}).get("clusters")
     if not clusters:
         return {"run": run, "clusters": None}

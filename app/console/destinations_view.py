@@ -6,22 +6,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.core.errors import ApiError
+from app.destinations.destination_service import DestinationService
 from app.destinations.schemas import DeliveryState, ReplayRequest
-from app.wiring import Services
 
 RECENT = 50
 ERRORS = 20
 
 
-async def list_page(services: Services) -> dict[str, Any]:
-    return {"destinations": await services.destinations.list_all()}
+async def list_page(destinations: DestinationService) -> dict[str, Any]:
+    return {"destinations": await destinations.list_all()}
 
 
-async def detail_page(services: Services, destination_id: str) -> dict[str, Any]:
-    destination = await services.destinations.get(destination_id)
-    recent = await services.destinations.deliveries(destination_id, limit=RECENT)
-    dead = await services.destinations.deliveries(destination_id, DeliveryState.dead, ERRORS)
-    retrying = [d for d in await services.destinations.deliveries(
+async def detail_page(destinations: DestinationService, destination_id: str) -> dict[str, Any]:
+    destination = await destinations.get(destination_id)
+    recent = await destinations.deliveries(destination_id, limit=RECENT)
+    dead = await destinations.deliveries(destination_id, DeliveryState.dead, ERRORS)
+    retrying = [d for d in await destinations.deliveries(
         destination_id, DeliveryState.pending, RECENT) if d.attempts > 0][:ERRORS]
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     return {"destination": destination, "recent": recent, "errors": retrying + dead,
@@ -40,11 +40,12 @@ def _when(raw: str, field: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def replay(services: Services, destination_id: str, form: dict[str, Any]) -> int:
+async def replay(destinations: DestinationService, destination_id: str,
+                 form: dict[str, Any]) -> int:
     states = [s for s in form.get("states", []) if s in ("dead", "delivered")] or ["dead"]
     start = _when(form.get("from", ""), "from")
     if start is None:
         raise ApiError(422, "invalid_request", "from: required")
     request = ReplayRequest.model_validate({"from": start, "to": _when(form.get("to", ""), "to"),
                                             "states": states})
-    return await services.destinations.replay(destination_id, request)
+    return await destinations.replay(destination_id, request)

@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import ReadScope, SegmentsScope
+from app.api.deps import (
+    DecisionAdmissionDep,
+    DecisionsDep,
+    PlacementsDep,
+    ReadScope,
+    SegmentsScope,
+)
 from app.api.openapi_components import body_ref
-from app.core.admission import Admission
 from app.core.errors import ApiError
-from app.decisions.decision_service import DecisionService
 from app.decisions.definition import DecisionContext, DecisionPreviewRequest, PlacementDefinition
 from app.decisions.placement_service import PlacementService
 from app.decisions.schemas import (
@@ -23,29 +27,11 @@ from app.decisions.schemas import (
     PlacementVersion,
 )
 from app.segments.document import YAML_TYPES, parse_body, validate
-from app.wiring import services_of
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
 MAX_BODY = 256 * 1024
 PlacementIdPath = Annotated[str, Path(max_length=64)]
-
-
-async def _placements(request: Request) -> PlacementService:
-    return services_of(request).decisions.placements
-
-
-async def _decisions(request: Request) -> DecisionService:
-    return services_of(request).decisions.decisions
-
-
-async def _admission(request: Request) -> Admission:
-    return services_of(request).decisions.admission
-
-
-PlacementsDep = Annotated[PlacementService, Depends(_placements)]
-DecisionsDep = Annotated[DecisionService, Depends(_decisions)]
-AdmissionDep = Annotated[Admission, Depends(_admission)]
 
 
 def _body_doc(model: type) -> dict[str, Any]:
@@ -66,7 +52,7 @@ async def user_decision(
     user_id: Annotated[str, Path(min_length=1, max_length=256)],
     _: ReadScope,
     decisions: DecisionsDep,
-    admission: AdmissionDep,
+    admission: DecisionAdmissionDep,
     placement: Annotated[str, Query(min_length=1, max_length=64,
                                     description="the placement to decide, e.g. home_banner")],
     context_item: Annotated[str | None, Query(min_length=1, max_length=256,

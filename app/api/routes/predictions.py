@@ -5,29 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.api.deps import AdminScope, SegmentsScope
+from app.api.deps import AdminScope, PredictionsDep, SegmentsScope
 from app.core.errors import ApiError
-from app.wiring import services_of
 
 router = APIRouter(prefix="/v1", tags=["predictions"])
 
 
 @router.get("/predictions")
-async def latest_refresh(request: Request, _: SegmentsScope) -> dict[str, Any]:
+async def latest_refresh(predictions: PredictionsDep, _: SegmentsScope) -> dict[str, Any]:
     """Models chosen and their validation figures, calibration, the distribution of scores
     and the clusters, as the latest refresh recorded them."""
-    record = await services_of(request).predictions.repository.latest_run()
+    record = await predictions.repository.latest_run()
     if record is None:
         raise ApiError(404, "not_found", "no prediction refresh recorded yet")
     return record
 
 
 @router.post("/predictions/refresh")
-async def refresh_now(request: Request, _: AdminScope) -> dict[str, Any]:
+async def refresh_now(predictions: PredictionsDep, _: AdminScope) -> dict[str, Any]:
     """Train, score and write now (409 while another process refreshes)."""
-    record = await services_of(request).predictions.run_once()
+    record = await predictions.run_once()
     if record is None:
         raise ApiError(409, "refresh_running", "another process is refreshing predictions")
     return record

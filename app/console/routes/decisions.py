@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.deps import DecisionsDep, PlacementsDep, PredictionsDep
 from app.console.decisions_view import clusters_page, placements_page, predictions_page, preview
 from app.console.rendering import NavPage, register_page, render
-from app.console.security import SegmentsSession, ServicesDep
+from app.console.security import SegmentsSession
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 for _page in (NavPage("/console/placements", "Placements", "segments"),
@@ -21,13 +22,13 @@ for _page in (NavPage("/console/placements", "Placements", "segments"),
 
 
 @router.get("/placements")
-async def placements(request: Request, services: ServicesDep, session: SegmentsSession
+async def placements(request: Request, service: PlacementsDep, session: SegmentsSession
                      ) -> HTMLResponse:
-    return render(request, "placements.html", session, **await placements_page(services))
+    return render(request, "placements.html", session, **await placements_page(service))
 
 
 @router.post("/placements/preview")
-async def placement_preview(request: Request, services: ServicesDep, session: SegmentsSession,
+async def placement_preview(request: Request, decisions: DecisionsDep, session: SegmentsSession,
                             placement_id: Annotated[str, Form(max_length=64)],
                             user_id: Annotated[str, Form(max_length=256)] = "",
                             device: Annotated[str, Form(max_length=64)] = "",
@@ -35,18 +36,18 @@ async def placement_preview(request: Request, services: ServicesDep, session: Se
                             context_item: Annotated[str, Form(max_length=256)] = ""
                             ) -> HTMLResponse:
     """The preview's result (htmx swaps it into the page)."""
-    body = await preview(services, placement_id, user_id.strip(), device.strip(),
+    body = await preview(decisions, placement_id, user_id.strip(), device.strip(),
                          page.strip(), context_item.strip())
     return render(request, "_placement_preview.html", session, **body)
 
 
 @router.get("/predictions")
-async def predictions(request: Request, services: ServicesDep, session: SegmentsSession
+async def predictions(request: Request, job: PredictionsDep, session: SegmentsSession
                       ) -> HTMLResponse:
-    return render(request, "predictions.html", session, **await predictions_page(services))
+    return render(request, "predictions.html", session, **await predictions_page(job))
 
 
 @router.get("/clusters")
-async def clusters(request: Request, services: ServicesDep, session: SegmentsSession
+async def clusters(request: Request, job: PredictionsDep, session: SegmentsSession
                    ) -> HTMLResponse:
-    return render(request, "clusters.html", session, **await clusters_page(services))
+    return render(request, "clusters.html", session, **await clusters_page(job))
