@@ -13,10 +13,10 @@ from neo4j.exceptions import ConstraintError
 from app.catalog.item_repository import upsert_items
 from app.db.database import Database
 from app.db.queries import queries
-from app.destinations.intake_outbox import diff_traits, open_outbox
-from app.destinations.intake_outbox import enqueue as enqueue_outbox
 from app.intake.aggregates import fresh_profile, rfm_params
 from app.intake.batch_plan import Known, Plan
+from app.intake.outbox import diff_traits, open_outbox
+from app.intake.outbox import enqueue as enqueue_outbox
 
 # A concurrent batch carrying the same new messageId or identity makes one of the two fail a
 # uniqueness constraint; re-running it sees the other's commit and counts duplicates.
