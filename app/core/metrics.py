@@ -17,6 +17,13 @@ INGEST_LISTENER_FAILURES = Counter(
     "Ingest listeners that raised after a committed batch (the batch's durable work remains)",
     ["listener"],
 )
+INTAKE_REPLANS = Counter(
+    "profilegraph_intake_replans_total",
+    "Batches rolled back and planned again: a concurrent batch changed their profiles or "
+    "identities between the lookup and the locks (stale), or created the same id first "
+    "(constraint)",
+    ["reason"],
+)
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
     "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
