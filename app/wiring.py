@@ -35,7 +35,6 @@ from app.intake.ingest_hooks import IngestedChange, IngestHooks, Listener
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
 from app.intake.receipt_retention import ReceiptRetention
-from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
 from app.profiles.consent_service import ConsentService
@@ -71,7 +70,6 @@ class Services:
     api_keys: ApiKeyService
     ingest_hooks: IngestHooks
     intake: IntakeService
-    suppression: SuppressionList
     receipt_retention: ReceiptRetention
     users: UserService
     consent: ConsentService
@@ -107,9 +105,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks = IngestHooks()
     intake = IntakeService(IntakeRepository(database), hooks, settings,
                            seal=sealer(settings), group_commit=settings.intake_group_commit)
-    suppression = SuppressionList(database)
-    users = UserService(UserRepository(database), hooks, settings, opener(settings),
-                        suppression)
+    users = UserService(UserRepository(database), hooks, settings, opener(settings))
     compiled = CompileCache()
     segment_repository, member_repository = SegmentRepository(database), \
         MembershipRepository(database)
@@ -134,7 +130,6 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         api_keys=ApiKeyService(api_key_repository),
         ingest_hooks=hooks,
         intake=intake,
-        suppression=suppression,
         receipt_retention=ReceiptRetention(database, settings.message_receipt_retention_days),
         users=users,
         consent=ConsentService(intake, users),

@@ -41,9 +41,10 @@ Planner = Callable[[Known], Plan]
 
 
 async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
-                       event_ids: list[str], receipt_ids: list[str]) -> Known:
+                       event_ids: list[str], receipt_ids: list[str],
+                       hashes: list[str] | None = None) -> Known:
     result = await tx.run(queries["intake/lookup_batch"], keys=keys, ids=event_ids,
-                          receipt_ids=receipt_ids)
+                          receipt_ids=receipt_ids, hashes=hashes or [])
     record = await result.single(strict=True)
     bound: dict[tuple[str, str], str] = {}
     consent: dict[str, dict[str, str]] = {}
@@ -51,7 +52,8 @@ async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
         bound[(r["kind"], r["value"])] = r["user_id"]
         consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
                                  if c["purpose"] is not None}
-    return Known(bound, consent, set(record["existing"]), set(record["receipts"]))
+    return Known(bound, consent, set(record["existing"]), set(record["receipts"]),
+                 set(record["erased"]))
 
 
 async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
@@ -233,9 +235,12 @@ class IntakeRepository:
         self._db = db
 
     async def write_batch(self, keys: list[dict[str, str]], event_ids: list[str],
-                          receipt_ids: list[str], planner: Planner, now: datetime) -> Plan:
+                          receipt_ids: list[str], planner: Planner, now: datetime,
+                          hashes: list[str] | None = None) -> Plan:
+        """`hashes`: the identity hashes of the batch's messages, checked against the
+        suppression list (ErasedIdentity) in this transaction."""
         async def work(tx: AsyncManagedTransaction) -> Plan:
-            known = await lookup_known(tx, keys, event_ids, receipt_ids)
+            known = await lookup_known(tx, keys, event_ids, receipt_ids, hashes)
             plan = planner(known)
             await apply_plan(tx, plan, now)
             return plan

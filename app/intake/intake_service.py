@@ -17,6 +17,8 @@ from app.intake.identity_resolver import identity_keys
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.intake.intake_repository import IntakeRepository
 from app.intake.messages import Message, MessageError, parse_message
+from app.intake.suppression import REASON as SUPPRESSED
+from app.intake.suppression import Suppression
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -137,12 +139,19 @@ class IntakeService:
         receipt_ids = list({m.message_id for m in messages if not m.behavioural})
 
         default_granted = self._settings.consent_default == "opt_out"
+        suppression = Suppression(messages)
 
         def planner(known: Known) -> Plan:
-            return build_plan(messages, known, now, default_granted, source, self._seal)
+            # messages naming an erased person take no part in the batch (GDPR suppression,
+            # read from the graph in this transaction)
+            kept, erased = suppression.split(messages, known.erased)
+            plan = build_plan(kept, known, now, default_granted, source, self._seal)
+            for m in erased:
+                plan.outcome[m.index] = SUPPRESSED
+            return plan
 
         plan = await self._repository.write_batch(keys, event_ids, receipt_ids, planner,
-                                                 now)
+                                                 now, suppression.hashes)
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
                 {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged),
