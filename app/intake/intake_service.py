@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.core.errors import ApiError
 from app.core.pii_seal import Seal
 from app.intake.batch_plan import Known, Plan, build_plan
+from app.intake.field_types import BATCH_SHARED, wrong_type
 from app.intake.group_commit import GroupCommit
 from app.intake.identity_resolver import identity_keys
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
@@ -71,6 +72,9 @@ def parse_batch(body: Any, received_at: datetime, body_size: int) -> list[Messag
         raise invalid("batch", "must hold at least one message")
     if len(raw) > MAX_BATCH_MESSAGES:
         raise too_large(f"a batch holds at most {MAX_BATCH_MESSAGES} messages", "batch")
+    wrong = wrong_type(body, BATCH_SHARED)
+    if wrong is not None:
+        raise invalid(*wrong)
     check_sizes = body_size > MAX_MESSAGE_BYTES  # a smaller body cannot hold a large message
     # Batch-level context/timestamps (Segment allows them) apply to every message.
     shared = {k: body[k] for k in ("context", "sentAt") if k in body}
