@@ -83,7 +83,7 @@ class Services:
     recommendation_repository: RecommendationRepository
     recommendations: RecommendationService
     recommend_admission: Admission
-    # what the console reads besides the above; its sign-in sessions live in this process
+    # what the console reads besides the above; its sign-in sessions live in the graph
     segment_history: SegmentHistoryService
     segment_drafts: DraftExplainer
     model_admin: ModelAdmin
@@ -149,7 +149,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
-        console_sessions=SessionStore(),
+        console_sessions=SessionStore(database),
         experiments=build_experiments(settings, database, recommendations, models,
                                       recommend_repository, popularity),
     )

@@ -21,8 +21,10 @@ ALLOWED_PROCEDURES = frozenset({
     "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
 })
 
-# Labels analysts never see: key hashes and scopes, hashed erased identities, migration state.
-HIDDEN_LABELS = ("ApiKey", "ErasedIdentity", "__Neo4jMigration", "__Neo4jMigrationsLock")
+# Labels analysts never see: key hashes and scopes, console sign-in sessions, hashed erased
+# identities, migration state.
+HIDDEN_LABELS = ("ApiKey", "ConsoleSession", "ErasedIdentity", "__Neo4jMigration",
+                 "__Neo4jMigrationsLock")
 _HIDDEN_RE = re.compile(r"(?<![\w`])`?(?:" + "|".join(HIDDEN_LABELS) + r")`?(?![\w`])")
 # Dynamic labels ($(...), $any(...), $all(...)) name labels only at run time.
 _DYNAMIC_LABEL_RE = re.compile(r":\s*\$(?:any|all)?\(")
