@@ -46,8 +46,10 @@ from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.deletion import SegmentDeleter
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
+from app.segments.history_retention import HistoryRetention
 from app.segments.loaded import CompileCache
 from app.segments.membership_repository import MembershipRepository
 from app.segments.membership_service import MembershipService
@@ -75,6 +77,7 @@ class Services:
     consent: ConsentService
     items: ItemRepository
     segments: SegmentService
+    segment_housekeeping: HistoryRetention
     membership: MembershipService
     membership_worker: MembershipWorker
     analyst: AnalystService
@@ -114,6 +117,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         evaluate_concurrency=settings.segment_drain_concurrency)
     worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
                               sweep_interval_s=settings.segment_sweep_interval_s)
+    deleter = SegmentDeleter(database, settings.segment_delete_batch)
     recommend_repository = RecommendationRepository(database)
     models = ModelStore(settings.artifacts_dir)
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
@@ -134,7 +138,11 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         users=users,
         consent=ConsentService(intake, users),
         items=ItemRepository(database),
-        segments=SegmentService(segment_repository, member_repository, membership, compiled),
+        segments=SegmentService(segment_repository, member_repository, membership, compiled,
+                                deleter=deleter),
+        segment_housekeeping=HistoryRetention(
+            database, deleter, settings.segment_history_retention_days,
+            settings.segment_history_max_per_segment),
         membership=membership,
         membership_worker=worker,
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
@@ -192,7 +200,8 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
-    attribution pass, and the pruning of old message receipts. Stopped before the services
+    attribution pass, the pruning of old message receipts, and segment housekeeping
+    (membership history past its retention, deletions left unfinished). Stopped before the services
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
@@ -203,7 +212,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
                                                   settings.fresh_items_interval_s),
                                  name="fresh-item-vectors"),
              asyncio.create_task(services.receipt_retention.run(
-                 settings.message_receipt_prune_interval_s), name="receipt-retention")]
+                 settings.message_receipt_prune_interval_s), name="receipt-retention"),
+             asyncio.create_task(services.segment_housekeeping.run(
+                 settings.segment_history_prune_interval_s), name="segment-housekeeping")]
     async with AsyncExitStack() as stack:
         stack.callback(services.analyst.close)
         for task in tasks:

@@ -24,6 +24,19 @@ INTAKE_REPLANS = Counter(
     "(constraint)",
     ["reason"],
 )
+SEGMENT_HISTORY_PRUNED = Counter(
+    "profilegraph_segment_history_pruned_total",
+    "Membership-history records pruned by the retention rule (age, or count per segment)",
+    ["rule"],
+)
+SEGMENT_DELETION_RECORDS = Counter(
+    "profilegraph_segment_deletion_records_total",
+    "Records deleted by segment deletions (membership_changes, members, versions)",
+    ["kind"],
+)
+SEGMENT_HOUSEKEEPING_FAILURES = Counter(
+    "profilegraph_segment_housekeeping_failures_total",
+    "Segment housekeeping passes (history pruning, resumed deletions) that failed (retried)")
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
     "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
