@@ -46,6 +46,7 @@ from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
+from app.segments.catalog_changes import CatalogChanges
 from app.segments.deletion import SegmentDeleter
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
@@ -200,11 +201,15 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
-    attribution pass, the pruning of old message receipts, and segment housekeeping
-    (membership history past its retention, deletions left unfinished). Stopped before the services
+    attribution pass, the pruning of old message receipts, segment housekeeping
+    (membership history past its retention, deletions left unfinished), and catalog changes
+    turned into membership work. Stopped before the services
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
+    # dependency keys as this version computes them (segments saved before a new key, such
+    # as `catalog`, was known get it without being saved again)
+    await services.segments.reindex()
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
                                  name="model-poller"),
              asyncio.create_task(poll_fresh_items(services.models,
@@ -214,7 +219,10 @@ async def background_work(services: Services) -> AsyncIterator[None]:
              asyncio.create_task(services.receipt_retention.run(
                  settings.message_receipt_prune_interval_s), name="receipt-retention"),
              asyncio.create_task(services.segment_housekeeping.run(
-                 settings.segment_history_prune_interval_s), name="segment-housekeeping")]
+                 settings.segment_history_prune_interval_s), name="segment-housekeeping"),
+             asyncio.create_task(CatalogChanges(Database(services.driver,
+                                                         settings.neo4j_database)).run(),
+                                 name="catalog-changes")]
     async with AsyncExitStack() as stack:
         stack.callback(services.analyst.close)
         for task in tasks:

@@ -37,6 +37,13 @@ SEGMENT_DELETION_RECORDS = Counter(
 SEGMENT_HOUSEKEEPING_FAILURES = Counter(
     "profilegraph_segment_housekeeping_failures_total",
     "Segment housekeeping passes (history pruning, resumed deletions) that failed (retried)")
+CATALOG_CHANGE_USERS = Counter(
+    "profilegraph_catalog_change_users_total",
+    "Profiles given membership work because an item they have events on changed category, "
+    "price, brand or title")
+CATALOG_CHANGE_FAILURES = Counter(
+    "profilegraph_catalog_change_failures_total",
+    "Passes expanding catalog changes into membership work that failed (retried)")
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
     "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
