@@ -21,9 +21,9 @@ ALLOWED_PROCEDURES = frozenset({
     "db.schema.nodetypeproperties", "db.schema.reltypeproperties",
 })
 
-# Labels analysts never see: key hashes and scopes, hashed erased identities, migration state,
-# destinations (webhook signing secrets and targets).
-HIDDEN_LABELS = ("ApiKey", "ErasedIdentity", "Destination", "__Neo4jMigration",
+# Labels analysts never see: key hashes and scopes, console sign-in sessions, hashed erased
+# identities, destinations (webhook signing secrets and targets), migration state.
+HIDDEN_LABELS = ("ApiKey", "ConsoleSession", "ErasedIdentity", "Destination", "__Neo4jMigration",
                  "__Neo4jMigrationsLock")
 _HIDDEN_RE = re.compile(r"(?<![\w`])`?(?:" + "|".join(HIDDEN_LABELS) + r")`?(?![\w`])")
 # Dynamic labels ($(...), $any(...), $all(...)) name labels only at run time.

@@ -35,6 +35,23 @@ class AuthService:
         self._cache[digest] = scopes
         return scopes
 
+    async def scopes_for_hash(self, key_hash: str, key_id: str | None
+                              ) -> frozenset[str] | None:
+        """As scopes_for, for a key known by its SHA-256 and id (a console session keeps
+        these, never the key)."""
+        admin = self._settings.admin_api_key
+        if admin is not None and same_secret(key_hash, hash_key(admin.get_secret_value())):
+            return frozenset({Scope.admin.value})
+        if key_id is None:
+            return None
+        try:
+            return self._cache[key_hash]
+        except KeyError:
+            pass
+        scopes = await self._stored(key_id, key_hash)
+        self._cache[key_hash] = scopes
+        return scopes
+
     def forget(self) -> None:
         """Drop every remembered key (after a revocation in this process)."""
         self._cache.clear()
@@ -43,6 +60,9 @@ class AuthService:
         key_id = key_id_of(key)
         if key_id is None:
             return None
+        return await self._stored(key_id, digest)
+
+    async def _stored(self, key_id: str, digest: str) -> frozenset[str] | None:
         stored = await self._repository.get(key_id)
         if stored is None or stored.revoked or not same_secret(stored.key_hash, digest):
             return None

@@ -1,10 +1,17 @@
-"""Console sign-in sessions, held server-side in process memory.
+"""Console sign-in sessions, held in the graph so every API process and replica reads the same.
 
-The browser holds only a random session id in an httpOnly, SameSite=Strict cookie; the API
-key stays here so every page re-checks it (a revoked key ends its sessions within the auth
-cache's lifetime). Sessions expire after `idle_s` without use and `absolute_s` after sign-in,
-and are lost on restart (people sign in again). Several replicas need sticky sessions or a
-shared store behind this same interface.
+The browser holds only a random session id in an httpOnly, SameSite=Strict cookie. The graph
+holds a (:ConsoleSession) found by the SHA-256 of that id (a dump of the store hands out no
+usable cookie), the key's id and SHA-256 (never the key: every page re-checks the key's
+scopes and revocation from them), the CSRF token, the times, and the one-line notices a
+form left for the page it redirected to. Sessions expire after `idle_s` without use and
+`absolute_s` after sign-in; sign-out ends a session for every process at once.
+
+Why the graph rather than a signed cookie: sign-out and revocation must hold everywhere (a
+self-contained cookie stays valid until it expires unless every process shares a deny
+list, which would be shared state again), the key must stay out of the browser, and the
+notices live server-side; a console page costs one more small write, which its traffic
+affords.
 """
 
 from __future__ import annotations
@@ -14,75 +21,92 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from app.auth.api_keys import hash_key, key_id_of
+from app.db.database import Database
+from app.db.queries import queries
 
 IDLE_S = 30 * 60
 ABSOLUTE_S = 8 * 3600
-MAX_SESSIONS = 10_000
+PRUNE_LIMIT = 1000
 
 
 def _digest(session_id: str) -> str:
-    # Stored by hash: a memory dump does not hand out usable cookies.
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 @dataclass
 class ConsoleSession:
-    api_key: str = field(repr=False)
+    key_hash: str = field(repr=False)
+    key_id: str | None  # None for the bootstrap admin key (PROFILEGRAPH_ADMIN_API_KEY)
     scopes: frozenset[str]
     csrf_token: str
     created_at: float
     last_seen: float
-    # one-line notices waiting for the page a form redirected to (app/console/flash.py)
+    # one-line notices waiting for the page a form redirected to (app/console/flash.py):
+    # path -> (notice, epoch seconds); saved with the session when a page changed them
     notices: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
+    session_hash: str = field(default="", repr=False)
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
 
 
+def _notices(raw: str | None) -> dict[str, tuple[str, float]]:
+    return {path: (text, at) for path, (text, at) in orjson.loads(raw or "{}").items()}
+
+
 class SessionStore:
-    def __init__(self, idle_s: float = IDLE_S, absolute_s: float = ABSOLUTE_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, db: Database, idle_s: float = IDLE_S, absolute_s: float = ABSOLUTE_S,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._db = db
         self._idle_s = idle_s
         self._absolute_s = absolute_s
-        self._clock = clock
-        self._sessions: dict[str, ConsoleSession] = {}
+        self._clock = clock  # wall clock: several processes compare these times
 
-    def create(self, api_key: str, scopes: frozenset[str]) -> tuple[str, ConsoleSession]:
+    def _limits(self) -> dict[str, Any]:
+        return {"now": self._clock(), "idle_s": self._idle_s, "absolute_s": self._absolute_s}
+
+    async def create(self, api_key: str, scopes: frozenset[str]) -> tuple[str, ConsoleSession]:
         """A new session; returns the id for the cookie (shown only here) and the session."""
-        self._expire()
-        if len(self._sessions) >= MAX_SESSIONS:  # evict the least recently used
-            oldest = min(self._sessions, key=lambda k: self._sessions[k].last_seen)
-            del self._sessions[oldest]
+        await self._db.write(queries["auth/prune_console_sessions"],
+                             {**self._limits(), "limit": PRUNE_LIMIT})
         session_id = secrets.token_urlsafe(32)
         now = self._clock()
-        session = ConsoleSession(api_key, scopes, secrets.token_urlsafe(32), now, now)
-        self._sessions[_digest(session_id)] = session
+        session = ConsoleSession(hash_key(api_key), key_id_of(api_key), scopes,
+                                 secrets.token_urlsafe(32), now, now,
+                                 session_hash=_digest(session_id))
+        await self._db.write(queries["auth/create_console_session"], {
+            "session_hash": session.session_hash, "key_hash": session.key_hash,
+            "key_id": session.key_id, "csrf_token": session.csrf_token, "now": now})
         return session_id, session
 
-    def get(self, session_id: str | None) -> ConsoleSession | None:
+    async def get(self, session_id: str | None) -> ConsoleSession | None:
+        """The live session of a cookie value (its use recorded), or None."""
         if not session_id:
             return None
-        key = _digest(session_id)
-        session = self._sessions.get(key)
-        if session is None:
+        session_hash = _digest(session_id)
+        rows = await self._db.write(queries["auth/touch_console_session"],
+                                    {**self._limits(), "session_hash": session_hash})
+        if not rows:
             return None
-        now = self._clock()
-        if now - session.last_seen > self._idle_s or now - session.created_at > self._absolute_s:
-            del self._sessions[key]
+        if rows[0]["expired"]:
+            await self.end(session_id)
             return None
-        session.last_seen = now
-        return session
+        s = rows[0]["session"]
+        return ConsoleSession(s["key_hash"], s["key_id"], frozenset(), s["csrf_token"],
+                              s["created_at"], s["last_seen"], _notices(s["notices"]),
+                              session_hash)
 
-    def end(self, session_id: str | None) -> None:
+    async def end(self, session_id: str | None) -> None:
         if session_id:
-            self._sessions.pop(_digest(session_id), None)
+            await self._db.write(queries["auth/end_console_session"],
+                                 {"session_hash": _digest(session_id)})
 
-    def _expire(self) -> None:
-        now = self._clock()
-        stale = [k for k, s in self._sessions.items()
-                 if now - s.last_seen > self._idle_s or now - s.created_at > self._absolute_s]
-        for k in stale:
-            del self._sessions[k]
-
-    def __len__(self) -> int:
-        return len(self._sessions)
+    async def save_notices(self, session: ConsoleSession) -> None:
+        await self._db.write(queries["auth/save_console_notices"], {
+            "session_hash": session.session_hash,
+            "notices": orjson.dumps(session.notices).decode()})

@@ -58,9 +58,13 @@ def show(segment_id: str) -> None:
 
 @app.command()
 def delete(segment_id: str) -> None:
-    """Delete a segment, its versions and membership (refused while others refer to it)."""
-    run_with_services(lambda s: s.segments.delete(segment_id))
-    typer.echo(f"deleted {segment_id}")
+    """Delete a segment, its versions, membership and history (refused while others refer to
+    it), in bounded transactions, however large."""
+    progress = run_with_services(lambda s: s.segments.delete(segment_id))
+    d = progress.deleted
+    typer.echo(f"deleted {segment_id}: {d['membership_changes']:,} membership changes, "
+               f"{d['members']:,} memberships, {d['versions']:,} versions in "
+               f"{progress.transactions:,} transactions")
 
 
 @app.command()

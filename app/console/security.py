@@ -8,8 +8,8 @@ exists, uses a double-submit token in its own short-lived cookie.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 
@@ -77,31 +77,41 @@ async def check_csrf(request: Request, expected: str) -> None:
 
 
 def console_session(scope: Scope | None = None
-                    ) -> Callable[..., Awaitable[ConsoleSession]]:
+                    ) -> Callable[..., AsyncIterator[ConsoleSession]]:
     """A dependency: the signed-in session (key re-checked), CSRF-checked for writes, and
-    holding `scope` when one is named."""
+    holding `scope` when one is named. Notices the page left or took are saved with the
+    session (in the graph) before the answer is sent, so the next request finds them
+    whichever process serves it."""
     async def current(request: Request, sessions: ConsoleSessionsDep, auth: AuthDep
-                      ) -> ConsoleSession:
+                      ) -> AsyncIterator[ConsoleSession]:
         session_id = request.cookies.get(SESSION_COOKIE)
-        session = sessions.get(session_id)
+        session = await sessions.get(session_id)
         if session is None:
             raise SignInRequired()
-        scopes = await auth.scopes_for(session.api_key)
+        scopes = await auth.scopes_for_hash(session.key_hash, session.key_id)
         if scopes is None:  # revoked since sign-in
-            sessions.end(session_id)
+            await sessions.end(session_id)
             raise SignInRequired()
         session.scopes = scopes
         request.state.console_session = session  # the 403 page still shows this key's menu
         await check_csrf(request, session.csrf_token)
         if scope is not None and not session.allows(scope.value):
             raise ScopeMissing(scope.value)
-        return session
+        before = dict(session.notices)
+        yield session
+        if session.notices != before:
+            await sessions.save_notices(session)
 
     return current
 
 
-SignedIn = Annotated[ConsoleSession, Depends(console_session())]
-ReadSession = Annotated[ConsoleSession, Depends(console_session(Scope.read))]
-SegmentsSession = Annotated[ConsoleSession, Depends(console_session(Scope.segments))]
-AnalystSession = Annotated[ConsoleSession, Depends(console_session(Scope.analyst))]
-AdminSession = Annotated[ConsoleSession, Depends(console_session(Scope.admin))]
+def _signed_in(scope: Scope | None = None) -> Any:
+    # scope="function": the code after `yield` runs before the response is sent
+    return Depends(console_session(scope), scope="function")
+
+
+SignedIn = Annotated[ConsoleSession, _signed_in()]
+ReadSession = Annotated[ConsoleSession, _signed_in(Scope.read)]
+SegmentsSession = Annotated[ConsoleSession, _signed_in(Scope.segments)]
+AnalystSession = Annotated[ConsoleSession, _signed_in(Scope.analyst)]
+AdminSession = Annotated[ConsoleSession, _signed_in(Scope.admin)]

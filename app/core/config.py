@@ -109,6 +109,17 @@ class Settings(BaseSettings):
     # Predicted traits and clusters (app/predictions): seconds between background refreshes,
     # one process at a time (a lease in the graph); 0 turns the background refresh off.
     prediction_refresh_interval_s: float = Field(default=6 * 3600.0, ge=0)
+    # Segments: membership history (MEMBERSHIP_CHANGED) is kept this many days (by when the
+    # change was recorded) and at most this many newest records per segment; older ones are
+    # pruned every segment_history_prune_interval_s (docs/segments.md).
+    segment_history_retention_days: int = Field(default=90, ge=1)
+    segment_history_max_per_segment: int = Field(default=100_000, ge=1)
+    segment_history_prune_interval_s: float = Field(default=3600.0, gt=0)
+    # Segments: a deletion runs in transactions of this many records; DELETE answers after at
+    # most segment_delete_budget_s (202 with its progress when not done; it continues in the
+    # background, durably).
+    segment_delete_batch: int = Field(default=10_000, ge=1)
+    segment_delete_budget_s: float = Field(default=10.0, gt=0)
     # Analyst Cypher (POST /v1/cypher): per-query transaction timeout and row cap.
     analyst_timeout_s: float = Field(default=10.0, gt=0)
     analyst_row_cap: int = Field(default=10_000, ge=1)

@@ -69,7 +69,24 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Neo4j refused a transaction for memory (its own limit per transaction or for all of
+    them, or the heap): the database is up; this request's work was too large for it now."""
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, TransientError) and ("OutOfMemory" in code or "MemoryPool" in code
+                                                or "MemoryLimit" in code)
+
+
 async def _db_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if out_of_memory(exc):
+        log.warning("transaction refused for memory: %s", getattr(exc, "code", ""))
+        return JSONResponse(
+            error_body("database_memory_limit",
+                       "The database refused this request's transaction for lack of memory "
+                       f"({getattr(exc, 'code', '')}); it is not an outage and nothing was "
+                       "written. Retry later; if it fails again, the request does too much "
+                       "in one transaction."),
+            status_code=503, headers={"Retry-After": str(get_settings().db_retry_after_s)})
     log.warning("database unavailable: %s", type(exc).__name__)
     breaker = getattr(request.app.state, "db_breaker", None)
     if breaker is not None and not isinstance(exc, TransientError):

@@ -17,6 +17,33 @@ INGEST_LISTENER_FAILURES = Counter(
     "Ingest listeners that raised after a committed batch (the batch's durable work remains)",
     ["listener"],
 )
+INTAKE_REPLANS = Counter(
+    "profilegraph_intake_replans_total",
+    "Batches rolled back and planned again: a concurrent batch changed their profiles or "
+    "identities between the lookup and the locks (stale), or created the same id first "
+    "(constraint)",
+    ["reason"],
+)
+SEGMENT_HISTORY_PRUNED = Counter(
+    "profilegraph_segment_history_pruned_total",
+    "Membership-history records pruned by the retention rule (age, or count per segment)",
+    ["rule"],
+)
+SEGMENT_DELETION_RECORDS = Counter(
+    "profilegraph_segment_deletion_records_total",
+    "Records deleted by segment deletions (membership_changes, members, versions)",
+    ["kind"],
+)
+SEGMENT_HOUSEKEEPING_FAILURES = Counter(
+    "profilegraph_segment_housekeeping_failures_total",
+    "Segment housekeeping passes (history pruning, resumed deletions) that failed (retried)")
+CATALOG_CHANGE_USERS = Counter(
+    "profilegraph_catalog_change_users_total",
+    "Profiles given membership work because an item they have events on changed category, "
+    "price, brand or title")
+CATALOG_CHANGE_FAILURES = Counter(
+    "profilegraph_catalog_change_failures_total",
+    "Passes expanding catalog changes into membership work that failed (retried)")
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
     "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")

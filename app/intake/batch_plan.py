@@ -29,6 +29,8 @@ class Known:
     existing_events: set[str]
     # identify/alias/group messageIds already applied (a replay counts them as duplicates)
     seen_messages: set[str] = field(default_factory=set)
+    # the batch's identity hashes on the suppression list (people erased)
+    erased: set[str] = field(default_factory=set)
 
 
 @dataclass

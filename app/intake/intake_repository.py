@@ -3,6 +3,8 @@ UNWIND statements, whatever the batch size."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +13,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.catalog.item_repository import upsert_items
+from app.core.metrics import INTAKE_REPLANS
 from app.db.database import Database
 from app.db.queries import queries
 from app.intake.aggregates import fresh_profile, rfm_params
@@ -19,16 +22,31 @@ from app.intake.outbox import diff_traits, open_outbox
 from app.intake.outbox import enqueue as enqueue_outbox
 
 # A concurrent batch carrying the same new messageId or identity makes one of the two fail a
-# uniqueness constraint; re-running it sees the other's commit and counts duplicates.
-CONFLICT_RETRIES = 3
+# uniqueness constraint, and one that changed the batch's profiles between its lookup and its
+# locks makes the plan stale (StalePlan); re-running it sees the other's commit.
+CONFLICT_RETRIES = 10
+
+
+class StalePlan(Exception):
+    """What the batch's lookup read changed before its locks were taken: the transaction is
+    rolled back and the batch planned again."""
+
+
+def check_locked(rows: list[list[Any]], expect_new: set[str]) -> None:
+    """The profiles intake/lock_batch locked are the ones the lookup read: each under the id
+    it was read with, created here exactly when the lookup did not find it."""
+    for lock_id, _, created, user_id in rows:
+        if user_id != lock_id or created != (lock_id in expect_new):
+            raise StalePlan(f"profile {lock_id} changed since the lookup")
 
 Planner = Callable[[Known], Plan]
 
 
 async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
-                       event_ids: list[str], receipt_ids: list[str]) -> Known:
+                       event_ids: list[str], receipt_ids: list[str],
+                       hashes: list[str] | None = None) -> Known:
     result = await tx.run(queries["intake/lookup_batch"], keys=keys, ids=event_ids,
-                          receipt_ids=receipt_ids)
+                          receipt_ids=receipt_ids, hashes=hashes or [])
     record = await result.single(strict=True)
     bound: dict[tuple[str, str], str] = {}
     consent: dict[str, dict[str, str]] = {}
@@ -36,7 +54,8 @@ async def lookup_known(tx: AsyncManagedTransaction, keys: list[dict[str, str]],
         bound[(r["kind"], r["value"])] = r["user_id"]
         consent[r["user_id"]] = {c["purpose"]: c["status"] for c in r["consent"]
                                  if c["purpose"] is not None}
-    return Known(bound, consent, set(record["existing"]), set(record["receipts"]))
+    return Known(bound, consent, set(record["existing"]), set(record["receipts"]),
+                 set(record["erased"]))
 
 
 async def _run(tx: AsyncManagedTransaction, name: str, **params: Any) -> None:
@@ -57,13 +76,43 @@ def _common_prefix(strings: list[str]) -> str:
 
 def _lock_row(user: dict[str, Any], lock_id: str, now: datetime) -> dict[str, Any]:
     """A profile for intake/lock_batch: its id now, and, for one the lookup did not find,
-    its traits should it be created (a known profile that vanished since is created bare and
-    gets its traits from intake/upsert_users)."""
+    its traits should it be created."""
     delta = user["delta"] if user["new"] else None
     return {"lock_id": lock_id,
             "fresh": fresh_profile(user["traits"], delta, now) if user["new"] else None,
             "first_ms": delta and delta["first_ms"], "last_ms": delta and delta["last_ms"],
             "last_order_ms": delta and delta["last_order_ms"]}
+
+
+def _lock_only(lock_id: str) -> dict[str, Any]:
+    """A profile the batch changes without writing its traits (merged away, renamed or given
+    an identity only): locked like the others, never created."""
+    return {"lock_id": lock_id, "fresh": None, "first_ms": None, "last_ms": None,
+            "last_order_ms": None}
+
+
+def _lock_rows(plan: Plan, now: datetime
+               ) -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
+    """The profiles intake/lock_batch locks, in id order (a renamed one under the id it is
+    still stored under); each one's id after the batch (none for a merged-away one); those
+    the lookup did not find."""
+    renamed = {r["to"]: r["from"] for r in plan.renames}
+    final = {renamed.get(u["user_id"], u["user_id"]): u["user_id"] for u in plan.users}
+    rows = [_lock_row(u, lock_id, now) for lock_id, u in zip(final, plan.users, strict=True)]
+    expect_new = {lock_id for lock_id, u in zip(final, plan.users, strict=True) if u["new"]}
+    # Every other profile the batch writes is locked too, in the same order, so none changes
+    # under it: merged-away profiles, and renamed or newly bound ones without traits to write
+    # (their messages dropped).
+    losers = {m["from"] for m in plan.merges}
+    new_id = {old: to for to, old in renamed.items()}
+    others = losers | set(new_id) | {renamed.get(b["user_id"], b["user_id"])
+                                     for b in plan.binds}
+    for lock_id in sorted(others - set(final)):
+        rows.append(_lock_only(lock_id))
+        if lock_id not in losers:
+            final[lock_id] = new_id.get(lock_id, lock_id)
+    rows.sort(key=lambda r: r["lock_id"])
+    return rows, final, expect_new
 
 
 def _sort(plan: Plan) -> None:
@@ -88,17 +137,16 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
     prefix = ""
     user_ix: dict[str, int] = {}  # final user_id -> index in user_eids
     item_ix: dict[str, int] = {}
-    if plan.users or plan.items:
-        # A renamed profile is still stored under its old id at this point.
-        renamed = {r["to"]: r["from"] for r in plan.renames}
-        final = {renamed.get(u["user_id"], u["user_id"]): u["user_id"] for u in plan.users}
-        rows = sorted((_lock_row(u, lock_id, now) for lock_id, u in
-                       zip(final, plan.users, strict=True)), key=lambda r: r["lock_id"])
+    rows, final, expect_new = _lock_rows(plan, now)
+    if rows or plan.items:
         result = await tx.run(queries["intake/lock_batch"], users=rows,
                               item_ids=[i["item_id"] for i in plan.items], now=now)
         record = await result.single(strict=True)
+        check_locked(record["users"], expect_new)
         created = set()
-        for lock_id, eid, is_new in record["users"]:
+        for lock_id, eid, is_new, _ in record["users"]:
+            if lock_id not in final:
+                continue  # merged away: found by id, and deleted, by intake/merge_users
             user_ix[final[lock_id]] = len(user_eids)
             user_eids.append(eid)
             if is_new:
@@ -123,10 +171,12 @@ async def apply_plan(tx: AsyncManagedTransaction, plan: Plan, now: datetime) -> 
                    ("from", "to", "merge_id", "at", "via", "reason")})
     if plan.binds:
         by_eid = [{"u": user_ix[b["user_id"]], "kind": b["kind"], "value": b["value"],
-                   "sealed": b["sealed"]} for b in plan.binds if b["user_id"] in user_ix]
-        by_id = [b for b in plan.binds if b["user_id"] not in user_ix]
-        await _run(tx, "intake/bind_identities", by_eid=by_eid, by_id=by_id,
-                   user_eids=user_eids, eid_prefix=prefix)
+                   "sealed": b["sealed"]} for b in plan.binds]  # every one locked
+        result = await tx.run(queries["intake/bind_identities"], by_eid=by_eid,
+                              user_eids=user_eids, eid_prefix=prefix)
+        record = await result.single(strict=True)
+        if record["conflicts"]:
+            raise StalePlan(f"identities bound since the lookup: {record['conflicts'][:3]}")
     if plan.consent:
         await _run(tx, "intake/record_consent", purposes=_consent_groups(plan, user_ix),
                    user_eids=user_eids, eid_prefix=prefix)
@@ -193,9 +243,12 @@ class IntakeRepository:
         self._db = db
 
     async def write_batch(self, keys: list[dict[str, str]], event_ids: list[str],
-                          receipt_ids: list[str], planner: Planner, now: datetime) -> Plan:
+                          receipt_ids: list[str], planner: Planner, now: datetime,
+                          hashes: list[str] | None = None) -> Plan:
+        """`hashes`: the identity hashes of the batch's messages, checked against the
+        suppression list (ErasedIdentity) in this transaction."""
         async def work(tx: AsyncManagedTransaction) -> Plan:
-            known = await lookup_known(tx, keys, event_ids, receipt_ids)
+            known = await lookup_known(tx, keys, event_ids, receipt_ids, hashes)
             plan = planner(known)
             await apply_plan(tx, plan, now)
             return plan
@@ -203,7 +256,11 @@ class IntakeRepository:
         for attempt in range(CONFLICT_RETRIES):
             try:
                 return await self._db.write_tx(work)
-            except ConstraintError:
+            except (ConstraintError, StalePlan) as exc:
+                INTAKE_REPLANS.labels("stale" if isinstance(exc, StalePlan)
+                                      else "constraint").inc()
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
+                # let the batch that moved first commit before looking again
+                await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
         raise AssertionError("unreachable")

@@ -12,11 +12,14 @@ from app.core.config import Settings
 from app.core.errors import ApiError
 from app.core.pii_seal import Seal
 from app.intake.batch_plan import Known, Plan, build_plan
+from app.intake.field_types import BATCH_SHARED, wrong_type
 from app.intake.group_commit import GroupCommit
 from app.intake.identity_resolver import identity_keys
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.intake.intake_repository import IntakeRepository
 from app.intake.messages import Message, MessageError, parse_message
+from app.intake.suppression import REASON as SUPPRESSED
+from app.intake.suppression import Suppression
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -69,6 +72,9 @@ def parse_batch(body: Any, received_at: datetime, body_size: int) -> list[Messag
         raise invalid("batch", "must hold at least one message")
     if len(raw) > MAX_BATCH_MESSAGES:
         raise too_large(f"a batch holds at most {MAX_BATCH_MESSAGES} messages", "batch")
+    wrong = wrong_type(body, BATCH_SHARED)
+    if wrong is not None:
+        raise invalid(*wrong)
     check_sizes = body_size > MAX_MESSAGE_BYTES  # a smaller body cannot hold a large message
     # Batch-level context/timestamps (Segment allows them) apply to every message.
     shared = {k: body[k] for k in ("context", "sentAt") if k in body}
@@ -137,12 +143,19 @@ class IntakeService:
         receipt_ids = list({m.message_id for m in messages if not m.behavioural})
 
         default_granted = self._settings.consent_default == "opt_out"
+        suppression = Suppression(messages)
 
         def planner(known: Known) -> Plan:
-            return build_plan(messages, known, now, default_granted, source, self._seal)
+            # messages naming an erased person take no part in the batch (GDPR suppression,
+            # read from the graph in this transaction)
+            kept, erased = suppression.split(messages, known.erased)
+            plan = build_plan(kept, known, now, default_granted, source, self._seal)
+            for m in erased:
+                plan.outcome[m.index] = SUPPRESSED
+            return plan
 
         plan = await self._repository.write_batch(keys, event_ids, receipt_ids, planner,
-                                                 now)
+                                                 now, suppression.hashes)
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
                 {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged),

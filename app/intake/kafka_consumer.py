@@ -2,8 +2,8 @@
 
 Each record holds one Segment message (`{"type": "track", ...}`) or a batch
 (`{"batch": [...]}`), as the HTTP API takes them. A poll of up to
-`PROFILEGRAPH_KAFKA_INTAKE_BATCH` records is parsed, filtered by the suppression list and
-written by `IntakeService.ingest` (consent, identities, dedup: one transaction), and only
+`PROFILEGRAPH_KAFKA_INTAKE_BATCH` records is parsed and written by `IntakeService.ingest`
+(suppression, consent, identities, dedup: one transaction), and only
 after that commit are the offsets committed. A process killed in between leaves the offsets
 where they were: the records are read again and their messageIds make them duplicates, so
 every message is stored once (exactly once in effect). A record that is not a valid message
@@ -26,7 +26,6 @@ from prometheus_client import Counter, Gauge
 from app.core.config import Settings
 from app.intake.intake_service import IntakeService
 from app.intake.messages import Message, MessageError, parse_message
-from app.intake.suppression import SuppressionList, ingest_unless_suppressed
 
 log = logging.getLogger("profilegraph.intake.kafka")
 Hook = Callable[[], Awaitable[None]]
@@ -63,10 +62,8 @@ def messages_of(records: list[Any], received_at: datetime) -> list[Message]:
 
 
 class KafkaIntake:
-    def __init__(self, intake: IntakeService, suppression: SuppressionList,
-                 settings: Settings) -> None:
+    def __init__(self, intake: IntakeService, settings: Settings) -> None:
         self._intake = intake
-        self._suppression = suppression
         self._s = settings
         self._task: asyncio.Task[None] | None = None
         # tests: runs after the graph commit, before the offset commit
@@ -118,8 +115,7 @@ class KafkaIntake:
         messages = messages_of(records, received_at)
         try:
             if messages:
-                outcome = await ingest_unless_suppressed(self._intake, self._suppression,
-                                                         messages, received_at)
+                outcome = await self._intake.ingest(messages, received_at)
                 KAFKA_INTAKE_MESSAGES.labels("stored").inc(outcome.stored)
                 KAFKA_INTAKE_MESSAGES.labels("duplicate").inc(outcome.duplicates)
                 KAFKA_INTAKE_MESSAGES.labels("dropped").inc(len(outcome.dropped))

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from app.intake.bounds import BoundError, check_amounts, corrected_time
+from app.intake.field_types import BY_TYPE, wrong_type
 from app.intake.pii import identity_of, scrub_map
 
 PURPOSES = ("analytics", "personalization", "marketing")
@@ -160,9 +161,14 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
     """One message; `correct_skew` is off for archived messages whose receipt time is lost."""
     if not isinstance(raw, dict):
         raise MessageError(prefix.rstrip(".") or "body", "must be a JSON object")
-    mtype = raw.get("type") or default_type
-    if mtype not in SUPPORTED_TYPES and mtype != "group":
+    mtype = raw.get("type")
+    if mtype is None or mtype == "":
+        mtype = default_type
+    if not isinstance(mtype, str) or mtype not in BY_TYPE:
         raise MessageError(prefix + "type", f"must be one of {sorted(SUPPORTED_TYPES)}")
+    wrong = wrong_type(raw, BY_TYPE[mtype])
+    if wrong is not None:
+        raise MessageError(prefix + wrong[0], wrong[1])
     message_id = _id(raw, "messageId", prefix) or _fallback_message_id(raw)
     user_id = _id(raw, "userId", prefix)
     anonymous_id = _id(raw, "anonymousId", prefix)

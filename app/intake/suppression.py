@@ -2,28 +2,22 @@
 
 As Segment's "suppress and delete": erasing a profile records the SHA-256 of each of its
 identities (`user_id:<id>`, `anonymous_id:<id>`, `email_sha256:<hash>`, ...) as an
-(:ErasedIdentity) node; a message naming any of them is not stored and is counted in the
-batch report as `suppressed`. Only hashes are kept, never the ids.
+(:ErasedIdentity) node, in the erasure's own transaction; a message naming any of them is not
+stored and is counted in the batch report as `suppressed`. Only hashes are kept, never the ids.
 
-The list is held in memory and re-read from the graph at most every REFRESH_S seconds; an
-erasure on this replica applies at once, one on another replica within REFRESH_S.
+The rule is decided in the graph, inside each intake transaction (intake/lookup_batch reads
+the ErasedIdentity nodes of the batch's hashes), whatever path the messages came by (the API,
+an importer, the CLI) and whichever process wrote the erasure: nothing is cached in memory.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
-from app.db.database import Database
-from app.db.queries import queries
-from app.intake.intake_service import BatchOutcome, IntakeService
 from app.intake.messages import Message
 
-REFRESH_S = 5.0
 REASON = "suppressed"
 ANON_PREFIX = "anon:"
 
@@ -54,46 +48,21 @@ def profile_hashes(user_ids: Iterable[str], identities: Iterable[dict[str, Any]]
     return sorted(identity_hash(k, v) for k, v in keys)
 
 
-class SuppressionList:
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self._hashes: set[str] = set()
-        self._loaded_at = float("-inf")
-        self._lock = asyncio.Lock()
+class Suppression:
+    """The hashes of one batch's messages, and which of its messages name an erased person
+    once the graph said which hashes are erased."""
 
-    async def _current(self) -> set[str]:
-        if time.monotonic() - self._loaded_at < REFRESH_S:
-            return self._hashes
-        async with self._lock:
-            if time.monotonic() - self._loaded_at >= REFRESH_S:
-                rows = await self._database.read(queries["suppression/list_erased_identities"])
-                self._hashes = set(rows[0]["hashes"]) if rows else set()
-                self._loaded_at = time.monotonic()
-        return self._hashes
+    def __init__(self, messages: list[Message]) -> None:
+        self._of = {m.index: message_hashes(m) for m in messages}
+        self.hashes = sorted({h for hs in self._of.values() for h in hs})
 
-    async def split(self, messages: list[Message]) -> tuple[list[Message], list[Message]]:
-        """(messages to ingest, messages of erased people)."""
-        erased = await self._current()
+    def split(self, messages: list[Message], erased: set[str]
+              ) -> tuple[list[Message], list[Message]]:
+        """(messages to write, messages of erased people)."""
         if not erased:
             return messages, []
-        kept, dropped = [], []
+        kept: list[Message] = []
+        dropped: list[Message] = []
         for m in messages:
-            (dropped if erased.intersection(message_hashes(m)) else kept).append(m)
+            (dropped if erased.intersection(self._of[m.index]) else kept).append(m)
         return kept, dropped
-
-    def remember(self, hashes: list[str]) -> None:
-        """Hashes just written to the graph (by the erasure's own transaction)."""
-        self._hashes |= set(hashes)
-
-
-async def ingest_unless_suppressed(intake: IntakeService, suppression: SuppressionList,
-                                   messages: list[Message], received_at: datetime
-                                   ) -> BatchOutcome:
-    """Messages of erased people are dropped (and reported); the rest are written."""
-    kept, erased = await suppression.split(messages)
-    outcome = await intake.ingest(kept, received_at) if kept else BatchOutcome(0, 0, [])
-    if not erased:
-        return outcome
-    return BatchOutcome(outcome.stored, outcome.duplicates,
-                        [*outcome.dropped, *((m.message_id, REASON) for m in erased)],
-                        outcome.events)

@@ -48,7 +48,9 @@ def message_schema(mtype: str | None) -> dict[str, Any]:
         "userId": USER_ID, "anonymousId": ID, "previousId": ID,
         "event": {"type": "string", "minLength": 1, "maxLength": MAX_EVENT_NAME_LEN,
                   "pattern": r"\S", "description": "track: event name, e.g. Product Viewed"},
-        "name": {"type": "string"}, "timestamp": TIME, "sentAt": TIME,
+        "name": {"type": "string"}, "category": {"type": "string"},
+        "groupId": ID, "integrations": {"type": "object"}, "timestamp": TIME, "sentAt": TIME,
+        "receivedAt": TIME, "originalTimestamp": TIME,
         "properties": PROPERTIES, "context": CONTEXT,
         "traits": {"type": "object", "description": "identify: profile traits; e-mail and "
                    "phone are stored only hashed"},

@@ -11,6 +11,7 @@ from neo4j import AsyncManagedTransaction
 from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
+from app.intake.suppression import profile_hashes
 
 
 class UserRepository:
@@ -58,22 +59,24 @@ class UserRepository:
     async def membership_history(self, user_ids: list[str]) -> list[dict[str, Any]]:
         return await self._read("users/list_membership_history", user_ids=user_ids)
 
-    async def erase(self, user_id: str, receipt_id: str, at: datetime,
-                    suppress: list[str] | None = None) -> dict[str, int] | None:
-        """Erases the profile and, in the same transaction, adds its identity hashes to the
-        suppression list (so no crash can leave the person erased but not suppressed)."""
-        async def work(tx: AsyncManagedTransaction) -> dict[str, int] | None:
+    async def erase(self, user_id: str, receipt_id: str, at: datetime
+                    ) -> tuple[dict[str, int], list[str]] | None:
+        """Erases the profile and, in the same transaction, adds the hashes of every id and
+        identity it had to the suppression list (so no crash can leave the person erased but
+        not suppressed). (counts for the receipt, the ids erased), or None: no profile."""
+        async def work(tx: AsyncManagedTransaction
+                       ) -> tuple[dict[str, int], list[str]] | None:
             result = await tx.run(queries["users/erase_user"], user_id=user_id)
             record = await result.single()
             if record is None:
                 return None
-            if suppress:
-                await (await tx.run(queries["suppression/add_erased_identities"],
-                                    hashes=suppress, at=at)).consume()
             counts = dict(record.data())
+            ids, keys = counts.pop("ids"), counts.pop("keys")
+            await (await tx.run(queries["suppression/add_erased_identities"],
+                                hashes=profile_hashes(ids, keys), at=at)).consume()
             await (await tx.run(queries["users/record_erasure"], receipt_id=receipt_id, at=at,
                                 counts=orjson.dumps(counts).decode())).consume()
-            return counts
+            return counts, ids
 
         return await self._db.write_tx(work)
 

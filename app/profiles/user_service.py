@@ -12,7 +12,6 @@ from app.core.errors import ApiError
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.intake.messages import PURPOSES
-from app.intake.suppression import SuppressionList, profile_hashes
 from app.profiles.schemas import (
     Computed,
     ConsentState,
@@ -81,10 +80,8 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
 
 class UserService:
     def __init__(self, repository: UserRepository, hooks: IngestHooks, settings: Settings,
-                 open_: Open | None = None, suppression: SuppressionList | None = None
-                 ) -> None:
+                 open_: Open | None = None) -> None:
         self._repository = repository
-        self._suppression = suppression
         self._hooks = hooks
         self._settings = settings  # the consent policy is read per request
         self._open = open_
@@ -179,14 +176,9 @@ class UserService:
         user_id = await self.resolve(id_)
         at = datetime.now(UTC)
         receipt_id = str(uuid.uuid4())
-        profile = await self._repository.profile(user_id)
-        merged_ids = [m["from_user_id"] for m in profile["merges"]] if profile else []
-        hashes = profile_hashes([user_id, *merged_ids], profile["identities"] if profile else [])
-        counts = await self._repository.erase(user_id, receipt_id, at, suppress=hashes)
-        if counts is None:
+        erased = await self._repository.erase(user_id, receipt_id, at)
+        if erased is None:
             raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
-        if self._suppression is not None:
-            self._suppression.remember(hashes)  # this replica drops them at once
-        await self._hooks.notify(IngestedChange({}, {}, erased=frozenset([user_id,
-                                                                          *merged_ids])))
+        counts, ids = erased
+        await self._hooks.notify(IngestedChange({}, {}, erased=frozenset(ids)))
         return ErasureReceipt(receipt_id=receipt_id, erased_at=at, deleted=counts)

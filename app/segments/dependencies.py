@@ -2,8 +2,10 @@
 
 Dependency keys say which ingest changes can alter membership: `event:<type>` for events of
 one type, `event:*` for traits recomputed on every event, `identify` for profile traits,
-`consent` for consent. A segment that refers to another inherits that one's keys, and is
-evaluated after it (topological order of the reference graph, kept acyclic by networkx).
+`consent` for consent, `catalog` for item fields (an item's category, price, brand or title
+changed: app/segments/catalog_changes.py). A segment that refers to another inherits that
+one's keys, and is evaluated after it (topological order of the reference graph, kept
+acyclic by networkx).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import networkx as nx
 from app.segments.definition import (
     ConsentCondition,
     EventCondition,
+    EventFilter,
     SegmentDefinition,
     SequenceCondition,
     TraitCondition,
     walk,
 )
+from app.segments.identifiers import is_item_field
 
 ANY_EVENT = "event:*"
 IDENTIFY = "identify"
 CONSENT = "consent"
+CATALOG = "catalog"
 # Computed traits and the events that change them (cypher/intake/add_user_aggregates).
 _ORDER_TRAITS = frozenset({"order_count", "revenue_total", "rfm_f", "rfm_m"})
 _EVERY_EVENT_TRAITS = frozenset({"event_count", "rfm_r", "rfm_recency_days", "engagement_score"})
@@ -41,13 +46,22 @@ def _trait_keys(prop: str) -> set[str]:
     return {ANY_EVENT}
 
 
+def _catalog_filters(filters: list[EventFilter]) -> bool:
+    """Filters on an item attribute the catalog can change (an item's id never does)."""
+    return any(is_item_field(f.field) and f.field != "item_id" for f in filters)
+
+
 def direct_keys(definition: SegmentDefinition) -> set[str]:
     keys: set[str] = set()
     for node in walk(definition.condition):
         if isinstance(node, EventCondition):
             keys.add(f"event:{node.event_type}")
+            if _catalog_filters(node.filters):
+                keys.add(CATALOG)
         elif isinstance(node, SequenceCondition):
             keys |= {f"event:{node.first.event_type}", f"event:{node.then.event_type}"}
+            if _catalog_filters([*node.first.filters, *node.then.filters]):
+                keys.add(CATALOG)
         elif isinstance(node, TraitCondition):
             keys |= _trait_keys(node.property)
         elif isinstance(node, ConsentCondition):
@@ -59,7 +73,7 @@ def change_keys(types: Iterable[str]) -> set[str]:
     """The keys an ingest change touches, from the event types a user just received."""
     keys: set[str] = set()
     for t in types:
-        if t in (IDENTIFY, CONSENT):
+        if t in (IDENTIFY, CONSENT, CATALOG):
             keys.add(t)
         else:
             keys |= {f"event:{t}", ANY_EVENT}

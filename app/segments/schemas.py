@@ -110,3 +110,14 @@ class Refreshed(BaseModel):
 
 class RefreshReport(BaseModel):
     refreshed: list[Refreshed]
+
+
+class SegmentDeletion(BaseModel):
+    """A deletion's answer: `deleted` when the segment is gone (200), `deleting` when the
+    request's time ran out first (202; it continues in the background, and DELETE again
+    reports the progress)."""
+    segment_id: str
+    status: str  # deleted | deleting
+    deleted: dict[str, int]  # by this request: membership_changes, members, versions
+    remaining: dict[str, int]
+    transactions: int

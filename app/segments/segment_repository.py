@@ -12,12 +12,17 @@ class SegmentRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
     async def save(self, segment_id: str, name: str, definition: str, compiled_cypher: str,
-                   now: datetime) -> int:
+                   now: datetime) -> int | None:
+        """The new version, or None when a segment of this id is being deleted."""
         rows = await self._db.write_named("segments/save_segment", segment_id=segment_id,
                                           name=name, definition=definition,
                                           compiled_cypher=compiled_cypher, now=now)
-        return int(rows[0]["version"])
+        return int(rows[0]["version"]) if rows else None
 
     async def get(self, segment_id: str) -> dict[str, Any] | None:
         rows = await self._db.read_named("segments/get_segment", segment_id=segment_id)
@@ -33,10 +38,6 @@ class SegmentRepository:
 
     async def list_versions(self, segment_id: str) -> list[dict[str, Any]]:
         return await self._db.read_named("segments/list_segment_versions", segment_id=segment_id)
-
-    async def delete(self, segment_id: str) -> bool:
-        rows = await self._db.write_named("segments/delete_segment", segment_id=segment_id)
-        return bool(rows and rows[0]["deleted"])
 
     async def index(self) -> list[dict[str, Any]]:
         return await self._db.read_named("segments/list_segment_index")

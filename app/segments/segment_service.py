@@ -23,6 +23,7 @@ from app.segments.definition import (
     SegmentDefinition,
     children,
 )
+from app.segments.deletion import DeletionProgress, SegmentDeleter
 from app.segments.dependencies import (
     closure_keys,
     closure_time_dependent,
@@ -73,8 +74,10 @@ def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[
 class SegmentService:
     def __init__(self, segments: SegmentRepository, members: MembershipRepository,
                  membership: MembershipService, cache: CompileCache,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+                 clock: Callable[[], datetime] = _utcnow,
+                 deleter: SegmentDeleter | None = None) -> None:
         self._segments = segments
+        self._deleter = deleter or SegmentDeleter(segments.db, 10_000)
         self._members = members
         self._membership = membership
         self._cache = cache
@@ -147,10 +150,15 @@ class SegmentService:
         compiled = compile_condition(definition.condition)
         now = self._clock()
         await self._explain(compiled, now)
-        await self._segments.save(definition.id, definition.name,
-                                  definition.model_dump_json(exclude_none=True,
-                                                             exclude={"version"}),
-                                  compiled.cypher, now)
+        saved = await self._segments.save(definition.id, definition.name,
+                                          definition.model_dump_json(exclude_none=True,
+                                                                     exclude={"version"}),
+                                          compiled.cypher, now)
+        if saved is None:
+            raise ApiError(409, "segment_being_deleted",
+                           f"segment {definition.id!r} is being deleted; save it again once "
+                           "DELETE answers that it is gone",
+                           [{"field": "/id", "reason": "a segment of this id is being deleted"}])
         await self.reindex()
         await self._membership.refresh([definition.id], now=now)
         return await self.get(definition.id)
@@ -188,18 +196,22 @@ class SegmentService:
                                updated_at=native(r.get("updated_at")))
                 for r in await self._segments.list_all()]
 
-    async def delete(self, segment_id: str) -> None:
+    async def delete(self, segment_id: str, budget_s: float | None = None
+                     ) -> DeletionProgress:
+        """Deletes the segment in bounded transactions (app/segments/deletion.py) for at most
+        `budget_s` (None: until done); the progress says whether it is gone."""
         refs = await self._references()
-        if segment_id not in refs:
-            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
-        users = sorted(dependents([segment_id], refs) - {segment_id})
+        users = sorted(dependents([segment_id], refs) - {segment_id}) if segment_id in refs \
+            else []
         if users:
             raise ApiError(409, "segment_in_use",
                            f"segments {', '.join(users)} refer to {segment_id!r}",
                            [{"field": "segment_id", "reason": f"referred to by {s}"}
                             for s in users])
-        await self._segments.delete(segment_id)
+        if not await self._deleter.mark(segment_id):  # also resumes one being deleted
+            raise ApiError(404, "not_found", f"no segment {segment_id!r}")
         await self.reindex()
+        return await self._deleter.work(segment_id, budget_s)
 
     # -- evaluation ------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
 from app.intake.kafka_consumer import KafkaIntake
 from app.intake.receipt_retention import ReceiptRetention
-from app.intake.suppression import SuppressionList
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
 from app.predictions.job import PredictionJob
@@ -56,8 +55,11 @@ from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
 from app.recommend.recommendation_service import RecommendationService
 from app.segments.audience_export import AudienceExport
+from app.segments.catalog_changes import CatalogChanges
+from app.segments.deletion import SegmentDeleter
 from app.segments.draft_explain import DraftExplainer
 from app.segments.history import SegmentHistoryService
+from app.segments.history_retention import HistoryRetention
 from app.segments.loaded import CompileCache
 from app.segments.membership import MembershipRepository, MembershipService, MembershipWorker
 from app.segments.segment_repository import SegmentRepository
@@ -84,12 +86,12 @@ class Services:
     api_keys: ApiKeyService
     ingest_hooks: IngestHooks
     intake: IntakeService
-    suppression: SuppressionList
     receipt_retention: ReceiptRetention
     users: UserService
     consent: ConsentService
     items: ItemRepository
     segments: SegmentService
+    segment_housekeeping: HistoryRetention
     membership: MembershipService
     membership_worker: MembershipWorker
     audience_export: AudienceExport
@@ -102,7 +104,7 @@ class Services:
     recommendation_repository: RecommendationRepository
     recommendations: RecommendationService
     recommend_admission: Admission
-    # what the console reads besides the above; its sign-in sessions live in this process
+    # what the console reads besides the above; its sign-in sessions live in the graph
     segment_history: SegmentHistoryService
     segment_drafts: DraftExplainer
     model_admin: ModelAdmin
@@ -127,9 +129,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     hooks = IngestHooks()
     intake = IntakeService(IntakeRepository(database), hooks, settings,
                            seal=sealer(settings), group_commit=settings.intake_group_commit)
-    suppression = SuppressionList(database)
-    users = UserService(UserRepository(database), hooks, settings, opener(settings),
-                        suppression)
+    users = UserService(UserRepository(database), hooks, settings, opener(settings))
     compiled = CompileCache()
     segment_repository, member_repository = SegmentRepository(database), \
         MembershipRepository(database)
@@ -138,6 +138,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         evaluate_concurrency=settings.segment_drain_concurrency)
     worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
                               sweep_interval_s=settings.segment_sweep_interval_s)
+    deleter = SegmentDeleter(database, settings.segment_delete_batch)
     recommend_repository = RecommendationRepository(database)
     models = ModelStore(settings.artifacts_dir)
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
@@ -157,19 +158,22 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         api_keys=ApiKeyService(api_key_repository),
         ingest_hooks=hooks,
         intake=intake,
-        suppression=suppression,
         receipt_retention=ReceiptRetention(database, settings.message_receipt_retention_days),
         users=users,
         consent=ConsentService(intake, users),
         items=ItemRepository(database),
-        segments=SegmentService(segment_repository, member_repository, membership, compiled),
+        segments=SegmentService(segment_repository, member_repository, membership, compiled,
+                                deleter=deleter),
+        segment_housekeeping=HistoryRetention(
+            database, deleter, settings.segment_history_retention_days,
+            settings.segment_history_max_per_segment),
         membership=membership,
         membership_worker=worker,
         audience_export=AudienceExport(database),
         destinations=destinations,
         delivery_worker=DeliveryWorker(DeliveryRepository(database),
                                        build_senders(settings, destinations), settings),
-        kafka_intake=(KafkaIntake(intake, suppression, settings)
+        kafka_intake=(KafkaIntake(intake, settings)
                       if settings.kafka_bootstrap_servers and settings.kafka_intake_topic
                       else None),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
@@ -184,7 +188,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),
         store_stats=StoreStatsService(database),
-        console_sessions=SessionStore(),
+        console_sessions=SessionStore(database),
         experiments=experiments,
         decisions=build_decisions(settings, database, experiments.exposures,
                                   experiments.service),
@@ -221,11 +225,16 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
     vectors for items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
-    attribution pass, the pruning of old message receipts and the refresh of predicted
-    traits (docs/predictions.md). Stopped before the services
+    attribution pass, the pruning of old message receipts, segment housekeeping
+    (membership history past its retention, deletions left unfinished), catalog changes
+    turned into membership work, and the refresh of predicted traits (docs/predictions.md).
+    Stopped before the services
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
+    # dependency keys as this version computes them (segments saved before a new key, such
+    # as `catalog`, was known get it without being saved again)
+    await services.segments.reindex()
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
                                  name="model-poller"),
              asyncio.create_task(poll_fresh_items(services.models,
@@ -233,7 +242,12 @@ async def background_work(services: Services) -> AsyncIterator[None]:
                                                   settings.fresh_items_interval_s),
                                  name="fresh-item-vectors"),
              asyncio.create_task(services.receipt_retention.run(
-                 settings.message_receipt_prune_interval_s), name="receipt-retention")]
+                 settings.message_receipt_prune_interval_s), name="receipt-retention"),
+             asyncio.create_task(services.segment_housekeeping.run(
+                 settings.segment_history_prune_interval_s), name="segment-housekeeping"),
+             asyncio.create_task(CatalogChanges(Database(services.driver,
+                                                         settings.neo4j_database)).run(),
+                                 name="catalog-changes")]
     if settings.prediction_refresh_interval_s > 0:
         tasks.append(asyncio.create_task(services.predictions.run(
             settings.prediction_refresh_interval_s), name="prediction-refresh"))

@@ -1,7 +1,8 @@
 // What the database knows about a batch, in one round trip: which profile each identity
 // belongs to (with that profile's consent), which event ids are already stored, which
-// identify/alias/group messages were already applied, and whether any segment exists (then
-// the batch records membership work on the profiles it changes).
+// identify/alias/group messages were already applied, and which of the batch's identity
+// hashes ($hashes) are on the suppression list (erased people; read last, so an erasure that
+// committed while this statement ran and removed an identity read above as missing is seen).
 // A User without an Identity node (created by hand) is found by its id.
 CALL () {
   UNWIND $keys AS k
@@ -24,4 +25,9 @@ CALL () {
   MATCH (r:MessageReceipt {message_id: id})
   RETURN collect(id) AS receipts
 }
-RETURN bound, existing, receipts
+CALL () {
+  UNWIND $hashes AS h
+  MATCH (e:ErasedIdentity {hash: h})
+  RETURN collect(h) AS erased
+}
+RETURN bound, existing, receipts, erased

@@ -1,9 +1,19 @@
 // GDPR erasure: the profile, its events, identities, consent, merge records, segment
 // membership history and outbox deliveries (ids of merged-in profiles included). Items stay:
-// they hold no personal data. Returns what was deleted, for the receipt.
+// they hold no personal data. Returns what was deleted, for the receipt, and the ids and
+// identities the profile had (their hashes join the suppression list in the same transaction).
+// The profile is write-locked first, so what follows reads it as committed after any intake
+// batch that held it (whose events and identities are erased too); a batch waiting for it
+// finds it gone and is planned again, against the suppression list.
 MATCH (u:User {user_id: $user_id})
+SET u.`__erasing` = true
+WITH u
 OPTIONAL MATCH (u)-[:MERGED_FROM]->(pm:ProfileMerge)
 WITH u, [u.user_id] + collect(pm.from_user_id) AS ids
+CALL (u) {
+  OPTIONAL MATCH (i:Identity)-[:IDENTIFIES]->(u)
+  RETURN collect(i {.kind, .value}) AS keys
+}
 CALL (u) {
   OPTIONAL MATCH (u)-[:PERFORMED]->(e:Event)
   DETACH DELETE e
@@ -37,4 +47,4 @@ CALL (u) {
 }
 DETACH DELETE u
 RETURN events, identities, history, membership_changes, deliveries, other_edges,
-       size(ids) AS profiles
+       size(ids) AS profiles, ids, keys

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI, Request
 from neo4j import AsyncDriver
 
-from app.auth.console_sessions import SessionStore
+from app.auth.console_sessions import ConsoleSession
 from app.console import flash
 from app.core.config import Settings
 from app.main import create_app
@@ -135,9 +135,9 @@ def _request(path: str) -> Request:
 
 
 def test_notices_are_taken_once_lapse_and_stay_few(monkeypatch: pytest.MonkeyPatch) -> None:
-    _, session = SessionStore().create("key", frozenset({"read"}))
+    session = ConsoleSession("hash", "k", frozenset({"read"}), "csrf", 1000.0, 1000.0)
     now = [1000.0]
-    monkeypatch.setattr(flash, "monotonic", lambda: now[0])
+    monkeypatch.setattr(flash, "time", lambda: now[0])
     r = flash.redirect_with_notice(session, "/console/models", "Promoted v1.")
     assert (r.status_code, r.headers["location"]) == (303, "/console/models")
     assert flash.take_notice(session, _request("/console/experiments")) is None

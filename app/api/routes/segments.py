@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
-from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope
+from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope, SettingsDep
 from app.api.openapi_components import body_ref
 from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
@@ -20,6 +21,7 @@ from app.segments.schemas import (
     MembersPage,
     RefreshReport,
     SegmentCount,
+    SegmentDeletion,
     SegmentDetail,
     SegmentList,
     SegmentPreview,
@@ -107,11 +109,18 @@ async def get_segment_version(segment_id: SegmentIdPath,
     return await segments.get_version(segment_id, version)
 
 
-@router.delete("/segments/{segment_id}", status_code=204)
-async def delete_segment(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope
-                         ) -> Response:
-    await segments.delete(segment_id)
-    return Response(status_code=204)
+@router.delete("/segments/{segment_id}", response_model=SegmentDeletion, responses={
+    202: {"model": SegmentDeletion, "description": "not finished within the request's time: "
+          "the deletion continues in the background; DELETE again for its progress"}})
+async def delete_segment(segment_id: SegmentIdPath, segments: SegmentsDep,
+                         settings: SettingsDep, _: SegmentsScope) -> JSONResponse:
+    """Deletes the segment, its memberships, versions and membership history, in bounded
+    transactions whatever its size."""
+    progress = await segments.delete(segment_id, settings.segment_delete_budget_s)
+    body = SegmentDeletion(**progress.as_body()).model_dump()
+    if progress.done:
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=202, headers={"Retry-After": "5"})
 
 
 @router.post("/segments/{segment_id}/refresh", response_model=RefreshReport)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import IngestScope, IntakeDep, SuppressionDep
+from app.api.deps import IngestScope, IntakeDep
 from app.api.json_body import read_json
 from app.intake.intake_service import (
     MAX_BATCH_BYTES,
@@ -21,7 +21,6 @@ from app.intake.intake_service import (
     parse_single,
 )
 from app.intake.schemas import BatchResult
-from app.intake.suppression import SuppressionList, ingest_unless_suppressed
 from app.intake.wire_schema import batch_schema, message_schema
 
 router = APIRouter(prefix="/v1", tags=["intake"])
@@ -50,54 +49,47 @@ def _json(body: dict) -> Response:
 @router.post("/batch", summary="Send a batch of Segment messages (one transaction)",
              responses=RESULT, openapi_extra=BATCH_DOC)
 @router.post("/import", include_in_schema=False)
-async def batch(request: Request, _: IngestScope, intake: IntakeDep,
-                suppression: SuppressionDep) -> Response:
+async def batch(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
     received_at = datetime.now(UTC)
     body, size = await read_json(request, MAX_BATCH_BYTES)
     messages = parse_batch(body, received_at, size)
-    outcome = await ingest_unless_suppressed(intake, suppression, messages, received_at)
+    outcome = await intake.ingest(messages, received_at)
     return _json(outcome.as_body())
 
 
-async def _single(request: Request, intake: IntakeService, suppression: SuppressionList,
-                  mtype: str) -> Response:
+async def _single(request: Request, intake: IntakeService, mtype: str) -> Response:
     received_at = datetime.now(UTC)
     body, _ = await read_json(request, MAX_MESSAGE_BYTES)
     messages = parse_single(body, mtype, received_at)
-    outcome = await ingest_unless_suppressed(intake, suppression, messages, received_at)
+    outcome = await intake.ingest(messages, received_at)
     return _json(outcome.as_body())
 
 
 @router.post("/track", summary="Record a Segment track event",
              responses=RESULT, openapi_extra=_message_doc("track"))
-async def track(request: Request, _: IngestScope, intake: IntakeDep,
-              suppression: SuppressionDep) -> Response:
-    return await _single(request, intake, suppression, "track")
+async def track(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "track")
 
 
 @router.post("/identify", summary="Identify a user and set traits",
              responses=RESULT, openapi_extra=_message_doc("identify"))
-async def identify(request: Request, _: IngestScope, intake: IntakeDep,
-              suppression: SuppressionDep) -> Response:
-    return await _single(request, intake, suppression, "identify")
+async def identify(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "identify")
 
 
 @router.post("/alias", summary="Merge a previous id into a user",
              responses=RESULT, openapi_extra=_message_doc("alias"))
-async def alias(request: Request, _: IngestScope, intake: IntakeDep,
-              suppression: SuppressionDep) -> Response:
-    return await _single(request, intake, suppression, "alias")
+async def alias(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "alias")
 
 
 @router.post("/page", summary="Record a page view",
              responses=RESULT, openapi_extra=_message_doc("page"))
-async def page(request: Request, _: IngestScope, intake: IntakeDep,
-              suppression: SuppressionDep) -> Response:
-    return await _single(request, intake, suppression, "page")
+async def page(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "page")
 
 
 @router.post("/screen", summary="Record a mobile screen view",
              responses=RESULT, openapi_extra=_message_doc("screen"))
-async def screen(request: Request, _: IngestScope, intake: IntakeDep,
-              suppression: SuppressionDep) -> Response:
-    return await _single(request, intake, suppression, "screen")
+async def screen(request: Request, _: IngestScope, intake: IntakeDep) -> Response:
+    return await _single(request, intake, "screen")

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import ModelAdminDep, SettingsDep
-from app.auth.api_keys import key_id_of
 from app.auth.console_sessions import ConsoleSession
 from app.console.flash import redirect_with_notice, take_notice
 from app.console.models_view import models_page
@@ -42,7 +41,7 @@ async def models(request: Request, admin: ModelAdminDep, settings: SettingsDep,
 
 
 def _actor(session: ConsoleSession) -> str:
-    return "console:" + (key_id_of(session.api_key) or "admin-key")
+    return "console:" + (session.key_id or "admin-key")
 
 
 @router.post("/promote", response_model=None)

@@ -55,7 +55,7 @@ async def signin(request: Request, auth: AuthDep, sessions: ConsoleSessionsDep,
     scopes = await auth.scopes_for(api_key.strip()) if api_key.strip() else None
     if scopes is None:
         return _signin_page(request, "That API key is unknown or revoked.", 401)
-    session_id, session = sessions.create(api_key.strip(), scopes)
+    session_id, session = await sessions.create(api_key.strip(), scopes)
     response = RedirectResponse(home_for(session), status_code=303, headers=SECURITY_HEADERS)
     set_cookie(response, request, SESSION_COOKIE, session_id)
     response.delete_cookie(SIGNIN_COOKIE, path="/console")
@@ -64,7 +64,7 @@ async def signin(request: Request, auth: AuthDep, sessions: ConsoleSessionsDep,
 
 @router.post("/signout")
 async def signout(request: Request, sessions: ConsoleSessionsDep, _: SignedIn) -> Response:
-    sessions.end(request.cookies.get(SESSION_COOKIE))
+    await sessions.end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/console/signin", status_code=303, headers=SECURITY_HEADERS)
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response
