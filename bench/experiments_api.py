@@ -103,7 +103,8 @@ def _print_results(body: dict, tally: dict[str, list[float]]) -> None:
               f"{v['clicks']} (sent {sent[2]}), CTR {ctr['value'] or 0:.4f} "
               f"[{ctr['ci'][0] or 0:.4f}, {ctr['ci'][1] or 0:.4f}] vs the model's expected "
               f"{sent[1] / max(sent[0], 1):.4f}; conversions {v['conversions']}, revenue "
-              f"{v['revenue']:.0f}")
+              f"{v['revenue']:.0f}; share of new shoppers now {v['allocation']:.3f} "
+              f"(declared {v['weight']})")
     for c in body["comparisons"]:
         if c["primary"]:
             print(f"    {c['variant']} vs control: lift {c['relative_lift'] or 0:+.1%}, "

@@ -109,6 +109,8 @@ def results(experiment_id: str,
             typer.echo(f"  {c['variant']} vs control on {metric} (decision metric): lift "
                        f"{fmt_lift(c['relative_lift_percent'])}, P(beat control) "
                        f"{_fmt(c['probability_to_beat_control'])}, verdict {c['verdict']}")
+            if c.get("verdict_reason"):
+                typer.echo(f"    {c['verdict_reason']}")
         else:
             typer.echo(f"  {c['variant']} vs control on {c['metric']} (guardrail): lift "
                        f"{fmt_lift(c['relative_lift_percent'])}, {c['guardrail']}")

@@ -115,7 +115,8 @@ class BanditSnapshots:
 
     async def current(self, experiment_id: str,
                       definition: ExperimentDefinition) -> Snapshot:
-        """This period's snapshot, waiting for a reload if one is due (tests, results)."""
+        """This period's snapshot, waiting for the reload if one is due (where serving would
+        answer with the previous period's meanwhile)."""
         await self.get(experiment_id, definition)
         task = self._reloading.get(experiment_id)
         if task is not None:
