@@ -11,25 +11,20 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
-import shutil
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.config import Settings
 from app.core.paths import PROJECT_ROOT
+from app.ops import java_server
 from app.ops.java import require_java
+from app.ops.java_server import port_answers
 
 POM = PROJECT_ROOT / "ops" / "kafka" / "pom.xml"
 MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
-INSTALLED_MARKER = ".installed"
 
 
 class KafkaServerError(RuntimeError):
@@ -50,38 +45,18 @@ class BrokerStatus:
 
 
 def _version() -> str:
-    text = POM.read_text()
-    start = text.index("<kafka.version>") + len("<kafka.version>")
-    return text[start: text.index("</kafka.version>")]
+    return java_server.pom_property(POM, "kafka.version")
 
 
 def is_installed(settings: Settings) -> bool:
-    marker = settings.kafka_lib_dir / INSTALLED_MARKER
-    return marker.exists() and marker.read_text().strip() == _version()
+    return java_server.jars_installed(settings.kafka_lib_dir, _version())
 
 
 def install(settings: Settings, *, log=print) -> bool:
     """Resolve the broker jars with Maven (cached). Returns True when it downloaded."""
     require_java()
-    if is_installed(settings):
-        return False
-    if shutil.which("mvn") is None:
-        raise KafkaServerError("Maven (`mvn`) is required to fetch the Kafka jars; not on PATH.")
-    lib = settings.kafka_lib_dir
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="lib-", dir=lib.parent))
-    log(f"Resolving Apache Kafka {_version()} jars from Maven Central into {lib} ...")
-    proc = subprocess.run(["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                           f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise KafkaServerError(f"Maven failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
-    (staging / INSTALLED_MARKER).write_text(_version())
-    if lib.exists():  # swap in the complete folder only
-        shutil.rmtree(lib)
-    staging.rename(lib)
-    return True
+    return java_server.install_jars(POM, settings.kafka_lib_dir, _version(), label="Kafka",
+                                    error=KafkaServerError, log=log)
 
 
 def _properties(settings: Settings) -> str:
@@ -144,60 +119,20 @@ def _pid_file(settings: Settings) -> Path:
     return settings.kafka_home / "run" / "kafka.pid"
 
 
-def _read_pid(settings: Settings) -> int | None:
-    path = _pid_file(settings)
-    if not path.exists():
-        return None
-    try:
-        pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
-def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
-        return True
-    return False
-
-
 def status(settings: Settings) -> BrokerStatus:
-    pid = _read_pid(settings)
+    pid = java_server.read_pid(_pid_file(settings))
     return BrokerStatus(running=pid is not None and port_answers(settings.kafka_port), pid=pid,
                         port=settings.kafka_port, home=settings.kafka_home)
 
 
 def log_tail(settings: Settings, lines: int = 40) -> str:
-    path = settings.kafka_home / "logs" / "console.log"
-    if not path.exists():
-        return "(no log written)"
-    return f"--- {path} ---\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _wait_until_ready(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
-    """The broker answers metadata requests (its port alone opens before it serves)."""
-    from confluent_kafka.admin import AdminClient
-
-    deadline = time.monotonic() + settings.kafka_start_timeout_s
-    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{settings.kafka_port}",
-                         "log_level": 0})
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise KafkaServerError(f"Kafka exited with code {proc.returncode} during start.\n"
-                                   f"{log_tail(settings)}")
-        if port_answers(settings.kafka_port):
-            with contextlib.suppress(Exception):
-                if admin.list_topics(timeout=2).brokers:
-                    return
-        time.sleep(0.5)
-    stop(settings)
-    raise KafkaServerError(f"Kafka did not answer on 127.0.0.1:{settings.kafka_port} within "
-                           f"{settings.kafka_start_timeout_s:.0f}s.\n{log_tail(settings)}")
+    return java_server.log_tail([settings.kafka_home / "logs" / "console.log"], lines)
 
 
 def start(settings: Settings) -> BrokerStatus:
     """Start in the background and wait until the broker serves; a second call finds it."""
+    from confluent_kafka.admin import AdminClient
+
     current = status(settings)
     if current.running:
         return current
@@ -207,36 +142,25 @@ def start(settings: Settings) -> BrokerStatus:
                                    "start; set PROFILEGRAPH_KAFKA_PORT / _CONTROLLER_PORT.")
     install(settings)
     config = _prepare_home(settings)
-    home = settings.kafka_home
     cmd = _java(settings, f"-Xms{settings.kafka_heap}", f"-Xmx{settings.kafka_heap}",
                 "-XX:+UseG1GC", "-Djava.awt.headless=true", MAIN, str(config))
-    console = (home / "logs" / "console.log").open("ab")
-    proc = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True, cwd=home)
-    _pid_file(settings).write_text(str(proc.pid))
-    _wait_until_ready(settings, proc)
+    proc = java_server.launch(cmd, settings.kafka_home, _pid_file(settings))
+    admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{settings.kafka_port}",
+                         "log_level": 0})
+
+    def serves() -> bool:  # the port alone opens before the broker answers metadata requests
+        with contextlib.suppress(Exception):
+            return bool(admin.list_topics(timeout=2).brokers)
+        return False
+
+    java_server.wait_until_ready(
+        proc, name="Kafka", what="Kafka", port=settings.kafka_port, ready=serves,
+        timeout_s=settings.kafka_start_timeout_s, error=KafkaServerError,
+        tail=lambda: log_tail(settings), stop=lambda: stop(settings))
     return status(settings)
 
 
 def stop(settings: Settings, timeout_s: float = 60.0) -> bool:
     """Stop the broker this project started (SIGTERM: a clean shutdown). False when it was
     not running."""
-    pid = _read_pid(settings)
-    if pid is None:
-        _pid_file(settings).unlink(missing_ok=True)
-        return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.3)
-    else:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    _pid_file(settings).unlink(missing_ok=True)
-    return True
+    return java_server.stop(_pid_file(settings), timeout_s)

@@ -7,26 +7,21 @@ Everything lives under `settings.neo4j_home` and `settings.neo4j_lib_dir`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import shutil
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.config import Settings
 from app.core.paths import PROJECT_ROOT
+from app.ops import java_server
 from app.ops.java import require_java
+from app.ops.java_server import port_answers
 
 POM = PROJECT_ROOT / "ops" / "neo4j" / "pom.xml"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
-INSTALLED_MARKER = ".installed"
 
 # What the neo4j launcher script adds on Java 17+.
 JVM_FLAGS = [
@@ -69,14 +64,11 @@ class ServerStatus:
 
 
 def _neo4j_version() -> str:
-    text = POM.read_text()
-    start = text.index("<neo4j.version>") + len("<neo4j.version>")
-    return text[start : text.index("</neo4j.version>")]
+    return java_server.pom_property(POM, "neo4j.version")
 
 
 def is_installed(settings: Settings) -> bool:
-    marker = settings.neo4j_lib_dir / INSTALLED_MARKER
-    return marker.exists() and marker.read_text().strip() == _neo4j_version()
+    return java_server.jars_installed(settings.neo4j_lib_dir, _neo4j_version())
 
 
 def install(settings: Settings, *, log=print) -> bool:
@@ -86,28 +78,8 @@ def install(settings: Settings, *, log=print) -> bool:
     """
     require_java()
     ensure_password_file(settings)
-    if is_installed(settings):
-        return False
-    if shutil.which("mvn") is None:
-        raise Neo4jServerError("Maven (`mvn`) is required to fetch the Neo4j jars; not on PATH.")
-    lib = settings.neo4j_lib_dir
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="lib-", dir=lib.parent))
-    log(f"Resolving Neo4j {_neo4j_version()} jars from Maven Central into {lib} ...")
-    cmd = [
-        "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-        f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise Neo4jServerError(f"Maven failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
-    (staging / INSTALLED_MARKER).write_text(_neo4j_version())
-    # Swap in the complete folder only, so a broken download never looks installed.
-    if lib.exists():
-        shutil.rmtree(lib)
-    staging.rename(lib)
-    return True
+    return java_server.install_jars(POM, settings.neo4j_lib_dir, _neo4j_version(),
+                                    label="Neo4j", error=Neo4jServerError, log=log)
 
 
 def ensure_password_file(settings: Settings) -> str:
@@ -179,28 +151,10 @@ def _pid_file(settings: Settings) -> Path:
     return settings.neo4j_home / "run" / "neo4j.pid"
 
 
-def _read_pid(settings: Settings) -> int | None:
-    path = _pid_file(settings)
-    if not path.exists():
-        return None
-    try:
-        pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
-def bolt_answers(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
-        return True
-    return False
-
-
 def status(settings: Settings) -> ServerStatus:
-    pid = _read_pid(settings)
+    pid = java_server.read_pid(_pid_file(settings))
     return ServerStatus(
-        running=pid is not None and bolt_answers(settings.neo4j_bolt_port),
+        running=pid is not None and port_answers(settings.neo4j_bolt_port),
         pid=pid,
         bolt_port=settings.neo4j_bolt_port,
         http_port=settings.neo4j_http_port,
@@ -209,43 +163,26 @@ def status(settings: Settings) -> ServerStatus:
 
 
 def log_tail(settings: Settings, lines: int = 40) -> str:
-    chunks = []
-    for name in ("console.log", "neo4j.log"):
-        path = settings.neo4j_home / "logs" / name
-        if path.exists():
-            text = path.read_text(errors="replace").splitlines()[-lines:]
-            chunks.append(f"--- {path} ---\n" + "\n".join(text))
-    return "\n".join(chunks) or "(no log written)"
+    logs = settings.neo4j_home / "logs"
+    return java_server.log_tail([logs / "console.log", logs / "neo4j.log"], lines)
 
 
-def _wait_for_bolt(settings: Settings, proc: subprocess.Popen[bytes]) -> None:
+def _bolt_serves(settings: Settings) -> bool:
+    """A driver connects with our credentials; refused credentials end the wait."""
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
-    deadline = time.monotonic() + settings.neo4j_start_timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Neo4jServerError(
-                f"Neo4j exited with code {proc.returncode} during start.\n{log_tail(settings)}"
-            )
-        if bolt_answers(settings.neo4j_bolt_port):
-            try:
-                with GraphDatabase.driver(settings.neo4j_uri, auth=settings.neo4j_auth) as drv:
-                    drv.verify_connectivity()
-                return
-            except AuthError as exc:
-                raise Neo4jServerError(
-                    f"Neo4j is up but refused our credentials ({exc.message}). The data directory "
-                    f"{settings.neo4j_home / 'data'} was initialised with another password."
-                ) from exc
-            except ServiceUnavailable:
-                pass
-        time.sleep(0.5)
-    stop(settings)
-    raise Neo4jServerError(
-        f"Bolt did not answer on 127.0.0.1:{settings.neo4j_bolt_port} within "
-        f"{settings.neo4j_start_timeout_s:.0f}s.\n{log_tail(settings)}"
-    )
+    try:
+        with GraphDatabase.driver(settings.neo4j_uri, auth=settings.neo4j_auth) as drv:
+            drv.verify_connectivity()
+        return True
+    except AuthError as exc:
+        raise Neo4jServerError(
+            f"Neo4j is up but refused our credentials ({exc.message}). The data directory "
+            f"{settings.neo4j_home / 'data'} was initialised with another password."
+        ) from exc
+    except ServiceUnavailable:
+        return False
 
 
 def start(settings: Settings) -> ServerStatus:
@@ -253,7 +190,7 @@ def start(settings: Settings) -> ServerStatus:
     current = status(settings)
     if current.running:
         return current
-    if bolt_answers(settings.neo4j_bolt_port):
+    if port_answers(settings.neo4j_bolt_port):
         raise Neo4jServerError(
             f"Port {settings.neo4j_bolt_port} is taken by a process this project did not start; "
             "set PROFILEGRAPH_NEO4J_BOLT_PORT to another port."
@@ -266,34 +203,14 @@ def start(settings: Settings) -> ServerStatus:
         "-cp", f"{settings.neo4j_lib_dir}/*", ENTRY_POINT,
         f"--home-dir={home}", f"--config-dir={home / 'conf'}",
     ]
-    console = (home / "logs" / "console.log").open("ab")
-    proc = subprocess.Popen(
-        cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=_java_env(settings), start_new_session=True, cwd=home,
-    )
-    _pid_file(settings).write_text(str(proc.pid))
-    _wait_for_bolt(settings, proc)
+    proc = java_server.launch(cmd, home, _pid_file(settings), env=_java_env(settings))
+    java_server.wait_until_ready(
+        proc, name="Neo4j", what="Bolt", port=settings.neo4j_bolt_port,
+        ready=lambda: _bolt_serves(settings), timeout_s=settings.neo4j_start_timeout_s,
+        error=Neo4jServerError, tail=lambda: log_tail(settings), stop=lambda: stop(settings))
     return status(settings)
 
 
 def stop(settings: Settings, timeout_s: float = 60.0) -> bool:
     """Stop the server this project started. Returns False when it was not running."""
-    pid = _read_pid(settings)
-    if pid is None:
-        _pid_file(settings).unlink(missing_ok=True)
-        return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.3)
-    else:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    _pid_file(settings).unlink(missing_ok=True)
-    return True
+    return java_server.stop(_pid_file(settings), timeout_s)
