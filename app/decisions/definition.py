@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
@@ -24,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.segments.condition_tree import StrictModel as _Model
+from app.segments.condition_tree import check_value_fits_op, depth, pointers
 from app.segments.definition import ConsentCondition, SegmentCondition, TraitCondition
 from app.segments.identifiers import SegmentId
 
@@ -37,10 +37,6 @@ MAX_DEPTH = 6
 PREDICTIONS = {"purchase_30d": "pred_purchase_30d", "value_90d": "pred_value_90d"}
 ContextField = Literal["device", "page", "context_item", "context_category"]
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class PredictionCondition(_Model):
@@ -68,15 +64,13 @@ class ContextCondition(_Model):
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> ContextCondition:
-        if self.op == "exists":
-            if self.value is not None and not isinstance(self.value, bool):
-                raise ValueError("'exists' takes true, false or no value")
-        elif self.op == "in":
-            if not isinstance(self.value, list) or not self.value:
-                raise ValueError("'in' needs a non-empty list of values")
-        elif not isinstance(self.value, str):
-            raise ValueError(f"{self.op!r} needs one string value")
+        check_value_fits_op(self.op, self.value, _one_string)
         return self
+
+
+def _one_string(op: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{op!r} needs one string value")
 
 
 class AllOf(_Model):
@@ -102,24 +96,6 @@ RuleCondition = Annotated[
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 NoneOf.model_rebuild()
-
-
-def children(node: RuleCondition) -> list[RuleCondition]:
-    if isinstance(node, AllOf | AnyOf):
-        return list(node.conditions)
-    if isinstance(node, NoneOf):
-        return [node.condition]
-    return []
-
-
-def walk(node: RuleCondition):
-    yield node
-    for child in children(node):
-        yield from walk(child)
-
-
-def _depth(node: RuleCondition) -> int:
-    return 1 + max((_depth(c) for c in children(node)), default=0)
 
 
 class RecommendationSlot(_Model):
@@ -153,7 +129,7 @@ class Rule(_Model):
     @field_validator("when")
     @classmethod
     def _bounded(cls, when: RuleCondition) -> RuleCondition:
-        if _depth(when) > MAX_DEPTH:
+        if depth(when) > MAX_DEPTH:
             raise ValueError(f"conditions nest deeper than {MAX_DEPTH} levels")
         return when
 
@@ -200,19 +176,10 @@ class PlacementDefinition(_Model):
         """(JSON pointer, segment id) of every segment a rule names."""
         out = []
         for n, rule in enumerate(self.rules):
-            for pointer, node in _pointers(rule.when, f"/rules/{n}/when"):
+            for pointer, node in pointers(rule.when, f"/rules/{n}/when"):
                 if isinstance(node, SegmentCondition):
                     out.append((f"{pointer}/segment_id", node.segment_id))
         return out
-
-
-def _pointers(node: RuleCondition, path: str) -> list[tuple[str, RuleCondition]]:
-    out = [(path, node)]
-    if isinstance(node, NoneOf):
-        return out + _pointers(node.condition, f"{path}/condition")
-    for n, child in enumerate(children(node)):
-        out += _pointers(child, f"{path}/conditions/{n}")
-    return out
 
 
 class DecisionContext(_Model):

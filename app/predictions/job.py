@@ -23,7 +23,8 @@ from app.predictions import metrics
 from app.predictions.features import normalize
 from app.predictions.repository import PredictionRepository
 from app.predictions.training import refresh
-from app.segments.definition import SegmentDefinition, TraitCondition, walk
+from app.segments.condition_tree import walk
+from app.segments.definition import SegmentDefinition, TraitCondition
 from app.segments.identifiers import PREDICTED_TRAITS
 
 log = logging.getLogger("profilegraph.predictions")

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.segments.condition_tree import walk
 from app.segments.definition import (
     AndCondition,
     Condition,
     EventCondition,
     SegmentCondition,
     SequenceCondition,
-    walk,
 )
 from app.segments.monotone import monotone
 from app.segments.predicates import CYPHER_OPS, NUMERIC, PredicateCompiler

@@ -10,8 +10,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
@@ -20,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.segments.condition_tree import StrictModel as _Model
+from app.segments.condition_tree import check_value_fits_op, depth, walk
 from app.segments.identifiers import (
     EventField,
     EventProperty,
@@ -39,11 +39,6 @@ NumericOp = Literal["eq", "neq", "gt", "gte", "lt", "lte"]
 ORDERING_OPS = frozenset({"gt", "gte", "lt", "lte"})
 
 
-class _Model(BaseModel):
-    # Unknown keys are mistakes in a definition (a typo'd `within_day` must not be ignored).
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-
 class _Comparison(_Model):
     """`op` and `value`, checked together: the value's shape depends on the operator."""
 
@@ -52,20 +47,17 @@ class _Comparison(_Model):
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> _Comparison:
-        op, value = self.op, self.value
-        if op == "exists":
-            if value is not None and not isinstance(value, bool):
-                raise ValueError("'exists' takes true, false or no value")
-        elif op == "in":
-            if not isinstance(value, list) or not value:
-                raise ValueError("'in' needs a non-empty list of values")
-        elif isinstance(value, list) or value is None:
-            raise ValueError(f"{op!r} needs one scalar value")
-        elif op == "contains" and not isinstance(value, str):
-            raise ValueError("'contains' needs a string value")
-        elif op in ORDERING_OPS and isinstance(value, bool):
-            raise ValueError(f"{op!r} needs a number or a string, not a boolean")
+        check_value_fits_op(self.op, self.value, _one_scalar)
         return self
+
+
+def _one_scalar(op: str, value: object) -> None:
+    if isinstance(value, list) or value is None:
+        raise ValueError(f"{op!r} needs one scalar value")
+    if op == "contains" and not isinstance(value, str):
+        raise ValueError("'contains' needs a string value")
+    if op in ORDERING_OPS and isinstance(value, bool):
+        raise ValueError(f"{op!r} needs a number or a string, not a boolean")
 
 
 class TraitCondition(_Comparison):
@@ -215,28 +207,9 @@ OrCondition.model_rebuild()
 NotCondition.model_rebuild()
 
 
-def children(node: Condition) -> list[Condition]:
-    if isinstance(node, AndCondition | OrCondition):
-        return list(node.conditions)
-    if isinstance(node, NotCondition):
-        return [node.condition]
-    return []
-
-
-def walk(node: Condition):
-    """Pre-order: the node, then its children left to right."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
-
-
-def _depth(node: Condition) -> int:
-    return 1 + max((_depth(c) for c in children(node)), default=0)
-
-
 def check_size(root: Condition) -> None:
     """Bounded trees keep compiled queries (and their plans) a reasonable size."""
-    if _depth(root) > MAX_DEPTH:
+    if depth(root) > MAX_DEPTH:
         raise ValueError(f"conditions nest deeper than {MAX_DEPTH} levels")
     if sum(1 for _ in walk(root)) > MAX_NODES:
         raise ValueError(f"more than {MAX_NODES} conditions")

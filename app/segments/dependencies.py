@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
+from app.segments.condition_tree import walk
 from app.segments.definition import (
     ConsentCondition,
     EventCondition,
@@ -21,7 +22,6 @@ from app.segments.definition import (
     SegmentDefinition,
     SequenceCondition,
     TraitCondition,
-    walk,
 )
 from app.segments.identifiers import is_item_field
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from app.db.queries import queries
 from app.segments.compiler import compile_condition
-from app.segments.definition import Condition, children
+from app.segments.condition_tree import children
+from app.segments.definition import Condition
 from app.segments.membership import MembershipRepository
 from app.segments.segment_service import condition_pointers
 

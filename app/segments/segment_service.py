@@ -15,13 +15,12 @@ from app.core.errors import ApiError
 from app.db.queries import queries
 from app.db.values import native
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
+from app.segments.condition_tree import children, pointers
 from app.segments.definition import (
     Condition,
-    NotCondition,
     PreviewRequest,
     SegmentCondition,
     SegmentDefinition,
-    children,
 )
 from app.segments.deletion import DeletionProgress, SegmentDeleter
 from app.segments.dependencies import (
@@ -63,12 +62,7 @@ def _json_value(value: Any) -> Any:
 
 def condition_pointers(cond: Condition, path: str = "/condition") -> list[tuple[str, Condition]]:
     """(JSON pointer, condition) in pre-order, the order of `CompiledSegment.node_predicates`."""
-    out = [(path, cond)]
-    if isinstance(cond, NotCondition):
-        return out + condition_pointers(cond.condition, f"{path}/condition")
-    for n, child in enumerate(children(cond)):
-        out += condition_pointers(child, f"{path}/conditions/{n}")
-    return out
+    return pointers(cond, path)
 
 
 class SegmentService:
