@@ -34,10 +34,14 @@ class StalePlan(Exception):
 
 def check_locked(rows: list[list[Any]], expect_new: set[str]) -> None:
     """The profiles intake/lock_batch locked are the ones the lookup read: each under the id
-    it was read with, created here exactly when the lookup did not find it."""
+    it was read with, and none the lookup found gone (created here again). One the lookup did
+    not find may have been created meanwhile under the same id by a concurrent batch: the
+    plan still holds for it (its new identities are checked by intake/bind_identities, and a
+    default consent never overrides a recorded one, intake/record_consent)."""
     for lock_id, _, created, user_id in rows:
-        if user_id != lock_id or created != (lock_id in expect_new):
+        if user_id != lock_id or (created and lock_id not in expect_new):
             raise StalePlan(f"profile {lock_id} changed since the lookup")
+
 
 Planner = Callable[[Known], Plan]
 

@@ -16,7 +16,7 @@ from app.intake.field_types import BATCH_SHARED, wrong_type
 from app.intake.group_commit import GroupCommit
 from app.intake.identity_resolver import identity_keys
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
-from app.intake.intake_repository import IntakeRepository
+from app.intake.intake_repository import IntakeRepository, StalePlan
 from app.intake.messages import Message, MessageError, parse_message
 from app.intake.suppression import REASON as SUPPRESSED
 from app.intake.suppression import Suppression
@@ -154,8 +154,13 @@ class IntakeService:
                 plan.outcome[m.index] = SUPPRESSED
             return plan
 
-        plan = await self._repository.write_batch(keys, event_ids, receipt_ids, planner,
-                                                 now, suppression.hashes)
+        try:
+            plan = await self._repository.write_batch(keys, event_ids, receipt_ids, planner,
+                                                     now, suppression.hashes)
+        except StalePlan:  # planned again CONFLICT_RETRIES times, moved under it each time
+            raise ApiError(503, "busy", "Concurrent batches kept changing these profiles; "
+                           "nothing was written. Retry.",
+                           headers={"Retry-After": "1"}) from None
         if plan.types_by_user or plan.merged:
             await self._hooks.notify(IngestedChange(
                 {u: frozenset(t) for u, t in plan.types_by_user.items()}, dict(plan.merged),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ from app.wiring.features import (
     build_senders,
     forget_erased,
 )
+
+log = logging.getLogger("profilegraph.wiring")
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -232,9 +235,6 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     close; the analyst's worker processes stop with them."""
     settings = services.settings
     await asyncio.to_thread(services.models.reload_if_changed)
-    # dependency keys as this version computes them (segments saved before a new key, such
-    # as `catalog`, was known get it without being saved again)
-    await services.segments.reindex()
     tasks = [asyncio.create_task(services.models.poll(settings.model_poll_interval_s),
                                  name="model-poller"),
              asyncio.create_task(poll_fresh_items(services.models,
@@ -245,6 +245,7 @@ async def background_work(services: Services) -> AsyncIterator[None]:
                  settings.message_receipt_prune_interval_s), name="receipt-retention"),
              asyncio.create_task(services.segment_housekeeping.run(
                  settings.segment_history_prune_interval_s), name="segment-housekeeping"),
+             asyncio.create_task(_reindex_segments(services.segments), name="segment-reindex"),
              asyncio.create_task(CatalogChanges(Database(services.driver,
                                                          settings.neo4j_database)).run(),
                                  name="catalog-changes")]
@@ -265,6 +266,19 @@ async def background_work(services: Services) -> AsyncIterator[None]:
             stack.push_async_callback(services.kafka_intake.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
+
+
+async def _reindex_segments(segments: SegmentService, retry_s: float = 5.0) -> None:
+    """Dependency keys as this version computes them, once at start (segments saved before a
+    key such as `catalog` existed get it without being saved again); retried while the
+    database is unreachable, without holding up the start."""
+    while True:
+        try:
+            await segments.reindex()
+            return
+        except Exception:
+            log.warning("segment reindex at start failed; retrying in %.0f s", retry_s)
+            await asyncio.sleep(retry_s)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
