@@ -14,7 +14,11 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from app.console.charts import bar_chart, sparkline
-from app.console.segment_builder import BuilderForm, document_form, form_document
+from app.console.segment_builder import (
+    BuilderForm,
+    form_document,
+    read_document,
+)
 from app.core.errors import ApiError
 from app.intake.ecommerce import ORDER_EVENT, SINGLE_PRODUCT_EVENTS
 from app.intake.messages import PURPOSES
@@ -98,11 +102,21 @@ def check(doc: Any) -> list[dict[str, str]]:
 
 def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
                     parse_error: str | None = None, editor_text: str | None = None,
-                    known_valid: bool = False) -> dict[str, Any]:
+                    known_valid: bool = False, form_note: str | None = None
+                    ) -> dict[str, Any]:
     issues = ([{"source": fmt, "field": "", "reason": parse_error}] if parse_error else
               [] if known_valid else check(doc))
-    return {"form": form, "format": fmt, "issues": issues, "choices": CHOICES,
+    if parse_error:
+        form_note = (f"the editor's text is not valid {fmt.upper()} (the problem is listed "
+                     "under the editor); the form follows once it parses")
+    return {"form": form, "form_note": form_note, "format": fmt, "issues": issues,
+            "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
+
+
+def _from_document(doc: Any, fmt: str, **kwargs: Any) -> dict[str, Any]:
+    form, note = read_document(doc)
+    return builder_context(form, doc, fmt, form_note=note, **kwargs)
 
 
 def builder_from_form(form: BuilderForm, fmt: str) -> dict[str, Any]:
@@ -113,14 +127,14 @@ def builder_from_editor(text: str, fmt: str) -> dict[str, Any]:
     doc, error = parse_editor(text, fmt)
     if error:
         return builder_context(None, None, fmt, error, text)
-    return builder_context(document_form(doc), doc, fmt, editor_text=text)
+    return _from_document(doc, fmt, editor_text=text)
 
 
 def reformatted(text: str, old_fmt: str, new_fmt: str) -> dict[str, Any]:
     doc, error = parse_editor(text, old_fmt)
     if error:
         return builder_context(None, None, old_fmt, error, text)
-    return builder_context(document_form(doc), doc, new_fmt)
+    return _from_document(doc, new_fmt)
 
 
 def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -130,7 +144,7 @@ def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
            **existing["definition"]}
     doc.pop("version", None)
     # a stored definition passed these checks when it was saved
-    return builder_context(document_form(doc), doc, "json", known_valid=True)
+    return _from_document(doc, "json", known_valid=True)
 
 
 async def list_page(service: SegmentService, trends: SegmentHistoryService
