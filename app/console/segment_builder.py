@@ -9,6 +9,7 @@ JSON/YAML editor beside the form, and the form says which part that is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ class BuilderForm:
     description: str = ""
     combine: str = "and"
     rows: list[Row] = field(default_factory=lambda: [Row()])
+
+
+def fingerprint(doc: Any) -> str:
+    """A short digest of a document: which definition a shown preview or save was for."""
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
 
 
 def _scalar(text: str) -> Any:

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from app.console.charts import bar_chart, sparkline
 from app.console.segment_builder import (
     BuilderForm,
+    fingerprint,
     form_document,
     read_document,
 )
@@ -109,8 +110,11 @@ def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
     if parse_error:
         form_note = (f"the editor's text is not valid {fmt.upper()} (the problem is listed "
                      "under the editor); the form follows once it parses")
-    return {"form": form, "form_note": form_note, "format": fmt, "issues": issues,
-            "choices": CHOICES,
+    # the definition the form's fields make, as rendered: a later post whose fields make
+    # another one was edited in the form after the editor was last written from it
+    form_fp = fingerprint(form_document(form)) if form is not None else ""
+    return {"form": form, "form_note": form_note, "form_fp": form_fp, "format": fmt,
+            "issues": issues, "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
 
 
@@ -232,7 +236,13 @@ async def _nothing() -> dict[str, Any]:
 
 async def preview(service: SegmentService, users: UserService, drafts: DraftExplainer,
                   doc: Any, shopper: str) -> dict[str, Any]:
-    """Count, sample and (for a chosen shopper) each condition's result, or the errors."""
+    """Count, sample and (for a chosen shopper) each condition's result, or the errors; `fp`
+    says which definition it was for."""
+    return {**await _preview(service, users, drafts, doc, shopper), "fp": fingerprint(doc)}
+
+
+async def _preview(service: SegmentService, users: UserService, drafts: DraftExplainer,
+                   doc: Any, shopper: str) -> dict[str, Any]:
     issues = check(doc)
     if issues:
         return {"issues": issues}
@@ -250,11 +260,12 @@ async def preview(service: SegmentService, users: UserService, drafts: DraftExpl
 async def save(service: SegmentService, doc: Any) -> dict[str, Any]:
     issues = check(doc)
     if issues:
-        return {"issues": issues}
+        return {"issues": issues, "fp": fingerprint(doc)}
     try:
         saved = await service.create(doc)
     except ApiError as exc:
         return {"issues": [{"source": "save", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "save", "field": "",
-                                                      "reason": exc.message}]}
+                                                      "reason": exc.message}],
+                "fp": fingerprint(doc)}
     return {"saved": saved}
