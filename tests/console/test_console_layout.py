@@ -113,3 +113,44 @@ def test_a_sequence_step_takes_a_filter_in_the_form(browser, console_server) -> 
     assert "nests" not in text_of(browser, "form-note")
     editor.send_keys("{")
     wait(browser, ec.text_to_be_present_in_element((By.ID, "form-note"), "not valid JSON"))
+
+
+def test_analyst_chart_labels_do_not_overlap(browser, console_server, screenshot) -> None:
+    browser.get(f"{console_server.base_url}/console/analyst")
+    query = wait(browser, ec.element_to_be_clickable((By.ID, "query")))
+    query.clear()
+    query.send_keys("UNWIND range(1, 40) AS n RETURN 'category-' + n AS label, n AS value")
+    browser.find_element(By.ID, "run-query").click()
+    wait(browser, ec.text_to_be_present_in_element((By.ID, "row-count"), "40"))
+    # each label's box in the frame where (slanted) labels run level: no two overlap, and
+    # every label lies inside the chart
+    found = browser.execute_script("""
+        const svg = document.querySelector('#result figure.chart svg');
+        const frame = svg.getBoundingClientRect();
+        const boxes = [], outside = [];
+        for (const t of svg.querySelectorAll('text.axis-label')) {
+          const b = t.getBBox();
+          let dx = 0, dy = 0;
+          const turn = t.getAttribute('transform');
+          if (turn) {
+            const [deg, cx, cy] = turn.match(/-?[0-9.]+/g).map(Number);
+            const r = -deg * Math.PI / 180;  // undo the label's turn about the origin
+            dx = cx * Math.cos(r) - cy * Math.sin(r) - cx;
+            dy = cx * Math.sin(r) + cy * Math.cos(r) - cy;
+          }
+          boxes.push([b.x + dx, b.y + dy, b.x + dx + b.width, b.y + dy + b.height,
+                      t.textContent]);
+          const s = t.getBoundingClientRect();
+          if (s.left < frame.left - 0.5 || s.right > frame.right + 0.5
+              || s.bottom > frame.bottom + 0.5) outside.push(t.textContent);
+        }
+        const overlaps = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const [a, c] = [boxes[i], boxes[j]];
+          if (a[0] < c[2] && c[0] < a[2] && a[1] < c[3] && c[1] < a[3])
+            overlaps.push([a[4], c[4]]);
+        }
+        return {count: boxes.length, overlaps, outside};""")
+    assert found["count"] >= 10, found
+    assert found["overlaps"] == [] and found["outside"] == [], found
+    screenshot("analyst-chart")
