@@ -6,6 +6,7 @@ browser."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -154,3 +155,23 @@ def test_analyst_chart_labels_do_not_overlap(browser, console_server, screenshot
     assert found["count"] >= 10, found
     assert found["overlaps"] == [] and found["outside"] == [], found
     screenshot("analyst-chart")
+
+
+def test_version_diff_is_single_spaced(browser, console_server, screenshot) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for days in (30, 7):
+        r = httpx.post(f"{console_server.base_url}/v1/segments", headers=headers, timeout=30,
+                       json={"id": "diffed", "name": "Diffed", "condition": {
+                           "type": "event", "event_type": "product_viewed",
+                           "within_days": days}})
+        assert r.status_code in (200, 201), r.text
+    browser.get(f"{console_server.base_url}/console/segments/diffed")
+    lines = browser.execute_script("""
+        return Array.from(document.querySelectorAll('#version-diff span')).map(s => {
+          const r = s.getBoundingClientRect(); return [r.top, r.height]; });""")
+    assert len(lines) >= 5
+    for (top, height), (next_top, _) in itertools.pairwise(lines):
+        assert abs(next_top - (top + height)) < 1, lines  # no blank line between two
+    text = browser.find_element(By.ID, "version-diff").text.splitlines()
+    assert "" not in text and any(t.startswith("-") and "30" in t for t in text)
+    screenshot("segment-diff")
