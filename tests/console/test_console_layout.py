@@ -116,6 +116,38 @@ def test_a_sequence_step_takes_a_filter_in_the_form(browser, console_server) -> 
     wait(browser, ec.text_to_be_present_in_element((By.ID, "form-note"), "not valid JSON"))
 
 
+def test_timeline_numbers_past_nine_are_whole(browser, console_server, screenshot) -> None:
+    _send(console_server, *[_viewed(TIMELINE_SHOPPER, 1 + n / 24, f"i{1 + n % 6}")
+                            for n in range(25)])
+    browser.get(f"{console_server.base_url}/console/profiles?id={TIMELINE_SHOPPER}")
+    wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#timeline li.more button"))
+         ).click()
+    wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#timeline > li")) == 25)
+    # each marker ("10. ") must fit in the list's padding: the scrolling list clips the rest
+    short = browser.execute_script("""
+        const ol = document.getElementById('timeline');
+        const inner = ol.getBoundingClientRect().left + ol.clientLeft;
+        const out = [];
+        const items = Array.from(ol.children);
+        const probe = document.createElement('span');
+        probe.style.whiteSpace = 'pre';
+        document.body.appendChild(probe);
+        items.forEach((li, n) => {
+          const style = getComputedStyle(li, '::marker');
+          probe.style.font = getComputedStyle(li).font;
+          probe.style.fontVariantNumeric = style.fontVariantNumeric;
+          for (const number of [n + 1, 100 * (n + 1)]) {  // and three-digit numbers to come
+            probe.textContent = number + '. ';
+            const room = li.getBoundingClientRect().left - inner;
+            if (probe.getBoundingClientRect().width > room) out.push([number, room]);
+          }
+        });
+        probe.remove();
+        return out;""")
+    assert short == []
+    screenshot("profile-timeline")
+
+
 def test_analyst_chart_labels_do_not_overlap(browser, console_server, screenshot) -> None:
     browser.get(f"{console_server.base_url}/console/analyst")
     query = wait(browser, ec.element_to_be_clickable((By.ID, "query")))
