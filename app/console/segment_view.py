@@ -103,10 +103,11 @@ def check(doc: Any) -> list[dict[str, str]]:
 
 def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
                     parse_error: str | None = None, editor_text: str | None = None,
-                    known_valid: bool = False, form_note: str | None = None
-                    ) -> dict[str, Any]:
+                    known_valid: bool = False, form_note: str | None = None,
+                    fresh: bool = False) -> dict[str, Any]:
+    """`fresh`: an empty builder nobody has touched yet; nothing to report about it."""
     issues = ([{"source": fmt, "field": "", "reason": parse_error}] if parse_error else
-              [] if known_valid else check(doc))
+              [] if known_valid or fresh else check(doc))
     if parse_error:
         form_note = (f"the editor's text is not valid {fmt.upper()} (the problem is listed "
                      "under the editor); the form follows once it parses")
@@ -114,7 +115,7 @@ def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
     # another one was edited in the form after the editor was last written from it
     form_fp = fingerprint(form_document(form)) if form is not None else ""
     return {"form": form, "form_note": form_note, "form_fp": form_fp, "format": fmt,
-            "issues": issues, "choices": CHOICES,
+            "issues": issues, "fresh": fresh, "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
 
 
@@ -143,7 +144,8 @@ def reformatted(text: str, old_fmt: str, new_fmt: str) -> dict[str, Any]:
 
 def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
     if existing is None:
-        return builder_from_form(BuilderForm(), "json")
+        form = BuilderForm()
+        return builder_context(form, form_document(form), "json", fresh=True)
     doc = {"id": existing["segment_id"], "name": existing["name"],
            **existing["definition"]}
     doc.pop("version", None)

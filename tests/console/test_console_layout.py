@@ -22,6 +22,7 @@ from tests.console.conftest import ConsoleServer
 from tests.console.test_console_browser import (
     editor_holds,
     htmx_idle,
+    sign_in,
     text_of,
     type_into,
     wait,
@@ -56,6 +57,26 @@ def _retype(browser, element_id: str, value: str, *then: str) -> None:
 def _no_sideways_scroll(browser) -> tuple[int, int]:
     return browser.execute_script(
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+
+def test_a_fresh_segments_page_reports_nothing_and_fits_1366(browser, console_server, keys,
+                                                             screenshot) -> None:
+    sign_in(browser, console_server, keys["marketer"])
+    browser.set_window_size(1366, 900)
+    try:
+        browser.get(f"{console_server.base_url}/console/segments")
+        issues = text_of(browser, "issues")
+        assert "problem" not in issues and "checked against the published JSON Schema" in issues
+        wide, view = _no_sideways_scroll(browser)
+        assert wide <= view, (wide, view)
+        # a problem quoting a long pattern wraps instead of widening the page
+        type_into(browser, "seg-id", "Not An Id")
+        wait(browser, ec.text_to_be_present_in_element((By.ID, "issues"), "/id"))
+        wide, view = _no_sideways_scroll(browser)
+        assert wide <= view, (wide, view)
+    finally:
+        browser.set_window_size(1400, 1000)
+    screenshot("segments-fresh")
 
 
 def test_the_preview_follows_within_days(browser, console_server) -> None:
