@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from app.console.audience_words import audience
 from app.console.charts import bar_chart, sparkline
 from app.console.segment_builder import (
     BuilderForm,
@@ -215,7 +216,8 @@ async def detail_page(service: SegmentService, trends: SegmentHistoryService, se
     chart = bar_chart([d.strftime("%m-%d") for d, _, _ in days],
                       {"entered": [e for _, e, _ in days], "exited": [x for _, _, x in days]},
                       description=f"Entries and exits per day over {HISTORY_DAYS} days")
-    return {"segment": current, "base": base_row["version"] if base_row else None,
+    return {"segment": current, "audience": audience(current["definition"]),
+            "base": base_row["version"] if base_row else None,
             "target": target_row["version"], "diff": diff,
             "chart": chart if days else None, "changes": changes.changes,
             "builder": new_builder(current)}
@@ -256,7 +258,8 @@ async def _preview(service: SegmentService, users: UserService, drafts: DraftExp
         return {"issues": [{"source": "preview", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "preview", "field": "",
                                                       "reason": exc.message}]}
-    return {"count": result.count, "sample": result.sample, "shopper": shopper, **why}
+    return {"count": result.count, "sample": result.sample, "shopper": shopper,
+            "audience": audience(doc), **why}
 
 
 async def save(service: SegmentService, doc: Any) -> dict[str, Any]:
