@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from app.console.audience_words import audience
 from app.console.charts import bar_chart, sparkline
+from app.console.field_problems import by_input, placed
 from app.console.segment_builder import (
     BuilderForm,
     fingerprint,
@@ -115,8 +116,10 @@ def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
     # the definition the form's fields make, as rendered: a later post whose fields make
     # another one was edited in the form after the editor was last written from it
     form_fp = fingerprint(form_document(form)) if form is not None else ""
+    problems = placed(issues, len(form.rows) if form is not None else None)
     return {"form": form, "form_note": form_note, "form_fp": form_fp, "format": fmt,
-            "issues": issues, "fresh": fresh, "choices": CHOICES,
+            "issues": problems, "field_problems": by_input(problems), "fresh": fresh,
+            "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
 
 

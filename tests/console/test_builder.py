@@ -146,4 +146,4 @@ def test_a_json_syntax_error_is_not_called_nesting() -> None:
     builder = builder_from_editor('{"id": "x", "name": "x",, }', "json")
     assert builder["form"] is None
     assert "not valid JSON" in builder["form_note"]
-    assert builder["issues"][0]["reason"].startswith("not valid JSON")
+    assert builder["issues"][0].reason.startswith("not valid JSON")
