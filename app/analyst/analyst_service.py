@@ -32,11 +32,25 @@ WORKER_GRACE_S = 20.0
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """What a saved query's chart plots: `// chart: <value column> by <label column>, ...`."""
+
+    value: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SavedQuery:
     name: str
     description: str
     params: dict[str, Any]
     text: str
+    chart: ChartSpec | None = None
+
+
+def _chart_spec(text: str) -> ChartSpec:
+    value, _, labels = text.partition(" by ")
+    return ChartSpec(value.strip(), tuple(c.strip() for c in labels.split(",") if c.strip()))
 
 
 @dataclass(frozen=True)
@@ -82,21 +96,25 @@ class QueryResult:
 
 def load_saved(root: Path = CYPHER_DIR / "analytics") -> dict[str, SavedQuery]:
     """`cypher/analytics/<name>.cypher`; header comments give the description and
-    `// params: {json}` the default parameters."""
+    `// params: {json}` the default parameters, `// chart: <column> by <columns>` what its
+    chart plots (else the first numeric column by the first text column)."""
     saved = {}
     for path in sorted(root.glob("*.cypher")):
         text = path.read_text()
-        description, params = [], {}
+        description, params, chart = [], {}, None
         for line in text.splitlines():
             if not line.startswith("//"):
                 break
             body = line[2:].strip()
             if body.startswith("params:"):
                 params = json.loads(body.removeprefix("params:"))
+            elif body.startswith("chart:"):
+                chart = _chart_spec(body.removeprefix("chart:"))
             else:
                 description.append(body)
         if _NAME_LINE.match(path.stem):
-            saved[path.stem] = SavedQuery(path.stem, " ".join(description), params, text)
+            saved[path.stem] = SavedQuery(path.stem, " ".join(description), params, text,
+                                          chart)
     return saved
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -29,6 +30,10 @@ Outcome = tuple[Any, ...]
 
 _driver: Driver | None = None
 _database = "neo4j"
+
+_EXPLAIN = "EXPLAIN "
+# Where the server places an error: "(line L, column C (offset: O))".
+_POSITION = re.compile(r"\(line (\d+), column (\d+) \(offset: (\d+)\)\)")
 
 # Codes of EXPLAIN failures that are mistakes in the query text rather than a refusal.
 _QUERY_MISTAKES = ("SyntaxError", "SemanticError", "TypeError", "ArgumentError",
@@ -104,15 +109,16 @@ def run_query(query: str, params: dict[str, Any], timeout_s: float, row_cap: int
             tx = session.begin_transaction(timeout=timeout_s)
             try:
                 try:
-                    summary = tx.run("EXPLAIN " + query, params).consume()
+                    summary = tx.run(_EXPLAIN + query, params).consume()
                 except CypherSyntaxError as exc:
-                    message = exc.message or "syntax error"
+                    message = _as_typed(exc.message or "syntax error")
                     if "dministration" in message or "system database" in message:
                         return _refused("administration commands are not queries")
                     return _error(400, "invalid_query", message)
                 except ClientError as exc:
                     if any(part in (exc.code or "") for part in _QUERY_MISTAKES):
-                        return _error(400, "invalid_query", exc.message or str(exc.code))
+                        return _error(400, "invalid_query",
+                                      _as_typed(exc.message or str(exc.code)))
                     return _refused("the server does not plan this as a read query")
                 check_plan(summary.query_type, summary.plan, _database)
                 result = tx.run(query, params)
@@ -131,6 +137,27 @@ def run_query(query: str, params: dict[str, Any], timeout_s: float, row_cap: int
         return _error(503, "database_unavailable", f"the database is unavailable: "
                       f"{type(exc).__name__}", "")
     return ("ok", _encode(columns, rows, truncated_by, as_csv), truncated_by)
+
+
+def _as_typed(message: str) -> str:
+    """The server's message about the EXPLAIN it was sent, told of the query as typed: the
+    prefix taken out of the quoted line and the position moved back by its length."""
+    position = _POSITION.search(message)
+    if position is None:
+        return message
+    line, column, offset = (int(g) for g in position.groups())
+    shift = len(_EXPLAIN)
+    first_line = line == 1
+    message = (message[:position.start()]
+               + f"(line {line}, column {column - shift if first_line else column} "
+               f"(offset: {max(offset - shift, 0)}))" + message[position.end():])
+    quoted = '\n"' + _EXPLAIN
+    if first_line and quoted in message:
+        # the quoted line and its caret: '\n"EXPLAIN <line>"\n<spaces>^'
+        message = message.replace(quoted, '\n"', 1)
+        message = re.sub(r"\n( *)\^", lambda m: "\n" + m.group(1)[shift:] + "^", message,
+                         count=1)
+    return message
 
 
 def _client_error(exc: ClientError) -> Outcome:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.analyst.analyst_service import AnalystService, QueryResult
+from app.analyst.analyst_service import AnalystService, ChartSpec, QueryResult
 from app.analyst.plan_check import ALLOWED_PROCEDURES
 from app.console.charts import BarChart, bar_chart
 from app.core.errors import ApiError
@@ -36,21 +36,30 @@ def saved_queries(analyst: AnalystService) -> list[dict[str, Any]]:
             for q in analyst.saved.values()]
 
 
-def chart_for(result: QueryResult) -> BarChart | None:
-    """Bars of the first numeric column against the first text column, when there are both."""
+def chart_for(result: QueryResult, spec: ChartSpec | None = None) -> BarChart | None:
+    """Bars of the column a saved query names (`// chart:`), else of the first numeric
+    column, against its label columns (joined), else the first text column."""
     rows = result.rows[:CHART_ROWS]
     if not rows:
         return None
+    columns = result.columns
     def all_of(col: int, kinds: tuple[type, ...]) -> bool:
         return all(isinstance(r[col], kinds) and not isinstance(r[col], bool) for r in rows)
-    label = next((c for c in range(len(result.columns)) if all_of(c, (str,))), None)
-    value = next((c for c in range(len(result.columns)) if all_of(c, (int, float))), None)
+    if spec is not None and spec.value in columns and all_of(columns.index(spec.value),
+                                                               (int, float)):
+        value: int | None = columns.index(spec.value)
+        label_cols = [columns.index(c) for c in spec.labels if c in columns]
+    else:
+        value = next((c for c in range(len(columns)) if all_of(c, (int, float))), None)
+        label = next((c for c in range(len(columns)) if all_of(c, (str,))), None)
+        label_cols = [label] if label is not None else []
     if value is None:
         return None
-    labels = [r[label] if label is not None else str(n + 1) for n, r in enumerate(rows)]
-    return bar_chart(labels, {result.columns[value]: [float(r[value]) for r in rows]},
-                     description=f"{result.columns[value]} by "
-                                 f"{result.columns[label] if label is not None else 'row'}")
+    labels = [" & ".join(str(r[c]) for c in label_cols) if label_cols else str(n + 1)
+              for n, r in enumerate(rows)]
+    by = " & ".join(columns[c] for c in label_cols) if label_cols else "row"
+    return bar_chart(labels, {columns[value]: [float(r[value]) for r in rows]},
+                     description=f"{columns[value]} by {by}")
 
 
 def _params(text: str) -> dict[str, Any]:
@@ -87,7 +96,8 @@ async def execute(analyst: AnalystService, query: str, params_text: str, saved: 
         run.error = exc
         return run
     if not as_csv:
-        run.chart = chart_for(run.result)
+        known = analyst.saved.get(saved) if saved else None
+        run.chart = chart_for(run.result, known.chart if known else None)
     return run
 
 

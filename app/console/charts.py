@@ -24,30 +24,82 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class AxisLabel:
+    x: float
+    text: str  # as drawn (shortened with an ellipsis when long)
+    full: str  # the whole label (its tooltip)
+
+
+@dataclass(frozen=True)
 class BarChart:
     width: int
     height: int
     bars: list[Bar]
-    labels: list[tuple[float, str]]  # x centre, text
+    labels: list[AxisLabel]
     legend: list[tuple[str, str]]  # color, series name
     max_value: float
     baseline_y: float
     description: str = ""
+    label_angle: int = 0  # 0: level under the bars; -45: slanted, ending under the bar
 
 
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+LABEL_FONT = 11
+LABEL_GAP = 6  # between two level labels
+SLANT_SPACING = 19  # between slanted labels' ends: their 11 px lines (13 px boxes) 13.4 px apart
+MAX_LABEL = 22  # characters drawn; the rest in the tooltip
+
+
+def text_width(text: str, font: float = LABEL_FONT) -> float:
+    """Estimated, not measured (the server draws): a generous average advance of the UI
+    fonts, so that the estimate does not come out narrower than the text."""
+    return len(text) * 0.62 * font
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text within `limit` characters, its middle elided: ids differ at their end
+    ("anon:demo-anon-0837"), names at their start, and both ends stay."""
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 2
+    return text[:limit - 1 - tail] + "…" + text[len(text) - tail:]
+
+
+def _label_layout(texts: Sequence[str], group_w: float) -> tuple[int, int]:
+    """(angle, every how many groups a label is drawn) so that no two labels overlap:
+    level labels when they fit as often as slanted ones would, else slanted at 45°."""
+    widest = max((text_width(t) for t in texts), default=0.0)
+    level_step = max(1, math.ceil((widest + LABEL_GAP) / group_w))
+    slant_step = max(1, math.ceil(SLANT_SPACING / group_w))
+    return (0, level_step) if level_step <= slant_step else (-45, slant_step)
+
+
 def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, width: int = 640,
               height: int = 220, description: str = "") -> BarChart:
-    """Grouped vertical bars: one group per label, one bar per series."""
-    top, bottom, left, right = 16, 40, 8, 8
+    """Grouped vertical bars: one group per label, one bar per series. Axis labels never
+    overlap: drawn level when they fit, else slanted, and only every n-th when even slanted
+    ones would touch; each label's whole text is its tooltip."""
+    top, left, right = 16, 8, 8
+    n_groups, n_series = max(len(labels), 1), max(len(series), 1)
+    group_w = (width - left - right) / n_groups
+    # a few wide groups leave room for longer labels
+    limit = min(60, max(MAX_LABEL, int((group_w - LABEL_GAP) / text_width("x"))))
+    texts = [shorten(str(t), limit) for t in labels]
+    widest = max((text_width(t) for t in texts), default=0.0)
+    angle, step = _label_layout(texts, group_w)
+    if angle:  # the first slanted label reaches left of its bar by its width x cos 45°
+        left = max(left, math.ceil(widest * math.cos(math.pi / 4) - group_w / 2) + 4)
+        group_w = (width - left - right) / n_groups
+        angle, step = -45, max(1, math.ceil(SLANT_SPACING / group_w))
+    # room under the baseline for the labels: one line, or the slanted text's drop
+    bottom = 24 if angle == 0 else int(widest * math.sin(math.pi / 4)) + 24
+    height = max(height, 150 + bottom)
     plot_h = height - top - bottom
     values = [v for vs in series.values() for v in vs if v is not None]
     peak = max([abs(v) for v in values], default=0.0) or 1.0
-    n_groups, n_series = max(len(labels), 1), max(len(series), 1)
-    group_w = (width - left - right) / n_groups
     bar_w = max(group_w * 0.8 / n_series, 1.0)
     bars, names = [], list(series)
     for s, name in enumerate(names):
@@ -59,11 +111,10 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, widt
             x = left + g * group_w + group_w * 0.1 + s * bar_w
             bars.append(Bar(round(x, 1), round(top + plot_h - h, 1), round(bar_w - 1, 1),
                             round(h, 1), color, f"{labels[g]} · {name}: {_fmt(value)}"))
-    step = max(1, math.ceil(n_groups / 12))  # at most ~12 axis labels
-    label_pos = [(round(left + g * group_w + group_w / 2, 1), str(labels[g])[:14])
-                 for g in range(0, len(labels), step)]
+    axis = [AxisLabel(round(left + g * group_w + group_w / 2, 1), texts[g], str(labels[g]))
+            for g in range(0, len(labels), step)]
     legend = [(PALETTE[s % len(PALETTE)], name) for s, name in enumerate(names)]
-    return BarChart(width, height, bars, label_pos, legend, peak, top + plot_h, description)
+    return BarChart(width, height, bars, axis, legend, peak, top + plot_h, description, angle)
 
 
 @dataclass(frozen=True)
@@ -90,9 +141,10 @@ def sparkline(values: Sequence[float], title: str, *, width: int = 120, height: 
 class GraphNode:
     x: float
     y: float
-    label: str
+    label: str  # the whole id or title (its tooltip)
     kind: str  # "self", "item", "user"
     href: str | None = None
+    text: str = ""  # as drawn under the node
 
 
 @dataclass(frozen=True)
@@ -103,26 +155,41 @@ class GraphPicture:
     edges: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
+GRAPH_FONT = 10
+GRAPH_LABEL = 26  # characters drawn under a node: "anon:demo-anon-0837" whole
+
+
 def neighbourhood(user_id: str, items: Sequence[dict], neighbours: Sequence[dict], *,
                   size: int = 420) -> GraphPicture:
     """The user in the centre, their items on an inner ring, other users on an outer ring,
-    each linked to the items they share."""
+    each linked to the items they share. Labels are drawn whole up to GRAPH_LABEL
+    characters (longer ones elided in the middle, so ids keep their distinct end), and the
+    picture is widened so that the outer ring's labels fit."""
     c = size / 2
-    nodes = [GraphNode(c, c, user_id, "self")]
+    placed: list[tuple[float, float, str, str]] = [(c, c, user_id, "self")]
     edges = []
     item_pos: dict[str, tuple[float, float]] = {}
     for n, item in enumerate(items):
         a = 2 * math.pi * n / max(len(items), 1) - math.pi / 2
         x, y = round(c + size * 0.22 * math.cos(a), 1), round(c + size * 0.22 * math.sin(a), 1)
         item_pos[item["item_id"]] = (x, y)
-        nodes.append(GraphNode(x, y, item.get("title") or item["item_id"], "item"))
+        placed.append((x, y, item.get("title") or item["item_id"], "item"))
         edges.append((c, c, x, y))
     for n, other in enumerate(neighbours):
         a = 2 * math.pi * (n + 0.5) / max(len(neighbours), 1) - math.pi / 2
         x, y = round(c + size * 0.42 * math.cos(a), 1), round(c + size * 0.42 * math.sin(a), 1)
-        nodes.append(GraphNode(x, y, other["user_id"], "user"))
+        placed.append((x, y, other["user_id"], "user"))
         edges.extend((x, y, *item_pos[i]) for i in other["shared"] if i in item_pos)
-    return GraphPicture(size, size, nodes, edges)
+    texts = [shorten(str(label), GRAPH_LABEL) for _, _, label, _ in placed]
+    # how far a centred label reaches past either side of the square
+    overflow = [max(half - x, x + half - size) for (x, *_), half in
+                zip(placed, (text_width(t, GRAPH_FONT) / 2 for t in texts), strict=True)]
+    margin = math.ceil(max([0.0, *overflow])) + 4
+    nodes = [GraphNode(round(x + margin, 1), y, str(label), kind, text=t)
+             for (x, y, label, kind), t in zip(placed, texts, strict=True)]
+    edges = [(round(x1 + margin, 1), y1, round(x2 + margin, 1), y2)
+             for x1, y1, x2, y2 in edges]
+    return GraphPicture(size + 2 * margin, size, nodes, edges)
 
 
 @dataclass(frozen=True)

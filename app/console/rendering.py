@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.auth.console_sessions import ConsoleSession
+from app.console.field_problems import placed
 from app.console.security import SECURITY_HEADERS
 
 PACKAGE_DIR = Path(__file__).parent
@@ -64,6 +65,8 @@ def _when(value: Any) -> str:
 
 
 TEMPLATES.env.filters["when"] = _when
+# a problem {source, field, reason} in plain words with where it is (app/console/field_problems)
+TEMPLATES.env.filters["problem"] = lambda issue: placed([issue], None)[0]
 
 
 def render(request: Request, name: str, session: ConsoleSession | None,

@@ -13,8 +13,15 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from app.console.audience_words import audience
 from app.console.charts import bar_chart, sparkline
-from app.console.segment_builder import BuilderForm, document_form, form_document
+from app.console.field_problems import by_input, placed
+from app.console.segment_builder import (
+    BuilderForm,
+    fingerprint,
+    form_document,
+    read_document,
+)
 from app.core.errors import ApiError
 from app.intake.ecommerce import ORDER_EVENT, SINGLE_PRODUCT_EVENTS
 from app.intake.messages import PURPOSES
@@ -98,11 +105,27 @@ def check(doc: Any) -> list[dict[str, str]]:
 
 def builder_context(form: BuilderForm | None, doc: Any, fmt: str,
                     parse_error: str | None = None, editor_text: str | None = None,
-                    known_valid: bool = False) -> dict[str, Any]:
+                    known_valid: bool = False, form_note: str | None = None,
+                    fresh: bool = False) -> dict[str, Any]:
+    """`fresh`: an empty builder nobody has touched yet; nothing to report about it."""
     issues = ([{"source": fmt, "field": "", "reason": parse_error}] if parse_error else
-              [] if known_valid else check(doc))
-    return {"form": form, "format": fmt, "issues": issues, "choices": CHOICES,
+              [] if known_valid or fresh else check(doc))
+    if parse_error:
+        form_note = (f"the editor's text is not valid {fmt.upper()} (the problem is listed "
+                     "under the editor); the form follows once it parses")
+    # the definition the form's fields make, as rendered: a later post whose fields make
+    # another one was edited in the form after the editor was last written from it
+    form_fp = fingerprint(form_document(form)) if form is not None else ""
+    problems = placed(issues, len(form.rows) if form is not None else None)
+    return {"form": form, "form_note": form_note, "form_fp": form_fp, "format": fmt,
+            "issues": problems, "field_problems": by_input(problems), "fresh": fresh,
+            "choices": CHOICES,
             "editor": editor_text if editor_text is not None else dump_editor(doc, fmt)}
+
+
+def _from_document(doc: Any, fmt: str, **kwargs: Any) -> dict[str, Any]:
+    form, note = read_document(doc)
+    return builder_context(form, doc, fmt, form_note=note, **kwargs)
 
 
 def builder_from_form(form: BuilderForm, fmt: str) -> dict[str, Any]:
@@ -113,24 +136,25 @@ def builder_from_editor(text: str, fmt: str) -> dict[str, Any]:
     doc, error = parse_editor(text, fmt)
     if error:
         return builder_context(None, None, fmt, error, text)
-    return builder_context(document_form(doc), doc, fmt, editor_text=text)
+    return _from_document(doc, fmt, editor_text=text)
 
 
 def reformatted(text: str, old_fmt: str, new_fmt: str) -> dict[str, Any]:
     doc, error = parse_editor(text, old_fmt)
     if error:
         return builder_context(None, None, old_fmt, error, text)
-    return builder_context(document_form(doc), doc, new_fmt)
+    return _from_document(doc, new_fmt)
 
 
 def new_builder(existing: dict[str, Any] | None = None) -> dict[str, Any]:
     if existing is None:
-        return builder_from_form(BuilderForm(), "json")
+        form = BuilderForm()
+        return builder_context(form, form_document(form), "json", fresh=True)
     doc = {"id": existing["segment_id"], "name": existing["name"],
            **existing["definition"]}
     doc.pop("version", None)
     # a stored definition passed these checks when it was saved
-    return builder_context(document_form(doc), doc, "json", known_valid=True)
+    return _from_document(doc, "json", known_valid=True)
 
 
 async def list_page(service: SegmentService, trends: SegmentHistoryService
@@ -195,7 +219,8 @@ async def detail_page(service: SegmentService, trends: SegmentHistoryService, se
     chart = bar_chart([d.strftime("%m-%d") for d, _, _ in days],
                       {"entered": [e for _, e, _ in days], "exited": [x for _, _, x in days]},
                       description=f"Entries and exits per day over {HISTORY_DAYS} days")
-    return {"segment": current, "base": base_row["version"] if base_row else None,
+    return {"segment": current, "audience": audience(current["definition"]),
+            "base": base_row["version"] if base_row else None,
             "target": target_row["version"], "diff": diff,
             "chart": chart if days else None, "changes": changes.changes,
             "builder": new_builder(current)}
@@ -218,7 +243,13 @@ async def _nothing() -> dict[str, Any]:
 
 async def preview(service: SegmentService, users: UserService, drafts: DraftExplainer,
                   doc: Any, shopper: str) -> dict[str, Any]:
-    """Count, sample and (for a chosen shopper) each condition's result, or the errors."""
+    """Count, sample and (for a chosen shopper) each condition's result, or the errors; `fp`
+    says which definition it was for."""
+    return {**await _preview(service, users, drafts, doc, shopper), "fp": fingerprint(doc)}
+
+
+async def _preview(service: SegmentService, users: UserService, drafts: DraftExplainer,
+                   doc: Any, shopper: str) -> dict[str, Any]:
     issues = check(doc)
     if issues:
         return {"issues": issues}
@@ -230,17 +261,19 @@ async def preview(service: SegmentService, users: UserService, drafts: DraftExpl
         return {"issues": [{"source": "preview", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "preview", "field": "",
                                                       "reason": exc.message}]}
-    return {"count": result.count, "sample": result.sample, "shopper": shopper, **why}
+    return {"count": result.count, "sample": result.sample, "shopper": shopper,
+            "audience": audience(doc), **why}
 
 
 async def save(service: SegmentService, doc: Any) -> dict[str, Any]:
     issues = check(doc)
     if issues:
-        return {"issues": issues}
+        return {"issues": issues, "fp": fingerprint(doc)}
     try:
         saved = await service.create(doc)
     except ApiError as exc:
         return {"issues": [{"source": "save", "field": f["field"], "reason": f["reason"]}
                            for f in exc.fields] or [{"source": "save", "field": "",
-                                                      "reason": exc.message}]}
+                                                      "reason": exc.message}],
+                "fp": fingerprint(doc)}
     return {"saved": saved}

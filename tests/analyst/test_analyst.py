@@ -121,6 +121,26 @@ async def test_bad_queries_are_400(client: httpx.AsyncClient, admin_headers: dic
     assert r.status_code == 400
 
 
+async def test_a_mistake_is_placed_in_the_query_as_typed(client: httpx.AsyncClient,
+                                                        admin_headers: dict) -> None:
+    """The check runs `EXPLAIN <query>`; the message must speak of the query typed: no
+    prefix in the quoted line, the column and offset of the mistake in that text."""
+    query = "MATCH (n) RETRN n"
+    r = await client.post("/v1/cypher", json={"query": query}, headers=admin_headers)
+    assert r.status_code == 400
+    message = r.json()["error"]["message"]
+    assert "EXPLAIN" not in message
+    at = query.index("RETRN")
+    assert f"(line 1, column {at + 1} (offset: {at}))" in message
+    assert f'\n"{query}"\n{" " * (at + 1)}^' in message  # under the quote-led line
+    # a mistake on a later line keeps its column; the offset counts from the query's start
+    query = "MATCH (n)\nWHERE n.x = 1\nRETURN m"
+    r = await client.post("/v1/cypher", json={"query": query}, headers=admin_headers)
+    message = r.json()["error"]["message"]
+    assert "EXPLAIN" not in message
+    assert f"(line 3, column 8 (offset: {len(query) - 1}))" in message
+
+
 async def test_saved_queries_list_and_run(client: httpx.AsyncClient, graph: AsyncDriver,
                                           admin_headers: dict) -> None:
     await _shop(graph)

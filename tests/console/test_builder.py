@@ -10,8 +10,9 @@ from app.console.segment_builder import (
     document_form,
     form_document,
     parse_form,
+    read_document,
 )
-from app.console.segment_view import check, dump_editor, parse_editor
+from app.console.segment_view import builder_from_editor, check, dump_editor, parse_editor
 from app.segments.definition import SegmentDefinition
 
 ROWS = [
@@ -93,3 +94,56 @@ def test_editor_formats_round_trip() -> None:
         parsed, error = parse_editor(dump_editor(doc, fmt), fmt)
         assert error is None and parsed == doc
     assert parse_editor("{not json", "json")[1].startswith("not valid JSON")
+
+
+KITCHEN_THEN_BUY = Row("sequence", False, {
+    "first_event_type": "product_viewed", "first_filter_field": "category",
+    "first_filter_op": "eq", "first_filter_value": "Kitchen",
+    "then_event_type": "order_completed", "then_filter_field": "p_revenue",
+    "then_filter_op": "gte", "then_filter_value": "20", "within_days": "7"})
+
+
+def test_sequence_steps_take_a_filter_from_the_form() -> None:
+    """'viewed a Kitchen item, then bought (20 or more) within 7 days', from the form."""
+    doc = form_document(BuilderForm("kitchen-then-buy", "K", "", "and", [KITCHEN_THEN_BUY]))
+    seq = doc["condition"]
+    assert seq["first"] == {"event_type": "product_viewed", "filters": [
+        {"field": "category", "op": "eq", "value": "Kitchen"}]}
+    assert seq["then"] == {"event_type": "order_completed", "filters": [
+        {"field": "p_revenue", "op": "gte", "value": 20}]}
+    assert seq["within"] == {"days": 7}
+    assert check(doc) == []
+    again = document_form(doc)
+    assert again is not None and form_document(again) == doc
+    # no filter typed: the step is the event type alone
+    plain = Row("sequence", False, {"first_event_type": "product_added",
+                                    "then_event_type": "order_completed", "within_days": "1"})
+    assert form_document(BuilderForm("p", "P", "", "and", [plain]))["condition"]["first"] == {
+        "event_type": "product_added"}
+
+
+@pytest.mark.parametrize(("condition", "says"), [
+    ({"type": "or", "conditions": [{"type": "and", "conditions": [
+        {"type": "consent", "purpose": "marketing"}]}]}, "is a nested 'and' group"),
+    ({"type": "sequence", "first": {"event_type": "product_viewed", "filters": [
+        {"field": "category", "op": "eq", "value": "a"},
+        {"field": "brand", "op": "eq", "value": "b"}]},
+      "then": {"event_type": "order_completed"}, "within": {"days": 1}},
+     "the condition's first step has 2 filters; the form shows one per step"),
+    ({"type": "event", "event_type": "order_completed", "between": {
+        "start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"}},
+     "the condition uses 'between' dates"),
+    ({"type": "sequence", "first": {"event_type": "product_viewed"},
+      "then": {"event_type": "order_completed"}, "within": {"minutes": 30}},
+     "counts its window in minutes"),
+])
+def test_what_the_form_cannot_show_is_named(condition: dict, says: str) -> None:
+    form, note = read_document({"id": "x", "name": "x", "condition": condition})
+    assert form is None and note is not None and says in note
+
+
+def test_a_json_syntax_error_is_not_called_nesting() -> None:
+    builder = builder_from_editor('{"id": "x", "name": "x",, }', "json")
+    assert builder["form"] is None
+    assert "not valid JSON" in builder["form_note"]
+    assert builder["issues"][0].reason.startswith("not valid JSON")

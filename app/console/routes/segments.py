@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from app.api.deps import SegmentDraftsDep, SegmentHistoryDep, SegmentsDep, UsersDep
+from app.console.builder_panels import follow_ups, posted_document
 from app.console.rendering import render
 from app.console.security import SegmentsSession
-from app.console.segment_builder import Row, parse_form
+from app.console.segment_builder import Row, form_document, parse_form
 from app.console.segment_view import (
     builder_from_editor,
     builder_from_form,
@@ -39,8 +40,8 @@ def _format(form: FormData, name: str = "format") -> str:
     return "yaml" if _field(form, name) == "yaml" else "json"
 
 
-def _editor_doc(form: FormData) -> tuple[Any, str | None]:
-    return parse_editor(_field(form, "editor"), _format(form, "editor_format"))
+def _posted_doc(form: FormData) -> tuple[Any, str | None]:
+    return posted_document(form, _field(form, "editor"), _format(form, "editor_format"))
 
 
 @router.get("")
@@ -51,8 +52,10 @@ async def segments(request: Request, service: SegmentsDep, trends: SegmentHistor
 
 
 @router.post("/builder/form")
-async def builder_form(request: Request, session: SegmentsSession) -> HTMLResponse:
-    """The form changed (a field, a row added or removed): rebuild the document."""
+async def builder_form(request: Request, service: SegmentsDep, users: UsersDep,
+                       drafts: SegmentDraftsDep, session: SegmentsSession) -> HTMLResponse:
+    """The form changed (a field, a row added or removed): rebuild the document; a preview
+    shown follows it."""
     data = await request.form()
     form = parse_form(data)
     action = _field(data, "action", 32)
@@ -62,16 +65,21 @@ async def builder_form(request: Request, session: SegmentsSession) -> HTMLRespon
         index = action.removeprefix("remove:")
         if index.isdigit() and int(index) < len(form.rows):
             del form.rows[int(index)]
+    panels = await follow_ups(data, form_document(form), service, users, drafts)
     return render(request, "_builder.html", session,
-                  builder=builder_from_form(form, _format(data)))
+                  builder=builder_from_form(form, _format(data)), panels=panels)
 
 
 @router.post("/builder/editor")
-async def builder_editor(request: Request, session: SegmentsSession) -> HTMLResponse:
-    """The editor changed: check it and show it in the form when the form can hold it."""
+async def builder_editor(request: Request, service: SegmentsDep, users: UsersDep,
+                         drafts: SegmentDraftsDep, session: SegmentsSession) -> HTMLResponse:
+    """The editor changed: check it and show it in the form when the form can hold it; a
+    preview shown follows it once it parses."""
     data = await request.form()
     builder = builder_from_editor(_field(data, "editor"), _format(data, "editor_format"))
-    return render(request, "_builder_fields_oob.html", session, builder=builder)
+    doc, error = parse_editor(_field(data, "editor"), _format(data, "editor_format"))
+    panels = {} if error else await follow_ups(data, doc, service, users, drafts)
+    return render(request, "_builder_fields_oob.html", session, builder=builder, panels=panels)
 
 
 @router.post("/builder/format")
@@ -86,7 +94,7 @@ async def builder_format(request: Request, session: SegmentsSession) -> HTMLResp
 async def preview_segment(request: Request, service: SegmentsDep, users: UsersDep,
                           drafts: SegmentDraftsDep, session: SegmentsSession) -> HTMLResponse:
     data = await request.form()
-    doc, error = _editor_doc(data)
+    doc, error = _posted_doc(data)
     result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
               await preview(service, users, drafts, doc, _field(data, "shopper", 256).strip()))
     return render(request, "_preview.html", session, result=result)
@@ -96,7 +104,7 @@ async def preview_segment(request: Request, service: SegmentsDep, users: UsersDe
 async def save_segment(request: Request, service: SegmentsDep, session: SegmentsSession
                        ) -> HTMLResponse:
     data = await request.form()
-    doc, error = _editor_doc(data)
+    doc, error = _posted_doc(data)
     result = ({"issues": [{"source": "editor", "field": "", "reason": error}]} if error else
               await save(service, doc))
     # 200 either way: htmx shows the problems in place (it does not swap error statuses)
