@@ -84,6 +84,7 @@ def train_and_publish(
         "dataset": data.name,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
         "as_of": data.meta.get("as_of"),
+        "exported_at": data.meta.get("exported_at"),
         "trained_at": datetime.now(UTC).isoformat(),
         "params": {**asdict(cfg), "winner": arrays.params},
         "promote_metric": f"val.{PROMOTE_METRIC}",

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from recmodel.artifact_format import current_version
-from trainer.cli.target import target_of
+from trainer.cli.target import HALF_LIFE_HELP, WINDOW_HELP, target_of
 
 console = Console()
 
@@ -18,8 +18,8 @@ def build_model(
     ctx: typer.Context,
     if_missing: bool = typer.Option(
         False, "--if-missing", help="Do nothing when a model is already promoted"),
-    half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
-    window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
+    half_life_days: float = typer.Option(30.0, help=HALF_LIFE_HELP),
+    window_days: float = typer.Option(365.0, help=WINDOW_HELP),
 ) -> None:
     """Build the graph-filter models from the consented graph (GF-CF, and the searched
     filter family when torch is installed), keep the validation winner, promote it if it
