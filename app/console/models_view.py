@@ -26,7 +26,7 @@ def _run_row(run: Any) -> dict[str, Any]:
             "test": {k: run.metrics.get("test", {}).get(k) for k in METRICS},
             "baselines": {name: {k: b.get(k) for k in METRICS}
                           for name, b in run.baselines.items()},
-            "training": m.get("training", {})}
+            "training": m.get("training", {}), "judged": m.get("promotion") or {}}
 
 
 def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:

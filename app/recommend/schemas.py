@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Strategy(StrEnum):
@@ -62,3 +63,34 @@ class UserRecommendations(RecommendationList):
 
 class SimilarItems(RecommendationList):
     item_id: str
+
+
+class ModelChange(BaseModel):
+    """A manual promotion or roll back: why, recorded in the promotion log."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ModelChanged(BaseModel):
+    version: str  # now promoted
+    previous: str | None
+    reason: str
+
+
+class ModelRun(BaseModel):
+    version: str
+    model: str | None = None
+    trained_at: str | None = None
+    promoted: bool
+    served: bool  # by the process that answered
+    metrics: dict[str, Any]  # validation (and test) figures the build recorded
+    promotion: dict[str, Any] | None = None  # the build's judgement on its own split
+
+
+class ModelsOverview(BaseModel):
+    promoted: str | None
+    served: str | None
+    rollback_target: str | None
+    runs: list[ModelRun]
+    history: list[dict[str, Any]]  # changes of the promoted model, newest first
+    refresh: dict[str, Any] | None = None  # the automatic rebuild's state (design.md)

@@ -45,12 +45,17 @@ def _actor(session: ConsoleSession) -> str:
     return "console:" + (key_id_of(session.api_key) or "admin-key")
 
 
+def _reason(reason: str, default: str) -> str:
+    return reason.strip() or default
+
+
 @router.post("/promote", response_model=None)
 async def promote(request: Request, admin: ModelAdminDep, settings: SettingsDep,
-                  session: AdminSession, version: Annotated[str, Form(max_length=128)]
-                  ) -> Response:
+                  session: AdminSession, version: Annotated[str, Form(max_length=128)],
+                  reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     try:
-        promoted = await admin.promote(version, _actor(session))
+        promoted = await admin.promote(version, _actor(session),
+                                       _reason(reason, "promoted from the console"))
     except ApiError as exc:
         return await _page(request, admin, settings, session, error=exc)
     return redirect_with_notice(session, router.prefix, f"Promoted {promoted}.")
@@ -58,9 +63,11 @@ async def promote(request: Request, admin: ModelAdminDep, settings: SettingsDep,
 
 @router.post("/rollback", response_model=None)
 async def rollback(request: Request, admin: ModelAdminDep, settings: SettingsDep,
-                   session: AdminSession) -> Response:
+                   session: AdminSession, reason: Annotated[str, Form(max_length=500)] = ""
+                   ) -> Response:
     try:
-        version = await admin.rollback(_actor(session))
+        version = await admin.rollback(_actor(session),
+                                       _reason(reason, "rolled back from the console"))
     except ApiError as exc:
         return await _page(request, admin, settings, session, error=exc)
     return redirect_with_notice(session, router.prefix, f"Rolled back to {version}.")
