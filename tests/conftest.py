@@ -23,6 +23,8 @@ os.environ.setdefault("PROFILEGRAPH_LOG_LEVEL", "WARNING")
 # Tests read their own writes: an ingest call waits for its membership changes however
 # loaded the machine is (the service answers after 2 s and applies them later).
 os.environ.setdefault("PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S", "30")
+# No automatic model builds behind tests' backs; tests of the refresh turn it on themselves.
+os.environ.setdefault("PROFILEGRAPH_MODEL_REFRESH_INTERVAL_S", "0")
 
 import httpx
 import pytest

@@ -7,7 +7,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import AdminScope, ModelAdminDep, presented_key
+from app.api.deps import AdminScope, ModelAdminDep, ModelRefreshDep, presented_key
 from app.auth.api_keys import key_id_of
 from app.recommend.model_admin import ModelAdmin
 from app.recommend.schemas import ModelChange, ModelChanged, ModelRun, ModelsOverview
@@ -35,8 +35,11 @@ async def overview(admin: ModelAdmin) -> ModelsOverview:
 
 
 @router.get("", response_model=ModelsOverview)
-async def list_models(admin: ModelAdminDep, _: AdminScope) -> ModelsOverview:
-    return await overview(admin)
+async def list_models(admin: ModelAdminDep, refresh: ModelRefreshDep, _: AdminScope
+                      ) -> ModelsOverview:
+    out = await overview(admin)
+    out.refresh = (await refresh.status()).as_dict()
+    return out
 
 
 @router.post("/rollback", response_model=ModelChanged)
