@@ -12,6 +12,8 @@ class Strategy(StrEnum):
     gnn = "gnn"  # the shopper's trained vector alone (the static list)
     gnn_live = "gnn_live"  # trained vector combined with the live history read now
     gnn_inductive = "gnn_inductive"  # live history alone: a shopper the model never saw
+    # the live graph around a history the model cannot score yet (items newer than it)
+    graph_neighbours = "graph_neighbours"
     popular = "popular"
 
 
@@ -25,7 +27,8 @@ class ScoringMode(StrEnum):
 class FallbackReason(StrEnum):
     no_consent = "no_personalization_consent"
     unknown_user = "unknown_user"
-    cold_user = "cold_user"  # a known shopper with no history the model can use
+    # a known shopper with no history the model or the live graph can use
+    cold_user = "cold_user"
     no_model = "no_model"
     unknown_item = "unknown_item"
 

@@ -4,7 +4,6 @@ graph, one build at a time across processes, counted on /metrics."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,6 @@ from recmodel.artifact_format import current_version, read_manifest
 from tests.recommend.retail_store import retail_rows, write_retail
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture
-def refresh_on(settings: Settings) -> Iterator[Settings]:
-    """Build after 5 new events, no cooldown, quick builds only."""
-    names = ("model_refresh_min_new_events", "model_refresh_min_new_items",
-             "model_refresh_cooldown_s", "model_refresh_full_interval_s")
-    previous = [getattr(settings, n) for n in names]
-    for name, value in zip(names, (5, 1000, 0.0, 0.0), strict=True):
-        setattr(settings, name, value)
-    yield settings
-    for name, value in zip(names, previous, strict=True):
-        setattr(settings, name, value)
 
 
 async def test_the_refresh_builds_promotes_records_and_reloads(
