@@ -79,8 +79,9 @@ class RecommendationService:
         scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
                                limit * POOL_FACTOR, excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
-            picks = await self._neighbours.pick(ctx.user_id, ctx.history, excluded,
-                                                limit * POOL_FACTOR, self._item_infos)
+            picks = await self._neighbours.pick(
+                ctx.user_id, ctx.history, excluded, limit * POOL_FACTOR, self._item_infos,
+            ) if mode is ScoringMode.live else []  # static: the trained vector or nothing
             if picks:
                 return self._neighbour_list(ctx.user_id, picks, category, limit)
             return await self._popular_for(ctx.user_id, limit, category, context_category,
