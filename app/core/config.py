@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     model_refresh_min_new_items: int = Field(default=20, ge=1)
     model_refresh_max_age_s: float = Field(default=3600.0, gt=0)
     model_refresh_cooldown_s: float = Field(default=120.0, ge=0)
+    # ... or when the store went quiet this long after a smaller burst (an import's tail).
+    model_refresh_settle_s: float = Field(default=60.0, ge=0)
     # A full build (every family the install offers: the searched filters need the train
     # extra) at most this often; the others are quick (GF-CF). 0: quick builds only.
     model_refresh_full_interval_s: float = Field(default=6 * 3600.0, ge=0)

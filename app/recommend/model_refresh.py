@@ -77,17 +77,23 @@ class ModelRefresh:
         self._clock = clock
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._last_decision = "not checked yet"
+        self._seen: tuple[int, int] | None = None  # the counts last seen, and since when
+        self._seen_since = clock()
 
     def policy(self) -> RefreshPolicy:
         s = self._settings
         return RefreshPolicy(s.model_refresh_min_new_events, s.model_refresh_min_new_items,
                              s.model_refresh_max_age_s, s.model_refresh_cooldown_s,
-                             s.model_refresh_full_interval_s)
+                             s.model_refresh_full_interval_s, s.model_refresh_settle_s)
 
     async def state(self) -> RefreshState:
         snap = await self._repository.snapshot()
         has_model = await asyncio.to_thread(current_version, self._settings.artifacts_dir)
-        state = RefreshState.of(snap.events, snap.items, has_model is not None, snap.node)
+        now = self._clock()
+        if self._seen != (snap.events, snap.items):
+            self._seen, self._seen_since = (snap.events, snap.items), now
+        state = RefreshState.of(snap.events, snap.items, has_model is not None, snap.node,
+                                (now - self._seen_since).total_seconds())
         _export(state, snap.node or {})
         return state
 

@@ -40,6 +40,15 @@ def test_enough_new_events_or_items_start_a_build_after_the_cooldown():
     assert not decide(busy, POLICY, NOW, False).build  # an import in progress: once per 120 s
 
 
+def test_a_store_that_went_quiet_after_a_smaller_burst_is_built():
+    tail = state(events=1040)  # an import's last 40 events after the last build started
+    assert not decide(tail, POLICY, NOW, False).build
+    assert not decide(state(events=1040, quiet_s=59), POLICY, NOW, False).build
+    quiet = decide(state(events=1040, quiet_s=61), POLICY, NOW, False)
+    assert quiet.build and quiet.why.startswith("the store went quiet")
+    assert not decide(state(events=1005, quiet_s=600), POLICY, NOW, False).build  # a trickle
+
+
 def test_any_change_rebuilds_an_old_model_and_no_change_never_does():
     old = state(events=1001, finished_at=ago(3601), started_at=ago(3700))
     assert decide(old, POLICY, NOW, False).build
