@@ -82,6 +82,29 @@ async def migrate(driver: object | None = None) -> None:
             await own.close()
 
 
+async def wipe_graph() -> None:
+    """Delete every node of the configured database but the migration history and the
+    consent purposes, in short transactions (bench/cypher/wipe_*), then migrate. A bench or
+    test database only."""
+    from app.core.config import get_settings
+    from app.db.driver import create_driver
+    from app.db.queries import CypherCatalog
+
+    queries = CypherCatalog(ROOT / "bench" / "cypher")
+    settings = get_settings()
+    driver = create_driver(settings)
+    try:
+        for step in ("wipe_edges", "wipe_nodes"):  # until nothing is left
+            deleted = 1
+            while deleted:
+                records, _, _ = await driver.execute_query(
+                    queries[step], batch=20_000, database_=settings.neo4j_database)
+                deleted = records[0]["deleted"]
+        await migrate(driver)
+    finally:
+        await driver.close()
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The nearest-rank percentile (q in 0..1): the value below which a share q of the sorted
     values falls; NaN for no values."""

@@ -61,22 +61,6 @@ def start_server(port: int, artifacts: Path, membership_wait_s: float | None,
         "PROFILEGRAPH_ARTIFACTS_DIR": str(artifacts), "PROFILEGRAPH_MODEL_POLL_INTERVAL_S": "1"})
 
 
-async def wipe() -> None:
-    from app.core.config import get_settings
-    from app.db.driver import create_driver
-
-    settings = get_settings()
-    driver = create_driver(settings)
-    for step in ("wipe_edges", "wipe_nodes"):  # short transactions, until nothing is left
-        deleted = 1
-        while deleted:
-            records, _, _ = await driver.execute_query(
-                BENCH_QUERIES[step], batch=20_000, database_=settings.neo4j_database)
-            deleted = records[0]["deleted"]
-    await harness.migrate(driver)
-    await driver.close()
-
-
 def train_model(artifacts: Path) -> str:
     """A small LightGCN on the store's consented interactions, published to `artifacts`."""
     from app.cli.main import trainer_target
@@ -311,7 +295,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"command: {' '.join(sys.argv)}; machine load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores", flush=True)
     if args.wipe:
-        await wipe()
+        await harness.wipe_graph()
     run = args.reuse or "live" + uuid.uuid4().hex[:6]
     store = Storefront(run, args.shoppers, seed=args.seed)
     artifacts = (ROOT / ".cache" / "bench-live" / run if args.reuse

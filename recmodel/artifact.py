@@ -1,4 +1,5 @@
-"""Write side of model artifacts: atomic version directories and promote-if-better.
+"""Write side of model artifacts: atomic version directories, the CURRENT pointer, the
+promotion log. Which model deserves CURRENT is decided in `recmodel.promotion`.
 
 Format and read side live in `recmodel.artifact_format` (numpy only, used by the API).
 """
@@ -25,12 +26,11 @@ from recmodel.artifact_format import (
     TMP_PREFIX,
     USER_EMB,
     USER_IDS,
-    current_version,
-    read_manifest,
     sha256_file,
 )
 
 PROMOTE_METRIC = "recall@20"
+PROMOTIONS = "PROMOTIONS.jsonl"  # one JSON line per change of CURRENT
 
 
 def new_version_name(now: datetime | None = None) -> str:
@@ -125,41 +125,24 @@ def set_current(artifacts_dir: Path | str, version: str) -> None:
     _fsync_dir(root)
 
 
-def validation_score(manifest: dict, metric: str = PROMOTE_METRIC) -> float | None:
-    value = manifest.get("metrics", {}).get("val", {}).get(metric)
-    return float(value) if value is not None else None
+def append_promotion(artifacts_dir: Path | str, entry: dict) -> None:
+    """Append one change of the promoted model (a build's promotion, a manual promote or roll
+    back) to the log beside the artifacts; a roll back returns along it."""
+    with (Path(artifacts_dir) / PROMOTIONS).open("a") as fh:
+        fh.write(json.dumps(entry, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
-def validation_kind(manifest: dict) -> str:
-    """How the validation split was cut: "time carve" or "random carve" (the default, and
-    what manifests before the time carve used)."""
-    return str(manifest.get("params", {}).get("validation", "random carve"))
-
-
-def promote_if_better(
-    artifacts_dir: Path | str, version: str, metric: str = PROMOTE_METRIC
-) -> tuple[bool, str]:
-    """Make `version` current only when its validation metric is strictly better than
-    the current model's (or nothing is current yet). Returns (promoted, reason)."""
-    root = Path(artifacts_dir)
-    new = validation_score(read_manifest(root / version), metric)
-    if new is None:
-        return False, f"{version} has no validation {metric}"
-    cur_name = current_version(root)
-    if cur_name is not None and (root / cur_name / MANIFEST).is_file():
-        current = read_manifest(root / cur_name)
-        cur = validation_score(current, metric)
-        ours, theirs = validation_kind(read_manifest(root / version)), validation_kind(current)
-        if cur is not None and ours != theirs:
-            # A time carve scores the next period, a random carve the same one: the figures
-            # do not compare, and the newer build saw the newer graph.
-            set_current(root, version)
-            return True, (f"promoted {version} (validation {metric} {new:.4f} on a {ours}; "
-                          f"{cur_name} was validated on a {theirs}, not comparable)")
-        if cur is not None and new <= cur:
-            return (
-                False,
-                f"validation {metric} {new:.4f} does not beat current {cur_name} ({cur:.4f})",
-            )
-    set_current(root, version)
-    return True, f"promoted {version} (validation {metric} {new:.4f})"
+def read_promotions(artifacts_dir: Path | str) -> list[dict]:
+    """The promotion log, oldest first (a torn last line from a crash is skipped)."""
+    path = Path(artifacts_dir) / PROMOTIONS
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out

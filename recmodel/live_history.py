@@ -3,15 +3,19 @@
 
 weight(item) = sum over the shopper's last `history_limit` events on the item of
     type_weight[type] * 0.5 ** (age / half_life)
-Ages are measured from the request time, so the last click counts most. The defaults are the
-values the Online Retail II validation replay chose for the graph filter (bench/replay.py:
-500 events, 30-day half-life, trained vector 0.25; docs/benchmarks-gnn.md, "Live scoring");
-a model's manifest may carry its own under "serving".
+Ages are measured from the shopper's own latest event (never later than the request time),
+so the last click counts most, and a customer returning after a year, or a history imported
+from 2010, weighs as much as one from this morning: the vector is scaled to unit length
+anyway, so the anchor changes nothing but the floating-point range (ages of years from the
+wall clock underflowed every weight to zero). Only the relative ages inside one history
+matter. The defaults are the values the Online Retail II validation replay chose for the
+graph filter (bench/replay.py: 500 events, 30-day half-life, trained vector 0.25;
+docs/benchmarks-gnn.md, "Live scoring"); a model's manifest may carry its own under "serving".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 TYPE_WEIGHTS: dict[str, float] = {
@@ -42,13 +46,15 @@ class ServingParams:
         return {**asdict(self), "type_weights": dict(self.type_weights)}
 
 
-def weigh_history(events: Iterable[tuple[str, str, int | None]], now_ms: float,
+def weigh_history(events: Sequence[tuple[str, str, int | None]], now_ms: float,
                   item_row: Mapping[str, int], params: ServingParams) -> tuple[list[int],
                                                                                 list[float]]:
     """Rows and weights of the items in `events` ((item_id, type, ts_ms), newest first) that the
-    model holds; events of other types and unknown items carry no weight."""
+    model holds; events of other types and unknown items carry no weight. Ages count back
+    from the latest event of the history (`now_ms` when that is in the future)."""
     weights: dict[int, float] = {}
     half = params.half_life_hours * HOUR_MS if params.half_life_hours else None
+    anchor = min(now_ms, max((ts for _, _, ts in events if ts is not None), default=now_ms))
     for item_id, kind, ts_ms in events:
         row = item_row.get(item_id)
         base = params.type_weights.get(kind)
@@ -56,6 +62,6 @@ def weigh_history(events: Iterable[tuple[str, str, int | None]], now_ms: float,
             continue
         w = base
         if half is not None and ts_ms is not None:
-            w *= 0.5 ** (max(0.0, now_ms - ts_ms) / half)
+            w *= 0.5 ** (max(0.0, anchor - ts_ms) / half)
         weights[row] = weights.get(row, 0.0) + w
     return list(weights), list(weights.values())

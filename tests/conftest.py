@@ -26,6 +26,8 @@ os.environ.setdefault("PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S", "30")
 # Predicted traits are refreshed when a test asks (a background refresh would overwrite the
 # values tests set).
 os.environ.setdefault("PROFILEGRAPH_PREDICTION_REFRESH_INTERVAL_S", "0")
+# No automatic model builds behind tests' backs; tests of the refresh turn it on themselves.
+os.environ.setdefault("PROFILEGRAPH_MODEL_REFRESH_INTERVAL_S", "0")
 
 import httpx
 import pytest

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from recmodel.artifact import PROMOTE_METRIC, promote_if_better, write_artifact
+from recmodel.artifact import PROMOTE_METRIC, write_artifact
 from recmodel.factors import FilterFactors, Spectrum
 from recmodel.live_history import ServingParams
-from recmodel.numpy_eval import evaluate_dense
-from trainer.data import Interactions, TimedEvents, split_validation
+from recmodel.numpy_eval import DenseScorer, evaluate_dense
+from recmodel.promotion import Judgement, Refit, Split, judge, promote_judged
+from trainer.data import Interactions, TimedEvents, split_validation, time_carve
 
 # (rank, alpha) variants; rank is capped by the graph's size. Chosen on validation Recall@20.
 GRID: tuple[tuple[int, float], ...] = (
@@ -84,6 +85,7 @@ class FilterPublish:
     winner: str = "graph_filter"
     candidates: dict[str, dict] = field(default_factory=dict)
     validation: str = "random carve"  # or "time carve" (`validation_split`)
+    judgement: Judgement | None = None  # the serving model's figure on the same split
 
 
 def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k: int,
@@ -99,34 +101,55 @@ def _searched(fit: sp.csr_matrix, valid: sp.csr_matrix, train: sp.csr_matrix, k:
 
 
 def validation_split(data: Interactions, val_fraction: float, seed: int
-                     ) -> tuple[sp.csr_matrix, sp.csr_matrix, TimedEvents | None]:
+                     ) -> tuple[Split, TimedEvents | None]:
     """A time carve of train when the data has event times and the carve has validation
     users enough (`MIN_TIME_CARVE_USERS`): a store's next purchases are what a model is
     for, and a random carve ranks settings differently (docs/benchmarks-gnn.md). Else a
     random carve of `val_fraction`. The events are returned when the time carve is used."""
     events = data.train_events
-    if events is not None and search_available():
-        from trainer.filters.recency import time_carve
-
-        fit, valid, _ = time_carve(events, data.train.shape)
+    if events is not None:
+        fit, valid, start = time_carve(events, data.train.shape)
         if int((np.diff(valid.indptr) > 0).sum()) >= MIN_TIME_CARVE_USERS:
-            return fit, valid, events
+            return Split.time_carve(fit, valid, data.user_ids, data.item_ids, start), events
     fit, valid = split_validation(data.train, val_fraction, seed)
-    return fit, valid, None
+    return Split(fit, valid, data.user_ids, data.item_ids, "random carve"), None
+
+
+def refit_for(split: Split, events: TimedEvents | None, seed: int = 0) -> Refit:
+    """How promotion refits the serving model's recipe on this split's fit part: the graph
+    filter from its (rank, alpha), the searched family from its manifest entry (when torch
+    is installed); None for other families (their artifact is scored as it serves)."""
+    def refit(manifest: dict) -> DenseScorer | None:
+        family, params = manifest.get("model"), manifest.get("params") or {}
+        if family == "graph_filter" and {"rank", "alpha"} <= params.keys():
+            f = build_filter(split.fit, params, seed)
+            return lambda u: f.scores(split.fit[u])
+        if family == POLYNOMIAL and search_available() and "family" in params:
+            from trainer.filters.serving import refit_factors
+
+            until = split.cut.timestamp() / 86_400.0 if split.cut is not None else None
+            fac = refit_factors(params, split.fit, events, until, seed)
+            return lambda u: fac.scores(split.fit[u])
+        return None
+
+    return refit
 
 
 def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                          val_fraction: float = 0.05, seed: int = 2020, k: int = 20,
                          extra_manifest: dict | None = None,
-                         families: tuple[str, ...] | None = None) -> FilterPublish:
+                         families: tuple[str, ...] | None = None,
+                         by: str = "build-model") -> FilterPublish:
     """Choose the filter on a validation carve-out, rebuild it on every interaction, write
-    the artifact and promote it when it beats the current model. The candidate `families`
-    (default: GF-CF, and the searched family when torch is installed) are scored on the
-    same split and the validation winner is written; the manifest records them all."""
+    the artifact and promote it when it beats the serving model on the same split
+    (`recmodel.promotion`). The candidate `families` (default: GF-CF, and the searched
+    family when torch is installed) are scored on that split and the validation winner is
+    written; the manifest records them all, and the promotion's judgement."""
     if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
         raise ValueError("no consented interactions to build a model from")
     started = time.perf_counter()
-    fit, valid, events = validation_split(data, val_fraction, seed)
+    split, events = validation_split(data, val_fraction, seed)
+    fit, valid = split.fit, split.valid
     choice = choose_graph_filter(fit, valid, k)
     pop = popularity_val(fit, valid, k)
     table = {"graph_filter": choice.val, "popularity": pop}
@@ -140,19 +163,23 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
     builders = {n: b for n, b in builders.items() if n in families}
     winner = max(builders, key=lambda n: table[n][f"recall@{k}"])
     factors = builders[winner]()
+    judgement = judge(artifacts_dir, table[winner][f"recall@{k}"], split,
+                      refit_for(split, events, seed), k)
     manifest = {
         "model": winner,
         "model_version": MODEL_VERSION_NOTE,
         "dataset": data.name,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
         "as_of": data.meta.get("as_of"),
+        "exported_at": data.meta.get("exported_at"),
         "trained_at": datetime.now(UTC).isoformat(),
         "params": {**params[winner], "val_fraction": val_fraction, "seed": seed,
-                   "validation": "time carve" if events is not None else "random carve"},
+                   "validation": split.kind},
         "promote_metric": f"val.{PROMOTE_METRIC}",
         "metrics": {"val": table[winner]},
         "candidates": {"val": table, "params": params, "winner": winner},
         "grid": {"val": choice.table},
+        "promotion": judgement.as_manifest(),
         "baselines": {"val": {"popularity": pop}},
         "serving": ServingParams().as_dict(),
         "data": {"n_interactions": int(data.train.nnz), "n_fit": int(fit.nnz),
@@ -162,7 +189,7 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
     }
     path = write_artifact(artifacts_dir, factors.user_vectors(data.train), factors.item_emb,
                           data.user_ids, data.item_ids, manifest, item_proj=factors.item_proj)
-    promoted, reason = promote_if_better(artifacts_dir, path.name)
+    promoted, reason = promote_judged(artifacts_dir, path.name, judgement, by)
     return FilterPublish(path.name, path, promoted, reason, table[winner], choice,
                          time.perf_counter() - started, winner, table,
-                         manifest["params"]["validation"])
+                         manifest["params"]["validation"], judgement)

@@ -69,6 +69,31 @@ def binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp
     return m
 
 
+# The validation period of a time carve: the same share of the training span as the test
+# period has of the whole (the last 20 % of the span is test, so 0.2 / 0.8 of train).
+VAL_FRACTION = 0.25
+
+
+def time_carve(events: TimedEvents, shape: tuple[int, int],
+               fraction: float = VAL_FRACTION) -> tuple[sp.csr_matrix, sp.csr_matrix, float]:
+    """(fit, valid, start): fit = pairs bought before `start`, the last `fraction` of the
+    training period; valid = pairs first bought from `start` on, new to the user, for
+    users and items that the fit graph has."""
+    begin, end = float(events.days.min()), events.end
+    start = end - (end - begin) * fraction
+    early = events.days < start
+    fit = binary_csr(events.rows[early], events.cols[early], shape)
+    late = ~early
+    valid = binary_csr(events.rows[late], events.cols[late], shape)
+    valid = sp.csr_matrix(valid - valid.multiply(fit))
+    known_u = np.diff(fit.indptr) > 0
+    known_i = np.asarray(fit.sum(axis=0)).ravel() > 0
+    valid = sp.csr_matrix(sp.diags(known_u.astype(np.float32)) @ valid
+                          @ sp.diags(known_i.astype(np.float32)))
+    valid.eliminate_zeros()
+    return fit, valid, start
+
+
 def _read_adjacency_lists(path: Path) -> tuple[np.ndarray, np.ndarray]:
     users: list[np.ndarray] = []
     items: list[np.ndarray] = []

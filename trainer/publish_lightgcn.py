@@ -1,4 +1,4 @@
-"""Train -> evaluate -> write artifact -> promote-if-better, shared by the CLI commands."""
+"""Train, evaluate, write the artifact, promote it when it wins on the same split (CLI)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 
 import torch
 
-from recmodel.artifact import PROMOTE_METRIC, promote_if_better, write_artifact
+from recmodel.artifact import PROMOTE_METRIC, write_artifact
 from recmodel.live_history import ServingParams
+from recmodel.promotion import Split, judge, promote_judged
 from trainer.baselines import itemknn_scorer, popularity_scorer
+from trainer.build_model import refit_for
 from trainer.candidates import FAMILIES, compare, winner_arrays
 from trainer.data import Interactions, split_validation
 from trainer.lightgcn.train import (
@@ -65,8 +67,8 @@ def train_and_publish(
     families: tuple[str, ...] = FAMILIES,
 ) -> PublishResult:
     """Train LightGCN, score it, the graph filter and their blend on the same validation
-    split, write the winner as a complete artifact and promote it only if its validation
-    Recall@20 beats the current model's."""
+    split, write the winner as a complete artifact and promote it only if it beats the serving
+    model scored on that same split (`recmodel.promotion`)."""
     cfg = config or TrainConfig()
     if data.n_users == 0 or data.n_items == 0 or data.train.nnz == 0:
         raise ValueError("no consented interactions to train on")
@@ -78,12 +80,16 @@ def train_and_publish(
     arrays = winner_arrays(comparison, data.train, result.user_emb, result.item_emb)
     val = comparison.table[comparison.winner]
     winner_val = Metrics(val[f"recall@{cfg.k}"], val[f"ndcg@{cfg.k}"], cfg.k, val["users"])
+    split = Split(fit, valid, data.user_ids, data.item_ids, "random carve")
+    judgement = judge(artifacts_dir, winner_val.recall, split, refit_for(split, None, cfg.seed),
+                      cfg.k)
     manifest = {
         "model": comparison.winner,
         "model_version": ARTIFACT_VERSION_NOTE,
         "dataset": data.name,
         "data_snapshot_time": data.meta.get("snapshot_time") or data.meta.get("as_of"),
         "as_of": data.meta.get("as_of"),
+        "exported_at": data.meta.get("exported_at"),
         "trained_at": datetime.now(UTC).isoformat(),
         "params": {**asdict(cfg), "winner": arrays.params},
         "promote_metric": f"val.{PROMOTE_METRIC}",
@@ -92,6 +98,7 @@ def train_and_publish(
                        "winner": comparison.winner},
         "serving": ServingParams().as_dict(),
         "baselines": {"val": base},
+        "promotion": judgement.as_manifest(),
         "training": {
             "best_epoch": result.best_epoch,
             "epochs_run": result.epochs_run,
@@ -111,6 +118,6 @@ def train_and_publish(
         artifacts_dir, arrays.user_emb, arrays.item_emb, data.user_ids, data.item_ids, manifest,
         item_proj=arrays.item_proj,
     )
-    promoted, reason = promote_if_better(artifacts_dir, path.name)
+    promoted, reason = promote_judged(artifacts_dir, path.name, judgement, "train")
     return PublishResult(path.name, path, promoted, reason, winner_val, base, test,
                          comparison.table, comparison.winner)

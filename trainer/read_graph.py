@@ -4,16 +4,22 @@ Runs in the trainer process (sync driver, read transaction). Only users whose
 `(:User)-[:CONSENTED]->(:Purpose {name: 'personalization'})` edge has status
 'granted' are exported; that edge is the current state written by intake.
 
+Time is the data's, not the wall clock's: the snapshot time `as_of` is the latest event the
+export reads (never later than the wall clock: events stamped in the future are left out),
+and the window and the recency decay count back from it. A store whose history ended in
+2010 trains exactly like one whose last order came in a minute ago (docs/graph-model.md,
+"Time"). A caller may fix `as_of` instead (a snapshot: later events are left out).
+
 Edge weight (documented in docs/benchmarks-gnn.md):
     weight(u, i) = sum over u's events on i of TYPE_WEIGHT[type] * 0.5 ** (age / half_life)
-with age measured from the snapshot time `as_of`. `product_removed` and events
-without an item (`page`, ...) are not interactions and are left out.
+with age measured from `as_of`. `product_removed` and events without an item (`page`, ...)
+are not interactions and are left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +31,7 @@ from trainer.data import Interactions, TimedEvents
 QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
               / "export_interactions.cypher")
 PURPOSE = "personalization"
+DAY_MS = 86_400_000.0
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
     "order_completed": 3.0,
     "product_added": 2.0,
@@ -37,8 +44,8 @@ DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
 @dataclass
 class ExportSettings:
     type_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TYPE_WEIGHTS))
-    half_life_days: float = 30.0
-    window_days: float | None = 365.0  # ignore older events entirely; None keeps all
+    half_life_days: float = 30.0  # counted back from the snapshot time (the latest event)
+    window_days: float | None = 365.0  # events older than this before the snapshot are left out
     min_user_items: int = 1  # users with fewer distinct items are dropped
 
 
@@ -51,25 +58,67 @@ class InteractionRows:
     weights: list[float]
     events: list[int]
     last_ts_ms: list[int]
-    as_of: datetime
+    as_of: datetime  # the snapshot time: ages, the window and the time carve end here
     # Every event's time per row (epoch ms): the filter's time carve and recency weights.
     event_ms: list[list[int]] = field(default_factory=list)
+    exported_at: datetime | None = None  # wall clock of the export
+
+
+@dataclass
+class RawRow:
+    """One (user, item) row as the query returns it: every event's time and type weight."""
+
+    user_id: str
+    item_id: str
+    event_ms: list[int]
+    event_w: list[float]
 
 
 def load_query() -> str:
     return QUERY_PATH.read_text()
 
 
-def query_params(settings: ExportSettings, as_of: datetime) -> dict:
-    since = as_of - timedelta(days=settings.window_days) if settings.window_days else None
+def query_params(settings: ExportSettings, until: datetime) -> dict:
     return {
         "purpose": PURPOSE,
         "types": sorted(settings.type_weights),
         "weights": dict(settings.type_weights),
-        "as_of": as_of,
-        "since": since,
-        "half_life_s": settings.half_life_days * 86400.0,
+        "until": until,
     }
+
+
+def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | None,
+               exported_at: datetime) -> InteractionRows:
+    """Rows weighted from the snapshot time: `as_of` when given, else the latest event of the
+    export (the wall clock when it is empty). Events before the window carry nothing; a row
+    left without events is dropped."""
+    counts = np.fromiter((len(r.event_ms) for r in raw), dtype=np.int64, count=len(raw))
+    ms = np.fromiter((t for r in raw for t in r.event_ms), dtype=np.float64,
+                     count=int(counts.sum()))
+    if as_of is None:
+        as_of = (datetime.fromtimestamp(ms.max() / 1000.0, UTC) if len(ms) else exported_at)
+    anchor = as_of.timestamp() * 1000.0
+    w = np.fromiter((x for r in raw for x in r.event_w), dtype=np.float64, count=len(ms))
+    keep = ms <= anchor
+    if settings.window_days:
+        keep &= ms >= anchor - settings.window_days * DAY_MS
+    decayed = np.where(keep, w * 0.5 ** ((anchor - ms) / (settings.half_life_days * DAY_MS)), 0)
+    row_of = np.repeat(np.arange(len(raw)), counts)
+    weight = np.bincount(row_of, decayed, minlength=len(raw))
+    n = np.bincount(row_of, keep, minlength=len(raw)).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    rows = InteractionRows([], [], [], [], [], as_of, [], exported_at)
+    for index in np.flatnonzero(n > 0).tolist():
+        r = raw[index]
+        mask = keep[starts[index]:starts[index + 1]]
+        kept = [t for t, ok in zip(r.event_ms, mask.tolist(), strict=True) if ok]
+        rows.user_ids.append(r.user_id)
+        rows.item_ids.append(r.item_id)
+        rows.weights.append(float(weight[index]))
+        rows.events.append(int(n[index]))
+        rows.last_ts_ms.append(max(kept))
+        rows.event_ms.append(kept)
+    return rows
 
 
 def fetch_interactions(
@@ -77,22 +126,19 @@ def fetch_interactions(
     settings: ExportSettings | None = None,
     as_of: datetime | None = None,
 ) -> InteractionRows:
-    """Run the export query in a read transaction and collect its rows."""
+    """Run the export query in a read transaction and weigh its rows (`weigh_rows`)."""
     import neo4j  # the driver is only needed when exporting
 
     settings = settings or ExportSettings()
-    as_of = as_of or datetime.now(UTC)
-    params = query_params(settings, as_of)
-    rows = InteractionRows([], [], [], [], [], as_of)
+    exported_at = datetime.now(UTC)
+    params = query_params(settings, as_of or exported_at)
+    raw: list[RawRow] = []
 
     def work(tx: neo4j.ManagedTransaction) -> None:
         for rec in tx.run(load_query(), params):
-            rows.user_ids.append(str(rec["user_id"]))
-            rows.item_ids.append(str(rec["item_id"]))
-            rows.weights.append(float(rec["weight"]))
-            rows.events.append(int(rec["events"]))
-            rows.last_ts_ms.append(int(rec["last_ts_ms"]))
-            rows.event_ms.append([int(t) for t in rec["event_ms"]])
+            raw.append(RawRow(str(rec["user_id"]), str(rec["item_id"]),
+                              [int(t) for t in rec["event_ms"]],
+                              [float(x) for x in rec["event_w"]]))
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -101,7 +147,7 @@ def fetch_interactions(
                        default_access_mode=neo4j.READ_ACCESS) as session,
     ):
         session.execute_read(work)
-    return rows
+    return weigh_rows(raw, settings, as_of, exported_at)
 
 
 def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Interactions:
@@ -137,6 +183,7 @@ def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Inte
         train_weight=weight,
         meta={
             "as_of": rows.as_of.isoformat(),
+            "exported_at": (rows.exported_at or rows.as_of).isoformat(),
             "snapshot_time": datetime.fromtimestamp(last / 1000, UTC).isoformat() if last else None,
             "rows": len(rows.user_ids),
             "events": int(sum(rows.events)),
@@ -170,5 +217,6 @@ def export_interactions(
         "half_life_days": settings.half_life_days,
         "window_days": settings.window_days,
         "purpose": PURPOSE,
+        "anchor": "given" if as_of is not None else "latest event",
     }
     return data

@@ -37,6 +37,7 @@ from app.predictions.job import PredictionJob
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_service import UserService
 from app.recommend.model_admin import ModelAdmin
+from app.recommend.model_refresh import ModelRefresh
 from app.recommend.recommendation_service import RecommendationService
 from app.segments.audience_export import AudienceExport
 from app.segments.draft_explain import DraftExplainer
@@ -77,6 +78,7 @@ RecommendAdmissionDep = Annotated[Admission, Depends(_part("recommend_admission"
 SegmentHistoryDep = Annotated[SegmentHistoryService, Depends(_part("segment_history"))]
 SegmentDraftsDep = Annotated[DraftExplainer, Depends(_part("segment_drafts"))]
 ModelAdminDep = Annotated[ModelAdmin, Depends(_part("model_admin"))]
+ModelRefreshDep = Annotated[ModelRefresh, Depends(_part("model_refresh"))]
 StoreStatsDep = Annotated[StoreStatsService, Depends(_part("store_stats"))]
 ConsoleSessionsDep = Annotated[SessionStore, Depends(_part("console_sessions"))]
 

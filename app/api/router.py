@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from app.api.error_docs import API_ERRORS
 from app.api.routes import (
     admin_keys,
+    admin_models,
     consent,
     cypher_analyst,
     destinations,
@@ -24,6 +25,7 @@ from app.api.routes import (
 # recommendations) come first. Only `/v1/items/{item_id}/similar` (recommendations) overlaps
 # `/v1/items/{item_id:path}` (items): it must stay first.
 ROUTERS = (track.router, recommendations.router, health.router, admin_keys.router,
+           admin_models.router,
            users.router, consent.router, items.router, segments.router,
            segment_export.router,
            cypher_analyst.router, experiments.router, destinations.router,

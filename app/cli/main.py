@@ -12,6 +12,7 @@ from app.cli import (
     kafka_commands,
     keys_commands,
     migrate_commands,
+    model_commands,
     neo4j_commands,
     predictions_commands,
     segments_commands,
@@ -42,6 +43,7 @@ app.add_typer(segments_commands.app, name="segments")
 app.add_typer(cypher_commands.app, name="cypher")
 app.add_typer(experiments_commands.app, name="experiments")
 app.add_typer(predictions_commands.app, name="predictions")
+app.add_typer(model_commands.app, name="model")
 app.command("demo-data")(import_commands.demo_data)
 app.add_typer(trainer_app)  # build-model, train, evaluate, train-loop: torch loads only in train
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.console.charts import bar_chart
 from app.recommend.model_admin import ModelAdmin
+from app.recommend.model_refresh import ModelRefresh
 
 METRICS = ("recall@20", "ndcg@20")
 CHART_RUNS = 10
@@ -26,7 +27,7 @@ def _run_row(run: Any) -> dict[str, Any]:
             "test": {k: run.metrics.get("test", {}).get(k) for k in METRICS},
             "baselines": {name: {k: b.get(k) for k in METRICS}
                           for name, b in run.baselines.items()},
-            "training": m.get("training", {})}
+            "training": m.get("training", {}), "judged": m.get("promotion") or {}}
 
 
 def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -45,11 +46,12 @@ def _charts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return charts
 
 
-async def models_page(admin: ModelAdmin, artifacts_dir: Path) -> dict[str, Any]:
-    runs, history, target = await asyncio.gather(
+async def models_page(admin: ModelAdmin, artifacts_dir: Path,
+                      refresh: ModelRefresh) -> dict[str, Any]:
+    runs, history, target, status = await asyncio.gather(
         asyncio.to_thread(admin.runs), asyncio.to_thread(admin.history),
-        asyncio.to_thread(admin.rollback_target))
+        asyncio.to_thread(admin.rollback_target), refresh.status())
     rows = [_run_row(r) for r in runs]
     return {"runs": rows, "charts": _charts(rows) if rows else {},
             "history": list(reversed(history))[:20], "rollback_target": target,
-            "artifacts_dir": str(artifacts_dir)}
+            "artifacts_dir": str(artifacts_dir), "refresh": status.as_dict()}

@@ -88,6 +88,22 @@ class Settings(BaseSettings):
     recs_history_limit: int = Field(default=200, ge=1)
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)
+    # The model refresh (app/recommend/model_refresh.py, docs/design.md): every API process
+    # checks this often whether to rebuild (0 turns the refresh off); a build starts when
+    # this many events or items arrived since the last one, or on any change once the model
+    # is older than max_age, never sooner than cooldown after the previous build started.
+    model_refresh_interval_s: float = Field(default=30.0, ge=0)
+    model_refresh_min_new_events: int = Field(default=1000, ge=1)
+    model_refresh_min_new_items: int = Field(default=20, ge=1)
+    model_refresh_max_age_s: float = Field(default=3600.0, gt=0)
+    model_refresh_cooldown_s: float = Field(default=120.0, ge=0)
+    # ... or when the store went quiet this long after a smaller burst (an import's tail).
+    model_refresh_settle_s: float = Field(default=60.0, ge=0)
+    # A full build (every family the install offers: the searched filters need the train
+    # extra) at most this often; the others are quick (GF-CF). 0: quick builds only.
+    model_refresh_full_interval_s: float = Field(default=6 * 3600.0, ge=0)
+    # A build running longer is stopped (and its lease frees this long after it started).
+    model_refresh_timeout_s: float = Field(default=1800.0, gt=0)
 
     # Experiments: exposures are journaled here until written to the graph (one directory per
     # host; processes sharing it replay each other's leftovers).

@@ -88,3 +88,30 @@ FRESH_ITEM_FAILURES = Counter(
 DB_BREAKER_OPEN = Gauge(
     "profilegraph_db_breaker_open", "1 while Neo4j is known down and API calls fail fast"
 )
+# The model refresh (app/recommend/model_refresh.py). Gauges come from the state every API
+# process reads from the graph, so all processes report the same figures.
+MODEL_REFRESH_LAST_BUILD = Gauge(
+    "profilegraph_model_refresh_last_build_timestamp_seconds",
+    "When the last automatic model build finished (Unix time; 0: none yet)")
+MODEL_REFRESH_DURATION = Gauge(
+    "profilegraph_model_refresh_last_build_duration_seconds",
+    "Wall time of the last automatic model build (export, validation, promotion)")
+MODEL_REFRESH_CPU = Gauge(
+    "profilegraph_model_refresh_last_build_cpu_seconds",
+    "CPU time of the last automatic model build's process")
+MODEL_REFRESH_OUTCOME = Gauge(
+    "profilegraph_model_refresh_last_outcome",
+    "1 for the outcome of the last automatic model build: promoted, kept (the serving model "
+    "won on the same split), empty (nothing to build from) or failed", ["outcome"])
+MODEL_REFRESH_EVENTS_SINCE = Gauge(
+    "profilegraph_model_refresh_events_since_build",
+    "Events stored since the last model build started")
+MODEL_REFRESH_ITEMS_SINCE = Gauge(
+    "profilegraph_model_refresh_items_since_build",
+    "Items added since the last model build started")
+MODEL_REFRESH_BUILDS = Counter(
+    "profilegraph_model_refresh_builds_total",
+    "Automatic model builds this process ran, by outcome", ["outcome", "kind"])
+MODEL_REFRESH_CHECK_FAILURES = Counter(
+    "profilegraph_model_refresh_check_failures_total",
+    "Refresh checks that failed (the graph was unreachable; the next check retries)")

@@ -58,7 +58,10 @@ def fresh_vectors(model: EmbeddingArtifact, fresh: list[FreshItem], keep_norm: b
 
 
 def model_as_of(model: EmbeddingArtifact) -> datetime | None:
-    raw = model.manifest.get("as_of") or model.manifest.get("created_at")
+    """When the model's export ran, by the wall clock: `Item.created_at` is stamped by the
+    same clock when the store first hears of an item. (The manifest's `as_of` is the data's
+    own time, the latest event, years ago for an imported history.)"""
+    raw = model.manifest.get("exported_at") or model.manifest.get("created_at")
     try:
         return datetime.fromisoformat(raw) if raw else None
     except ValueError:

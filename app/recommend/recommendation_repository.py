@@ -45,6 +45,15 @@ class FreshItem:
     peers: list[str]  # items of the same category
 
 
+@dataclass(frozen=True)
+class Neighbour:
+    """An item the shoppers of a history also chose, and the history item that led to it."""
+
+    info: ItemInfo
+    score: float
+    via: str
+
+
 class RecommendationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -87,3 +96,10 @@ class RecommendationRepository:
         return [FreshItem(r["item_id"], r["category"],
                           [(n["item_id"], int(n["n"])) for n in r["neighbours"]],
                           list(r["peers"])) for r in rows]
+
+    async def co_interactions(self, item_ids: list[str], user_id: str, types: list[str],
+                              shoppers: int = 200, limit: int = 100) -> list[Neighbour]:
+        rows = await self._read("recommend/co_interaction_items", items=item_ids,
+                                user_id=user_id, types=types, shoppers=shoppers, limit=limit)
+        return [Neighbour(ItemInfo(r["item_id"], r["title"], r["category"]), float(r["score"]),
+                          str(max(r["via"], key=lambda v: v[1])[0])) for r in rows]

@@ -14,6 +14,7 @@ import math
 import time
 
 from app.core.config import Settings
+from app.recommend.graph_neighbours import GraphNeighbours, Pick
 from app.recommend.item_info_cache import ItemInfoCache
 from app.recommend.live_scoring import explain, score_shopper
 from app.recommend.model_store import ModelStore
@@ -49,6 +50,7 @@ class RecommendationService:
         self._models = models
         self._popularity = popularity
         self._fallback = PopularFallback(popularity)
+        self._neighbours = GraphNeighbours(repository, popularity)
         self._items = ItemInfoCache(ITEM_CACHE_TTL_S, ITEM_CACHE_MAX)
         self._no_model_params = ServingParams(history_limit=settings.recs_history_limit)
         # The serving parameters of the model last served: read from its manifest once.
@@ -76,7 +78,12 @@ class RecommendationService:
         events = [(h.item_id, h.type, h.ts_ms) for h in ctx.history]
         scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
                                limit * POOL_FACTOR, excluded)
-        if scored.strategy is None:
+        if scored.strategy is None:  # a history the model cannot score: the live graph's
+            picks = await self._neighbours.pick(
+                ctx.user_id, ctx.history, excluded, limit * POOL_FACTOR, self._item_infos,
+            ) if mode is ScoringMode.live else []  # static: the trained vector or nothing
+            if picks:
+                return self._neighbour_list(ctx.user_id, picks, category, limit)
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.cold_user, excluded, ctx.segments)
         infos = await self._item_infos([item_id for item_id, _ in scored.pool])
@@ -94,6 +101,17 @@ class RecommendationService:
         return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
                                    personalized=True, model_version=model.version,
                                    model_family=model.family, items=items)
+
+    def _neighbour_list(self, user_id: str, picks: list[Pick], category: str | None,
+                        limit: int) -> UserRecommendations:
+        reasons = {info.item_id: reason for info, _, reason in picks}
+        ranked = [(info, score) for info, score, _ in picks
+                  if category is None or info.category == category]
+        items = [RecommendedItem(item_id=info.item_id, score=score, title=info.title,
+                                 category=info.category, reason=reasons[info.item_id])
+                 for info, score in self._diversify(ranked, limit)]
+        return UserRecommendations(user_id=user_id, strategy=Strategy.graph_neighbours,
+                                   personalized=True, items=items)
 
     async def similar(self, item_id: str, limit: int) -> SimilarItems:
         model = self._models.current

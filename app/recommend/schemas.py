@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Strategy(StrEnum):
     gnn = "gnn"  # the shopper's trained vector alone (the static list)
     gnn_live = "gnn_live"  # trained vector combined with the live history read now
     gnn_inductive = "gnn_inductive"  # live history alone: a shopper the model never saw
+    # the live graph around a history the model cannot score yet (items newer than it)
+    graph_neighbours = "graph_neighbours"
     popular = "popular"
 
 
@@ -24,7 +27,8 @@ class ScoringMode(StrEnum):
 class FallbackReason(StrEnum):
     no_consent = "no_personalization_consent"
     unknown_user = "unknown_user"
-    cold_user = "cold_user"  # a known shopper with no history the model can use
+    # a known shopper with no history the model or the live graph can use
+    cold_user = "cold_user"
     no_model = "no_model"
     unknown_item = "unknown_item"
 
@@ -62,3 +66,34 @@ class UserRecommendations(RecommendationList):
 
 class SimilarItems(RecommendationList):
     item_id: str
+
+
+class ModelChange(BaseModel):
+    """A manual promotion or roll back: why, recorded in the promotion log."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ModelChanged(BaseModel):
+    version: str  # now promoted
+    previous: str | None
+    reason: str
+
+
+class ModelRun(BaseModel):
+    version: str
+    model: str | None = None
+    trained_at: str | None = None
+    promoted: bool
+    served: bool  # by the process that answered
+    metrics: dict[str, Any]  # validation (and test) figures the build recorded
+    promotion: dict[str, Any] | None = None  # the build's judgement on its own split
+
+
+class ModelsOverview(BaseModel):
+    promoted: str | None
+    served: str | None
+    rollback_target: str | None
+    runs: list[ModelRun]
+    history: list[dict[str, Any]]  # changes of the promoted model, newest first
+    refresh: dict[str, Any] | None = None  # the automatic rebuild's state (design.md)

@@ -51,6 +51,8 @@ from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
 from app.recommend.fresh_items import poll_fresh_items
 from app.recommend.model_admin import ModelAdmin
+from app.recommend.model_refresh import ModelRefresh
+from app.recommend.model_refresh_repository import ModelRefreshRepository
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
@@ -111,6 +113,7 @@ class Services:
     segment_history: SegmentHistoryService
     segment_drafts: DraftExplainer
     model_admin: ModelAdmin
+    model_refresh: ModelRefresh
     store_stats: StoreStatsService
     console_sessions: SessionStore
     experiments: ExperimentParts
@@ -190,6 +193,7 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         segment_history=SegmentHistoryService(database),
         segment_drafts=DraftExplainer(member_repository),
         model_admin=ModelAdmin(settings.artifacts_dir, models),
+        model_refresh=ModelRefresh(settings, ModelRefreshRepository(database), models),
         store_stats=StoreStatsService(database),
         console_sessions=SessionStore(database),
         experiments=experiments,
@@ -226,7 +230,8 @@ async def open_services(settings: Settings, driver: AsyncDriver | None = None
 @asynccontextmanager
 async def background_work(services: Services) -> AsyncIterator[None]:
     """What a serving process runs besides requests: the promoted model loaded and polled,
-    vectors for items newer than the model, the membership worker (which also runs the
+    the model refresh (rebuilds in a subprocess when the store changed enough), vectors for
+    items newer than the model, the membership worker (which also runs the
     periodic sweep of time-windowed segments), the experiments' exposure writer and
     attribution pass, the pruning of old message receipts, segment housekeeping
     (membership history past its retention, deletions left unfinished), catalog changes
@@ -252,6 +257,9 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     if settings.prediction_refresh_interval_s > 0:
         tasks.append(asyncio.create_task(services.predictions.run(
             settings.prediction_refresh_interval_s), name="prediction-refresh"))
+    if settings.model_refresh_interval_s > 0:
+        tasks.append(asyncio.create_task(
+            services.model_refresh.run(settings.model_refresh_interval_s), name="model-refresh"))
     async with AsyncExitStack() as stack:
         stack.callback(services.analyst.close)
         for task in tasks:

@@ -1,7 +1,7 @@
 // Items added after the model was built ($since), each with the items that the same
 // consented shoppers interacted with (co-interactions, counted) and a few items of its own
-// category: the graph neighbourhood a new item's vector is derived from (serving keeps the
-// neighbours the model holds).
+// category, the oldest first (those the model most likely holds): the graph neighbourhood a
+// new item's vector is derived from (serving keeps the neighbours the model holds).
 // Params: $since (DateTime), $limit (items), $shoppers (per item), $neighbours, $peers.
 MATCH (i:Item)
 WHERE i.created_at > $since
@@ -18,7 +18,7 @@ CALL (i) {
 CALL (i) {
   MATCH (j:Item {category: i.category})
   WHERE j <> i
-  WITH j ORDER BY j.item_id LIMIT $peers
+  WITH j ORDER BY j.created_at, j.item_id LIMIT $peers
   RETURN collect(j.item_id) AS peers
 }
 RETURN i.item_id AS item_id, i.category AS category, neighbours, peers

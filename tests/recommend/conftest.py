@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,3 +99,20 @@ def artifacts(tmp_path: Path, settings: Settings) -> AsyncIterator[Path]:
     settings.model_poll_interval_s = 0.05
     yield settings.artifacts_dir
     settings.artifacts_dir, settings.model_poll_interval_s = previous
+
+
+REFRESH = ("model_refresh_interval_s", "model_refresh_min_new_events",
+           "model_refresh_min_new_items", "model_refresh_cooldown_s",
+           "model_refresh_full_interval_s")
+
+
+@pytest.fixture
+def refresh_on(settings: Settings) -> Iterator[Settings]:
+    """The model refresh on (checks every 0.2 s in a served app), building after 5 new
+    events, no cooldown, quick builds only. Request it before `client`/`services`."""
+    previous = [getattr(settings, n) for n in REFRESH]
+    for name, value in zip(REFRESH, (0.2, 5, 1000, 0.0, 0.0), strict=True):
+        setattr(settings, name, value)
+    yield settings
+    for name, value in zip(REFRESH, previous, strict=True):
+        setattr(settings, name, value)

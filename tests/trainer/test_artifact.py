@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from recmodel import artifact_format as fmt
-from recmodel.artifact import promote_if_better, set_current, write_artifact
-from tests.trainer.helpers import load_current
+from recmodel.artifact import set_current, write_artifact
 
 
 def _write(root, recall: float, n_users: int = 3, n_items: int = 4, params=None, **kw):
@@ -53,35 +52,6 @@ def test_failed_write_leaves_nothing(tmp_path):
     with pytest.raises(OSError):
         _write(tmp_path, 0.2, version="v1")  # a version is never overwritten
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1"]
-
-
-def test_promote_only_if_better(tmp_path):
-    assert load_current(tmp_path) is None
-    a = _write(tmp_path, 0.10)
-    assert promote_if_better(tmp_path, a.name)[0]
-    worse = _write(tmp_path, 0.08)
-    promoted, reason = promote_if_better(tmp_path, worse.name)
-    assert not promoted and "does not beat" in reason
-    same = _write(tmp_path, 0.10)
-    assert not promote_if_better(tmp_path, same.name)[0]
-    assert fmt.current_version(tmp_path) == a.name
-    better = _write(tmp_path, 0.12)
-    assert promote_if_better(tmp_path, better.name)[0]
-    assert load_current(tmp_path).version == better.name
-    assert fmt.list_versions(tmp_path) == sorted([a.name, worse.name, same.name, better.name])
-    assert not any(p.name.startswith(fmt.TMP_PREFIX) for p in tmp_path.iterdir())
-
-
-def test_figures_of_different_validation_splits_are_not_compared(tmp_path):
-    # A random carve scores the same period (high figures), a time carve the next one.
-    random_carve = _write(tmp_path, 0.30)
-    assert promote_if_better(tmp_path, random_carve.name)[0]
-    timed = _write(tmp_path, 0.14, params={"validation": "time carve"})
-    promoted, reason = promote_if_better(tmp_path, timed.name)
-    assert promoted and "not comparable" in reason
-    worse = _write(tmp_path, 0.12, params={"validation": "time carve"})
-    assert not promote_if_better(tmp_path, worse.name)[0]  # same split kind: compared
-    assert load_current(tmp_path).version == timed.name
 
 
 def test_reader_rejects_tampered_or_foreign_artifacts(tmp_path):

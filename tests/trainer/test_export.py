@@ -7,15 +7,19 @@ from trainer.read_graph import (
     DEFAULT_TYPE_WEIGHTS,
     ExportSettings,
     InteractionRows,
+    RawRow,
     load_query,
     query_params,
     rows_to_interactions,
+    weigh_rows,
 )
+
+DAY_MS = 86_400_000
 
 
 def test_query_is_parameterized_and_consent_gated():
     q = load_query()
-    for param in ("$purpose", "$types", "$weights", "$as_of", "$since", "$half_life_s"):
+    for param in ("$purpose", "$types", "$weights", "$until"):
         assert param in q
     assert "CONSENTED" in q and "'granted'" in q
     assert not re.search(
@@ -23,15 +27,50 @@ def test_query_is_parameterized_and_consent_gated():
     )  # no format placeholders
 
 
-def test_query_params_carry_weights_window_and_half_life():
-    as_of = datetime(2026, 1, 31, tzinfo=UTC)
-    p = query_params(ExportSettings(half_life_days=10, window_days=30), as_of)
+def test_query_params_carry_weights_and_the_cut_off():
+    until = datetime(2026, 1, 31, tzinfo=UTC)
+    p = query_params(ExportSettings(half_life_days=10, window_days=30), until)
     assert p["purpose"] == "personalization"
     assert "product_removed" not in p["types"] and "order_completed" in p["types"]
     assert p["weights"]["order_completed"] == DEFAULT_TYPE_WEIGHTS["order_completed"]
-    assert p["half_life_s"] == 10 * 86400
-    assert p["since"] == datetime(2026, 1, 1, tzinfo=UTC)
-    assert query_params(ExportSettings(window_days=None), as_of)["since"] is None
+    assert p["until"] == until
+
+
+def _ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def test_window_and_decay_count_back_from_the_latest_event_not_the_wall_clock():
+    """A history that ended in December 2010 exports as if it ended this morning: the
+    snapshot is its latest event, the 365-day window and the half-life count back from it."""
+    last = datetime(2010, 12, 9, 12, tzinfo=UTC)
+    raw = [RawRow("a", "x", [_ms(last)], [3.0]),
+           RawRow("a", "y", [_ms(last) - 30 * DAY_MS, _ms(last) - 400 * DAY_MS], [1.0, 1.0]),
+           RawRow("b", "y", [_ms(last) - 500 * DAY_MS], [2.0])]
+    exported = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = weigh_rows(raw, ExportSettings(half_life_days=30, window_days=365), None, exported)
+    assert rows.as_of == last and rows.exported_at == exported
+    # b's only event is outside the window: the row goes; y's 400-day-old event carries nothing
+    assert list(zip(rows.user_ids, rows.item_ids, strict=True)) == [("a", "x"), ("a", "y")]
+    np.testing.assert_allclose(rows.weights, [3.0, 0.5])
+    assert rows.events == [1, 1] and rows.event_ms == [[_ms(last)], [_ms(last) - 30 * DAY_MS]]
+    data = rows_to_interactions(rows)
+    assert data.meta["as_of"] == last.isoformat()
+    assert data.meta["exported_at"] == exported.isoformat()
+    # the time carve's period ends at the data's end, not at the export
+    assert data.train_events is not None and data.train_events.end * 86_400 == last.timestamp()
+    every = weigh_rows(raw, ExportSettings(window_days=None), None, exported)
+    assert len(every.user_ids) == 3
+
+
+def test_a_given_snapshot_time_leaves_later_events_out():
+    at = datetime(2010, 6, 1, tzinfo=UTC)
+    raw = [RawRow("a", "x", [_ms(at) - DAY_MS, _ms(at) + DAY_MS], [1.0, 1.0])]
+    rows = weigh_rows(raw, ExportSettings(half_life_days=1), at, datetime(2026, 1, 1, tzinfo=UTC))
+    assert rows.as_of == at and rows.events == [1]
+    np.testing.assert_allclose(rows.weights, [0.5])
+    empty = weigh_rows([], ExportSettings(), None, datetime(2026, 1, 1, tzinfo=UTC))
+    assert empty.as_of == datetime(2026, 1, 1, tzinfo=UTC) and empty.user_ids == []
 
 
 def test_rows_become_sorted_ids_binary_train_and_weights():

@@ -126,3 +126,28 @@ async def test_train_command_exports_trains_and_promotes(
     assert art.user_ids == ["u1", "u4"]  # consented users only
     assert art.manifest["data"]["export"]["purpose"] == "personalization"
     assert art.user_emb.shape == (2, 8)
+
+
+async def test_a_history_from_2010_exports_with_its_own_latest_event_as_the_snapshot(
+    graph: AsyncDriver, settings
+) -> None:
+    """No snapshot time given: the window and decay count back from the latest exported
+    event, so an imported 2009-2010 history is not dropped by a window ending today."""
+    last = datetime(2010, 12, 9, tzinfo=UTC)
+    day = timedelta(days=1)
+    await graph.execute_query(SEED, users=[{"id": "old", "consent": "granted"}], as_of=last,
+                              database_=settings.neo4j_database)
+    await graph.execute_query(EVENTS, events=[
+        {"id": "o1", "user": "old", "type": "order_completed", "ts": last, "items": ["x"]},
+        {"id": "o2", "user": "old", "type": "order_completed", "ts": last - 30 * day,
+         "items": ["y"]},
+        {"id": "o3", "user": "old", "type": "order_completed", "ts": last - 400 * day,
+         "items": ["z"]},
+    ], database_=settings.neo4j_database)
+    data = await asyncio.to_thread(export_interactions, trainer_target(settings).connection,
+                                   ExportSettings(half_life_days=30.0, window_days=365.0))
+    assert data.user_ids == ["old"] and data.item_ids == ["x", "y"]
+    np.testing.assert_allclose(data.train_weight.toarray(), [[3.0, 1.5]], rtol=1e-4)
+    assert data.meta["as_of"] == last.isoformat()
+    assert data.meta["export"]["anchor"] == "latest event"
+    assert datetime.fromisoformat(data.meta["exported_at"]) > datetime(2025, 1, 1, tzinfo=UTC)

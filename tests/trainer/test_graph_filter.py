@@ -60,6 +60,23 @@ def test_history_weights_follow_event_type_and_recency() -> None:
     assert dict(zip(rows, weights, strict=True)) == {0: 1.25, 1: 1.5}
 
 
+def test_history_ages_count_back_from_the_shoppers_latest_event() -> None:
+    """A history that ended in 2010, scored today: the same relative weights as when it was
+    fresh (nothing underflows to zero), and an event stamped in the future does not age the
+    rest beyond the request time."""
+    params = ServingParams(half_life_hours=24.0 * 30)
+    day = 86_400_000
+    end_2010 = 1_291_852_800_000  # 2010-12-09
+    history = [("a", "order_completed", end_2010), ("b", "order_completed", end_2010 - 30 * day)]
+    rows, weights = weigh_history(history, end_2010 + 15 * 365 * day, {"a": 0, "b": 1}, params)
+    assert dict(zip(rows, weights, strict=True)) == {0: 3.0, 1: 1.5}
+    _, fresh = weigh_history(history, end_2010, {"a": 0, "b": 1}, params)
+    assert fresh == weights
+    future = [("a", "order_completed", end_2010 + 60 * day), *history]
+    _, w = weigh_history(future, end_2010, {"a": 0, "b": 1}, params)
+    assert w == [3.0 + 3.0, 1.5]
+
+
 def test_building_a_filter_model_does_not_import_torch() -> None:
     code = ("import sys, trainer.build_model, trainer.candidates, app.cli.main; "
             "assert 'torch' not in sys.modules")

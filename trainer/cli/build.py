@@ -1,32 +1,64 @@
 """`profilegraph build-model`: the training-free graph-filter model, built in seconds from the
-consented graph with numpy/scipy alone (no train extra), validated and promoted if better.
-`make run` calls it so a fresh install serves personalized lists from its first minute."""
+consented graph with numpy/scipy alone (no train extra), validated and promoted when it beats
+the serving model on the same validation split. `make run` calls it so a fresh install serves
+personalized lists from its first minute; the API's model refresh runs it in a subprocess
+(`--families graph_filter --summary-json`) whenever the store has changed enough."""
 
 from __future__ import annotations
+
+import json
+import resource
+import time
+from enum import StrEnum
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from recmodel.artifact_format import current_version
-from trainer.cli.target import target_of
+from trainer.cli.target import HALF_LIFE_HELP, WINDOW_HELP, target_of
 
 console = Console()
+# The one line `--summary-json` prints, read by the API's model refresh.
+SUMMARY_PREFIX = "PROFILEGRAPH_BUILD "
+
+
+class Families(StrEnum):
+    auto = "auto"  # GF-CF, and the searched filter family when torch is installed
+    graph_filter = "graph_filter"  # GF-CF alone: the quick rebuild
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _summary(enabled: bool, started: float, **fields: object) -> None:
+    if enabled:
+        fields = {**fields, "seconds": round(time.perf_counter() - started, 2),
+                  "cpu_s": round(_cpu_seconds(), 2)}
+        typer.echo(SUMMARY_PREFIX + json.dumps(fields, default=str))
 
 
 def build_model(
     ctx: typer.Context,
     if_missing: bool = typer.Option(
         False, "--if-missing", help="Do nothing when a model is already promoted"),
-    half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
-    window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
+    half_life_days: float = typer.Option(30.0, help=HALF_LIFE_HELP),
+    window_days: float = typer.Option(365.0, help=WINDOW_HELP),
+    families: Families = typer.Option(Families.auto, help="Candidate families"),
+    summary_json: bool = typer.Option(
+        False, "--summary-json", help=f"End with one line '{SUMMARY_PREFIX}{{json}}'"),
+    by: str = typer.Option("build-model", help="Who asked (recorded in the promotion log)"),
 ) -> None:
     """Build the graph-filter models from the consented graph (GF-CF, and the searched
     filter family when torch is installed), keep the validation winner, promote it if it
-    beats the current model on validation Recall@20."""
+    beats the serving model scored on the same validation split."""
     from trainer.build_model import publish_graph_filter
     from trainer.read_graph import ExportSettings, export_interactions
 
+    started = time.perf_counter()
     target = target_of(ctx)
     if if_missing and current_version(target.artifacts_dir) is not None:
         console.print(f"model {current_version(target.artifacts_dir)} is promoted; "
@@ -39,8 +71,10 @@ def build_model(
     console.print(f"exported {data.summary()} ({data.meta.get('events')} events)")
     if data.train.nnz == 0:
         console.print("[yellow]no consented interactions yet; nothing to build[/]")
+        _summary(summary_json, started, outcome="empty", reason="no consented interactions")
         return
-    result = publish_graph_filter(data, target.artifacts_dir)
+    chosen = ("graph_filter",) if families is Families.graph_filter else None
+    result = publish_graph_filter(data, target.artifacts_dir, families=chosen, by=by)
     table = Table(title=f"graph filter, validation (chosen: {result.choice.params})")
     for col in ("rank", "alpha", "recall@20", "ndcg@20"):
         table.add_column(col)
@@ -56,3 +90,7 @@ def build_model(
     console.print(compared)
     console.print(f"validation: {result.validation}")
     console.print(f"artifact {result.path} in {result.seconds:.1f}s: {result.reason}")
+    _summary(summary_json, started, outcome="promoted" if result.promoted else "kept",
+             reason=result.reason, version=result.version, model=result.winner,
+             users=data.n_users, items=data.n_items, interactions=int(data.train.nnz),
+             val=result.val.get("recall@20"))

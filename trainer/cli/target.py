@@ -24,6 +24,10 @@ class Target:
 
 TargetSource = Callable[[], Target]
 
+# Time is the data's: both count back from the latest exported event (trainer/read_graph.py).
+HALF_LIFE_HELP = "Recency half-life of interaction weights (days before the latest event)"
+WINDOW_HELP = "Leave out events older than this many days before the latest event (0 = all)"
+
 
 def target_of(ctx: typer.Context) -> Target:
     """The mounting CLI's target; called only by commands that need the graph, so the

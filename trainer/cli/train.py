@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trainer.cli.build import build_model
-from trainer.cli.target import target_of
+from trainer.cli.target import HALF_LIFE_HELP, WINDOW_HELP, target_of
 from trainer.connection import Neo4jConnection
 
 # torch is imported only when a command runs: mounting this sub-app in the project CLI
@@ -130,8 +130,8 @@ def _print_metrics(title: str, rows: dict[str, dict]) -> None:
 def train(
     ctx: typer.Context,
     artifacts_dir: Path | None = typer.Option(None, help=ARTIFACTS_HELP),
-    half_life_days: float = typer.Option(30.0, help="Recency half-life of interaction weights"),
-    window_days: float = typer.Option(365.0, help="Ignore events older than this (0 = all)"),
+    half_life_days: float = typer.Option(30.0, help=HALF_LIFE_HELP),
+    window_days: float = typer.Option(365.0, help=WINDOW_HELP),
     epochs: int = typer.Option(300),
     lr: float = typer.Option(2e-3),
     batch_size: int = typer.Option(4096),

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recmodel.numpy_eval import evaluate_dense
-from trainer.data import TimedEvents, binary_csr
+from trainer.data import VAL_FRACTION, TimedEvents, time_carve
 from trainer.filters.base import GraphFilter
 
 # (kind, tau in days); None: no decay. The training period of Online Retail II is ~298 days.
@@ -32,9 +32,6 @@ TAUS: tuple[tuple[str, float | None], ...] = (
     ("exp", 480.0), ("hyperbolic", 15.0), ("hyperbolic", 60.0), ("hyperbolic", 240.0))
 # Item-degree normalization exponents tried with every decay (filters that have one).
 BETAS = (0.1, 0.2, 0.3, 0.4)
-# The validation period: the same share of the training span as the test period has of
-# the whole (the last 20 % of the span is test, so 0.2 / 0.8 of train).
-VAL_FRACTION = 0.25
 
 
 def decay(age: np.ndarray, kind: str, tau: float | None) -> np.ndarray:
@@ -74,26 +71,6 @@ def recency_weights(events: TimedEvents, shape: tuple[int, int], kind: str,
     out = seen.copy()
     out.data = decay(end - seen.data, kind, tau).astype(np.float32)
     return out
-
-
-def time_carve(events: TimedEvents, shape: tuple[int, int],
-               fraction: float = VAL_FRACTION) -> tuple[sp.csr_matrix, sp.csr_matrix, float]:
-    """(fit, valid, start): fit = pairs bought before `start`, the last `fraction` of the
-    training period; valid = pairs first bought from `start` on, new to the user, for
-    users and items that the fit graph has."""
-    begin, end = float(events.days.min()), events.end
-    start = end - (end - begin) * fraction
-    early = events.days < start
-    fit = binary_csr(events.rows[early], events.cols[early], shape)
-    late = ~early
-    valid = binary_csr(events.rows[late], events.cols[late], shape)
-    valid = sp.csr_matrix(valid - valid.multiply(fit))
-    known_u = np.diff(fit.indptr) > 0
-    known_i = np.asarray(fit.sum(axis=0)).ravel() > 0
-    valid = sp.csr_matrix(sp.diags(known_u.astype(np.float32)) @ valid
-                          @ sp.diags(known_i.astype(np.float32)))
-    valid.eliminate_zeros()
-    return fit, valid, start
 
 
 def variants(chosen: GraphFilter, betas: tuple[float, ...] = BETAS) -> list[GraphFilter]:

@@ -136,3 +136,16 @@ def build_served_filter(train: sp.csr_matrix, served: ServedFilter, seed: int = 
                     served.rank, seed)
     fac.params = {**fac.params, "filter": served.chosen.label()}
     return fac
+
+
+def refit_factors(entry: dict, fit: sp.csr_matrix, events: TimedEvents | None,
+                  until: float | None, seed: int = 0) -> FilterFactors:
+    """A served filter's recipe (its manifest entry: family, params, decay, rank) refitted on
+    `fit`, its recency weights aged from `until`: how promotion scores a serving model that
+    has seen the validation period (`recmodel.promotion`)."""
+    chosen = filter_from_params(entry["family"], entry["params"])
+    decay = entry.get("decay")
+    weights = (recency_weights(events, fit.shape, decay["kind"], decay["tau"], until)
+               if decay and events is not None else None)
+    rank = max(1, min(int(entry["rank"]), fit.shape[1]))
+    return factorize(chosen.fit(fit, seed=seed, weights=weights).operator(), rank, seed)

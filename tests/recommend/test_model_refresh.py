@@ -1,0 +1,71 @@
+"""The model refresh: built in a subprocess by `profilegraph build-model`, recorded in the
+graph, one build at a time across processes, counted on /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from app.core import metrics
+from app.core.config import Settings
+from app.importers.online_retail import import_online_retail
+from app.recommend.build_runner import BuildOutcome
+from app.recommend.model_refresh import ModelRefresh
+from app.recommend.model_refresh_repository import ModelRefreshRepository
+from app.wiring import Services
+from recmodel.artifact_format import current_version, read_manifest
+from tests.recommend.retail_store import retail_rows, write_retail
+
+pytestmark = pytest.mark.neo4j
+
+
+async def test_the_refresh_builds_promotes_records_and_reloads(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows()))
+    refresh = services.model_refresh
+    first = await refresh.check_once()
+    assert first.build and first.why == "no model is promoted" and first.kind == "quick"
+    status = await refresh.status()
+    assert status.last["outcome"] == "promoted", status.last
+    version = status.last["version"]
+    assert version == current_version(artifacts) == services.models.current.version
+    assert status.last["cpu_s"] > 0 and status.last["duration_s"] > 0
+    assert status.new_events == 0 and not status.running
+    assert metrics.MODEL_REFRESH_OUTCOME.labels("promoted")._value.get() == 1
+    assert metrics.MODEL_REFRESH_EVENTS_SINCE._value.get() == 0
+    assert metrics.MODEL_REFRESH_LAST_BUILD._value.get() > 0
+    assert not (await refresh.check_once()).build  # nothing changed
+
+    # New customers buy: past the threshold, a second build is judged against the first
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    assert (await refresh.status()).new_events >= 5
+    second = await refresh.check_once()
+    assert second.build and second.why.endswith("new events")
+    status = await refresh.status()
+    assert status.last["outcome"] in ("promoted", "kept") and status.last["builds"] == 2
+    judged = read_manifest(artifacts / status.last["version"])["promotion"]
+    assert judged["incumbent"] == version and judged["split"] in ("time carve", "random carve")
+
+
+async def test_one_build_at_a_time_across_processes(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    """Two processes decide on the same state at once: the graph's lease lets one build."""
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows(customers=6)))
+    started: list[str] = []
+
+    async def slow_build(settings: Settings, kind: str, timeout_s: float) -> BuildOutcome:
+        started.append(kind)
+        await asyncio.sleep(0.5)
+        return BuildOutcome("kept", "a stand-in build", seconds=0.5, cpu_s=0.1)
+
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    one, two = (ModelRefresh(refresh_on, repository, services.models, slow_build)
+                for _ in range(2))
+    decisions = await asyncio.gather(one.check_once(), two.check_once())
+    assert started == ["quick"] and sorted(d.build for d in decisions) == [False, True]
+    assert (await one.status()).last["outcome"] == "kept"
