@@ -3,10 +3,12 @@ lifespan and mounts the routers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from app.api.guards import install_guards
 from app.api.openapi_components import install_openapi_components
@@ -20,8 +22,18 @@ from app.core.pseudonyms import set_key
 from app.wiring import background_work, open_services
 
 
+def one_blas_thread() -> None:
+    """Scoring is one small mat-vec per request, on the event loop: BLAS worker threads gain
+    nothing there and spin beside the loop after each call, taking a core from the requests
+    and from Neo4j. Libraries loaded already are limited now, those loaded later read the
+    variable."""
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    threadpool_limits(1, user_api="blas")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    one_blas_thread()
     configure_logging(settings.log_level)
     set_key(settings.log_pseudonym_key.get_secret_value() if settings.log_pseudonym_key else None)
 
