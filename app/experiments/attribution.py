@@ -28,6 +28,9 @@ class AttributionListener:
         self._repository = repository
         self._interval_s = interval_s
         self._waiting: set[str] = set()
+        # shoppers passed once: passed again on the next round, since an event committed
+        # while its exposure's write was in flight is seen by neither transaction
+        self._recheck: set[str] = set()
         self._task: asyncio.Task[None] | None = None
 
     async def on_ingest(self, change: IngestedChange) -> None:
@@ -50,9 +53,11 @@ class AttributionListener:
             await self.drain()
 
     async def drain(self) -> None:
-        if not self._waiting:
+        if not self._waiting and not self._recheck:
             return
-        users, self._waiting = sorted(self._waiting), set()
+        fresh, again = self._waiting, self._recheck
+        self._waiting, self._recheck = set(), set()
+        users = sorted(fresh | again)
         try:
             rows = await self._repository.attribute_user_events(
                 users, datetime.now(UTC) - LOOKBACK)
@@ -62,6 +67,7 @@ class AttributionListener:
                         exc_info=True)
             self._waiting.update(users)
             return
+        self._recheck = fresh
         for row in rows:
             metrics.OUTCOMES.labels(row["strategy"], row["variant"], row["type"]).inc(
                 row["events"])

@@ -86,6 +86,7 @@ async def test_a_placement_experiment_end_to_end(api: httpx.AsyncClient, exp_app
         track(u, "Product Clicked", "i2", recommendation_id=served[u]["decision_id"])
         for u in arms["viewer-offer"]))
     await flush(exp_app)
+    await flush(exp_app)  # the second pass links a click that raced its exposure's write
     records, _, _ = await graph.execute_query(
         "MATCH (:User)-[:SAW]->(x:Exposure {experiment_id: 'banner-ab'}) "
         "RETURN x.surface AS surface, x.variant AS variant, x.items AS items, "

@@ -8,6 +8,7 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from app.api.deps import AdminScope, ModelAdminDep, ModelRefreshDep, presented_key
+from app.api.error_docs import ErrorBody
 from app.auth.api_keys import key_id_of
 from app.recommend.model_admin import ModelAdmin
 from app.recommend.schemas import ModelChange, ModelChanged, ModelRun, ModelsOverview
@@ -42,7 +43,8 @@ async def list_models(admin: ModelAdminDep, refresh: ModelRefreshDep, _: AdminSc
     return out
 
 
-@router.post("/rollback", response_model=ModelChanged)
+@router.post("/rollback", response_model=ModelChanged, responses={
+    409: {"model": ErrorBody, "description": "no earlier promoted model to return to"}})
 async def rollback(body: ModelChange, request: Request, admin: ModelAdminDep, _: AdminScope
                    ) -> ModelChanged:
     previous = await asyncio.to_thread(admin.promoted)
@@ -50,7 +52,8 @@ async def rollback(body: ModelChange, request: Request, admin: ModelAdminDep, _:
     return ModelChanged(version=version, previous=previous, reason=body.reason)
 
 
-@router.post("/{version}/promote", response_model=ModelChanged)
+@router.post("/{version}/promote", response_model=ModelChanged, responses={
+    404: {"model": ErrorBody, "description": "no such model run"}})
 async def promote(version: str, body: ModelChange, request: Request, admin: ModelAdminDep,
                   _: AdminScope) -> ModelChanged:
     previous = await asyncio.to_thread(admin.promoted)
