@@ -7,8 +7,10 @@ A build starts when the store changed enough since the last one (`min_new_events
 build started (an import in progress is built at most once per cooldown, then once more when
 it ends). A
 failed build is retried after the cooldown, doubled for each failure in a row (at most 16x).
-A build is "full" (every family the install offers) when the last full one is older than
-`full_interval_s`, else "quick" (the graph filter only: seconds to a few minutes).
+A build is "full" (every family the install offers: minutes to tens of minutes) when a model
+is promoted and the last full build, or before any the first build, is older than
+`full_interval_s`; else "quick" (the graph filter only), so a new store or an import is never
+kept waiting for the slow families.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class RefreshState:
     items_at_build: int = 0
     failed_in_row: int = 0
     last_full_at: datetime | None = None
+    first_finished_at: datetime | None = None
     quiet_s: float | None = None  # how long this process has seen the counts unchanged
 
     @classmethod
@@ -52,7 +55,7 @@ class RefreshState:
         return cls(events, items, has_model, n.get("started_at"), n.get("finished_at"),
                    n.get("lease_until"), n.get("outcome"), int(n.get("events_at_build") or 0),
                    int(n.get("items_at_build") or 0), int(n.get("failed_in_row") or 0),
-                   n.get("last_full_at"), quiet_s)
+                   n.get("last_full_at"), n.get("first_finished_at"), quiet_s)
 
     @property
     def new_events(self) -> int:
@@ -100,7 +103,8 @@ def decide(state: RefreshState, policy: RefreshPolicy, now: datetime,
         why = f"the model is older than {policy.max_age_s:.0f} s and the store changed"
     if why is None:
         return Decision(False, "not enough change since the last build")
-    full_due = full_available and policy.full_interval_s > 0 and (
-        state.last_full_at is None
-        or (now - state.last_full_at).total_seconds() >= policy.full_interval_s)
+    since_full = state.last_full_at or state.first_finished_at
+    full_due = (full_available and policy.full_interval_s > 0 and state.has_model
+                and since_full is not None
+                and (now - since_full).total_seconds() >= policy.full_interval_s)
     return Decision(True, why, "full" if full_due else "quick")

@@ -11,6 +11,7 @@ SET m.finished_at = $now, m.outcome = $outcome, m.reason = $reason, m.version = 
     m.failures = coalesce(m.failures, 0) + CASE $outcome WHEN 'failed' THEN 1 ELSE 0 END,
     m.failed_in_row = CASE $outcome WHEN 'failed' THEN coalesce(m.failed_in_row, 0) + 1
                       ELSE 0 END,
+    m.first_finished_at = coalesce(m.first_finished_at, $now),
     m.last_full_at = CASE WHEN $kind = 'full' AND $outcome <> 'failed' THEN $now
                           ELSE m.last_full_at END,
     m.lease_owner = null, m.lease_until = null, m.running_kind = null

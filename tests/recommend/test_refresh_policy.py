@@ -70,3 +70,9 @@ def test_a_full_build_when_the_train_extra_is_there_and_the_last_full_one_is_old
     assert decide(due, POLICY, NOW, full_available=True).kind == "full"
     assert decide(due, POLICY, NOW, full_available=False).kind == "quick"
     assert decide(state(events=2000), POLICY, NOW, full_available=True).kind == "quick"
+    # a new store is built quick first; its first full build comes an interval later
+    assert decide(RefreshState(500, 10, False), POLICY, NOW, True).kind == "quick"
+    young = state(events=2000, last_full_at=None, first_finished_at=ago(3600))
+    assert decide(young, POLICY, NOW, True).kind == "quick"
+    old = state(events=2000, last_full_at=None, first_finished_at=ago(7 * 3600))
+    assert decide(old, POLICY, NOW, True).kind == "full"
