@@ -195,6 +195,8 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
         "promotion": judgement.as_manifest(),
         "baselines": {"val": {"popularity": pop}},
         "serving": ServingParams().as_dict(),
+        **({"item_vectors": "identity"}
+           if factors.params.get("item_vectors") == "identity" else {}),
         "data": {"n_interactions": int(data.train.nnz), "n_fit": int(fit.nnz),
                  "n_val": int(valid.nnz), **{key: v for key, v in data.meta.items()
                                              if key != "snapshot_time"}},

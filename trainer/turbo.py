@@ -7,9 +7,11 @@ low-pass filter of the item graph, no decomposition, no torch.
 Chosen on the time carve with its recency decay (the pipeline that met 2.6x popularity on
 Online Retail II, docs/benchmarks-gnn.md: Turbo-CF(0.5, 3), hyperbolic decay, 60 days):
 every configuration is scored through sparse products on the validation rows only; the
-served artifact holds M itself (item projection M, item vectors the identity), so it needs
-no eigendecomposition and is the exact filter. M is dense (n_items squared), so the family
-is offered up to `MAX_ITEMS` items; larger catalogs keep GF-CF in the quick build.
+served artifact holds M itself (item projection M, item vectors the identity, which serving
+skips: recmodel/artifact_format.py), so it needs no eigendecomposition, is the exact filter,
+and a list costs one weighted sum of the history's rows of M. M is dense (n_items squared),
+so the family is offered up to `MAX_ITEMS` items; larger catalogs keep GF-CF in the quick
+build.
 """
 
 from __future__ import annotations
@@ -125,4 +127,4 @@ def build_turbo(train: sp.csr_matrix, choice: TurboChoice, events: TimedEvents |
     n = train.shape[1]
     operator = apply(sp.identity(n, dtype=np.float32, format="csr"), norm, choice.order)
     return FilterFactors(operator.astype(np.float32), np.eye(n, dtype=np.float32),
-                         {**choice.manifest(), "dim": n})
+                         {**choice.manifest(), "dim": n, "item_vectors": "identity"})

@@ -53,3 +53,29 @@ def test_the_quick_families_import_no_torch() -> None:
     code = ("import sys, trainer.turbo, trainer.build_model, trainer.recency_weights; "
             "assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_serving_skips_the_identity_and_scores_the_same() -> None:
+    from recmodel.artifact_format import EmbeddingArtifact
+
+    rng = np.random.default_rng(1)
+    n = 6
+    op = rng.random((n, n)).astype(np.float32)
+    ids = [f"i{j}" for j in range(n)]
+    fast = EmbeddingArtifact("v", {"item_vectors": "identity"}, np.zeros((1, n), np.float32),
+                             np.eye(n, dtype=np.float32), ["u"], ids, op)
+    plain = EmbeddingArtifact("v", {}, np.zeros((1, n), np.float32),
+                              np.eye(n, dtype=np.float32), ["u"], ids, op)
+    assert fast.identity_rows == n and plain.identity_rows == 0
+    fresh = rng.random((2, n)).astype(np.float32)
+    fast, plain = (a.with_items(["f0", "f1"], fresh, fresh) for a in (fast, plain))
+    assert fast.identity_rows == n  # the fresh rows are scored by their vectors
+    u = fast.history_vector([0, 2], [1.0, 0.5])
+    assert fast.rank(u, k=8) == plain.rank(u, k=8)
+    history = op[[0, 2]]
+    np.testing.assert_allclose(fast.target_scores(history, [1, 3, 7]),
+                               plain.target_scores(history, [1, 3, 7]), rtol=1e-6)
+    # a manifest that claims an identity it does not hold is not trusted
+    liar = EmbeddingArtifact("v", {"item_vectors": "identity"}, np.zeros((1, n), np.float32),
+                             op, ["u"], ids, op)
+    assert liar.identity_rows == 0
