@@ -19,6 +19,9 @@ A model family ("lightgcn", "graph_filter", "blend") is one shape at serving tim
 vectors Q, an item projection P and trained user vectors. Scores are u Q^T; a live history h
 (weighted item counts) gives u = h P, which is what keeps a list current between trainings
 and serves shoppers the model has never seen. Artifacts without a projection use P = Q.
+A filter served as its explicit item-item operator M (Turbo-CF) has P = M and Q = I; its
+manifest says so (`"item_vectors": "identity"`, checked at load) and scoring skips the
+product with I: the scores are u itself.
 
 A version directory appears only complete (written elsewhere, then renamed), and
 CURRENT is replaced atomically, so a reader never sees a half-written model.
@@ -70,12 +73,18 @@ class EmbeddingArtifact:
     item_proj: np.ndarray | None = None
     user_row: dict[str, int] = field(init=False, repr=False)
     item_row: dict[str, int] = field(init=False, repr=False)
+    identity_rows: int = field(init=False, repr=False)  # leading rows of Q that are I
 
     def __post_init__(self) -> None:
         self.user_row = {u: i for i, u in enumerate(self.user_ids)}
         self.item_row = {t: i for i, t in enumerate(self.item_ids)}
         if self.item_proj is None:
             self.item_proj = self.item_emb
+        dim = self.item_emb.shape[1]
+        head = self.item_emb[:dim]
+        self.identity_rows = dim if (
+            self.manifest.get("item_vectors") == "identity" and len(head) == dim
+            and np.count_nonzero(head) == dim and bool(np.all(np.diagonal(head) == 1))) else 0
 
     @property
     def family(self) -> str:
@@ -120,10 +129,25 @@ class EmbeddingArtifact:
         mixed = static_weight * trained / (np.linalg.norm(trained) + 1e-12)
         return mixed + (1.0 - static_weight) * live, "live"
 
+    def target_scores(self, vectors: np.ndarray, targets: list[int]) -> np.ndarray:
+        """(len(targets), m): each row of `vectors` (m, dim) scored against the item vectors
+        of the `targets` rows (columns of `vectors` where Q is the identity)."""
+        t = np.asarray(targets, dtype=np.int64)
+        if self.identity_rows and (t < self.identity_rows).all():
+            return vectors[:, t].T
+        return self.item_emb[t] @ vectors.T
+
     def rank(self, vector: np.ndarray, k: int = 20,
              exclude: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-k (item_id, score) for a user vector, `exclude` left out."""
-        scores = self.item_emb @ vector
+        n = self.identity_rows
+        if n:  # Q = I on its first rows: those scores are the vector itself
+            scores = np.empty(len(self.item_ids), dtype=np.float32)
+            scores[:n] = vector
+            if len(scores) > n:
+                scores[n:] = self.item_emb[n:] @ vector
+        else:
+            scores = self.item_emb @ vector
         if exclude:
             idx = [self.item_row[i] for i in exclude if i in self.item_row]
             scores[idx] = -np.inf

@@ -1,5 +1,6 @@
 """Build, validate and publish the graph-filter model: numpy/scipy only, seconds on a store's
-graph. `profilegraph build-model` runs it without the train extra, so a fresh install serves
+graph (GF-CF, and Turbo-CF with its recency decay up to `turbo.MAX_ITEMS` items).
+`profilegraph build-model` runs it without the train extra, so a fresh install serves
 personalized lists at once; `profilegraph train` scores it next to LightGCN on the same
 validation split and promotes the winner."""
 
@@ -20,6 +21,7 @@ from recmodel.factors import FilterFactors, Spectrum
 from recmodel.live_history import ServingParams
 from recmodel.numpy_eval import DenseScorer, evaluate_dense
 from recmodel.promotion import Judgement, Refit, Split, judge, promote_judged
+from trainer import turbo
 from trainer.data import Interactions, TimedEvents, split_validation, time_carve
 
 # (rank, alpha) variants; rank is capped by the graph's size. Chosen on validation Recall@20.
@@ -29,6 +31,10 @@ MODEL_VERSION_NOTE = "graph-filter-factors/2"
 # The searched family (GF-CF, Turbo-CF, BSPM, ChebyCF and blends, `trainer.filters`) exported in
 # factor form. Its search runs on torch; without the train extra only GF-CF is built.
 POLYNOMIAL = "polynomial_filter"
+# Turbo-CF in numpy (trainer/turbo.py): the quick build's second family, catalogs up to
+# `turbo.MAX_ITEMS` items.
+TURBO = "turbo_cf"
+QUICK = ("graph_filter", TURBO)
 # Fewest validation users for which the time carve is used (below it, a random carve).
 MIN_TIME_CARVE_USERS = 20
 
@@ -124,10 +130,12 @@ def refit_for(split: Split, events: TimedEvents | None, seed: int = 0) -> Refit:
         if family == "graph_filter" and {"rank", "alpha"} <= params.keys():
             f = build_filter(split.fit, params, seed)
             return lambda u: f.scores(split.fit[u])
+        until = split.cut.timestamp() / 86_400.0 if split.cut is not None else None
+        if family == TURBO and {"alpha", "order"} <= params.keys():
+            return turbo.scorer(params, split.fit, events, until)
         if family == POLYNOMIAL and search_available() and "family" in params:
             from trainer.filters.serving import refit_factors
 
-            until = split.cut.timestamp() / 86_400.0 if split.cut is not None else None
             fac = refit_factors(params, split.fit, events, until, seed)
             return lambda u: fac.scores(split.fit[u])
         return None
@@ -156,7 +164,12 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
     params = {"graph_filter": choice.params}
     builders = {"graph_filter": lambda: build_filter(data.train, choice.params)}
     if families is None:
-        families = ("graph_filter", POLYNOMIAL) if search_available() else ("graph_filter",)
+        families = (*QUICK, POLYNOMIAL) if search_available() else QUICK
+    if TURBO in families and data.n_items <= turbo.MAX_ITEMS:
+        until = split.cut.timestamp() / 86_400.0 if split.cut is not None else None
+        tc = turbo.choose_turbo(fit, valid, events, until, k)
+        table[TURBO], params[TURBO] = tc.val, tc.manifest()
+        builders[TURBO] = lambda: turbo.build_turbo(data.train, tc, events)
     if POLYNOMIAL in families:
         table[POLYNOMIAL], params[POLYNOMIAL], builders[POLYNOMIAL] = _searched(
             fit, valid, data.train, k, seed, events)
@@ -182,6 +195,8 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
         "promotion": judgement.as_manifest(),
         "baselines": {"val": {"popularity": pop}},
         "serving": ServingParams().as_dict(),
+        **({"item_vectors": "identity"}
+           if factors.params.get("item_vectors") == "identity" else {}),
         "data": {"n_interactions": int(data.train.nnz), "n_fit": int(fit.nnz),
                  "n_val": int(valid.nnz), **{key: v for key, v in data.meta.items()
                                              if key != "snapshot_time"}},

@@ -37,7 +37,7 @@ def build_command(kind: str) -> list[str]:
     cmd = [sys.executable, "-m", "app.cli", "build-model", "--summary-json",
            "--by", "model-refresh"]
     if kind != "full":
-        cmd += ["--families", "graph_filter"]
+        cmd += ["--families", "quick"]
     nice = shutil.which("nice")
     return [nice, "-n", str(NICE), *cmd] if nice else cmd
 

@@ -52,8 +52,7 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
     history = model.item_proj[scored.rows] * np.asarray(scored.weights, np.float32)[:, None]
-    targets = model.item_emb[[model.item_row[i] for i in item_ids]]
-    best = np.argmax(targets @ history.T, axis=1)
+    best = np.argmax(model.target_scores(history, [model.item_row[i] for i in item_ids]), axis=1)
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
     for item_id, kind, _ in events:

@@ -127,9 +127,11 @@ class ModelRefresh:
             self._last_decision += " (another process took the build)"
             return Decision(False, "another process took the build")
         log.info("model refresh: building (%s): %s", decision.kind, decision.why)
-        outcome = BuildOutcome("failed", "interrupted")
+        outcome = BuildOutcome("failed", "interrupted: the serving process stopped")
         try:
             outcome = await self._runner(self._settings, decision.kind, timeout)
+        except Exception as exc:  # recorded as a failed build, retried after the cooldown
+            outcome = BuildOutcome("failed", f"the build could not run: {exc!r}"[:500])
         finally:
             await asyncio.shield(self._finish(outcome, decision.kind))
         log.info("model refresh: %s in %.1f s: %s", outcome.outcome, outcome.seconds,

@@ -69,3 +69,29 @@ async def test_one_build_at_a_time_across_processes(
     decisions = await asyncio.gather(one.check_once(), two.check_once())
     assert started == ["quick"] and sorted(d.build for d in decisions) == [False, True]
     assert (await one.status()).last["outcome"] == "kept"
+
+
+async def test_a_failed_build_is_recorded_counted_and_retried(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows(customers=6)))
+    calls: list[str] = []
+
+    async def broken(settings: Settings, kind: str, timeout_s: float) -> BuildOutcome:
+        calls.append(kind)
+        if len(calls) == 1:
+            raise OSError("no such interpreter")
+        return BuildOutcome("failed", "build-model exited with 1: boom", seconds=0.1)
+
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    refresh = ModelRefresh(refresh_on, repository, services.models, broken)
+    failed = metrics.MODEL_REFRESH_BUILDS.labels("failed", "quick")._value.get()
+    assert (await refresh.check_once()).build
+    status = await refresh.status()
+    assert status.last["outcome"] == "failed" and "no such interpreter" in status.last["reason"]
+    assert not status.running  # the lease is free again
+    retried = await refresh.check_once()  # no cooldown in this test: retried at once
+    assert retried.build and retried.why == "the last build failed"
+    assert (await refresh.status()).last["failures"] == 2
+    assert metrics.MODEL_REFRESH_BUILDS.labels("failed", "quick")._value.get() == failed + 2
+    assert metrics.MODEL_REFRESH_OUTCOME.labels("failed")._value.get() == 1

@@ -16,14 +16,8 @@ from trainer.data import TimedEvents, binary_csr, load_online_retail
 from trainer.factorize import factorize
 from trainer.filters.chebycf import ChebyCF
 from trainer.filters.propagation import FilterGraph
-from trainer.filters.recency import (
-    choose_recency,
-    decay,
-    last_seen,
-    recency_weights,
-    time_carve,
-    variants,
-)
+from trainer.filters.recency import choose_recency, time_carve, variants
+from trainer.recency_weights import decay, last_seen, recency_weights
 
 FILTER = ChebyCF(order=6, flatness=2.0, ideal_dim=8, ideal_weight=0.2, beta=0.3)
 

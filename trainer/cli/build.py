@@ -24,8 +24,9 @@ SUMMARY_PREFIX = "PROFILEGRAPH_BUILD "
 
 
 class Families(StrEnum):
-    auto = "auto"  # GF-CF, and the searched filter family when torch is installed
-    graph_filter = "graph_filter"  # GF-CF alone: the quick rebuild
+    auto = "auto"  # the quick ones, and the searched filter family when torch is installed
+    quick = "quick"  # GF-CF and Turbo-CF (numpy): the model refresh's quick rebuild
+    graph_filter = "graph_filter"  # GF-CF alone
 
 
 def _cpu_seconds() -> float:
@@ -55,7 +56,7 @@ def build_model(
     """Build the graph-filter models from the consented graph (GF-CF, and the searched
     filter family when torch is installed), keep the validation winner, promote it if it
     beats the serving model scored on the same validation split."""
-    from trainer.build_model import publish_graph_filter
+    from trainer.build_model import QUICK, publish_graph_filter
     from trainer.read_graph import ExportSettings, export_interactions
 
     started = time.perf_counter()
@@ -73,7 +74,8 @@ def build_model(
         console.print("[yellow]no consented interactions yet; nothing to build[/]")
         _summary(summary_json, started, outcome="empty", reason="no consented interactions")
         return
-    chosen = ("graph_filter",) if families is Families.graph_filter else None
+    chosen = {Families.auto: None, Families.quick: QUICK,
+              Families.graph_filter: ("graph_filter",)}[families]
     result = publish_graph_filter(data, target.artifacts_dir, families=chosen, by=by)
     table = Table(title=f"graph filter, validation (chosen: {result.choice.params})")
     for col in ("rank", "alpha", "recall@20", "ndcg@20"):

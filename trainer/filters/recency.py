@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from recmodel.numpy_eval import evaluate_dense
 from trainer.data import VAL_FRACTION, TimedEvents, time_carve
 from trainer.filters.base import GraphFilter
+from trainer.recency_weights import recency_weights
 
 # (kind, tau in days); None: no decay. The training period of Online Retail II is ~298 days.
 TAUS: tuple[tuple[str, float | None], ...] = (
@@ -32,45 +32,6 @@ TAUS: tuple[tuple[str, float | None], ...] = (
     ("exp", 480.0), ("hyperbolic", 15.0), ("hyperbolic", 60.0), ("hyperbolic", 240.0))
 # Item-degree normalization exponents tried with every decay (filters that have one).
 BETAS = (0.1, 0.2, 0.3, 0.4)
-
-
-def decay(age: np.ndarray, kind: str, tau: float | None) -> np.ndarray:
-    """Weights for ages in days (>= 0); kind 'none' or tau None gives ones."""
-    age = np.maximum(np.asarray(age, dtype=np.float64), 0.0)
-    if tau is None or kind == "none":
-        return np.ones_like(age)
-    if kind == "exp":
-        return np.exp(-age / tau)
-    if kind == "hyperbolic":
-        return 1.0 / (1.0 + age / tau)
-    raise ValueError(f"unknown decay kind {kind!r}")
-
-
-def last_seen(events: TimedEvents, shape: tuple[int, int],
-              until: float | None = None) -> sp.csr_matrix:
-    """Days of each pair's latest event before `until` (default: all events), on the
-    pattern of the binary matrix of those events."""
-    keep = slice(None) if until is None else events.days < until
-    rows, cols, days = events.rows[keep], events.cols[keep], events.days[keep]
-    order = np.lexsort((days, cols, rows))  # the latest event last within each pair
-    rows, cols, days = rows[order], cols[order], days[order]
-    last = np.r_[(rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1]), True]
-    # + 1 keeps day 0 an explicit entry; subtracted below.
-    out = sp.csr_matrix((days[last] + 1.0, (rows[last], cols[last])), shape=shape)
-    out.sort_indices()
-    out.data -= 1.0
-    return out
-
-
-def recency_weights(events: TimedEvents, shape: tuple[int, int], kind: str,
-                    tau: float | None, until: float | None = None) -> sp.csr_matrix:
-    """Edge weights of the graph of events before `until` (default: the end of train),
-    each pair's age counted from that time."""
-    end = events.end if until is None else until
-    seen = last_seen(events, shape, until)
-    out = seen.copy()
-    out.data = decay(end - seen.data, kind, tau).astype(np.float32)
-    return out
 
 
 def variants(chosen: GraphFilter, betas: tuple[float, ...] = BETAS) -> list[GraphFilter]:
