@@ -101,7 +101,9 @@ async def test_leftovers_of_a_stopped_process_are_replayed_at_start(
 
 async def test_neo4j_restart_mid_flight_loses_nothing(api: httpx.AsyncClient, exp_app: FastAPI,
                                                       graph: AsyncDriver, settings: Settings,
-                                                      admin_headers: dict) -> None:
+                                                      admin_headers: dict,
+                                                      exp_settings: Settings) -> None:
+    exp_journal = exp_settings.exposure_journal_dir
     await send(api, admin_headers, *(track(f"buyer{n}", "Order Completed", item)
                                      for n, item in enumerate(ITEMS)))
     await start(api, admin_headers, definition())
@@ -113,9 +115,12 @@ async def test_neo4j_restart_mid_flight_loses_nothing(api: httpx.AsyncClient, ex
         assert not await recorder.flush()  # the database is down: kept, counted
     finally:
         neo4j_server.start(settings)
-    for _ in range(60):
-        if await recorder.flush():
-            break
+    # A restarted store can take a while to accept writes on a loaded machine: wait on a
+    # deadline, and say so when it passes instead of reading a half-written graph.
+    deadline = asyncio.get_running_loop().time() + 240
+    while not await recorder.flush():
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"journal not written 240 s after the restart: {_segments(exp_journal)}")
         await asyncio.sleep(0.5)
     records, _, _ = await graph.execute_query(
         "MATCH (x:Exposure) RETURN collect(x.recommendation_id) AS ids")
