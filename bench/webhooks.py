@@ -3,16 +3,20 @@ subscribed to every segment's entries and exits, against the same load without i
 delivery lag. Prints figures; not a test.
 
     PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/webhooks.py \
-        --shoppers 1000 --seconds 20 --wipe
+        --shoppers 1000 --seconds 20 --pairs 2 --wipe
 
 Uses bench/live.py's store, segments and load (4 senders on /v1/batch, recommendation
-readers, probes): the store is built, the 10 segments uploaded, then three phases of the
-same length: A without a destination, B with a webhook destination (a receiver in this
-process on 127.0.0.1, answering 204) subscribed to every segment, A again with the
-destination paused. B is compared with the mean of the two A phases (the store grows and the
-machine's load drifts between phases). Delivery lag: the server's
-profilegraph_delivery_lag_seconds (queued by the membership commit -> accepted) over phase B,
-and the receiver's (the change's time -> arrival).
+readers, probes). The store is built, the 10 segments uploaded, the destination created
+(paused); one warm-up phase is run and not counted; then --pairs ABAB pairs of phases of
+the same length and the same load: A with the destination paused (nothing is queued or
+sent), B with it active. Alternating cancels the drift of a growing store and of the
+shared machine's load; each B is compared with the A before it, and the sums of B with the
+sums of A. After each B the outbox is drained (the
+worker's catch-up is not charged to the next A). The receiver runs in its own process
+(bench/webhook_receiver.py, answering 204), so receiving webhooks takes nothing from the
+load generator. Delivery lag: the server's profilegraph_delivery_lag_seconds (the membership
+commit that queued a delivery -> accepted by the receiver) over the B phases, and the
+receiver's (the change's time -> arrival).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +33,10 @@ import uuid
 from pathlib import Path
 
 import httpx
-import orjson
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._harness import wipe_graph
 from bench.live import (
     HEADERS,
     ROOT,
@@ -39,49 +44,43 @@ from bench.live import (
     histogram_summary,
     metric,
     minus,
-    pct,
     phase,
     report,
     start_server,
-    wipe,
 )
 from bench.live_data import Storefront, segments
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-        self.requests = 0
-        self.lags: list[float] = []
-        self.port = 0
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    async def handle(self, request: web.Request) -> web.Response:
-        body = orjson.loads(await request.read())
-        self.requests += 1
-        self.ids.add(request.headers["webhook-id"])
-        at = body.get("timestamp")
-        if at:
-            from datetime import datetime
-            self.lags.append(time.time() - datetime.fromisoformat(at).timestamp())
-        return web.Response(status=204)
 
-    async def start(self) -> web.AppRunner:
-        app = web.Application()
-        app.router.add_post("/hook", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        self.port = runner.addresses[0][1]
-        return runner
+def start_receiver(port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "webhook_receiver.py"),
+                             "--port", str(port)])
+
+
+async def drained(client: httpx.AsyncClient, limit_s: float = 120) -> tuple[dict, float]:
+    t = time.perf_counter()
+    while True:
+        d = (await client.get("/v1/destinations/bench-hook", headers=HEADERS)).json()
+        left = d["deliveries"]["pending"] + d["deliveries"]["retrying"]
+        if left == 0 or time.perf_counter() - t > limit_s:
+            return d["deliveries"], time.perf_counter() - t
+        await asyncio.sleep(0.5)
 
 
 async def main(args: argparse.Namespace) -> None:
-    print(f"command: {' '.join(sys.argv)}; machine load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores", flush=True)
+    print(f"command: {' '.join(sys.argv)}; machine load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores",
+          flush=True)
     if args.wipe:
-        await wipe()
-    receiver = Receiver()
-    runner = await receiver.start()
+        await wipe_graph()
+    port = free_port()
+    receiver = start_receiver(port)
+    hooks = f"http://127.0.0.1:{port}"
     os.environ["PROFILEGRAPH_DESTINATION_ALLOW_NETWORKS"] = '["127.0.0.0/8"]'
     run = "hooks" + uuid.uuid4().hex[:6]
     store = Storefront(run, args.shoppers, seed=args.seed)
@@ -102,50 +101,57 @@ async def main(args: argparse.Namespace) -> None:
             for d in segments(run):
                 assert (await client.post("/v1/segments", json=d, headers=HEADERS)
                         ).status_code == 201
-        probe = f"{run}-big-spenders"
-        rate_a = report("A no destination", await phase(base, store, args, probe))
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             r = await client.post("/v1/destinations", headers=HEADERS, json={
-                "id": "bench-hook", "name": "bench", "kind": "webhook",
-                "target": f"http://127.0.0.1:{receiver.port}/hook",
-                "subscriptions": {"segments": {"ids": ["*"]}}})
+                "id": "bench-hook", "name": "bench", "kind": "webhook", "active": False,
+                "target": f"{hooks}/hook", "subscriptions": {"segments": {"ids": ["*"]}}})
             assert r.status_code == 201, r.text
-            before = (await client.get("/metrics")).text
-        receiver.lags.clear()
-        rate_b = report("B webhook", await phase(base, store, args, probe))
+        probe = f"{run}-big-spenders"
+        rates: dict[str, list[float]] = {"A": [], "B": []}
+        during_b: list[str] = []
+        receiver_b: list[dict] = []
+        # the first phase after the segments' upload runs slower (caches, their first
+        # drains): run and discard one, so that it is not charged to A1
+        report("warm-up (not counted)", await phase(base, store, args, probe))
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            during = minus((await client.get("/metrics")).text, before)
-            lags_b = list(receiver.lags)
-            await client.patch("/v1/destinations/bench-hook", json={"active": False},
-                               headers=HEADERS)
-        rate_a2 = report("A2 paused", await phase(base, store, args, probe))
-        base_rate = (rate_a + rate_a2) / 2
-        print(f"ratio B / mean(A, A2): {rate_b / base_rate:.2f} (load average now "
-              f"{os.getloadavg()[0]:.1f})")
+            for pair in range(args.pairs):
+                for kind in ("A", "B"):
+                    active = kind == "B"
+                    await client.patch("/v1/destinations/bench-hook", headers=HEADERS,
+                                       json={"active": active})
+                    before = (await client.get("/metrics")).text
+                    await client.get(f"{hooks}/stats?reset=1")
+                    label = f"{kind}{pair + 1} {'webhook' if active else 'paused'}"
+                    rates[kind].append(report(label, await phase(base, store, args, probe)))
+                    if active:
+                        state, took = await drained(client)
+                        during_b.append(minus((await client.get("/metrics")).text, before))
+                        receiver_b.append((await client.get(f"{hooks}/stats")).json())
+                        print(f"   outbox drained in {took:.1f} s after the phase: {state}; "
+                              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        pairs = [b / a for a, b in zip(rates["A"], rates["B"], strict=True)]
+        print(f"ratio B / A per pair: {', '.join(f'{r:.2f}' for r in pairs)}; "
+              f"sum(B) / sum(A): {sum(rates['B']) / sum(rates['A']):.2f} "
+              f"(load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
         name = "profilegraph_delivery_lag_seconds"
-        print(f"delivery lag over B, server (queued -> accepted): "
-              f"{histogram_summary(during, name)}; p50 <= "
-              f"{histogram_quantile(during, name, .5)} s, p99 <= "
-              f"{histogram_quantile(during, name, .99)} s (bucket bounds)")
-        print(f"delivery lag over B, receiver (change -> arrival), {len(lags_b):,} webhooks: "
-              f"p50 {pct(lags_b, .5) * 1000:.0f} ms, p90 {pct(lags_b, .9) * 1000:.0f} ms, "
-              f"p99 {pct(lags_b, .99) * 1000:.0f} ms")
+        for i, (during, got) in enumerate(zip(during_b, receiver_b, strict=True)):
+            print(f"B{i + 1} delivery lag, server (queued -> accepted): "
+                  f"{histogram_summary(during, name)}; p99 <= "
+                  f"{histogram_quantile(during, name, .99)} s (bucket bound); receiver "
+                  f"(change -> arrival), {got['phase_webhooks']:,} webhooks: p50 "
+                  f"{(got['lag_p50'] or 0) * 1000:.0f} ms, p90 {(got['lag_p90'] or 0) * 1000:.0f}"
+                  f" ms, p99 {(got['lag_p99'] or 0) * 1000:.0f} ms")
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            await client.patch("/v1/destinations/bench-hook", json={"active": True},
-                               headers=HEADERS)
-            for _ in range(240):
-                d = (await client.get("/v1/destinations/bench-hook", headers=HEADERS)).json()
-                if d["deliveries"]["pending"] + d["deliveries"]["retrying"] == 0:
-                    break
-                await asyncio.sleep(0.5)
             text = (await client.get("/metrics")).text
-        print(f"outbox after the run: {d['deliveries']}; receiver: {receiver.requests:,} "
-              f"requests, {len(receiver.ids):,} distinct ids; failed attempts "
+            d = (await client.get("/v1/destinations/bench-hook", headers=HEADERS)).json()
+            got = (await client.get(f"{hooks}/stats")).json()
+        print(f"outbox after the run: {d['deliveries']}; receiver: {got['requests']:,} "
+              f"requests, {got['distinct_ids']:,} distinct ids; failed attempts "
               f"{metric(text, 'profilegraph_delivery_failures_total'):.0f}")
     finally:
         server.terminate()
         server.wait(timeout=30)
-        await runner.cleanup()
+        receiver.terminate()
+        receiver.wait(timeout=10)
 
 
 if __name__ == "__main__":
@@ -153,6 +159,7 @@ if __name__ == "__main__":
     parser.add_argument("--shoppers", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--pairs", type=int, default=2, help="ABAB: pairs of phases")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--readers", type=int, default=32)

@@ -31,6 +31,7 @@ from app.destinations.destination_service import DestinationService
 from app.experiments.experiment_service import ExperimentService
 from app.experiments.serving import ExperimentServing
 from app.intake.intake_service import IntakeService
+from app.intake.queued_intake import QueuedIntake
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
 from app.predictions.job import PredictionJob
@@ -64,6 +65,8 @@ MigrationsDep = Annotated[MigrationRunner, Depends(_part("migrations"))]
 AuthDep = Annotated[AuthService, Depends(_part("auth"))]
 ApiKeysDep = Annotated[ApiKeyService, Depends(_part("api_keys"))]
 IntakeDep = Annotated[IntakeService, Depends(_part("intake"))]
+# /v1/batch in Kafka mode (None: direct, the default)
+QueuedIntakeDep = Annotated[QueuedIntake | None, Depends(_part("queued_intake"))]
 UsersDep = Annotated[UserService, Depends(_part("users"))]
 ConsentDep = Annotated[ConsentService, Depends(_part("consent"))]
 ItemsDep = Annotated[ItemRepository, Depends(_part("items"))]

@@ -169,6 +169,14 @@ class Settings(BaseSettings):
     kafka_intake_topic: str = ""
     kafka_intake_group: str = "profilegraph-intake"
     kafka_intake_batch: int = Field(default=1000, ge=1, le=100_000)
+    # false: this serving process runs no intake consumer (an API-only replica; the consumer
+    # runs elsewhere, e.g. `profilegraph kafka consume` or another serving process)
+    kafka_intake_consumer: bool = True
+    # "kafka": /v1/batch and the single-message routes validate, check the suppression list,
+    # produce to kafka_intake_topic and answer once the broker acknowledged (acks=all); the
+    # intake consumer applies them. "direct": they answer after the graph commit.
+    intake_mode: Literal["direct", "kafka"] = "direct"
+    kafka_produce_timeout_s: float = Field(default=10.0, gt=0)
     # The local broker run by `profilegraph kafka start` (KRaft, jars from Maven Central)
     kafka_home: Path = CACHE_DIR / "kafka" / "server"
     kafka_lib_dir: Path = CACHE_DIR / "kafka" / "lib"
@@ -184,6 +192,15 @@ class Settings(BaseSettings):
     def _derive_uri(self) -> Settings:
         if not self.neo4j_uri:
             self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_intake_mode(self) -> Settings:
+        if self.intake_mode == "kafka" and not (self.kafka_bootstrap_servers
+                                                and self.kafka_intake_topic):
+            raise ValueError("PROFILEGRAPH_INTAKE_MODE=kafka needs "
+                             "PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS and "
+                             "PROFILEGRAPH_KAFKA_INTAKE_TOPIC")
         return self
 
     @model_validator(mode="after")

@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 from app.core.config import Settings
 from app.intake.intake_service import IntakeService
 from app.intake.messages import Message, MessageError, parse_message
+from app.intake.queued_intake import SHARED
 
 log = logging.getLogger("profilegraph.intake.kafka")
 Hook = Callable[[], Awaitable[None]]
@@ -38,26 +39,51 @@ KAFKA_INTAKE_MESSAGES = Counter(
 KAFKA_INTAKE_LAG = Gauge(
     "profilegraph_kafka_intake_lag_messages",
     "Records on the intake topic not yet applied to the graph (this consumer's partitions)")
+KAFKA_INTAKE_APPLY_LAG = Histogram(
+    "profilegraph_kafka_intake_apply_lag_seconds",
+    "From a record's timestamp (the API's receipt in Kafka mode) to its graph commit",
+    buckets=(.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
+KAFKA_INTAKE_APPLY_LAG_LAST = Gauge(
+    "profilegraph_kafka_intake_apply_lag_last_seconds",
+    "The apply lag of the oldest record of the last poll applied")
 KAFKA_INTAKE_FAILURES = Counter(
     "profilegraph_kafka_intake_failures_total", "Intake polls whose write failed (retried)")
 
 
+def received_at_of(record: Any, fallback: datetime) -> datetime:
+    """The record's timestamp: the API's receipt time for records /v1/batch queued (Kafka
+    mode), the producer's send time otherwise; clock-skew correction counts from it."""
+    kind, ms = record.timestamp()
+    if kind == 0 or ms <= 0:  # TIMESTAMP_NOT_AVAILABLE
+        return fallback
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
 def messages_of(records: list[Any], received_at: datetime) -> list[Message]:
-    """The valid messages of a poll, in record order; the others are counted and logged."""
+    """The valid messages of a poll, in record order; the others are counted and logged.
+    A batch record's `context` and `sentAt` apply to each of its messages, as on /v1/batch."""
     messages: list[Message] = []
     for record in records:
         where = f"{record.topic()}[{record.partition()}]@{record.offset()}"
+        at = received_at_of(record, received_at)
+        parsed: list[Message] = []
         try:
             body = orjson.loads(record.value() or b"")
-            raws = body["batch"] if isinstance(body, dict) and "batch" in body else [body]
+            raws, shared = [body], {}
+            if isinstance(body, dict) and "batch" in body:
+                raws, shared = body["batch"], {k: body[k] for k in SHARED if k in body}
             if not isinstance(raws, list):
                 raise MessageError("batch", "must be an array of messages")
             for raw in raws:
-                messages.append(parse_message(raw, len(messages), received_at,
-                                              prefix=f"{where}."))
+                if shared and isinstance(raw, dict):
+                    raw = {**shared, **raw}
+                parsed.append(parse_message(raw, len(messages) + len(parsed), at,
+                                            prefix=f"{where}."))
         except (orjson.JSONDecodeError, MessageError) as exc:
             KAFKA_INTAKE_MESSAGES.labels("invalid").inc()
             log.warning("skipped an invalid intake record %s: %s", where, exc)
+            continue
+        messages += parsed  # a record is applied whole or not at all
     return messages
 
 
@@ -113,9 +139,10 @@ class KafkaIntake:
     async def _apply(self, consumer: Any, records: list[Any]) -> int:
         received_at = datetime.now(UTC)
         messages = messages_of(records, received_at)
-        try:
-            if messages:
-                outcome = await self._intake.ingest(messages, received_at)
+        size = self._s.kafka_intake_batch
+        try:  # one transaction per kafka_intake_batch messages; offsets after the last
+            for start in range(0, len(messages), size):
+                outcome = await self._intake.ingest(messages[start:start + size], received_at)
                 KAFKA_INTAKE_MESSAGES.labels("stored").inc(outcome.stored)
                 KAFKA_INTAKE_MESSAGES.labels("duplicate").inc(outcome.duplicates)
                 KAFKA_INTAKE_MESSAGES.labels("dropped").inc(len(outcome.dropped))
@@ -127,7 +154,15 @@ class KafkaIntake:
             return 0
         if self.after_ingest is not None:
             await self.after_ingest()
+        committed = datetime.now(UTC)
+        oldest = 0.0
+        for r in records:
+            lag = (committed - received_at_of(r, committed)).total_seconds()
+            KAFKA_INTAKE_APPLY_LAG.observe(lag)
+            oldest = max(oldest, lag)
+        KAFKA_INTAKE_APPLY_LAG_LAST.set(oldest)
         await asyncio.to_thread(consumer.commit, asynchronous=False)
+        self._update_lag(consumer, cached=True)
         return len(messages)
 
     @staticmethod
@@ -142,10 +177,12 @@ class KafkaIntake:
             consumer.seek(TopicPartition(topic, partition, offset))
 
     @staticmethod
-    def _update_lag(consumer: Any) -> None:
+    def _update_lag(consumer: Any, cached: bool = False) -> None:
+        """Records of this consumer's partitions past its position; after an apply from the
+        end offsets its fetches brought (no request), when idle asked of the broker."""
         with contextlib.suppress(Exception):
             lag = 0
             for tp in consumer.position(consumer.assignment()):
-                _, high = consumer.get_watermark_offsets(tp, timeout=1, cached=False)
+                _, high = consumer.get_watermark_offsets(tp, timeout=1, cached=cached)
                 lag += max(0, high - tp.offset) if tp.offset >= 0 else high
             KAFKA_INTAKE_LAG.set(lag)

@@ -13,8 +13,12 @@ class DroppedMessage(BaseModel):
 
 class BatchResult(BaseModel):
     success: bool = True
-    stored: int = Field(description="messages applied (events stored, identify/alias applied)")
-    duplicates: int = Field(description="events already stored (same messageId)")
+    stored: int | None = Field(description="messages applied (events stored, identify/alias "
+                               "applied); null in Kafka mode (applied later)")
+    duplicates: int | None = Field(description="events already stored (same messageId); null "
+                                   "in Kafka mode")
+    queued: int | None = Field(None, description="Kafka mode: messages the broker "
+                               "acknowledged, applied by the intake consumer")
     dropped: int
     dropped_reasons: dict[str, int]
     dropped_messages: list[DroppedMessage]

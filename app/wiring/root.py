@@ -40,7 +40,10 @@ from app.experiments.parts import ExperimentParts, experiment_work
 from app.intake.ingest_hooks import IngestHooks
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
+from app.intake.kafka_backlog import watch_backlog
 from app.intake.kafka_consumer import KafkaIntake
+from app.intake.kafka_producer import IntakeProducer
+from app.intake.queued_intake import QueuedIntake
 from app.intake.receipt_retention import ReceiptRetention
 from app.migrate.runner import MigrationRunner
 from app.ops.store_stats import StoreStatsService
@@ -103,6 +106,7 @@ class Services:
     destinations: DestinationService
     delivery_worker: DeliveryWorker
     kafka_intake: KafkaIntake | None  # PROFILEGRAPH_KAFKA_INTAKE_TOPIC set
+    queued_intake: QueuedIntake | None  # PROFILEGRAPH_INTAKE_MODE=kafka
     analyst: AnalystService
     models: ModelStore
     popularity: PopularityService
@@ -123,6 +127,8 @@ class Services:
     async def close(self) -> None:
         """Stops the services' own background reads; the driver closes after this."""
         await self.delivery_worker.close()
+        if self.queued_intake is not None:
+            await self.queued_intake.close()  # flushes what is still in flight
         await self.experiments.close()
         await self.decisions.close()
         await self.popularity.close()
@@ -182,6 +188,9 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         kafka_intake=(KafkaIntake(intake, settings)
                       if settings.kafka_bootstrap_servers and settings.kafka_intake_topic
                       else None),
+        queued_intake=(QueuedIntake(database, IntakeProducer(
+            settings.kafka_bootstrap_servers, settings.kafka_intake_topic,
+            settings.kafka_produce_timeout_s)) if settings.intake_mode == "kafka" else None),
         analyst=AnalystService(WorkerTarget.from_settings(settings), settings.analyst_timeout_s,
                                settings.analyst_row_cap, settings.analyst_byte_cap,
                                settings.analyst_workers),
@@ -270,8 +279,11 @@ async def background_work(services: Services) -> AsyncIterator[None]:
             services.delivery_worker.start()
             stack.push_async_callback(services.delivery_worker.stop)
         if services.kafka_intake is not None:  # Segment messages from a Kafka topic
-            services.kafka_intake.start()
-            stack.push_async_callback(services.kafka_intake.stop)
+            backlog = asyncio.create_task(watch_backlog(settings), name="kafka-backlog")
+            stack.push_async_callback(_cancel, backlog)
+            if settings.kafka_intake_consumer:
+                services.kafka_intake.start()
+                stack.push_async_callback(services.kafka_intake.stop)
         await stack.enter_async_context(experiment_work(services.experiments))
         yield
 
