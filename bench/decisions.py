@@ -2,11 +2,19 @@
 
     PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/decisions.py \
         [--rate 200] [--seconds 30] [--shoppers 2000] [--senders 0]
-    # beside bench/live.py: point at its server (it must share the Neo4j) with its key
+    # beside bench/live.py's live load, started and timed by this script
+    PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/decisions.py \
+        --live --port 8123 --live-args="--wipe --shoppers 2000"
+    # or point at a running server (it must share the Neo4j) with its key
     PYTHONPATH=. .venv/bin/python bench/decisions.py --url http://127.0.0.1:8091 \
         --key bench-admin-key-0123456789abcdef
 
 Without --url it serves the API itself with uvicorn on --port over the configured Neo4j.
+With --live it runs bench/live.py (its server on --port, its own load: senders on
+/v1/batch, readers of recommendations, membership probes, ten real-time segments and a
+model) and offers the decisions to that server while live.py's phase with segments runs;
+live.py's own report of that phase is echoed (prefixed `live |`), so the load the
+decisions met is on record.
 Setup, through the public API (idempotent ids `dec-<n>`): shoppers with consent (a quarter
 without), product views, a `plan` trait on some, predicted traits set on the profiles, a
 segment and a placement of five rules (segment, prediction, trait, context, and an `or`).
@@ -25,8 +33,11 @@ import argparse
 import asyncio
 import os
 import random
+import shlex
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -215,6 +226,71 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
               f"{ingested[0] / (warmup + seconds):.0f} events/s")
 
 
+class LiveLoad:
+    """bench/live.py in its own process (its own event loop and CPU share, so its clients
+    do not delay this one's), its output echoed and watched for the phase markers."""
+
+    def __init__(self, port: int, seconds: float, extra: list[str]) -> None:
+        command = [sys.executable, str(ROOT / "bench" / "live.py"), "--port", str(port),
+                   "--seconds", f"{seconds:.0f}", *extra]
+        self.proc = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self._lines: list[str] = []
+        self._seen = threading.Condition()
+        threading.Thread(target=self._echo, daemon=True).start()
+
+    def _echo(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            print("  live | " + line.rstrip(), flush=True)
+            with self._seen:
+                self._lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self._lines.append("")  # end of output
+            self._seen.notify_all()
+
+    def wait_for(self, marker: str, timeout_s: float = 900) -> None:
+        deadline = time.monotonic() + timeout_s
+        with self._seen:
+            while not any(marker in line for line in self._lines):
+                if "" in self._lines:
+                    raise RuntimeError(f"bench/live.py ended before {marker!r}")
+                if not self._seen.wait(timeout=max(0.0, deadline - time.monotonic())):
+                    raise RuntimeError(f"bench/live.py: no {marker!r} in {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        """Interrupt live.py (it stops its server on the way out)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_live(args: argparse.Namespace, headers: dict[str, str]) -> None:
+    url = f"http://127.0.0.1:{args.port}"
+    live = LiveLoad(args.port, args.warmup + args.seconds + 5, shlex.split(args.live_args))
+    try:
+        live.wait_for("store: ")  # its server is up and its store loaded
+        started = time.perf_counter()
+        users = asyncio.run(setup(url, headers, args.shoppers))
+        print(f"setup: {len(users)} shoppers, segment, placement in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        live.wait_for("live load: phase with segments started")
+        print(f"decisions beside live.py's phase with segments (load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+        asyncio.run(load(url, headers, users, args.rate, args.seconds, args.warmup,
+                         args.senders, None))
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
+        live.wait_for("ratio with/without")  # live.py's report of the phase
+    finally:
+        live.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server (default: start one on --port)")
@@ -225,10 +301,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--shoppers", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=0)
+    parser.add_argument("--live", action="store_true",
+                        help="run bench/live.py (server on --port) and decide beside its load")
+    parser.add_argument("--live-args", default="",
+                        help="more arguments for bench/live.py, e.g. '--wipe --shoppers 2000'")
     args = parser.parse_args()
+    headers = {"Authorization": f"Bearer {args.key}"}
+    print(f"command: {' '.join(sys.argv)}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores", flush=True)
+    if args.live:
+        run_live(args, headers)
+        return
     proc = None if args.url else start_server(args.port)
     url = args.url or f"http://127.0.0.1:{args.port}"
-    headers = {"Authorization": f"Bearer {args.key}"}
     try:
         started = time.perf_counter()
         users = asyncio.run(setup(url, headers, args.shoppers))

@@ -189,6 +189,9 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace,
         tasks += [asyncio.create_task(load.reader(http, ids)) for _ in range(args.readers)]
         tasks += [asyncio.create_task(load.probe(http)) for _ in range(args.probes)]
         started = time.perf_counter()
+        # a line other benches wait for to run beside the load (bench/decisions.py --live)
+        print(f"live load: phase {'with' if probe_segment else 'without'} segments started",
+              flush=True)
         await asyncio.sleep(args.seconds)
         load.stop.set()
         await asyncio.gather(*tasks)
