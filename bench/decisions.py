@@ -182,9 +182,13 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
         async def one(when: float, measure: bool) -> None:
             user = rng.choice(users) if rng.random() > 0.02 else f"nobody-{rng.random()}"
             params = {"placement": "dec_bench_banner", **rng.choice(contexts)}
-            async with session.get(f"{url}/v1/users/{user}/decisions", params=params) as r:
-                await r.read()
-                status = r.status
+            try:
+                async with session.get(f"{url}/v1/users/{user}/decisions",
+                                       params=params) as r:
+                    await r.read()
+                    status = r.status
+            except aiohttp.ClientError:
+                status = 0  # no answer: counted as an error, its wait as a latency
             if measure:
                 latencies.append(time.monotonic() - when)
                 if status != 200:
@@ -212,12 +216,14 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending, *tasks, tasks_cpu)
+        drained = time.monotonic() - stop  # > 0: answers still came after the schedule ended
         cpu_end = cpu_seconds(pid)
     ms = [x * 1000 for x in latencies]
     print(f"decisions: {len(ms)} measured over {seconds:.0f} s at an offered {rate:.0f}/s "
           f"(achieved {len(ms) / seconds:.0f}/s), errors {errors or 0}")
     print(f"latency ms: p50 {percentile(ms, 0.5):.2f}  p90 {percentile(ms, 0.9):.2f}  "
           f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}   (target p99 <= 20 ms)")
+    print(f"the last answer came {drained:.1f} s after the last scheduled send")
     if cpu[0] is not None and cpu_end is not None and ms:
         print(f"API process CPU: {1000 * (cpu_end - cpu[0]) / len(ms):.2f} ms per decision "
               "(measured window; ingest beside it included)")
@@ -232,8 +238,9 @@ class LiveLoad:
 
     def __init__(self, port: int, seconds: float, extra: list[str]) -> None:
         command = [sys.executable, str(ROOT / "bench" / "live.py"), "--port", str(port),
-                   "--seconds", f"{seconds:.0f}", *extra]
+                   "--seconds", f"{seconds:.0f}", "--hold", *extra]
         self.proc = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                                     stdin=subprocess.PIPE,
                                      stderr=subprocess.STDOUT,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self._lines: list[str] = []
@@ -260,9 +267,18 @@ class LiveLoad:
                 if not self._seen.wait(timeout=max(0.0, deadline - time.monotonic())):
                     raise RuntimeError(f"bench/live.py: no {marker!r} in {timeout_s:.0f} s")
 
-    def stop(self) -> None:
-        """Interrupt live.py (it stops its server on the way out)."""
-        if self.proc.poll() is None:
+    def release(self) -> None:
+        """Let live.py go on (its consistency checks) and stop its server."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
+    def stop(self, timeout_s: float = 60) -> None:
+        """Interrupt live.py if it still runs (it stops its server on the way out)."""
+        self.release()
+        try:
+            self.proc.wait(timeout=timeout_s)
+            return
+        except subprocess.TimeoutExpired:
             self.proc.send_signal(signal.SIGINT)
         try:
             self.proc.wait(timeout=60)
@@ -286,9 +302,9 @@ def run_live(args: argparse.Namespace, headers: dict[str, str]) -> None:
         asyncio.run(load(url, headers, users, args.rate, args.seconds, args.warmup,
                          args.senders, None))
         print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
-        live.wait_for("ratio with/without")  # live.py's report of the phase
+        live.wait_for("live load: holding the server")  # after its report of the phase
     finally:
-        live.stop()
+        live.stop(timeout_s=600)
 
 
 def main() -> None:
