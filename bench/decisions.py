@@ -2,11 +2,19 @@
 
     PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/decisions.py \
         [--rate 200] [--seconds 30] [--shoppers 2000] [--senders 0]
-    # beside bench/live.py: point at its server (it must share the Neo4j) with its key
+    # beside bench/live.py's live load, started and timed by this script
+    PROFILEGRAPH_NEO4J_BOLT_PORT=... PYTHONPATH=. .venv/bin/python bench/decisions.py \
+        --live --port 8123 --live-args="--wipe --shoppers 2000"
+    # or point at a running server (it must share the Neo4j) with its key
     PYTHONPATH=. .venv/bin/python bench/decisions.py --url http://127.0.0.1:8091 \
         --key bench-admin-key-0123456789abcdef
 
 Without --url it serves the API itself with uvicorn on --port over the configured Neo4j.
+With --live it runs bench/live.py (its server on --port, its own load: senders on
+/v1/batch, readers of recommendations, membership probes, ten real-time segments and a
+model) and offers the decisions to that server while live.py's phase with segments runs;
+live.py's own report of that phase is echoed (prefixed `live |`), so the load the
+decisions met is on record.
 Setup, through the public API (idempotent ids `dec-<n>`): shoppers with consent (a quarter
 without), product views, a `plan` trait on some, predicted traits set on the profiles, a
 segment and a placement of five rules (segment, prediction, trait, context, and an `or`).
@@ -25,8 +33,11 @@ import argparse
 import asyncio
 import os
 import random
+import shlex
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -171,9 +182,13 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
         async def one(when: float, measure: bool) -> None:
             user = rng.choice(users) if rng.random() > 0.02 else f"nobody-{rng.random()}"
             params = {"placement": "dec_bench_banner", **rng.choice(contexts)}
-            async with session.get(f"{url}/v1/users/{user}/decisions", params=params) as r:
-                await r.read()
-                status = r.status
+            try:
+                async with session.get(f"{url}/v1/users/{user}/decisions",
+                                       params=params) as r:
+                    await r.read()
+                    status = r.status
+            except aiohttp.ClientError:
+                status = 0  # no answer: counted as an error, its wait as a latency
             if measure:
                 latencies.append(time.monotonic() - when)
                 if status != 200:
@@ -201,18 +216,95 @@ async def load(url: str, headers: dict[str, str], users: list[str], rate: float,
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending, *tasks, tasks_cpu)
+        drained = time.monotonic() - stop  # > 0: answers still came after the schedule ended
         cpu_end = cpu_seconds(pid)
     ms = [x * 1000 for x in latencies]
     print(f"decisions: {len(ms)} measured over {seconds:.0f} s at an offered {rate:.0f}/s "
           f"(achieved {len(ms) / seconds:.0f}/s), errors {errors or 0}")
     print(f"latency ms: p50 {percentile(ms, 0.5):.2f}  p90 {percentile(ms, 0.9):.2f}  "
           f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}   (target p99 <= 20 ms)")
+    print(f"the last answer came {drained:.1f} s after the last scheduled send")
     if cpu[0] is not None and cpu_end is not None and ms:
         print(f"API process CPU: {1000 * (cpu_end - cpu[0]) / len(ms):.2f} ms per decision "
               "(measured window; ingest beside it included)")
     if senders:
         print(f"ingest beside it: {senders} senders, "
               f"{ingested[0] / (warmup + seconds):.0f} events/s")
+
+
+class LiveLoad:
+    """bench/live.py in its own process (its own event loop and CPU share, so its clients
+    do not delay this one's), its output echoed and watched for the phase markers."""
+
+    def __init__(self, port: int, seconds: float, extra: list[str]) -> None:
+        command = [sys.executable, str(ROOT / "bench" / "live.py"), "--port", str(port),
+                   "--seconds", f"{seconds:.0f}", "--hold", *extra]
+        self.proc = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                                     stdin=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self._lines: list[str] = []
+        self._seen = threading.Condition()
+        threading.Thread(target=self._echo, daemon=True).start()
+
+    def _echo(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            print("  live | " + line.rstrip(), flush=True)
+            with self._seen:
+                self._lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self._lines.append("")  # end of output
+            self._seen.notify_all()
+
+    def wait_for(self, marker: str, timeout_s: float = 900) -> None:
+        deadline = time.monotonic() + timeout_s
+        with self._seen:
+            while not any(marker in line for line in self._lines):
+                if "" in self._lines:
+                    raise RuntimeError(f"bench/live.py ended before {marker!r}")
+                if not self._seen.wait(timeout=max(0.0, deadline - time.monotonic())):
+                    raise RuntimeError(f"bench/live.py: no {marker!r} in {timeout_s:.0f} s")
+
+    def release(self) -> None:
+        """Let live.py go on (its consistency checks) and stop its server."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
+    def stop(self, timeout_s: float = 60) -> None:
+        """Interrupt live.py if it still runs (it stops its server on the way out)."""
+        self.release()
+        try:
+            self.proc.wait(timeout=timeout_s)
+            return
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_live(args: argparse.Namespace, headers: dict[str, str]) -> None:
+    url = f"http://127.0.0.1:{args.port}"
+    live = LiveLoad(args.port, args.warmup + args.seconds + 5, shlex.split(args.live_args))
+    try:
+        live.wait_for("store: ")  # its server is up and its store loaded
+        started = time.perf_counter()
+        users = asyncio.run(setup(url, headers, args.shoppers))
+        print(f"setup: {len(users)} shoppers, segment, placement in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        live.wait_for("live load: phase with segments started")
+        print(f"decisions beside live.py's phase with segments (load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+        asyncio.run(load(url, headers, users, args.rate, args.seconds, args.warmup,
+                         args.senders, None))
+        print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
+        live.wait_for("live load: holding the server")  # after its report of the phase
+    finally:
+        live.stop(timeout_s=600)
 
 
 def main() -> None:
@@ -225,10 +317,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--shoppers", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=0)
+    parser.add_argument("--live", action="store_true",
+                        help="run bench/live.py (server on --port) and decide beside its load")
+    parser.add_argument("--live-args", default="",
+                        help="more arguments for bench/live.py, e.g. '--wipe --shoppers 2000'")
     args = parser.parse_args()
+    headers = {"Authorization": f"Bearer {args.key}"}
+    print(f"command: {' '.join(sys.argv)}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores", flush=True)
+    if args.live:
+        run_live(args, headers)
+        return
     proc = None if args.url else start_server(args.port)
     url = args.url or f"http://127.0.0.1:{args.port}"
-    headers = {"Authorization": f"Bearer {args.key}"}
     try:
         started = time.perf_counter()
         users = asyncio.run(setup(url, headers, args.shoppers))

@@ -189,6 +189,9 @@ async def phase(base: str, store: Storefront, args: argparse.Namespace,
         tasks += [asyncio.create_task(load.reader(http, ids)) for _ in range(args.readers)]
         tasks += [asyncio.create_task(load.probe(http)) for _ in range(args.probes)]
         started = time.perf_counter()
+        # a line other benches wait for to run beside the load (bench/decisions.py --live)
+        print(f"live load: phase {'with' if probe_segment else 'without'} segments started",
+              flush=True)
         await asyncio.sleep(args.seconds)
         load.stop.set()
         await asyncio.gather(*tasks)
@@ -345,7 +348,10 @@ async def main(args: argparse.Namespace) -> None:
         with_load = await phase(base, store, args, f"{run}-big-spenders")
         rate = report("with segments", with_load)
         print(f"ratio with/without: {rate / without:.2f} (load average now "
-              f"{os.getloadavg()[0]:.1f})")
+              f"{os.getloadavg()[0]:.1f})", flush=True)
+        if args.hold:  # another bench still measures against this server
+            print("live load: holding the server until stdin closes", flush=True)
+            await asyncio.to_thread(sys.stdin.read)
         print(f"membership lag, probe ({args.probes} loops, {len(with_load.lags)} probes, "
               f"polls every {PROBE_POLL_S * 1000:.0f} ms): {quantiles(with_load.lags)} from "
               f"the send; {quantiles(with_load.commit_lags)} from the POST's answer (after "
@@ -419,6 +425,9 @@ if __name__ == "__main__":
     parser.add_argument("--membership-wait", type=float, default=None,
                         help="seconds an ingest call waits for its membership changes "
                              "(server default when omitted; 0: answer at commit)")
+    parser.add_argument("--hold", action="store_true",
+                        help="after the phase with segments, keep the server up until stdin "
+                             "closes (bench/decisions.py --live)")
     arguments = parser.parse_args()
     arguments.server_root = Path(arguments.server_root or ROOT).resolve()
     asyncio.run(main(arguments))

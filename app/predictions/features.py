@@ -37,6 +37,21 @@ FEATURES = [
     "views_30d", "carts_30d",
     "last_seen_days",  # days from the last event of any kind to the cut
 ]
+RFM_FEATURES = list(FEATURES)  # recency, frequency, monetary and engagement
+FEATURES += [
+    # the shopper's own rhythm, over distinct days with an order ("order days")
+    "order_days",
+    "order_days_7d", "order_days_14d", "order_days_30d", "order_days_60d",
+    "order_days_90d", "order_days_180d", "order_days_365d",
+    "trend_90d",  # order days in the last 90 days less those in the 90 before
+    "active_months",  # distinct calendar months with an order
+    "first_order_days", "order_span_days",  # first order to the cut, first to last order
+    "gap_mean_days", "gap_std_days", "gap_median_days", "gap_last_days",
+    "recency_over_gap",  # recency in units of the shopper's own mean gap
+    "due_in_days",  # mean gap less recency: when the next order is due (< 0: overdue)
+    "revenue_30d",
+]
+ORDER_DAY_WINDOWS = (7, 14, 30, 60, 90, 180, 365)
 
 
 def normalize(events: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +106,37 @@ def features_at(events: pd.DataFrame, cut: datetime, users: pd.Index | None = No
     out["views_30d"] = _window_counts(views, cut_ts, 30).reindex(ids).fillna(0)
     out["carts_30d"] = _window_counts(carts, cut_ts, 30).reindex(ids).fillna(0)
     out["last_seen_days"] = ((cut_ts - all_by_user.max()) / DAY).reindex(ids).fillna(NEVER_DAYS)
+    _rhythm(out, orders, cut_ts, ids)
     return out[FEATURES].astype(float)
+
+
+def _rhythm(out: pd.DataFrame, orders: pd.DataFrame, cut: pd.Timestamp, ids: pd.Index) -> None:
+    """Buying rhythm from distinct order days: windows, gaps between them, how overdue the
+    next order is by the shopper's own mean gap. Without two order days there is no gap:
+    gaps read NEVER_DAYS (a rhythm too slow to expect anything), their spread 0."""
+    days = pd.DataFrame({"user_id": orders["user_id"], "day": orders["ts"].dt.floor("D"),
+                         "revenue": orders["revenue"]})
+    daily = days.groupby(["user_id", "day"], sort=True)["revenue"].sum().reset_index()
+    by_user = daily.groupby("user_id")
+    out["order_days"] = by_user.size().reindex(ids).fillna(0)
+    for window in ORDER_DAY_WINDOWS:
+        recent = daily[daily["day"] > cut - window * DAY]
+        out[f"order_days_{window}d"] = recent.groupby("user_id").size().reindex(ids).fillna(0)
+    out["trend_90d"] = 2 * out["order_days_90d"] - out["order_days_180d"]
+    month = daily["day"].dt.year * 12 + daily["day"].dt.month
+    out["active_months"] = month.groupby(daily["user_id"]).nunique().reindex(ids).fillna(0)
+    first, last = by_user["day"].min().reindex(ids), by_user["day"].max().reindex(ids)
+    out["first_order_days"] = ((cut - first) / DAY).fillna(NEVER_DAYS)
+    out["order_span_days"] = ((last - first) / DAY).fillna(0.0)
+    gaps = (by_user["day"].diff() / DAY).groupby(daily["user_id"])
+    out["gap_mean_days"] = gaps.mean().reindex(ids).fillna(NEVER_DAYS)
+    out["gap_std_days"] = gaps.std().reindex(ids).fillna(0.0)
+    out["gap_median_days"] = gaps.median().reindex(ids).fillna(NEVER_DAYS)
+    out["gap_last_days"] = gaps.last().reindex(ids).fillna(NEVER_DAYS)
+    out["recency_over_gap"] = out["recency_days"] / out["gap_mean_days"].clip(lower=1.0)
+    out["due_in_days"] = out["gap_mean_days"] - out["recency_days"]
+    recent = daily[daily["day"] > cut - 30 * DAY]
+    out["revenue_30d"] = recent.groupby("user_id")["revenue"].sum().reindex(ids).fillna(0.0)
 
 
 def outcomes_after(events: pd.DataFrame, cut: datetime, days: int, users: pd.Index
@@ -137,5 +182,7 @@ def cuts_before(anchor: datetime, horizon_days: int, count: int, step_days: int 
 
 
 def log_features(x: pd.DataFrame) -> np.ndarray:
-    """Counts and amounts on a log scale (what scalers and k-means should see)."""
-    return np.log1p(x[FEATURES].clip(lower=0.0).to_numpy(dtype=float))
+    """Counts and amounts on a log scale (what scalers and k-means should see); signed
+    features (trend, due in) keep their sign."""
+    values = x[FEATURES].to_numpy(dtype=float)
+    return np.sign(values) * np.log1p(np.abs(values))

@@ -3,8 +3,8 @@ anchor, score every shopper at the anchor, cluster them, summarize (pure, no I/O
 
 The anchor is the latest event in the store, never the wall clock: a store whose events
 stopped in 2010 is scored as of 2010. Training rows come from earlier cuts whose outcome
-windows end at the anchor at the latest (purchase: every 30 days from anchor - 30 days;
-value: from anchor - 90 days).
+windows end at the anchor at the latest (purchase: every 30 days from anchor - 30 days,
+the latest of them the validation cut; value: from anchor - 90 days).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from app.predictions.models import (
     enough_for_classifier,
     fit_purchase,
     fit_value,
-    split_frame,
 )
 
 PURCHASE_CUTS = 6  # training cuts for the 30-day purchase model, 30 days apart
@@ -50,10 +49,10 @@ def _purchase(events: pd.DataFrame, anchor: datetime, seed: int
     if frame.empty or not enough_for_classifier(frame):
         return None, {"status": "insufficient_history", "training_rows": len(frame),
                       "needs": "buyers and non-buyers in the 30 days after earlier cuts"}
-    model = fit_purchase(frame, seed)
-    _, valid = split_frame(frame)
-    calibration = calibration_by_decile(valid["purchased"], model.predict(valid))
+    model = fit_purchase(frame, seed, horizon_days=30)
+    calibration = calibration_by_decile(model.valid_y, model.valid_p)
     return model, {"status": "trained", "model": model.name, "training_rows": len(frame),
+                   "validation": model.scheme,
                    "validation_auc": model.validation, "validation_calibration": calibration,
                    "positive_rate": float(frame["purchased"].mean())}
 

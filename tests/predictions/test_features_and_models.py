@@ -6,10 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from app.predictions.clusters import fit_clusters
-from app.predictions.features import NEVER_DAYS, features_at, normalize, outcomes_after
-from app.predictions.models import calibration_by_decile, validation_mask
+from app.predictions.features import (
+    NEVER_DAYS,
+    features_at,
+    normalize,
+    outcomes_after,
+    training_frame,
+)
+from app.predictions.models import (
+    calibration_by_decile,
+    fit_purchase,
+    temporal_folds,
+    validation_mask,
+)
 from app.predictions.training import refresh
 from tests.predictions.history import END, as_frame, shop
 
@@ -110,3 +122,39 @@ def test_validation_split_is_stable_and_calibration_is_by_decile() -> None:
     assert [d["shoppers"] for d in deciles] == [10] * 10
     assert deciles[0]["observed"] == 0 and deciles[-1]["observed"] == 1
     assert deciles[0]["predicted"] < deciles[-1]["predicted"]
+
+
+def test_rhythm_features_count_order_days_and_gaps() -> None:
+    events = _events([
+        ("a", -50, "order_completed", 10.0), ("a", -30, "order_completed", 20.0),
+        ("a", -30, "order_completed", 5.0),  # same day: one order day
+        ("a", -10, "order_completed", 30.0), ("a", 2, "order_completed", 99.0),
+        ("b", -20, "order_completed", 7.0),
+    ])
+    x = features_at(events, CUT)
+    a, b = x.loc["a"], x.loc["b"]
+    assert (a.frequency, a.order_days, a.order_days_14d, a.order_days_30d) == (4, 3, 1, 1)
+    assert (a.gap_mean_days, a.gap_std_days, a.gap_last_days) == (20, 0, 20)
+    assert (a.recency_over_gap, a.due_in_days) == (0.5, 10)
+    assert (a.first_order_days, a.order_span_days, a.revenue_30d) == (50, 40, 30)
+    assert a.trend_90d == 3 and a.active_months == 2  # April and May 2010
+    assert (b.order_days, b.gap_mean_days, b.gap_std_days) == (1, NEVER_DAYS, 0)
+
+
+def test_purchase_model_is_chosen_on_later_cuts_than_it_learns_from() -> None:
+    events = normalize(as_frame(shop(n_users=400, denied=0)))
+    cuts = [END - timedelta(days=30 * (k + 1)) for k in range(6)]
+    frame = training_frame(events, cuts, 30)
+    folds = temporal_folds(frame, 30)
+    assert len(folds) == 2
+    for train, valid in folds:
+        (valid_cut,) = valid["cut"].unique()
+        # no training outcome window reaches into the validation period
+        assert (train["cut"] + pd.Timedelta(days=30) <= valid_cut).all()
+    assert folds[0][1]["cut"].iloc[0] == pd.Timestamp(cuts[0])
+    with threadpool_limits(1):  # as the job runs it (app/predictions/training.py)
+        model = fit_purchase(frame, seed=0)
+    assert model.scheme == "latest 2 cuts"
+    assert all(len(v) == 2 for v in model.folds.values())
+    assert model.validation[model.name] == max(model.validation.values())
+    assert len(model.valid_y) == len(model.valid_p) == len(folds[0][1])
