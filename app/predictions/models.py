@@ -183,7 +183,12 @@ def fit_value(frame: pd.DataFrame, seed: int = 0) -> FittedModel:
     scores = {"naive_average": rmse(valid["value"], np.full(len(valid), mean))}
     fitted: dict[str, Any] = {}
     if len(train) >= MIN_ROWS and len(valid) >= MIN_ROWS:
+        # A Poisson loss needs non-negative outcomes with some spend (refunds are negative;
+        # a store whose latest events are far newer than a shopper's can have none).
+        poisson_ok = bool((train["value"] >= 0).all() and train["value"].sum() > 0)
         for name, estimator in _regressors(seed).items():
+            if "poisson" in name and not poisson_ok:
+                continue
             estimator.fit(train[FEATURES], train["value"])
             fitted[name] = estimator
             scores[name] = rmse(valid["value"],

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from app.predictions.clusters import fit_clusters
 from app.predictions.features import (
+    FEATURES,
     NEVER_DAYS,
     features_at,
     normalize,
@@ -19,6 +20,7 @@ from app.predictions.features import (
 from app.predictions.models import (
     calibration_by_decile,
     fit_purchase,
+    fit_value,
     temporal_folds,
     validation_mask,
 )
@@ -158,3 +160,18 @@ def test_purchase_model_is_chosen_on_later_cuts_than_it_learns_from() -> None:
     assert all(len(v) == 2 for v in model.folds.values())
     assert model.validation[model.name] == max(model.validation.values())
     assert len(model.valid_y) == len(model.valid_p) == len(folds[0][1])
+
+
+def test_value_model_fits_when_no_one_spent_or_some_refunded() -> None:
+    # A store whose latest events are years newer than an imported history: every value
+    # outcome is 0, which a Poisson loss refuses; refunds make outcomes negative.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.random((400, len(FEATURES))), columns=FEATURES)
+    frame["user_id"] = [f"u{n}" for n in range(400)]
+    frame["value"] = 0.0
+    model = fit_value(frame)
+    assert model.name == "naive_average" or "poisson" not in model.name
+    assert not any("poisson" in name for name in model.candidates)
+    frame["value"] = rng.normal(50, 30, 400)  # some negative
+    model = fit_value(frame)
+    assert model.candidates and not any("poisson" in name for name in model.candidates)
