@@ -31,7 +31,7 @@ WORDS = {  # (feature, sign of the centre's z-score) -> word
     ("events_30d", 1): "active lately", ("events_30d", -1): "quiet lately",
 }
 BUYING = ("recency_days", "frequency", "monetary")
-Z_WORD = 0.5
+LOW, HIGH = 1 / 3, 2 / 3  # a centre below the lower tertile or above the upper gets a word
 
 
 @dataclass
@@ -41,6 +41,9 @@ class Clusters:
     silhouettes: dict[int, float] = field(default_factory=dict)
     z_centres: np.ndarray | None = None  # k x features, standardized log scale
     medians: pd.DataFrame | None = None  # k x CLUSTER_FEATURES, raw units
+    # per feature, the tertiles a centre is worded against: buying features among shoppers
+    # who ordered (so one order is not "frequent" because most shoppers only browse)
+    tertiles: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def describe(self) -> list[dict[str, Any]]:
         out = []
@@ -53,16 +56,36 @@ class Clusters:
         return out
 
     def label(self, c: int) -> str:
-        if self.z_centres is None:
+        if self.medians is None or not self.tertiles:
             return "everyone"
-        browsers = self.medians is not None and self.medians.loc[c, "frequency"] == 0
-        words = [WORDS[(f, int(np.sign(z)))] for f, z in zip(CLUSTER_FEATURES,
-                                                              self.z_centres[c], strict=True)
-                 if abs(z) >= Z_WORD and (f, int(np.sign(z))) in WORDS
-                 and not (browsers and f in BUYING)]
+        browsers = self.medians.loc[c, "frequency"] == 0
+        words = []
+        for f in CLUSTER_FEATURES:
+            if browsers and f in BUYING:
+                continue
+            sign = _side(float(self.medians.loc[c, f]), *self.tertiles[f])
+            if f == "frequency" and self.medians.loc[c, f] < 2:
+                sign = min(sign, 0)  # one order is never "frequent"
+            if sign:
+                words.append(WORDS[(f, sign)])
         if browsers:
             return ", ".join(["browsers who never ordered", *words])
         return ", ".join(words) or "average shoppers"
+
+
+def _side(value: float, low: float, high: float) -> int:
+    if high <= low:
+        return 0  # no spread to speak of
+    return 1 if value >= high else -1 if value <= low else 0
+
+
+def _tertiles(raw: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    buyers = raw[raw["frequency"] > 0]
+    out = {}
+    for f in CLUSTER_FEATURES:
+        column = (buyers if f in BUYING and len(buyers) else raw)[f]
+        out[f] = (float(column.quantile(LOW)), float(column.quantile(HIGH)))
+    return out
 
 
 def _centre_text(med: pd.Series) -> str:
@@ -109,4 +132,4 @@ def fit_clusters(x: pd.DataFrame, seed: int = 0) -> Clusters:
     labels = np.array([remap[c] for c in model.labels_])
     medians = medians.rename(index=remap).sort_index()
     z = model.cluster_centers_[order]
-    return Clusters(best, labels, scores, z, medians)
+    return Clusters(best, labels, scores, z, medians, _tertiles(raw))

@@ -175,3 +175,22 @@ def test_value_model_fits_when_no_one_spent_or_some_refunded() -> None:
     frame["value"] = rng.normal(50, 30, 400)  # some negative
     model = fit_value(frame)
     assert model.candidates and not any("poisson" in name for name in model.candidates)
+
+
+def test_cluster_words_compare_buyers_with_buyers() -> None:
+    # Most shoppers only browse: a one-order group is above the population's mean order
+    # count, but neither "frequent" nor "high spend" among those who ordered.
+    rng = np.random.default_rng(1)
+    groups = {  # recency, frequency, monetary, tenure, events_30d; shoppers
+        "browsers": ((NEVER_DAYS, 0, 0, 100, 3), 300), "once": ((30, 1, 150, 60, 2), 80),
+        "loyal": ((10, 12, 2500, 300, 15), 60)}
+    rows = [[c * rng.uniform(0.9, 1.1) for c in centre]
+            for centre, n in groups.values() for _ in range(n)]
+    x = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary", "tenure_days",
+                                    "events_30d"])
+    described = {round(d["centre"]["frequency"]): d["label"]
+                 for d in fit_clusters(x, seed=0).describe()}
+    assert "frequent" not in described[1] and "high spend" not in described[1]
+    assert "low spend" in described[1]
+    assert "frequent" in described[12] and "high spend" in described[12]
+    assert described[0].startswith("browsers who never ordered")
