@@ -133,6 +133,7 @@ class Side:
     # The server jars, shared: both sides pin the same Neo4j version.
     neo4j_lib_dir: Path = ROOT / ".cache" / "neo4j" / "lib"
     neo4j_memory: str = "1g"  # heap and page cache each, as bench/serve.py's own server
+    extra_env: tuple[tuple[str, str], ...] = ()  # more settings, the same for both sides
 
     def env(self) -> dict[str, str]:
         """This process's environment with the side's checkout, Neo4j and API port."""
@@ -149,6 +150,7 @@ class Side:
             "PROFILEGRAPH_NEO4J_HEAP": self.neo4j_memory,
             "PROFILEGRAPH_NEO4J_PAGECACHE": self.neo4j_memory,
             "BENCH_SERVE_API_PORT": str(self.api_port),
+            **dict(self.extra_env),
         }
 
     def python(self, code: str) -> str:
