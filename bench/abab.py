@@ -11,7 +11,10 @@ means (above 1: A is higher; for latencies and CPU, lower is better).
         [--a-ports 7724 7734 8124] [--b-ports 7744 7754 8144]
         [--serve-args "--workers 1 --rates 600 0 --duration 30 --warmup 10"]
         [--ingest-args "--events 10000 --single-events 1000 --skip-import"]
+        [--env PROFILEGRAPH_MODEL_REFRESH_INTERVAL_S=0 ...]
 
+`--env` settings go to both sides (default: the model refresh off). Side A defaults to this
+checkout; give it a copy (`git archive HEAD | tar -x -C DIR`) to keep editing here meanwhile.
 Stores live in .cache/neo4j/abab-a and abab-b of this checkout (--homes to change); the first
 round loads bench/serve.py's storefront into each, later rounds reuse it.
 """
