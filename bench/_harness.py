@@ -1,5 +1,6 @@
 """What the benchmark scripts share: the API server started with uvicorn and polled until it
-answers, migrations applied before a run, and percentiles of timings.
+answers, migrations applied before a run, percentiles of timings, and the sides of a
+comparison (a checkout with its own Neo4j store and ports, see `Side`).
 
 Each script keeps its own storefront, load and report; this holds only the plumbing they
 all need, so a change to how the app is served or migrated is made once.
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -112,3 +114,73 @@ def percentile(values: Sequence[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One checkout in a side-by-side comparison, with its own Neo4j store and ports.
+
+    Sides never share a store: a server refuses a store migrated by a newer checkout. Its
+    scripts and server run with PYTHONPATH at its root, so each side imports its own
+    packages (an older checkout may not have this one's modules)."""
+
+    name: str
+    root: Path
+    bolt_port: int
+    http_port: int
+    api_port: int
+    neo4j_home: Path
+    # The server jars, shared: both sides pin the same Neo4j version.
+    neo4j_lib_dir: Path = ROOT / ".cache" / "neo4j" / "lib"
+    neo4j_memory: str = "1g"  # heap and page cache each, as bench/serve.py's own server
+    extra_env: tuple[tuple[str, str], ...] = ()  # more settings, the same for both sides
+
+    def env(self) -> dict[str, str]:
+        """This process's environment with the side's checkout, Neo4j and API port."""
+        env = {k: v for k, v in os.environ.items() if k not in {"PROFILEGRAPH_NEO4J_URI"}}
+        return {
+            **env,
+            "PYTHONPATH": str(self.root),
+            "PROFILEGRAPH_NEO4J_BOLT_PORT": str(self.bolt_port),
+            "PROFILEGRAPH_NEO4J_HTTP_PORT": str(self.http_port),
+            "PROFILEGRAPH_NEO4J_HOME": str(self.neo4j_home),
+            "PROFILEGRAPH_NEO4J_LIB_DIR": str(self.neo4j_lib_dir),
+            # With the store, so one store always meets the password it was created with.
+            "PROFILEGRAPH_NEO4J_PASSWORD_FILE": str(self.neo4j_home / "bench-password"),
+            "PROFILEGRAPH_NEO4J_HEAP": self.neo4j_memory,
+            "PROFILEGRAPH_NEO4J_PAGECACHE": self.neo4j_memory,
+            "BENCH_SERVE_API_PORT": str(self.api_port),
+            **dict(self.extra_env),
+        }
+
+    def python(self, code: str) -> str:
+        """Run `code` with this side's interpreter path and environment; its stdout."""
+        proc = subprocess.run([sys.executable, "-c", code], cwd=self.root, env=self.env(),
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{self.name}: {proc.stderr[-2000:]}")
+        return proc.stdout.strip()
+
+    def neo4j(self, action: str) -> str:
+        """`start` or `stop` this side's Neo4j with the side's own server code."""
+        call = {"start": "neo4j_server.start(s).describe()",
+                "stop": "'stopped' if neo4j_server.stop(s) else 'was not running'"}[action]
+        return self.python("from app.core.config import get_settings\n"
+                           "from app.ops import neo4j_server\n"
+                           f"s = get_settings()\nprint({call})")
+
+    def run_script(self, script: str, args: Sequence[str], *, echo: bool = True) -> str:
+        """Run this side's own `bench/<script>` with `args`; its stdout (echoed line by line
+        with the side's name while it runs). Fails when the script does."""
+        proc = subprocess.Popen([sys.executable, str(self.root / "bench" / script), *args],
+                                cwd=self.root, env=self.env(), stdout=subprocess.PIPE,
+                                text=True)
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                print(f"  [{self.name}] {line}", end="", flush=True)
+        if proc.wait() != 0:
+            raise RuntimeError(f"{self.name}: bench/{script} exited {proc.returncode}")
+        return "".join(lines)

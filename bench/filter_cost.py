@@ -30,7 +30,7 @@ from trainer.data import SHARED_DATA, load_gowalla, load_lastfm
 from trainer.filters.base import FittedFilter
 from trainer.filters.bspm import BSPM
 from trainer.filters.propagation import FilterGraph, apply_terms, orthonormal
-from trainer.filters.search import _Bases, _key, scores_of, topk_user_major
+from trainer.filters.search import ChunkBases, basis_key, scores_of, topk_user_major
 
 
 def cpu(fn):
@@ -46,7 +46,7 @@ def old_chunk(graph, x, eig, terms_list, seen):
     for terms in terms_list:
         out = None
         for t in terms:
-            key = _key(t)
+            key = basis_key(t)
             if key not in cache or len(cache[key]) <= t.order:
                 z = x * graph.degree_power(-t.pre)
                 if t.ideal_dim:
@@ -96,7 +96,7 @@ def main() -> None:
     old_top, old_c = cpu(lambda: old_chunk(graph, xb, fitted.eigvecs, cands, seen))
 
     def new_chunk():
-        bases = _Bases(graph, xb, fitted.eigvecs)
+        bases = ChunkBases(graph, xb, fitted.eigvecs)
         return [topk_user_major(scores_of(bases, terms), seen, 20) for terms in cands]
 
     new_top, new_c = cpu(new_chunk)

@@ -8,11 +8,11 @@ of each waiting 6-14 s. The probe keeps pinging once a second and closes it when
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from app.core.background import cancel_and_wait
 from app.core.metrics import DB_BREAKER_OPEN
 
 log = logging.getLogger("profilegraph.db_breaker")
@@ -57,7 +57,4 @@ class DbBreaker:
             log.warning("database answers again")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.core.background import cancel_and_wait
 from app.core.config import Settings
 from app.destinations.delivery_repository import Claim, DeliveryRepository, Outcome
 from app.destinations.metrics import (
@@ -87,11 +88,8 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def close(self) -> None:
         for sender in self._senders.values():

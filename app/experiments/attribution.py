@@ -9,10 +9,10 @@ failed pass keeps its shoppers for the next one and is counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from app.core.background import cancel_and_wait
 from app.experiments import metrics
 from app.experiments.experiment_repository import OUTCOME_TYPES, ExperimentRepository
 from app.intake.ingest_hooks import IngestedChange
@@ -42,10 +42,7 @@ class AttributionListener:
         self._task = asyncio.create_task(self._run(), name="experiment-attribution")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from app.core.background import cancel_and_wait
 from app.experiments import metrics
 from app.experiments.exposure_journal import ExposureJournal
 
@@ -62,10 +63,7 @@ class ExposureRecorder:
 
     async def close(self, timeout_s: float = 10.0) -> None:
         """Stop the loop and try a last flush; what cannot be written stays journaled."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.flush(), timeout_s)
         self._journal.rotate()

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 from prometheus_client import Counter, Gauge, Histogram
 
+from app.core.background import cancel_and_wait
 from app.core.config import Settings
 from app.intake.intake_service import IntakeService
 from app.intake.messages import Message, MessageError, parse_message
@@ -110,11 +111,8 @@ class KafkaIntake:
         self._task = asyncio.create_task(self.run(), name="kafka-intake")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def run(self, idle_exit_s: float | None = None) -> int:
         """Consume until cancelled (or, with `idle_exit_s`, until a poll of that long finds

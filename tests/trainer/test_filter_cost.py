@@ -62,12 +62,12 @@ def test_cholesky_qr_spans_what_householder_qr_spans():
 
 
 def test_search_scores_match_the_fitted_filter_user_by_user(tiny):
-    from trainer.filters.search import _Bases, scores_of
+    from trainer.filters.search import ChunkBases, scores_of
 
     graph = FilterGraph(tiny.train)
     eig = graph.eigvecs(8)
     users = np.arange(tiny.n_users)
-    bases = _Bases(graph, graph.rows(users), eig)
+    bases = ChunkBases(graph, graph.rows(users), eig)
     for f in IDEAL:
         expected = apply_terms(graph, f.terms(), graph.rows(users), eig).T
         torch.testing.assert_close(scores_of(bases, f.terms()), expected, rtol=1e-4, atol=1e-5)

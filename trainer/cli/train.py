@@ -12,9 +12,7 @@ The graph connection and the artifacts directory come from the mounting CLI
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +25,7 @@ from rich.table import Table
 
 from trainer.cli.build import build_model
 from trainer.cli.target import HALF_LIFE_HELP, WINDOW_HELP, target_of
+from trainer.cli.train_options import config_of, training_extra, training_options
 from trainer.connection import Neo4jConnection
 
 # torch is imported only when a command runs: mounting this sub-app in the project CLI
@@ -45,32 +44,6 @@ class Dataset(StrEnum):
     gowalla = "gowalla"
     lastfm = "lastfm"
     online_retail = "online_retail"
-
-
-def _config(
-    epochs: int,
-    lr: float,
-    batch_size: int,
-    dim: int,
-    layers: int,
-    max_minutes: float | None,
-    seed: int,
-    init: str,
-    negatives: int = 8,
-) -> TrainConfig:
-    from trainer.lightgcn.train import TrainConfig
-
-    return TrainConfig(
-        embedding_dim=dim,
-        num_layers=layers,
-        lr=lr,
-        batch_size=batch_size,
-        max_epochs=epochs,
-        seed=seed,
-        init=init,
-        negative_candidates=negatives,
-        max_seconds=max_minutes * 60 if max_minutes else None,
-    )
 
 
 class _EpochProgress:
@@ -103,17 +76,6 @@ class _EpochProgress:
         )
 
 
-@contextlib.contextmanager
-def _training_extra() -> Iterator[None]:
-    """torch and PyG are an optional extra: say how to get them instead of a traceback."""
-    try:
-        yield
-    except ModuleNotFoundError as exc:
-        console.print(f"[red]Training needs the 'train' extra[/] (pip install -e '.[train]'): "
-                      f"{exc}")
-        raise typer.Exit(1) from exc
-
-
 ARTIFACTS_HELP = "Artifacts directory (default: PROFILEGRAPH_ARTIFACTS_DIR of the service)"
 
 
@@ -127,32 +89,24 @@ def _print_metrics(title: str, rows: dict[str, dict]) -> None:
 
 
 @app.command()
+@training_options(epochs=300)
 def train(
     ctx: typer.Context,
     artifacts_dir: Path | None = typer.Option(None, help=ARTIFACTS_HELP),
     half_life_days: float = typer.Option(30.0, help=HALF_LIFE_HELP),
     window_days: float = typer.Option(365.0, help=WINDOW_HELP),
-    epochs: int = typer.Option(300),
-    lr: float = typer.Option(2e-3),
-    batch_size: int = typer.Option(4096),
-    dim: int = typer.Option(64),
-    layers: int = typer.Option(3),
-    max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
-    seed: int = typer.Option(2020),
-    init: str = typer.Option("normal", help="normal | svd"),
-    negatives: int = typer.Option(
-        8, min=1, help="Negative candidates per pair; >1 picks the hardest (1: uniform)"
-    ),
+    *,
+    config: TrainConfig,
 ) -> None:
     """Export the consented graph, train, evaluate, write an artifact, promote if better."""
     target = target_of(ctx)
-    with _training_extra():
+    with training_extra():
         run_train(
             target.connection,
             artifacts_dir or target.artifacts_dir,
             half_life_days,
             window_days or None,
-            _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives),
+            config,
         )
 
 
@@ -186,32 +140,23 @@ def run_train(
 
 
 @app.command()
+@training_options(epochs=400)
 def evaluate(
     path: Path = typer.Argument(
         ..., help="Dataset folder (or the .parquet file for online_retail)"
     ),
     dataset: Dataset = typer.Option(..., "--dataset", help="gowalla | lastfm | online_retail"),
-    epochs: int = typer.Option(400),
-    lr: float = typer.Option(2e-3),
-    batch_size: int = typer.Option(4096),
-    dim: int = typer.Option(64),
-    layers: int = typer.Option(3),
-    max_minutes: float | None = typer.Option(None, help="Wall-clock training budget"),
-    seed: int = typer.Option(2020),
-    init: str = typer.Option("normal", help="normal | svd"),
-    negatives: int = typer.Option(
-        8, min=1, help="Negative candidates per pair; >1 picks the hardest (1: uniform)"
-    ),
     baselines: bool = typer.Option(True, help="Also score popularity and item-kNN"),
     artifacts_dir: Path | None = typer.Option(
         None, help="Also write (not promote) an artifact here"
     ),
+    *,
+    config: TrainConfig,
 ) -> None:
     """Train on a benchmark split and report test Recall@20 / NDCG@20 (all items ranked,
     training items masked) next to the baselines."""
-    with _training_extra():
-        _evaluate(path, dataset, baselines, artifacts_dir,
-                  _config(epochs, lr, batch_size, dim, layers, max_minutes, seed, init, negatives))
+    with training_extra():
+        _evaluate(path, dataset, baselines, artifacts_dir, config)
 
 
 def _evaluate(path: Path, dataset: Dataset, baselines: bool, artifacts_dir: Path | None,
@@ -259,13 +204,13 @@ def train_loop(
 ) -> None:
     """Retrain on an interval; a failed round is logged and retried next interval."""
     target = target_of(ctx)
-    with _training_extra():
+    with training_extra():
         run_loop(
             target.connection,
             artifacts_dir or target.artifacts_dir,
             interval_minutes,
             rounds,
-            _config(epochs, 2e-3, 4096, 64, 3, max_minutes, 2020, "normal"),
+            config_of(epochs, 2e-3, 4096, 64, 3, max_minutes, 2020, "normal"),
         )
 
 

@@ -48,7 +48,7 @@ class Scored:
         }
 
 
-def _key(t: FilterTerm) -> BasisKey:
+def basis_key(t: FilterTerm) -> BasisKey:
     return (t.graph, t.pre, t.ideal_dim, t.mid if t.ideal_dim else 0.0)
 
 
@@ -57,11 +57,11 @@ def steps_per_user(terms: list[FilterTerm]) -> int:
     serving and test-time cost of an operator, known before any data is scored."""
     orders: dict[BasisKey, int] = {}
     for t in terms:
-        orders[_key(t)] = max(orders.get(_key(t), 0), t.order)
+        orders[basis_key(t)] = max(orders.get(basis_key(t), 0), t.order)
     return sum(orders.values())
 
 
-class _Bases:
+class ChunkBases:
     """The Chebyshev bases of one chunk of users, computed on first use and stored
     user-major and stacked, (order + 1, n_users, n_items): a candidate's scores are
     then one weighted sum over the stack per term (`torch.tensordot`) and come out
@@ -99,11 +99,11 @@ class _Bases:
         return self._post[p]
 
 
-def scores_of(bases: _Bases, terms: list[FilterTerm]) -> torch.Tensor:
+def scores_of(bases: ChunkBases, terms: list[FilterTerm]) -> torch.Tensor:
     """User-major scores (n_users, n_items) of the operator `terms` on the chunk."""
     out = None
     for t in terms:
-        basis = bases.get(_key(t), t.order)
+        basis = bases.get(basis_key(t), t.order)
         coef = torch.tensor(t.cheb, dtype=basis.dtype, device=basis.device)
         acc = torch.tensordot(coef, basis[: len(t.cheb)], dims=1)
         if t.post:
@@ -145,7 +145,7 @@ def evaluate_candidates(
     ndcgs = [[] for _ in candidates]
     for start in range(0, len(users), chunk):
         batch = users[start : start + chunk]
-        bases = _Bases(graph, graph.rows(batch), eigvecs)
+        bases = ChunkBases(graph, graph.rows(batch), eigvecs)
         seen, truth = graph.train[batch], val[batch]
         for i, cand in enumerate(candidates):
             top = topk_user_major(scores_of(bases, cand.terms), seen, k)
@@ -175,7 +175,7 @@ def score_scale(
 ) -> float:
     """Mean per-user L2 norm of the scores over unseen items, so that blend weights
     compare filters on one scale (a constant, so the blend stays one linear operator)."""
-    bases = _Bases(graph, graph.rows(users), eigvecs)
+    bases = ChunkBases(graph, graph.rows(users), eigvecs)
     s = scores_of(bases, terms)
     unseen = 1.0 - bases.x.T
     return float(torch.linalg.vector_norm(s * unseen, dim=1).mean().clamp_min(1e-12))

@@ -7,11 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from app.api.definition_body import body_doc, read_document
 from app.api.deps import ExperimentsDep, SegmentsScope
-from app.api.openapi_components import body_ref
-from app.core.errors import ApiError
 from app.experiments.definition import ExperimentDefinition
-from app.segments.document import YAML_TYPES, parse_body
 
 router = APIRouter(prefix="/v1", tags=["experiments"])
 
@@ -19,11 +17,6 @@ MAX_BODY = 64 * 1024
 ExperimentIdPath = Annotated[str, Path(max_length=64)]
 
 ServiceDep = ExperimentsDep
-# The body is parsed by hand (JSON or YAML, errors as JSON pointers); the model's schema is
-# added to the OpenAPI components (app/api/openapi_components.py).
-_SCHEMA = body_ref(ExperimentDefinition)
-_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": _SCHEMA}, **{t: {"schema": _SCHEMA} for t in YAML_TYPES}}}}
 
 
 @router.get("/experiments/schema")
@@ -32,14 +25,11 @@ async def definition_schema(_: SegmentsScope) -> dict[str, Any]:
     return ExperimentDefinition.model_json_schema()
 
 
-@router.post("/experiments", status_code=201, openapi_extra=_BODY)
+@router.post("/experiments", status_code=201, openapi_extra=body_doc(ExperimentDefinition))
 async def create_experiment(request: Request, _: SegmentsScope,
                             service: ServiceDep) -> dict[str, Any]:
     """Upload a definition (JSON or YAML); an existing id gets a new version."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
-    return await service.create(parse_body(raw, request.headers.get("content-type")))
+    return await service.create(await read_document(request, MAX_BODY))
 
 
 @router.get("/experiments")

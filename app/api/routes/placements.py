@@ -3,11 +3,11 @@ and per-shopper decisions (scope `read`, like recommendations)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api.definition_body import body_doc, read_document
 from app.api.deps import (
     DecisionAdmissionDep,
     DecisionsDep,
@@ -15,8 +15,6 @@ from app.api.deps import (
     ReadScope,
     SegmentsScope,
 )
-from app.api.openapi_components import body_ref
-from app.core.errors import ApiError
 from app.decisions.definition import DecisionContext, DecisionPreviewRequest, PlacementDefinition
 from app.decisions.placement_service import PlacementService
 from app.decisions.schemas import (
@@ -26,25 +24,11 @@ from app.decisions.schemas import (
     PlacementList,
     PlacementVersion,
 )
-from app.segments.document import YAML_TYPES, parse_body, validate
+from app.segments.document import validate
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
-MAX_BODY = 256 * 1024
 PlacementIdPath = Annotated[str, Path(max_length=64)]
-
-
-def _body_doc(model: type) -> dict[str, Any]:
-    schema = body_ref(model)
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
-
-
-async def _document(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
-    return await asyncio.to_thread(parse_body, raw, request.headers.get("content-type"))
 
 
 @router.get("/users/{user_id}/decisions", response_model=Decision)
@@ -79,20 +63,20 @@ async def list_placements(_: SegmentsScope, placements: PlacementsDep) -> Placem
 
 
 @router.post("/placements/preview", response_model=DecisionPreview,
-             openapi_extra=_body_doc(DecisionPreviewRequest))
+             openapi_extra=body_doc(DecisionPreviewRequest))
 async def preview_decision(request: Request, _: SegmentsScope, decisions: DecisionsDep
                            ) -> DecisionPreview:
     """The decision for one shopper, every rule's result, for a saved placement or a draft
     definition; nothing is served or recorded."""
-    return await decisions.preview(validate(DecisionPreviewRequest, await _document(request)))
+    return await decisions.preview(validate(DecisionPreviewRequest, await read_document(request)))
 
 
 @router.put("/placements/{placement_id}", response_model=PlacementDetail,
-            openapi_extra=_body_doc(PlacementDefinition))
+            openapi_extra=body_doc(PlacementDefinition))
 async def put_placement(placement_id: PlacementIdPath, request: Request, _: SegmentsScope,
                         placements: PlacementsDep) -> PlacementDetail:
     """Store a new version of the placement (JSON, or YAML with a YAML content type)."""
-    return await placements.put(placement_id, await _document(request))
+    return await placements.put(placement_id, await read_document(request))
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementDetail)

@@ -3,17 +3,14 @@ segments with scope `read`)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from app.api.definition_body import body_doc, read_document
 from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope, SettingsDep
-from app.api.openapi_components import body_ref
-from app.core.errors import ApiError
 from app.segments.definition import PreviewRequest, SegmentDefinition
-from app.segments.document import YAML_TYPES, parse_body
 from app.segments.membership import RefreshResult
 from app.segments.schemas import (
     MemberExplanation,
@@ -32,28 +29,11 @@ from app.segments.segment_service import SegmentService
 
 router = APIRouter(prefix="/v1", tags=["segments"])
 
-MAX_BODY = 256 * 1024
 SegmentIdPath = Annotated[str, Path(max_length=64)]
-
-
-def _body_doc(model: type) -> dict[str, Any]:
-    # The body is parsed by hand (JSON or YAML, errors as JSON pointers); the model's schema
-    # is added to the components (app/api/openapi_components.py).
-    schema = body_ref(model)
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": schema}, **{t: {"schema": schema} for t in YAML_TYPES}}}}
 
 
 def _report(results: list[RefreshResult]) -> RefreshReport:
     return RefreshReport.model_validate({"refreshed": [vars(r) for r in results]})
-
-
-async def _document(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "payload_too_large", f"definitions are limited to {MAX_BODY} bytes")
-    # parsing is CPU work: in a thread, so other requests keep being answered meanwhile
-    return await asyncio.to_thread(parse_body, raw, request.headers.get("content-type"))
 
 
 @router.get("/segments/schema")
@@ -63,12 +43,12 @@ async def definition_schema(_: SegmentsScope) -> dict[str, Any]:
 
 
 @router.post("/segments", status_code=201, response_model=SegmentDetail,
-             openapi_extra=_body_doc(SegmentDefinition))
+             openapi_extra=body_doc(SegmentDefinition))
 async def create_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
                          ) -> SegmentDetail:
     """Upload a definition (JSON, or YAML with a YAML content type). Uploading an existing id
     stores a new version; membership is materialized before the answer."""
-    return await segments.create(await _document(request))
+    return await segments.create(await read_document(request))
 
 
 @router.get("/segments", response_model=SegmentList)
@@ -77,11 +57,11 @@ async def list_segments(segments: SegmentsDep, _: SegmentsScope) -> SegmentList:
 
 
 @router.post("/segments/preview", response_model=SegmentPreview,
-             openapi_extra=_body_doc(PreviewRequest))
+             openapi_extra=body_doc(PreviewRequest))
 async def preview_segment(request: Request, segments: SegmentsDep, _: SegmentsScope
                           ) -> SegmentPreview:
     """Count and sample members of a condition without saving anything."""
-    return await segments.preview(await _document(request))
+    return await segments.preview(await read_document(request))
 
 
 @router.post("/segments/refresh", response_model=RefreshReport)

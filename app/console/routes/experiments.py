@@ -7,6 +7,7 @@ input kept) and a refused start or stop (the service's status) are rendered in p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -78,24 +79,29 @@ async def experiment(request: Request, service: ExperimentsDep, session: Segment
                          notice=take_notice(session, request))
 
 
+async def _change(request: Request, service: ExperimentService, session: ConsoleSession,
+                  experiment_id: str, action: Callable[[str], Awaitable[object]],
+                  done: str) -> Response:
+    """A start, stop or archive: back to the page with `done`, or the page with the
+    service's refusal (its status)."""
+    try:
+        await action(experiment_id)
+    except ApiError as exc:
+        return await _detail(request, service, session, experiment_id, error=exc)
+    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", done)
+
+
 @router.post("/{experiment_id}/start", response_model=None)
 async def start(request: Request, service: ExperimentsDep, session: SegmentsSession,
                 experiment_id: ExperimentIdPath) -> Response:
-    try:
-        await service.start(experiment_id)
-    except ApiError as exc:
-        return await _detail(request, service, session, experiment_id, error=exc)
-    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Started.")
+    return await _change(request, service, session, experiment_id, service.start, "Started.")
 
 
 @router.post("/{experiment_id}/archive", response_model=None)
 async def archive(request: Request, service: ExperimentsDep, session: SegmentsSession,
                   experiment_id: ExperimentIdPath) -> Response:
-    try:
-        await service.archive(experiment_id)
-    except ApiError as exc:
-        return await _detail(request, service, session, experiment_id, error=exc)
-    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Archived.")
+    return await _change(request, service, session, experiment_id, service.archive,
+                         "Archived.")
 
 
 @router.post("/{experiment_id}/delete", response_model=None)
@@ -115,8 +121,4 @@ async def delete(request: Request, service: ExperimentsDep, session: SegmentsSes
 @router.post("/{experiment_id}/stop", response_model=None)
 async def stop(request: Request, service: ExperimentsDep, session: SegmentsSession,
                experiment_id: ExperimentIdPath) -> Response:
-    try:
-        await service.stop(experiment_id)
-    except ApiError as exc:
-        return await _detail(request, service, session, experiment_id, error=exc)
-    return redirect_with_notice(session, f"{router.prefix}/{experiment_id}", "Stopped.")
+    return await _change(request, service, session, experiment_id, service.stop, "Stopped.")
