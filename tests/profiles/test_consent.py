@@ -71,7 +71,7 @@ async def test_consent_bad_input(client, graph, ingest_headers, read_headers):
     r = await client.put("/v1/users/u3/consent", json={"purposes": {"tracking": True}},
                          headers=ingest_headers)
     assert r.status_code == 422
-    assert r.json()["error"]["fields"][0]["field"].startswith("body.purposes")
+    assert r.json()["error"]["fields"][0]["field"] == "/purposes/tracking"
     r = await client.put("/v1/users/u3/consent", json={"purposes": {}}, headers=ingest_headers)
     assert r.status_code == 422
     r = await client.put("/v1/users/u3/consent", json={"purposes": {"analytics": True}},
