@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="the field, e.g. `batch.3.timestamp`, `body`, `query.since`")
+    field: str = Field(description=(
+        "a JSON pointer into the body (`/purposes/marketing`, `/rules/0/variant`), `body` "
+        "for the whole body, `query.<name>` / `path.<name>` for a parameter; the Segment "
+        "intake routes name fields Segment-style (`batch.3.timestamp`)"))
     reason: str
 
 

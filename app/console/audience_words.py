@@ -37,7 +37,8 @@ AGG_OPS = {"eq": "of", "neq": "other than", "gt": "over", "gte": "of at least", 
 TRAITS = {"event_count": "number of events", "order_count": "number of orders",
           "revenue_total": "total revenue", "rfm_r": "RFM recency score",
           "rfm_f": "RFM frequency score", "rfm_m": "RFM monetary score",
-          "rfm_recency_days": "days since the last order"}
+          "rfm_recency_days": "days since the last order",
+          "engagement_score": "engagement score"}
 ITEM_FIELDS = {"item_id": "item id", "category": "category", "price": "price",
                "brand": "brand", "title": "title"}
 

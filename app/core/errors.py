@@ -1,6 +1,10 @@
 """JSON error bodies for every error the API returns.
 
 Shape: {"error": {"code": str, "message": str, "fields": [{"field": str, "reason": str}]}}
+
+A field of a JSON body is named by a JSON pointer into it (`/purposes/marketing`); a query
+or path parameter as `query.<name>` / `path.<name>`; the Segment intake routes keep their
+Segment-style paths (`batch.3.timestamp`, app/intake).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import get_settings
+from app.core.pointers import located, merged
 
 log = logging.getLogger("profilegraph.errors")
 
@@ -44,7 +49,9 @@ def error_body(code: str, message: str, fields: list[dict[str, str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or []}}
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def _field_path(loc: tuple[Any, ...], err: dict[str, Any], body: Any) -> str:
+    if loc and loc[0] == "body":
+        return located(body, err, loc[1:]) or "body"
     return ".".join(str(part) for part in loc)
 
 
@@ -55,7 +62,8 @@ async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    fields = [{"field": _field_path(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+    fields = merged([(_field_path(tuple(e["loc"]), e, exc.body),
+                      str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()])
     summary = "; ".join(f"{f['field']}: {f['reason']}" for f in fields[:5])
     return JSONResponse(error_body("invalid_request", summary, fields), status_code=422)
 

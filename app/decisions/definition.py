@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.pointers import PointedError
 from app.segments.condition_tree import StrictModel as _Model
 from app.segments.condition_tree import check_value_fits_op, depth, pointers
 from app.segments.definition import ConsentCondition, SegmentCondition, TraitCondition
@@ -158,7 +159,8 @@ class PlacementDefinition(_Model):
         known = {v.id for v in info.data.get("variants") or []}
         for n, rule in enumerate(rules):
             if known and rule.variant not in known:
-                raise ValueError(f"rule {n} names no variant ({rule.variant!r})")
+                raise PointedError((n, "variant"), f"rule {n} names no variant "
+                                   f"({rule.variant!r}; variants: {', '.join(sorted(known))})")
         return rules
 
     @field_validator("default")

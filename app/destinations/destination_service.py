@@ -61,6 +61,7 @@ def flatten(subscriptions: Subscriptions) -> dict[str, Any]:
 
 
 def _field_error(field: str, reason: str, status: int = 422) -> ApiError:
+    """`field`: a JSON pointer into the body, as the route's own validation names fields."""
     return ApiError(status, "invalid_request", f"{field}: {reason}",
                     [{"field": field, "reason": reason}])
 
@@ -82,12 +83,12 @@ class DestinationService:
             try:
                 await check_target(target, self._allowed)
             except TargetRefused as exc:
-                raise _field_error("target", str(exc)) from None
+                raise _field_error("/target", str(exc)) from None
         else:
             if not TOPIC.match(target):
-                raise _field_error("target", "a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -")
+                raise _field_error("/target", "a Kafka topic name: 1-249 of A-Z a-z 0-9 . _ -")
             if not self._settings.kafka_bootstrap_servers:
-                raise _field_error("kind", "Kafka is not configured "
+                raise _field_error("/kind", "Kafka is not configured "
                                            "(PROFILEGRAPH_KAFKA_BOOTSTRAP_SERVERS)")
 
     async def _check_segments(self, subscriptions: Subscriptions) -> None:
@@ -96,8 +97,8 @@ class DestinationService:
         ids = [s for s in subscriptions.segments.ids if s != EVERY]
         missing = sorted(set(ids) - await self._repository.existing_segments(ids))
         if missing:
-            index = ids.index(missing[0])
-            raise _field_error(f"subscriptions.segments.ids.{index}",
+            index = subscriptions.segments.ids.index(missing[0])  # as sent, "*" included
+            raise _field_error(f"/subscriptions/segments/ids/{index}",
                                f"no segment {missing[0]!r}")
 
     async def create(self, body: DestinationIn) -> Destination:
@@ -165,7 +166,7 @@ class DestinationService:
     async def replay(self, destination_id: str, request: ReplayRequest) -> int:
         await self.get(destination_id)
         if request.to is not None and request.to <= request.from_:
-            raise _field_error("to", "must be after `from`")
+            raise _field_error("/to", "must be after `from`")
         return await self._repository.replay(destination_id, list(request.states),
                                              request.from_, request.to)
 

@@ -16,6 +16,13 @@ SINGLE_PRODUCT_EVENTS = frozenset({
     "product_reviewed",
 })
 ORDER_EVENT = "order_completed"
+# Spec events that carry `properties.products[]`: there it must be a list of products.
+MULTI_PRODUCT_EVENTS = frozenset({
+    "product_list_viewed", "product_list_filtered", "cart_viewed", "cart_shared",
+    "checkout_started", "order_updated", ORDER_EVENT, "order_refunded", "order_cancelled",
+})
+ID_KEYS = ("product_id", "productId", "id", "sku")
+MAX_PRODUCTS = 500
 # Product attributes live on the Item and the ON edge, so a product event does not repeat
 # them as `p_<key>` scalars (they stay in properties_json).
 PRODUCT_KEYS = frozenset({"product_id", "productId", "id", "sku", "name", "category", "brand",
@@ -47,10 +54,58 @@ def _number(value: Any) -> float | None:
     return None
 
 
+class SpecError(ValueError):
+    """A property the service reads from a spec event has a value it cannot read."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _check_numbers(raw: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        value = raw.get(key)
+        if value is not None and _number(value) is None:
+            raise SpecError(where + key, "must be a number")
+
+
+def _check_product(raw: Any, where: str, needs_id: bool) -> None:
+    if not isinstance(raw, dict):
+        raise SpecError(where.rstrip("."), "must be an object with a product_id")
+    key = next((k for k in ID_KEYS if raw.get(k) is not None), None)
+    if key is not None:
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, str | int) or not value:
+            raise SpecError(where + key, "must be a non-empty string")
+    elif needs_id:
+        raise SpecError(where + "product_id", "is required for each product")
+    _check_numbers(raw, ("price", "quantity", "position"), where)
+
+
+def check_spec_properties(event_type: str, properties: dict[str, Any], prefix: str) -> None:
+    """The properties the service reads from an e-commerce spec event must be readable: a
+    value it would otherwise skip or count as 0 is refused (SpecError names it). Properties
+    it does not read keep Segment's leniency."""
+    where = prefix + "properties."
+    if event_type in SINGLE_PRODUCT_EVENTS:
+        _check_product(properties, where, needs_id=False)
+    if event_type == ORDER_EVENT:
+        _check_numbers(properties, ("revenue", "total"), where)
+    products = properties.get("products")
+    if products is None or (event_type not in MULTI_PRODUCT_EVENTS
+                            and not isinstance(products, list)):
+        return  # a custom event's non-list `products` is not read
+    if not isinstance(products, list):
+        raise SpecError(where + "products", "must be a list of products")
+    for i, product in enumerate(products[:MAX_PRODUCTS]):
+        _check_product(product, f"{where}products.{i}.", needs_id=True)
+
+
 def _product(raw: Any, position: int) -> ProductLine | None:
     if not isinstance(raw, dict):
         return None
-    item_id = raw.get("product_id") or raw.get("productId") or raw.get("id") or raw.get("sku")
+    item_id = next((raw[k] for k in ID_KEYS if raw.get(k)), None)
     if item_id is None or isinstance(item_id, bool | dict | list) or str(item_id) == "":
         return None
     item: dict[str, Any] = {}
@@ -75,7 +130,7 @@ def product_lines(event_type: str, properties: dict[str, Any]) -> list[ProductLi
     products = properties.get("products")
     if not isinstance(products, list):
         return []
-    lines = [_product(p, i) for i, p in enumerate(products[:500])]
+    lines = [_product(p, i) for i, p in enumerate(products[:MAX_PRODUCTS])]
     return [line for line in lines if line is not None]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from app.intake.bounds import BoundError, check_amounts, corrected_time
+from app.intake.ecommerce import SpecError, check_spec_properties
 from app.intake.field_types import BY_TYPE, wrong_type
 from app.intake.pii import identity_of, scrub_map
 
@@ -190,7 +191,8 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
         properties = _mapping(raw, "properties", prefix)
         try:
             check_amounts(properties, prefix)
-        except BoundError as exc:
+            check_spec_properties(msg.event_type, properties, prefix)
+        except (BoundError, SpecError) as exc:
             raise MessageError(exc.field, exc.reason) from None
         msg.properties = scrub_map(properties)
     elif mtype in ("page", "screen"):

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 
 class Purpose(StrEnum):
@@ -16,8 +16,10 @@ class Purpose(StrEnum):
 
 
 class ConsentUpdate(BaseModel):
-    purposes: dict[Purpose, bool] = Field(
-        min_length=1, description="purpose -> granted (true) or denied (false)",
+    # JSON true/false only: "yes", "off", 1 or 0 are refused, never guessed at
+    purposes: dict[Purpose, StrictBool] = Field(
+        min_length=1, description="purpose -> granted (true) or denied (false), JSON booleans "
+        "only",
         examples=[{"analytics": True, "personalization": True, "marketing": False}])
     source: str = Field(default="api", max_length=100)
 

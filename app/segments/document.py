@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from yaml.composer import ComposerError
 
 from app.core.errors import ApiError
-from app.segments.pointers import error_fields
+from app.core.pointers import error_fields
 
 M = TypeVar("M", bound=BaseModel)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")

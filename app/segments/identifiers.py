@@ -20,10 +20,13 @@ COUNT_TRAIT = re.compile(r"^count_[a-z][a-z0-9_]{0,63}$")
 
 # Computed traits kept on (:User) by intake (docs/graph-model.md), numeric ones only:
 # date-valued traits are reached through `rfm_recency_days` or event windows.
+# `engagement_score` is stored decayed to the user's newest event (`engagement_at`), so a
+# rule compares that stored value like any other computed trait.
 # Predicted traits and the behavioural cluster (app/predictions) are kept there too.
 PREDICTED_TRAITS = frozenset({"pred_purchase_30d", "pred_value_90d", "cluster"})
 COMPUTED_TRAITS = frozenset(
-    {"event_count", "order_count", "revenue_total", "rfm_r", "rfm_f", "rfm_m", "rfm_recency_days"}
+    {"event_count", "order_count", "revenue_total", "rfm_r", "rfm_f", "rfm_m", "rfm_recency_days",
+     "engagement_score"}
 ) | PREDICTED_TRAITS
 # Item fields an event filter may test, reached through (:Event)-[:ON]->(:Item).
 ITEM_FIELDS = frozenset({"item_id", "category", "price", "brand", "title"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SegmentSummary(BaseModel):
@@ -99,6 +99,8 @@ class MembershipChange(BaseModel):
 class MembershipChanges(BaseModel):
     segment_id: str
     changes: list[MembershipChange]
+    next_cursor: str | None = Field(
+        None, description="pass as ?cursor= for the next (older) page; null on the last page")
 
 
 class Refreshed(BaseModel):

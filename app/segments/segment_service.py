@@ -14,6 +14,7 @@ from app.core.cursor import decode_cursor, encode_cursor
 from app.core.errors import ApiError
 from app.db.queries import queries
 from app.db.values import native
+from app.segments.change_feed import after_cursor, next_cursor
 from app.segments.compiler import CompiledSegment, compile_condition, time_dependent
 from app.segments.condition_tree import children, pointers
 from app.segments.definition import (
@@ -277,10 +278,14 @@ class SegmentService:
         return UserSegments(user_id=user_id, segments=sorted(
             (UserSegment(**native(s)) for s in segments), key=lambda s: s.segment_id))
 
-    async def changes(self, segment_id: str, user_id: str | None, limit: int
-                      ) -> MembershipChanges:
+    async def changes(self, segment_id: str, user_id: str | None, limit: int,
+                      cursor: str | None = None) -> MembershipChanges:
         if await self._members.count(segment_id) is None:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
-        rows = await self._members.changes(segment_id, user_id, limit)
-        return MembershipChanges(segment_id=segment_id,
-                                 changes=[MembershipChange(**native(r)) for r in rows])
+        after = after_cursor(cursor) if cursor else None
+        rows = await self._members.changes(segment_id, user_id, limit + 1, after)
+        return MembershipChanges(
+            segment_id=segment_id,
+            changes=[MembershipChange(user_id=r["user_id"], change=r["change"],
+                                      at=native(r["at"])) for r in rows[:limit]],
+            next_cursor=next_cursor(rows, limit))

@@ -56,7 +56,17 @@ async def test_invalid_definitions_name_the_field(client: httpx.AsyncClient, gra
     assert no_variant["fields"][0]["field"] == "/default"
     bad_rule = {**BANNER, "rules": [{"name": "x", "variant": "nope", "when": {
         "type": "context", "field": "device", "op": "eq", "value": "mobile"}}]}
-    assert "rule 0 names no variant" in (await put(bad_rule))["fields"][0]["reason"]
+    unknown_variant = (await put(bad_rule))["fields"]
+    assert unknown_variant[0]["field"] == "/rules/0/variant"
+    assert "rule 0 names no variant" in unknown_variant[0]["reason"]
+    word = {**BANNER, "rules": [{"name": "x", "variant": "offer", "when": {
+        "type": "prediction", "prediction": "purchase_30d", "op": "gte", "value": "high"}}]}
+    # one field, the value itself: not one per member of the int | float union
+    assert [f["field"] for f in (await put(word))["fields"]] == ["/rules/0/when/value"]
+    bad_name = {**BANNER, "rules": [{"name": "x", "variant": "offer", "when": {
+        "type": "prediction", "prediction": "churn", "op": "gte", "value": 1}}]}
+    assert [f["field"] for f in (await put(bad_name))["fields"]] == [
+        "/rules/0/when/prediction"]
     bad_op = {**BANNER, "rules": [{"name": "x", "variant": "offer", "when": {
         "type": "prediction", "prediction": "purchase_30d", "op": "contains", "value": 1}}]}
     assert (await put(bad_op))["fields"][0]["field"].startswith("/rules/0/when")

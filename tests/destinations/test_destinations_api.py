@@ -74,21 +74,25 @@ async def test_bad_input_names_the_field(dclient: httpx.AsyncClient, admin_heade
     post = lambda body: dclient.post("/v1/destinations", json=body,  # noqa: E731
                                      headers=admin_headers)
     r = await post(_hook(target="http://10.0.0.7/hook"))
-    assert (r.status_code, _field(r)) == (422, "target") and "private" in r.text
+    assert (r.status_code, _field(r)) == (422, "/target") and "private" in r.text
     r = await post(_hook(target="http://169.254.169.254/latest/meta-data"))
-    assert (r.status_code, _field(r)) == (422, "target")
+    assert (r.status_code, _field(r)) == (422, "/target")
     r = await post(_hook(target="ftp://127.0.0.1/x"))
-    assert (r.status_code, _field(r)) == (422, "target")
+    assert (r.status_code, _field(r)) == (422, "/target")
     r = await post(_hook(subscriptions={"segments": {"ids": ["vip", "nope"]}}))
-    assert (r.status_code, _field(r)) == (422, "subscriptions.segments.ids.1")
+    assert (r.status_code, _field(r)) == (422, "/subscriptions/segments/ids/1")
+    r = await post(_hook(subscriptions={"segments": {"ids": ["*", "nope"]}}))
+    assert (r.status_code, _field(r)) == (422, "/subscriptions/segments/ids/1")
+    r = await post(_hook(subscriptions={"segments": {"ids": [7]}}))
+    assert (r.status_code, _field(r)) == (422, "/subscriptions/segments/ids/0")
     r = await post(_hook(subscriptions={}))
     assert r.status_code == 422 and "at least one" in r.text
     r = await post(_hook(kind="kafka", target="profile-changes"))
-    assert (r.status_code, _field(r)) == (422, "kind") and "not configured" in r.text
+    assert (r.status_code, _field(r)) == (422, "/kind") and "not configured" in r.text
     r = await post(_hook(id="Bad Id"))
-    assert r.status_code == 422 and "id" in _field(r)
+    assert (r.status_code, _field(r)) == (422, "/id")
     r = await post(_hook(kind="smtp"))
-    assert r.status_code == 422 and "kind" in _field(r)
+    assert (r.status_code, _field(r)) == (422, "/kind")
     r = await dclient.patch("/v1/destinations/nope", json={"name": "x"}, headers=admin_headers)
     assert r.status_code == 404
 

@@ -141,4 +141,4 @@ async def test_a_target_failing_forever_ends_dead_then_replays(
     await until(lambda: _done(graph, 4))
     r = await dclient.post("/v1/destinations/hook/replay", headers=admin_headers,
                            json={"from": "2030-01-01T00:00:00Z", "to": "2020-01-01T00:00:00Z"})
-    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "to"
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "/to"

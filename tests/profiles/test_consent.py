@@ -71,7 +71,13 @@ async def test_consent_bad_input(client, graph, ingest_headers, read_headers):
     r = await client.put("/v1/users/u3/consent", json={"purposes": {"tracking": True}},
                          headers=ingest_headers)
     assert r.status_code == 422
-    assert r.json()["error"]["fields"][0]["field"].startswith("body.purposes")
+    assert r.json()["error"]["fields"][0]["field"] == "/purposes/tracking"
+    for loose in ("yes", "no", "true", "off", 1, 0, None):
+        r = await client.put("/v1/users/u3/consent", json={"purposes": {"marketing": loose}},
+                             headers=ingest_headers)
+        assert r.status_code == 422, (loose, r.text)
+        assert [f["field"] for f in r.json()["error"]["fields"]] == ["/purposes/marketing"]
+    assert await scalar(graph, "MATCH (u:User {user_id:'u3'}) RETURN count(u)") == 0
     r = await client.put("/v1/users/u3/consent", json={"purposes": {}}, headers=ingest_headers)
     assert r.status_code == 422
     r = await client.put("/v1/users/u3/consent", json={"purposes": {"analytics": True}},

@@ -108,7 +108,7 @@ async def test_unbounded_amounts_are_422(client: httpx.AsyncClient, graph: Async
 async def test_item_price_must_be_a_number_and_slash_ids_read_back(
         client: httpx.AsyncClient, admin_headers: dict) -> None:
     r = await client.put("/v1/items/p1", json={"price": False}, headers=admin_headers)
-    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "body.price"
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "/price"
     r = await client.post("/v1/items", json={"items": [{"item_id": "A/B-12", "price": 3}]},
                           headers=admin_headers)
     assert r.status_code == 200, r.text

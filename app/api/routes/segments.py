@@ -134,10 +134,11 @@ async def explain_member(segment_id: SegmentIdPath, user_id: Annotated[str, Path
 async def membership_changes(segment_id: SegmentIdPath, segments: SegmentsDep,
                              _: SegmentsScope,
                              user_id: Annotated[str | None, Query(max_length=256)] = None,
-                             limit: Annotated[int, Query(ge=1, le=1000)] = 100
+                             limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                             cursor: Annotated[str | None, Query(max_length=512)] = None
                              ) -> MembershipChanges:
-    """Entries and exits, newest first."""
-    return await segments.changes(segment_id, user_id, limit)
+    """Entries and exits, newest first; `next_cursor` pages on to older ones."""
+    return await segments.changes(segment_id, user_id, limit, cursor)
 
 
 @router.get("/users/{user_id}/segments", response_model=UserSegments)

@@ -70,7 +70,10 @@ class MembershipRepository:
         rows = await self._db.read_named("segments/list_user_segments", user_id=user_id)
         return rows[0]["segments"] if rows else None
 
-    async def changes(self, segment_id: str, user_id: str | None, limit: int
-                      ) -> list[dict[str, Any]]:
+    async def changes(self, segment_id: str, user_id: str | None, limit: int,
+                      after: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """`after`: (at, user_id, record id) of the last record of the previous page."""
+        at, user, record = after or (None, None, None)
         return await self._db.read_named("segments/list_membership_changes", segment_id=segment_id,
-                                         user_id=user_id, limit=limit)
+                                         user_id=user_id, limit=limit, after_at=at,
+                                         after_user=user, after_id=record)
