@@ -21,7 +21,8 @@ Needs a running broker (`profilegraph kafka start`) on PROFILEGRAPH_KAFKA_PORT.
 4. --accept-pairs N (instead of 3): the accept rate alone, ABAB in one run against one API
    process: A with no applier running (nothing but the API, the broker and the load
    generator), B with the applier applying the backlog meanwhile; --seconds each. Skip
-   the direct phase with --direct-seconds 0.
+   the direct phase with --direct-seconds 0. With --compare-root DIR, A is the API of the
+   checkout in DIR (e.g. `git archive main`), B this checkout's, both without applier.
 --wipe deletes every node first (a bench database only). A fresh topic per run.
 """
 
@@ -111,18 +112,25 @@ class _NoDirect(Exception):
 
 async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[str, str],
                        api_url: str) -> None:
-    """ABAB: the API's accept rate without (A) and with (B) the applier running."""
+    """ABAB: the API's accept rate without (A) and with (B) the applier running; with
+    --compare-root, A is the API of that checkout and B this one's, both without applier."""
     count = int(args.max_rate * args.seconds / args.batch) + args.senders
-    api = harness.start_server(args.port + 10, env=server_env(
-        {**kafka, "PROFILEGRAPH_INTAKE_MODE": "kafka", "PROFILEGRAPH_KAFKA_INTAKE_CONSUMER":
-         "false"}))
+    api_env = server_env({**kafka, "PROFILEGRAPH_INTAKE_MODE": "kafka",
+                          "PROFILEGRAPH_KAFKA_INTAKE_CONSUMER": "false"})
+    compare = Path(args.compare_root) if args.compare_root else None
+    api = None if compare else harness.start_server(args.port + 10, env=api_env)
+    labels = ({"A": f"api of {compare.name}", "B": "api of this checkout"} if compare else
+              {"A": "accept only", "B": "applier running"})
     rates: dict[str, list[float]] = {"A": [], "B": []}
     try:
         for pair in range(args.accept_pairs):
             for kind in ("A", "B"):
                 bodies = pregenerate(store, count, args.batch)
+                if compare:
+                    api = harness.start_server(args.port + 10, env=api_env,
+                                               root=compare if kind == "A" else harness.ROOT)
                 applier = (harness.start_server(args.port, env=server_env(kafka))
-                           if kind == "B" else None)
+                           if kind == "B" and not compare else None)
                 try:
                     load = os.getloadavg()[0]
                     burst, took = await run_burst(api_url, bodies, args.senders, args.seconds,
@@ -130,17 +138,23 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                 finally:
                     if applier is not None:
                         harness.stop_server(applier)
+                    if compare and api is not None:
+                        harness.stop_server(api)
+                        api = None
                 rate = burst.accepted / took
                 rates[kind].append(rate)
-                print(f"{kind}{pair + 1} {'applier running' if applier else 'accept only':15s}"
+                print(f"{kind}{pair + 1} {labels[kind]:15s}"
                       f" {burst.accepted:>9,} acknowledged in {took:.1f} s = {rate:,.0f}/s; "
                       f"latency p50 {pct(burst.latencies, .5) * 1000:.0f} ms p99 "
                       f"{pct(burst.latencies, .99) * 1000:.0f} ms; errors {len(burst.errors)}; "
                       f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+                for e in sorted(set(burst.errors))[:3]:
+                    print("   ", e, flush=True)
     finally:
-        harness.stop_server(api)
+        if api is not None:
+            harness.stop_server(api)
     mean = {k: sum(v) / len(v) for k, v in rates.items()}
-    print(f"accepted/s, accept only: mean {mean['A']:,.0f}; with the applier running: mean "
+    print(f"accepted/s, {labels['A']}: mean {mean['A']:,.0f}; {labels['B']}: mean "
           f"{mean['B']:,.0f} (B / A {mean['B'] / mean['A']:.2f}); load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
@@ -300,6 +314,9 @@ if __name__ == "__main__":
     parser.add_argument("--max-rate", type=float, default=15000)
     parser.add_argument("--accept-pairs", type=int, default=0,
                         help="ABAB pairs of bursts: accept only / with the applier running")
+    parser.add_argument("--compare-root", default="",
+                        help="with --accept-pairs: A is the API of this checkout (e.g. an "
+                        "export of main), B this one's; no applier")
     parser.add_argument("--direct-max-rate", type=float, default=4000)
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
