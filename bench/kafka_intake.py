@@ -106,6 +106,12 @@ async def run_burst(base: str, bodies: list[tuple[bytes, int]], senders: int, se
         return burst, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class _NoDirect(Exception):
     """--direct-seconds 0: no direct phase."""
 
@@ -122,6 +128,7 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
     labels = ({"A": f"api of {compare.name}", "B": "api of this checkout"} if compare else
               {"A": "accept only", "B": "applier running"})
     rates: dict[str, list[float]] = {"A": [], "B": []}
+    per_cpu: dict[str, list[tuple[int, float]]] = {"A": [], "B": []}
     try:
         for pair in range(args.accept_pairs):
             for kind in ("A", "B"):
@@ -133,8 +140,10 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                            if kind == "B" and not compare else None)
                 try:
                     load = os.getloadavg()[0]
+                    cpu0 = cpu_seconds(api.pid)
                     burst, took = await run_burst(api_url, bodies, args.senders, args.seconds,
                                                   "queued")
+                    cpu = cpu_seconds(api.pid) - cpu0
                 finally:
                     if applier is not None:
                         harness.stop_server(applier)
@@ -143,10 +152,13 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                         api = None
                 rate = burst.accepted / took
                 rates[kind].append(rate)
+                per_cpu[kind].append((burst.accepted, cpu))
                 print(f"{kind}{pair + 1} {labels[kind]:15s}"
                       f" {burst.accepted:>9,} acknowledged in {took:.1f} s = {rate:,.0f}/s; "
                       f"latency p50 {pct(burst.latencies, .5) * 1000:.0f} ms p99 "
-                      f"{pct(burst.latencies, .99) * 1000:.0f} ms; errors {len(burst.errors)}; "
+                      f"{pct(burst.latencies, .99) * 1000:.0f} ms; API CPU {cpu:.1f} s = "
+                      f"{cpu / max(burst.accepted, 1) * 1e6:.1f} µs per message; "
+                      f"errors {len(burst.errors)}; "
                       f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
                 for e in sorted(set(burst.errors))[:3]:
                     print("   ", e, flush=True)
@@ -157,6 +169,11 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
     print(f"accepted/s, {labels['A']}: mean {mean['A']:,.0f}; {labels['B']}: mean "
           f"{mean['B']:,.0f} (B / A {mean['B'] / mean['A']:.2f}); load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    us = {k: sum(c for _, c in v) / max(sum(n for n, _ in v), 1) * 1e6
+          for k, v in per_cpu.items()}
+    print(f"API CPU per accepted message: {labels['A']} {us['A']:.1f} µs; {labels['B']} "
+          f"{us['B']:.1f} µs (all the API process's threads, librdkafka's included)",
+          flush=True)
 
 
 def applied_of(text: str) -> float:
