@@ -18,6 +18,11 @@ Needs a running broker (`profilegraph kafka start`) on PROFILEGRAPH_KAFKA_PORT.
    on for --drain-seconds (or until the backlog is empty). Every 5 s: accepted, applied,
    the backlog (profilegraph_kafka_intake_backlog_messages, API /metrics) and the apply lag
    (profilegraph_kafka_intake_apply_lag_last_seconds, applier /metrics).
+4. --accept-pairs N (instead of 3): the accept rate alone, ABAB in one run against one API
+   process: A with no applier running (nothing but the API, the broker and the load
+   generator), B with the applier applying the backlog meanwhile; --seconds each. Skip
+   the direct phase with --direct-seconds 0. With --compare-root DIR, A is the API of the
+   checkout in DIR (e.g. `git archive main`), B this checkout's, both without applier.
 --wipe deletes every node first (a bench database only). A fresh topic per run.
 """
 
@@ -101,6 +106,76 @@ async def run_burst(base: str, bodies: list[tuple[bytes, int]], senders: int, se
         return burst, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _NoDirect(Exception):
+    """--direct-seconds 0: no direct phase."""
+
+
+async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[str, str],
+                       api_url: str) -> None:
+    """ABAB: the API's accept rate without (A) and with (B) the applier running; with
+    --compare-root, A is the API of that checkout and B this one's, both without applier."""
+    count = int(args.max_rate * args.seconds / args.batch) + args.senders
+    api_env = server_env({**kafka, "PROFILEGRAPH_INTAKE_MODE": "kafka",
+                          "PROFILEGRAPH_KAFKA_INTAKE_CONSUMER": "false"})
+    compare = Path(args.compare_root) if args.compare_root else None
+    api = None if compare else harness.start_server(args.port + 10, env=api_env)
+    labels = ({"A": f"api of {compare.name}", "B": "api of this checkout"} if compare else
+              {"A": "accept only", "B": "applier running"})
+    rates: dict[str, list[float]] = {"A": [], "B": []}
+    per_cpu: dict[str, list[tuple[int, float]]] = {"A": [], "B": []}
+    try:
+        for pair in range(args.accept_pairs):
+            for kind in ("A", "B"):
+                bodies = pregenerate(store, count, args.batch)
+                if compare:
+                    api = harness.start_server(args.port + 10, env=api_env,
+                                               root=compare if kind == "A" else harness.ROOT)
+                applier = (harness.start_server(args.port, env=server_env(kafka))
+                           if kind == "B" and not compare else None)
+                try:
+                    load = os.getloadavg()[0]
+                    cpu0 = cpu_seconds(api.pid)
+                    burst, took = await run_burst(api_url, bodies, args.senders, args.seconds,
+                                                  "queued")
+                    cpu = cpu_seconds(api.pid) - cpu0
+                finally:
+                    if applier is not None:
+                        harness.stop_server(applier)
+                    if compare and api is not None:
+                        harness.stop_server(api)
+                        api = None
+                rate = burst.accepted / took
+                rates[kind].append(rate)
+                per_cpu[kind].append((burst.accepted, cpu))
+                print(f"{kind}{pair + 1} {labels[kind]:15s}"
+                      f" {burst.accepted:>9,} acknowledged in {took:.1f} s = {rate:,.0f}/s; "
+                      f"latency p50 {pct(burst.latencies, .5) * 1000:.0f} ms p99 "
+                      f"{pct(burst.latencies, .99) * 1000:.0f} ms; API CPU {cpu:.1f} s = "
+                      f"{cpu / max(burst.accepted, 1) * 1e6:.1f} µs per message; "
+                      f"errors {len(burst.errors)}; "
+                      f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+                for e in sorted(set(burst.errors))[:3]:
+                    print("   ", e, flush=True)
+    finally:
+        if api is not None:
+            harness.stop_server(api)
+    mean = {k: sum(v) / len(v) for k, v in rates.items()}
+    print(f"accepted/s, {labels['A']}: mean {mean['A']:,.0f}; {labels['B']}: mean "
+          f"{mean['B']:,.0f} (B / A {mean['B'] / mean['A']:.2f}); load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    us = {k: sum(c for _, c in v) / max(sum(n for n, _ in v), 1) * 1e6
+          for k, v in per_cpu.items()}
+    print(f"API CPU per accepted message: {labels['A']} {us['A']:.1f} µs; {labels['B']} "
+          f"{us['B']:.1f} µs (all the API process's threads, librdkafka's included)",
+          flush=True)
+
+
 def applied_of(text: str) -> float:
     return sum(metric(text, "profilegraph_kafka_intake_messages_total", f'outcome="{o}"')
                for o in ("stored", "duplicate", "dropped"))
@@ -134,6 +209,7 @@ async def main(args: argparse.Namespace) -> None:
              "PROFILEGRAPH_KAFKA_INTAKE_BATCH": str(args.apply_batch)}
 
     direct = harness.start_server(args.port, env=server_env({}))
+    direct_rate = 0.0
     try:
         async with httpx.AsyncClient(base_url=applier_url, timeout=300) as client:
             t, n = time.perf_counter(), 0
@@ -149,6 +225,8 @@ async def main(args: argparse.Namespace) -> None:
             print("10 segments defined", flush=True)
         count = int(args.direct_max_rate * args.direct_seconds / args.batch) + args.senders
         bodies = pregenerate(store, count, args.batch)
+        if args.direct_seconds <= 0:
+            raise _NoDirect
         burst, took = await run_burst(applier_url, bodies, args.senders, args.direct_seconds,
                                       "stored")
         direct_rate = burst.accepted / took
@@ -157,8 +235,13 @@ async def main(args: argparse.Namespace) -> None:
               f" latency p50 {pct(burst.latencies, .5) * 1000:.0f} ms p99 "
               f"{pct(burst.latencies, .99) * 1000:.0f} ms; errors {len(burst.errors)} "
               f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    except _NoDirect:
+        pass
     finally:
         harness.stop_server(direct)
+    if args.accept_pairs:
+        await accept_pairs(args, store, kafka, api_url)
+        return
 
     t = time.perf_counter()
     count = int(args.max_rate * args.seconds / args.batch) + args.senders
@@ -246,6 +329,11 @@ if __name__ == "__main__":
     parser.add_argument("--apply-batch", type=int, default=1000,
                         help="PROFILEGRAPH_KAFKA_INTAKE_BATCH of the applier")
     parser.add_argument("--max-rate", type=float, default=15000)
+    parser.add_argument("--accept-pairs", type=int, default=0,
+                        help="ABAB pairs of bursts: accept only / with the applier running")
+    parser.add_argument("--compare-root", default="",
+                        help="with --accept-pairs: A is the API of this checkout (e.g. an "
+                        "export of main), B this one's; no applier")
     parser.add_argument("--direct-max-rate", type=float, default=4000)
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))

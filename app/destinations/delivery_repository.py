@@ -12,6 +12,8 @@ from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
 
+SCAN_PER_PROFILE = 4  # the claim reads at most this many due deliveries per profile it takes
+
 
 @dataclass
 class Claim:
@@ -63,6 +65,7 @@ class DeliveryRepository:
             rows = await _rows(tx, "destinations/claim_deliveries", id=destination_id,
                                owner=owner, lease_ms=lease_ms,
                                profiles=1 if half_open else profiles,
+                               scan=SCAN_PER_PROFILE * (1 if half_open else profiles),
                                per_profile=1 if half_open else per_profile)
             return Claim(destination, [native(r["delivery"]) for r in rows], False)
 

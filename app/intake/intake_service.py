@@ -61,8 +61,10 @@ def too_large(message: str, field: str) -> ApiError:
     return ApiError(413, "payload_too_large", message, [{"field": field, "reason": message}])
 
 
-def parse_batch(body: Any, received_at: datetime, body_size: int) -> list[Message]:
-    """Messages of a `/v1/batch` body; the whole batch is refused if one message is invalid."""
+def parse_batch(body: Any, received_at: datetime, body_size: int,
+                scrub: bool = True) -> list[Message]:
+    """Messages of a `/v1/batch` body; the whole batch is refused if one message is invalid.
+    `scrub=False`: validation only (messages/parse_message), for Kafka mode."""
     if not isinstance(body, dict):
         raise invalid("body", "must be a JSON object with a 'batch' array")
     raw = body.get("batch")
@@ -85,17 +87,19 @@ def parse_batch(body: Any, received_at: datetime, body_size: int) -> list[Messag
         if shared and isinstance(msg, dict):
             msg = {**shared, **msg}
         try:
-            messages.append(parse_message(msg, i, received_at, prefix=f"batch.{i}."))
+            messages.append(parse_message(msg, i, received_at, prefix=f"batch.{i}.",
+                                          scrub=scrub))
         except MessageError as exc:
             raise invalid(exc.field, exc.reason) from None
     return messages
 
 
-def parse_single(body: Any, mtype: str, received_at: datetime) -> list[Message]:
+def parse_single(body: Any, mtype: str, received_at: datetime,
+                 scrub: bool = True) -> list[Message]:
     if isinstance(body, dict) and body.get("type") not in (None, mtype):
         raise invalid("type", f"must be '{mtype}' on /v1/{mtype}")
     try:
-        return [parse_message(body, 0, received_at, default_type=mtype)]
+        return [parse_message(body, 0, received_at, default_type=mtype, scrub=scrub)]
     except MessageError as exc:
         raise invalid(exc.field, exc.reason) from None
 

@@ -158,8 +158,12 @@ def _fallback_message_id(raw: dict) -> str:
 
 
 def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
-                  default_type: str | None = None, correct_skew: bool = True) -> Message:
-    """One message; `correct_skew` is off for archived messages whose receipt time is lost."""
+                  default_type: str | None = None, correct_skew: bool = True,
+                  scrub: bool = True) -> Message:
+    """One message; `correct_skew` is off for archived messages whose receipt time is lost.
+    `scrub=False` leaves event properties as sent (unscrubbed, not to be stored): for a
+    caller that only validates, such as /v1/batch in Kafka mode, which queues the message
+    as sent and whose consumer parses it again, scrubbing included."""
     if not isinstance(raw, dict):
         raise MessageError(prefix.rstrip(".") or "body", "must be a JSON object")
     mtype = raw.get("type")
@@ -194,12 +198,13 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
             check_spec_properties(msg.event_type, properties, prefix)
         except (BoundError, SpecError) as exc:
             raise MessageError(exc.field, exc.reason) from None
-        msg.properties = scrub_map(properties)
+        msg.properties = scrub_map(properties) if scrub else properties
     elif mtype in ("page", "screen"):
         name = raw.get("name")
         msg.name = name if isinstance(name, str) else None
         msg.event_type = mtype
-        msg.properties = scrub_map(_mapping(raw, "properties", prefix))
+        properties = _mapping(raw, "properties", prefix)
+        msg.properties = scrub_map(properties) if scrub else properties
     elif mtype == "identify":
         traits = _mapping(raw, "traits", prefix) or _mapping(context, "traits", prefix + "context.")
         msg.traits, msg.identity_values = split_traits(traits)

@@ -25,6 +25,7 @@ import orjson
 
 from app.core.errors import ApiError
 from app.db.database import Database
+from app.db.queries import queries
 from app.intake.kafka_producer import IntakeProducer, ProduceFailed
 from app.intake.messages import Message
 from app.intake.suppression import REASON as SUPPRESSED
@@ -53,7 +54,10 @@ class QueuedIntake:
                      shared: dict[str, Any], received_at: datetime) -> dict[str, Any]:
         """`raws[m.index]` is message m as sent (before batch-level fields)."""
         suppression = Suppression(messages)
-        rows = await self._db.read_named("intake/find_erased", hashes=suppression.hashes)
+        # one round trip (auto-commit): a managed transaction's extra ones cost the API
+        # a fifth of its event loop per batch accepted
+        rows = await self._db.fast_read(queries["intake/find_erased"],
+                                        {"hashes": suppression.hashes})
         kept, erased = suppression.split(messages, set(rows[0]["erased"]) if rows else set())
         if kept:
             try:

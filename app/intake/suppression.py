@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from app.intake.messages import Message
@@ -22,6 +23,7 @@ REASON = "suppressed"
 ANON_PREFIX = "anon:"
 
 
+@lru_cache(maxsize=65536)  # a shopper's messages come together: each id hashed once a while
 def identity_hash(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode("utf-8", "replace")).hexdigest()
 

@@ -3,4 +3,4 @@
 UNWIND $ids AS id
 MATCH (x:Delivery {delivery_id: id})
 WHERE x.lease_owner = $owner
-SET x.lease_owner = null, x.lease_until = null
+SET x.lease_owner = null, x.lease_until = null, x.next_at = datetime()

@@ -4,25 +4,31 @@
 // version. $users: [{id, full}]; a current member whose `full` is false is left as it is
 // without evaluating the predicate (a monotone segment and only new events: still a member).
 // One row: changes = [{user_id, segment_id, change ('entered'/'exited')}].
+OPTIONAL MATCH (d:Destination {active: true})
+WHERE size(d.segment_changes) > 0
+WITH collect(d) AS ds
 UNWIND $users AS w
 MATCH (u:User {user_id: w.id})
 MATCH (s:Segment {segment_id: $segment_id})
 OPTIONAL MATCH (u)-[r:IN_SEGMENT]->(s)
-WITH u, s, r, w.full AS full WHERE full OR r IS NULL
-WITH u, s, r, __PREDICATE__ AS inside
+WITH ds, u, s, r, w.full AS full WHERE full OR r IS NULL
+WITH ds, u, s, r, __PREDICATE__ AS inside
 WHERE inside <> (r IS NOT NULL)
 FOREACH (_ IN CASE WHEN inside THEN [1] ELSE [] END |
   CREATE (u)-[:IN_SEGMENT {since: $now}]->(s))
 DELETE r
-WITH u, s, CASE WHEN inside THEN 'entered' ELSE 'exited' END AS change
+WITH ds, u, s, CASE WHEN inside THEN 'entered' ELSE 'exited' END AS change
 CREATE (s)-[:MEMBERSHIP_CHANGED]->(:MembershipChange {user_id: u.user_id, change: change, at: $now})
-WITH u, s, change
-CALL (u, s, change) {
+WITH ds, u, s, change
+CALL (ds, u, s, change) {
   // outbox (docs/destinations.md): one delivery per subscribed destination, in this
-  // transaction; seq orders the profile's deliveries (the profile is locked here)
-  MATCH (d:Destination {active: true})
-  WHERE change IN d.segment_changes AND ('*' IN d.segment_ids OR s.segment_id IN d.segment_ids)
+  // transaction; seq orders the profile's deliveries (the profile is locked here). The
+  // destinations were read once for the statement (ds), not per change.
+  WITH u, s, change, [d IN ds WHERE change IN d.segment_changes
+                      AND ('*' IN d.segment_ids OR s.segment_id IN d.segment_ids)] AS targets
+  WHERE size(targets) > 0
     AND EXISTS { (u)-[:CONSENTED {status: 'granted'}]->(:Purpose {name: 'marketing'}) }
+  UNWIND targets AS d
   SET u.outbox_seq = coalesce(u.outbox_seq, 0) + 1
   CREATE (:Delivery {delivery_id: 'msg_' + replace(randomUUID(), '-', ''),
                      destination_id: d.destination_id, user_id: u.user_id, seq: u.outbox_seq,

@@ -19,6 +19,23 @@ def test_clock_skew_is_corrected_from_sent_at():
     assert msg.ts == datetime(2026, 11, 22, 11, 59, 50, tzinfo=UTC)
 
 
+def test_validation_only_leaves_properties_unscrubbed_and_refuses_the_same():
+    raw = {"type": "track", "userId": "u", "event": "X",
+           "properties": {"contact": "ann@example.com", "price": 3}}
+    scrubbed = parse_message(raw, 0, NOW)
+    checked = parse_message(raw, 0, NOW, scrub=False)  # Kafka mode: queued as sent
+    assert scrubbed.properties["contact"].startswith("sha256:")
+    assert checked.properties == raw["properties"]
+    bad = {**raw, "properties": {"price": "NaN-ish", "revenue": 1e300}}
+    errors = []
+    for scrub in (True, False):
+        try:
+            parse_message(bad, 0, NOW, scrub=scrub)
+        except MessageError as exc:
+            errors.append(exc.field)
+    assert len(errors) == 2 and errors[0] == errors[1]
+
+
 def test_snake_case_and_errors():
     assert snake_case("Order Completed") == "order_completed"
     assert snake_case("  Checkout Step-Viewed!") == "checkout_step_viewed"

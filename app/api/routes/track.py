@@ -56,7 +56,8 @@ async def batch(request: Request, _: IngestScope, intake: IntakeDep,
                 queued: QueuedIntakeDep) -> Response:
     received_at = datetime.now(UTC)
     body, size = await read_json(request, MAX_BATCH_BYTES)
-    messages = parse_batch(body, received_at, size)
+    # Kafka mode validates only: the consumer parses (and scrubs) what it applies
+    messages = parse_batch(body, received_at, size, scrub=queued is None)
     if queued is not None:
         shared = {k: body[k] for k in SHARED if k in body}
         return _json(await queued.accept(messages, body["batch"], shared, received_at))
@@ -68,7 +69,7 @@ async def _single(request: Request, intake: IntakeService, queued: QueuedIntake 
                   mtype: str) -> Response:
     received_at = datetime.now(UTC)
     body, _ = await read_json(request, MAX_MESSAGE_BYTES)
-    messages = parse_single(body, mtype, received_at)
+    messages = parse_single(body, mtype, received_at, scrub=queued is None)
     if queued is not None:  # same topic as /v1/batch: a shopper's messages keep their order
         return _json(await queued.accept(messages, [{**body, "type": mtype}], {}, received_at))
     outcome = await intake.ingest(messages, received_at)
