@@ -9,8 +9,10 @@ wrk, one or more checkouts side by side (ABAB). Prints figures; not a test.
 The combined state (set up once, idempotent, kept in the Neo4j the PROFILEGRAPH_NEO4J_*
 variables name and in .cache/bench-serve-wrk/):
 - UCI Online Retail II imported (`profilegraph import online-retail PATH`, --data);
-- the graph-filter model built on all of it (`profilegraph build-model --window-days 0`:
-  the data is from 2009-2010, a window on today's clock would drop it);
+- the graph-filter model built on all of it as `make run` builds it (`profilegraph
+  build-model --window-days 0`, the serving install without the train extra, so GF-CF; the
+  data is from 2009-2010, a window on today's clock would drop it); --searched-model serves
+  the one build-model makes with torch installed instead (the searched filter family);
 - 24 segments (bench/live_data.py's ten, bench/segments.py's ten, four on the retail
   customers' own traits and orders);
 - an experiment running: an A/A test of the live model (both arms `kind: model, live: true`)
@@ -30,8 +32,9 @@ the other load of a shared machine, whose share is printed as `others`).
 --profile S: after the measured rounds, one more run per checkout under py-spy (S seconds,
 all API processes, idle time excluded) and its top-10 functions by own and by inclusive
 samples. --in-process N: per checkout, the Python CPU of N recommendation requests called on
-the ASGI app in one process, one after another (no HTTP server, no client): middleware,
-routing, validation, the service, the Neo4j driver and the response, per request.
+the ASGI app in one process (no HTTP server, no client): middleware, routing, validation,
+the service, the Neo4j driver and the response, per request; one at a time, and with 32 in
+flight as wrk's connections keep them (--in-process-concurrency).
 """
 
 from __future__ import annotations
@@ -120,8 +123,17 @@ def _database(services):
     return Database(services.driver, services.settings.neo4j_database)
 
 
-def cli(*args: str, env: dict | None = None) -> None:
-    code = "import sys; from app.cli import main; sys.argv[0] = 'profilegraph'; main()"
+CLI = "import sys; from app.cli import main; sys.argv[0] = 'profilegraph'; main()"
+# `make run` installs the serving dependencies only: without torch, build-model builds the
+# graph filter (GF-CF) alone. With the train extra it also searches the filter families,
+# whose full-rank export on this catalogue is 4,017 items x 4,529 dimensions: 73 MB of item
+# vectors read by every request (--searched-model).
+WITHOUT_TRAIN_EXTRA = ("import gnn.filter_pipeline as p; "
+                       "p.search_available = lambda: False; ")  # what it finds without torch
+
+
+def cli(*args: str, env: dict | None = None, train_extra: bool = True) -> None:
+    code = CLI if train_extra else WITHOUT_TRAIN_EXTRA + CLI
     subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, check=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
@@ -165,7 +177,7 @@ async def _state(services) -> dict:
             "segments": len(await services.segments.list_all())}
 
 
-def setup() -> dict:
+def setup(searched_model: bool) -> dict:
     from app.core.config import get_settings
     from app.ops import neo4j_server
     from app.wiring import open_services
@@ -184,7 +196,7 @@ def setup() -> dict:
     if asyncio.run(users()) < 4000:
         cli("import", "online-retail", str(DATA))
     if not (BENCH_DIR / "artifacts" / "CURRENT").exists():
-        cli("build-model", "--window-days", "0", env=SERVER_ENV)
+        cli("build-model", "--window-days", "0", env=SERVER_ENV, train_extra=searched_model)
 
     async def state() -> dict:
         async with open_services(settings) as services:
@@ -417,19 +429,20 @@ def _frame(text: str) -> str:
 # -- in-process ----------------------------------------------------------------------------
 
 
-def in_process(tree: Path, n: int) -> dict:
+def in_process(tree: Path, n: int, concurrency: int) -> dict:
     """Runs this file in a child with the checkout on PYTHONPATH; returns its figures."""
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1"}
     log = BENCH_DIR / "in-process.log"
     with log.open("ab") as err:  # the access log goes here, as a server's would
-        out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n)],
-                             cwd=tree, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n),
+                              "--in-process-concurrency", str(concurrency)], cwd=tree,
+                             env=env, stdout=subprocess.PIPE, stderr=err, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"in-process run from {tree} failed; see {log}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-async def _in_process_child(n: int) -> dict:
+async def _in_process_child(n: int, concurrency: int) -> dict:
     from app.main import create_app
 
     ids = json.loads((BENCH_DIR / "ids.json").read_text())
@@ -459,14 +472,34 @@ async def _in_process_child(n: int) -> dict:
             await call(user_id)
         statuses.clear()
         n4j = neo4j_pid()
+        turns = iter(range(n))
+
+        async def client() -> None:  # `concurrency` of these, as many connections
+            for i in turns:
+                await call(ids[i % len(ids)])
+
         neo0, cpu0, wall0 = cpu_seconds([n4j]), time.process_time(), time.perf_counter()
-        for i in range(n):
-            await call(ids[i % len(ids)])
+        await asyncio.gather(*(client() for _ in range(concurrency)))
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         neo = cpu_seconds([n4j]) - neo0
-    return {"requests": n, "python_cpu_ms": round(cpu * 1000 / n, 3),
-            "wall_ms": round(wall * 1000 / n, 3), "neo4j_cpu_ms": round(neo * 1000 / n, 3),
-            "statuses": dict(statuses)}
+    groups = _histogram("profilegraph_recommend_read_group_size")
+    return {"requests": n, "concurrency": concurrency, **groups,
+            "python_cpu_ms": round(cpu * 1000 / n, 3), "wall_ms": round(wall * 1000 / n, 3),
+            "neo4j_cpu_ms": round(neo * 1000 / n, 3), "statuses": dict(statuses)}
+
+
+def _histogram(name: str) -> dict:
+    """Mean of a histogram of the checkout's metrics, when it has it."""
+    from prometheus_client import REGISTRY
+
+    total = count = 0.0
+    for metric in REGISTRY.collect():
+        for sample in metric.samples:
+            if sample.name == f"{name}_sum":
+                total += sample.value
+            elif sample.name == f"{name}_count":
+                count += sample.value
+    return {"mean_read_group": round(total / count, 2)} if count else {}
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -482,16 +515,24 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=None,
                         help="uvicorn workers (default: the checkout's `profilegraph serve`)")
+    parser.add_argument("--searched-model", action="store_true",
+                        help="serve the model build-model makes with the train extra (the "
+                             "searched filter family; kept apart from the default one)")
     parser.add_argument("--profile", type=int, default=0, metavar="SECONDS")
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
+    parser.add_argument("--in-process-concurrency", type=int, nargs="+", default=[1, 32],
+                        help="requests in flight at once in the in-process runs")
     parser.add_argument("--in-process-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process_child:
-        print(json.dumps(asyncio.run(_in_process_child(args.in_process_child))))
+        print(json.dumps(asyncio.run(_in_process_child(args.in_process_child,
+                                                       args.in_process_concurrency[0]))))
         return
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
-    state = setup()
+    if args.searched_model:
+        SERVER_ENV["PROFILEGRAPH_ARTIFACTS_DIR"] = str(BENCH_DIR / "artifacts-searched")
+    state = setup(args.searched_model)
     pin_settings()
     (BENCH_DIR / "ids.json").write_text(json.dumps(state["ids"]))
     print(f"state: {len(state['ids'])} customer ids, {state['segments']} segments, "
@@ -517,9 +558,10 @@ def main() -> None:
             profile(server, script, args, BENCH_DIR / f"profile-{names[tree]}")
         finally:
             server.stop()
-    for tree in trees if args.in_process else []:
-        row = in_process(tree, args.in_process)
-        print(json.dumps({"in_process": names[tree], **row}), flush=True)
+    for concurrency in args.in_process_concurrency if args.in_process else []:
+        for tree in trees:
+            row = in_process(tree, args.in_process, concurrency)
+            print(json.dumps({"in_process": names[tree], **row}), flush=True)
 
 
 def _commit(tree: Path) -> str:
