@@ -89,6 +89,10 @@ class GroupedReads(Generic[K, V]):
         taken = {i: group.pop(i) for i in list(itertools.islice(group, self._max_group))}
         if not group:
             del self._waiting[key]
+        # Requests that left before their read (a client gone) are not read.
+        taken = {i: fs for i, fs in taken.items() if not all(f.done() for f in fs)}
+        if not taken:
+            return
         self._observe(len(taken))
         try:
             found = await self._read(key, list(taken))
