@@ -3,7 +3,7 @@ wrk, one or more checkouts side by side (ABAB). Prints figures; not a test.
 
     PROFILEGRAPH_NEO4J_BOLT_PORT=... PROFILEGRAPH_NEO4J_HTTP_PORT=... \
     PROFILEGRAPH_NEO4J_HOME=... PYTHONPATH=. .venv/bin/python bench/serve_wrk.py \
-        [--ref /path/to/other/checkout] [--rounds 2] [--duration 30] [--warmup 5] \
+        [--ref /path/to/other/checkout[@WORKERS]] [--rounds 2] [--duration 30] [--warmup 5] \
         [--connections 32] [--workers N] [--profile 15] [--in-process 2000]
 
 The combined state (set up once, idempotent, kept in the Neo4j the PROFILEGRAPH_NEO4J_*
@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -409,7 +410,9 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
             for frame in set(frames):
                 inclusive[frame] += n
     print(f"  py-spy: {total} samples over {len(records)} API process(es), {out}.*.txt")
-    for title, counter in (("own", own), ("inclusive", inclusive)):
+    # Inclusive: below the frames nearly every sample shares (the server's own loop).
+    below = Counter({f: n for f, n in inclusive.items() if n < 0.8 * total})
+    for title, counter in (("own", own), ("inclusive (under 80 %)", below)):
         print(f"  top 10 by {title} samples:")
         for frame, n in counter.most_common(10):
             print(f"    {100 * n / max(total, 1):5.1f}%  {frame}")
@@ -507,11 +510,15 @@ def _histogram(name: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", type=Path, action="append", default=[],
-                        help="another checkout to serve from, alternating with this one")
+    parser.add_argument("--ref", action="append", default=[], metavar="PATH[@WORKERS]",
+                        help="another checkout to serve from, alternating with this one "
+                             "(@N: with N uvicorn workers)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--prime", type=int, default=20,
+                        help="seconds of load before the first round, not measured (a Neo4j "
+                             "just started is slower for its first minute)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=None,
                         help="uvicorn workers (default: the checkout's `profilegraph serve`)")
@@ -538,30 +545,50 @@ def main() -> None:
     print(f"state: {len(state['ids'])} customer ids, {state['segments']} segments, "
           f"experiment {EXPERIMENT} running", flush=True)
     script = wrk_script(state["ids"], state["key"])
-    trees = [ROOT, *(t.resolve() for t in args.ref)]
-    names = {tree: chr(ord("A") + i) for i, tree in enumerate(trees)}
-    for tree in trees:
-        print(f"{names[tree]}: {tree} ({_commit(tree)})", flush=True)
+    runs = [Checkout("A", ROOT, args.workers), *(
+        Checkout.parse(chr(ord("B") + i), spec, args.workers) for i, spec in enumerate(args.ref))]
+    for c in runs:
+        print(f"{c.name}: {c.tree} ({_commit(c.tree)}), workers: "
+              f"{c.workers or 'its serve default'}", flush=True)
     log = BENCH_DIR / "server.log"
+    if args.prime:  # Neo4j's page cache, JIT and plans, not measured
+        server = Server(runs[0].tree, runs[0].workers, log)
+        try:
+            run_wrk(script, args.prime, args.connections)
+        finally:
+            server.stop()
     for round_ in range(args.rounds):
-        for tree in trees:
-            server = Server(tree, args.workers, log)
+        for c in runs:
+            server = Server(c.tree, c.workers, log)
             try:
                 row = measure(server, script, args)
             finally:
                 server.stop()
-            print(json.dumps({"run": f"{names[tree]}{round_ + 1}", **row}), flush=True)
-    for tree in trees if args.profile else []:
-        print(f"profile {names[tree]}:", flush=True)
-        server = Server(tree, args.workers, log)
+            print(json.dumps({"run": f"{c.name}{round_ + 1}", **row}), flush=True)
+    for c in runs if args.profile else []:
+        print(f"profile {c.name}:", flush=True)
+        server = Server(c.tree, c.workers, log)
         try:
-            profile(server, script, args, BENCH_DIR / f"profile-{names[tree]}")
+            profile(server, script, args, BENCH_DIR / f"profile-{c.name}")
         finally:
             server.stop()
     for concurrency in args.in_process_concurrency if args.in_process else []:
-        for tree in trees:
-            row = in_process(tree, args.in_process, concurrency)
-            print(json.dumps({"in_process": names[tree], **row}), flush=True)
+        for c in dict((c.tree, c) for c in runs).values():  # once per checkout
+            row = in_process(c.tree, args.in_process, concurrency)
+            print(json.dumps({"in_process": c.name, **row}), flush=True)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    name: str
+    tree: Path
+    workers: int | None  # None: what its `profilegraph serve` starts
+
+    @classmethod
+    def parse(cls, name: str, spec: str, workers: int | None) -> Checkout:
+        """PATH, or PATH@WORKERS (the same checkout may come twice, to compare workers)."""
+        path, _, count = spec.partition("@")
+        return cls(name, Path(path).resolve(), int(count) if count else workers)
 
 
 def _commit(tree: Path) -> str:
