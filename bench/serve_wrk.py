@@ -3,12 +3,14 @@ wrk, one or more checkouts side by side (ABAB). Prints figures; not a test.
 
     PROFILEGRAPH_NEO4J_BOLT_PORT=... PROFILEGRAPH_NEO4J_HTTP_PORT=... \
     PROFILEGRAPH_NEO4J_HOME=... PYTHONPATH=. .venv/bin/python bench/serve_wrk.py \
-        [--ref /path/to/other/checkout[@WORKERS]] [--rounds 2] [--duration 30] [--warmup 5] \
-        [--connections 32] [--workers N] [--profile 15] [--in-process 2000]
+        [--ref /path/to/other/checkout[@WORKERS][,VAR=VALUE]] [--rounds 2] \
+        [--duration 30] [--warmup 5] [--connections 32] [--workers N] [--profile 15] \
+        [--in-process 2000]
 
 The combined state (set up once, idempotent, kept in the Neo4j the PROFILEGRAPH_NEO4J_*
 variables name and in .cache/bench-serve-wrk/):
-- UCI Online Retail II imported (`profilegraph import online-retail PATH`, --data);
+- UCI Online Retail II imported (`profilegraph import online-retail PATH`; PATH from
+  BENCH_RETAIL_DATA, default the shared copy);
 - the graph-filter model built on all of it as `make run` builds it (`profilegraph
   build-model --window-days 0`, the serving install without the train extra, so GF-CF; the
   data is from 2009-2010, a window on today's clock would drop it); --searched-model serves
@@ -307,12 +309,13 @@ def neo4j_pid() -> int:
 class Server:
     """`profilegraph serve` from a checkout, in its own process group."""
 
-    def __init__(self, tree: Path, workers: int | None, log: Path) -> None:
+    def __init__(self, tree: Path, workers: int | None, log: Path,
+                 env: tuple[tuple[str, str], ...] = ()) -> None:
         args = ["serve", "--port", str(API_PORT)]
         if workers is not None:
             args += ["--workers", str(workers)]
         code = "import sys; from app.cli import main; sys.argv[0] = 'profilegraph'; main()"
-        env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree)}
+        env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), **dict(env)}
         self.log = log.open("ab")
         self.proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=tree, env=env,
                                      stdout=self.log, stderr=self.log, start_new_session=True)
@@ -410,9 +413,9 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
             for frame in set(frames):
                 inclusive[frame] += n
     print(f"  py-spy: {total} samples over {len(records)} API process(es), {out}.*.txt")
-    # Inclusive: below the frames nearly every sample shares (the server's own loop).
-    below = Counter({f: n for f, n in inclusive.items() if n < 0.8 * total})
-    for title, counter in (("own", own), ("inclusive (under 80 %)", below)):
+    # Inclusive: the project's own functions (the server's loop holds nearly every sample).
+    ours = Counter({f: n for f, n in inclusive.items() if re.search(r"\((app|gnn)/", f)})
+    for title, counter in (("own", own), ("inclusive, project code", ours)):
         print(f"  top 10 by {title} samples:")
         for frame, n in counter.most_common(10):
             print(f"    {100 * n / max(total, 1):5.1f}%  {frame}")
@@ -432,9 +435,11 @@ def _frame(text: str) -> str:
 # -- in-process ----------------------------------------------------------------------------
 
 
-def in_process(tree: Path, n: int, concurrency: int) -> dict:
+def in_process(tree: Path, n: int, concurrency: int,
+               variables: tuple[tuple[str, str], ...] = ()) -> dict:
     """Runs this file in a child with the checkout on PYTHONPATH; returns its figures."""
-    env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1"}
+    env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1",
+           **dict(variables)}
     log = BENCH_DIR / "in-process.log"
     with log.open("ab") as err:  # the access log goes here, as a server's would
         out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n),
@@ -510,9 +515,10 @@ def _histogram(name: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref", action="append", default=[], metavar="PATH[@WORKERS]",
+    parser.add_argument("--ref", action="append", default=[],
+                        metavar="PATH[@WORKERS][,VAR=VALUE...]",
                         help="another checkout to serve from, alternating with this one "
-                             "(@N: with N uvicorn workers)")
+                             "(@N: with N uvicorn workers; VAR=VALUE: in its environment)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
@@ -549,17 +555,18 @@ def main() -> None:
         Checkout.parse(chr(ord("B") + i), spec, args.workers) for i, spec in enumerate(args.ref))]
     for c in runs:
         print(f"{c.name}: {c.tree} ({_commit(c.tree)}), workers: "
-              f"{c.workers or 'its serve default'}", flush=True)
+              f"{c.workers or 'its serve default'}"
+              + "".join(f", {k}={v}" for k, v in c.env), flush=True)
     log = BENCH_DIR / "server.log"
     if args.prime:  # Neo4j's page cache, JIT and plans, not measured
-        server = Server(runs[0].tree, runs[0].workers, log)
+        server = Server(runs[0].tree, runs[0].workers, log, runs[0].env)
         try:
             run_wrk(script, args.prime, args.connections)
         finally:
             server.stop()
     for round_ in range(args.rounds):
         for c in runs:
-            server = Server(c.tree, c.workers, log)
+            server = Server(c.tree, c.workers, log, c.env)
             try:
                 row = measure(server, script, args)
             finally:
@@ -567,14 +574,14 @@ def main() -> None:
             print(json.dumps({"run": f"{c.name}{round_ + 1}", **row}), flush=True)
     for c in runs if args.profile else []:
         print(f"profile {c.name}:", flush=True)
-        server = Server(c.tree, c.workers, log)
+        server = Server(c.tree, c.workers, log, c.env)
         try:
             profile(server, script, args, BENCH_DIR / f"profile-{c.name}")
         finally:
             server.stop()
     for concurrency in args.in_process_concurrency if args.in_process else []:
-        for c in dict((c.tree, c) for c in runs).values():  # once per checkout
-            row = in_process(c.tree, args.in_process, concurrency)
+        for c in dict(((c.tree, c.env), c) for c in runs).values():  # workers do not matter
+            row = in_process(c.tree, args.in_process, concurrency, c.env)
             print(json.dumps({"in_process": c.name, **row}), flush=True)
 
 
@@ -583,12 +590,16 @@ class Checkout:
     name: str
     tree: Path
     workers: int | None  # None: what its `profilegraph serve` starts
+    env: tuple[tuple[str, str], ...] = ()  # set for its server only
 
     @classmethod
     def parse(cls, name: str, spec: str, workers: int | None) -> Checkout:
-        """PATH, or PATH@WORKERS (the same checkout may come twice, to compare workers)."""
-        path, _, count = spec.partition("@")
-        return cls(name, Path(path).resolve(), int(count) if count else workers)
+        """PATH[@WORKERS][,VAR=VALUE...]: the same checkout may come twice, with other
+        worker counts or variables (e.g. OPENBLAS_NUM_THREADS=1)."""
+        head, *assignments = spec.split(",")
+        path, _, count = head.partition("@")
+        env = tuple(tuple(a.split("=", 1)) for a in assignments)
+        return cls(name, Path(path).resolve(), int(count) if count else workers, env)  # type: ignore[arg-type]
 
 
 def _commit(tree: Path) -> str:
