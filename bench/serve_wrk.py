@@ -61,7 +61,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if os.environ.get("BENCH_WRK_CHILD") is None:
     sys.path.insert(0, str(ROOT))
 
-BENCH_DIR = ROOT / ".cache" / "bench-serve-wrk"
+# The state's files (artifacts, journal, key, ids); a checkout set up on its own store
+# (`store=` in --ref) keeps them in a directory of its own, passed to its children.
+BENCH_DIR = Path(os.environ.get("BENCH_WRK_STATE", ROOT / ".cache" / "bench-serve-wrk"))
+# The checkout whose code sets a state up (a child setting up another checkout's store).
+TREE = Path(os.environ.get("BENCH_WRK_TREE", ROOT))
 DATA = Path(os.environ.get(
     "BENCH_RETAIL_DATA",
     "/work/shared/data/online_retail_ii/online_retail_II_2009-2010.parquet"))
@@ -72,6 +76,9 @@ CUSTOMERS = 2000
 SERVER_ENV = {
     "PROFILEGRAPH_ARTIFACTS_DIR": str(BENCH_DIR / "artifacts"),
     "PROFILEGRAPH_EXPOSURE_JOURNAL_DIR": str(BENCH_DIR / "journal"),
+    # The state is fixed: no model rebuild starts in a server during the runs (a checkout
+    # without the refresh ignores the variable).
+    "PROFILEGRAPH_MODEL_REFRESH_INTERVAL_S": "0",
 }
 
 
@@ -115,7 +122,7 @@ def segment_documents() -> list[dict]:
 
 
 def _bench_queries():
-    from app.db.queries import CypherCatalog
+    from app.db.queries import CypherCatalog  # the statements of this file's own bench/
 
     return CypherCatalog(ROOT / "bench" / "cypher")
 
@@ -131,20 +138,23 @@ CLI = "import sys; from app.cli import main; sys.argv[0] = 'profilegraph'; main(
 # graph filter (GF-CF) alone. With the train extra it also searches the filter families,
 # whose full-rank export on this catalogue is 4,017 items x 4,529 dimensions: 73 MB of item
 # vectors read by every request (--searched-model).
-WITHOUT_TRAIN_EXTRA = ("import gnn.filter_pipeline as p; "
-                       "p.search_available = lambda: False; ")  # what it finds without torch
+# What it finds without torch, in either layout of the trainer (the round's start: gnn/).
+WITHOUT_TRAIN_EXTRA = (
+    "import importlib, importlib.util as u; p = importlib.import_module("
+    "'trainer.build_model' if u.find_spec('trainer.build_model') else 'gnn.filter_pipeline'); "
+    "p.search_available = lambda: False; ")
 
 
 def cli(*args: str, env: dict | None = None, train_extra: bool = True) -> None:
     code = CLI if train_extra else WITHOUT_TRAIN_EXTRA + CLI
-    subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    subprocess.run([sys.executable, "-c", code, *args], cwd=TREE, check=True,
+                   env={**os.environ, "PYTHONPATH": str(TREE), **(env or {})})
 
 
 async def _state(services) -> dict:
     from app.core.errors import ApiError
 
-    docs = segment_documents()
+    docs = json.loads((BENCH_DIR / "segments.json").read_text())
     existing = {s.segment_id for s in await services.segments.list_all()}
     for doc in docs:
         if doc["id"] not in existing:
@@ -177,7 +187,8 @@ async def _state(services) -> dict:
     rows = await _database(services).read(_bench_queries()["list_user_ids"])
     ids = sorted(r["id"] for r in rows)[:CUSTOMERS]
     return {"key": key_file.read_text().strip(), "ids": ids,
-            "segments": len(await services.segments.list_all())}
+            "segments": len(await services.segments.list_all()),
+            "password": services.settings.resolved_neo4j_password()}
 
 
 def setup(searched_model: bool) -> dict:
@@ -186,6 +197,8 @@ def setup(searched_model: bool) -> dict:
     from app.wiring import open_services
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("BENCH_WRK_CHILD") is None:  # a child reads the parent's
+        (BENCH_DIR / "segments.json").write_text(json.dumps(segment_documents()))
     settings = get_settings()
     if not neo4j_server.status(settings).running:
         neo4j_server.start(settings)
@@ -361,9 +374,9 @@ def run_wrk(script: Path, seconds: int, connections: int) -> tuple[str, float]:
     return out, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def measure(server: Server, script: Path, args: argparse.Namespace) -> dict:
+def measure(server: Server, script: Path, args: argparse.Namespace, n4j: int) -> dict:
     run_wrk(script, args.warmup, args.connections)
-    pids, n4j = server.pids(), neo4j_pid()
+    pids = server.pids()
     api0, neo0, busy0, t0 = cpu_seconds(pids), cpu_seconds([n4j]), machine_busy_seconds(), \
         time.monotonic()
     out, wrk_cpu = run_wrk(script, args.duration, args.connections)
@@ -414,7 +427,8 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
                 inclusive[frame] += n
     print(f"  py-spy: {total} samples over {len(records)} API process(es), {out}.*.txt")
     # Inclusive: the project's own functions (the server's loop holds nearly every sample).
-    ours = Counter({f: n for f, n in inclusive.items() if re.search(r"\((app|gnn)/", f)})
+    ours = Counter({f: n for f, n in inclusive.items()
+                    if re.search(r"\((app|gnn|recmodel|trainer)/", f)})
     for title, counter in (("own", own), ("inclusive, project code", ours)):
         print(f"  top 10 by {title} samples:")
         for frame, n in counter.most_common(10):
@@ -439,7 +453,7 @@ def in_process(tree: Path, n: int, concurrency: int,
                variables: tuple[tuple[str, str], ...] = ()) -> dict:
     """Runs this file in a child with the checkout on PYTHONPATH; returns its figures."""
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1",
-           **dict(variables)}
+           "BENCH_WRK_STATE": str(BENCH_DIR), **dict(variables)}
     log = BENCH_DIR / "in-process.log"
     with log.open("ab") as err:  # the access log goes here, as a server's would
         out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n),
@@ -479,7 +493,7 @@ async def _in_process_child(n: int, concurrency: int) -> dict:
         for user_id in ids[:200]:  # warm caches, plans and the JIT of Neo4j
             await call(user_id)
         statuses.clear()
-        n4j = neo4j_pid()
+        n4j = int(os.environ.get("BENCH_WRK_NEO4J_PID") or neo4j_pid())
         turns = iter(range(n))
 
         async def client() -> None:  # `concurrency` of these, as many connections
@@ -536,39 +550,49 @@ def main() -> None:
     parser.add_argument("--in-process-concurrency", type=int, nargs="+", default=[1, 32],
                         help="requests in flight at once in the in-process runs")
     parser.add_argument("--in-process-child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--setup-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process_child:
         print(json.dumps(asyncio.run(_in_process_child(args.in_process_child,
                                                        args.in_process_concurrency[0]))))
+        return
+    if args.setup_child:  # another checkout's own store, set up by its own code
+        print(json.dumps({**setup(args.searched_model), "neo4j_pid": neo4j_pid()}))
         return
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
     if args.searched_model:
         SERVER_ENV["PROFILEGRAPH_ARTIFACTS_DIR"] = str(BENCH_DIR / "artifacts-searched")
     state = setup(args.searched_model)
-    pin_settings()
     (BENCH_DIR / "ids.json").write_text(json.dumps(state["ids"]))
     print(f"state: {len(state['ids'])} customer ids, {state['segments']} segments, "
           f"experiment {EXPERIMENT} running", flush=True)
     script = wrk_script(state["ids"], state["key"])
     runs = [Checkout("A", ROOT, args.workers), *(
         Checkout.parse(chr(ord("B") + i), spec, args.workers) for i, spec in enumerate(args.ref))]
+    scripts = {c.name: script for c in runs}
+    stores = {c.name: neo4j_pid() for c in runs}
+    for i, c in enumerate(runs):
+        if c.store:
+            runs[i], scripts[c.name], stores[c.name] = own_store(c, state["ids"], args)
+    pin_settings()
     for c in runs:
         print(f"{c.name}: {c.tree} ({_commit(c.tree)}), workers: "
               f"{c.workers or 'its serve default'}"
-              + "".join(f", {k}={v}" for k, v in c.env), flush=True)
+              + "".join(f", {k}={v}" for k, v in c.env if "PASSWORD" not in k), flush=True)
     log = BENCH_DIR / "server.log"
     if args.prime:  # Neo4j's page cache, JIT and plans, not measured
-        server = Server(runs[0].tree, runs[0].workers, log, runs[0].env)
-        try:
-            run_wrk(script, args.prime, args.connections)
-        finally:
-            server.stop()
+        for c in runs if any(c.store for c in runs) else runs[:1]:  # each store
+            server = Server(c.tree, c.workers, log, c.env)
+            try:
+                run_wrk(scripts[c.name], args.prime, args.connections)
+            finally:
+                server.stop()
     for round_ in range(args.rounds):
         for c in runs:
             server = Server(c.tree, c.workers, log, c.env)
             try:
-                row = measure(server, script, args)
+                row = measure(server, scripts[c.name], args, stores[c.name])
             finally:
                 server.stop()
             print(json.dumps({"run": f"{c.name}{round_ + 1}", **row}), flush=True)
@@ -576,12 +600,13 @@ def main() -> None:
         print(f"profile {c.name}:", flush=True)
         server = Server(c.tree, c.workers, log, c.env)
         try:
-            profile(server, script, args, BENCH_DIR / f"profile-{c.name}")
+            profile(server, scripts[c.name], args, BENCH_DIR / f"profile-{c.name}")
         finally:
             server.stop()
     for concurrency in args.in_process_concurrency if args.in_process else []:
         for c in dict(((c.tree, c.env), c) for c in runs).values():  # workers do not matter
-            row = in_process(c.tree, args.in_process, concurrency, c.env)
+            row = in_process(c.tree, args.in_process, concurrency,
+                             (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
             print(json.dumps({"in_process": c.name, **row}), flush=True)
 
 
@@ -591,15 +616,61 @@ class Checkout:
     tree: Path
     workers: int | None  # None: what its `profilegraph serve` starts
     env: tuple[tuple[str, str], ...] = ()  # set for its server only
+    store: tuple[int, int] | None = None  # its own Neo4j (bolt, http ports); None: this one's
 
     @classmethod
     def parse(cls, name: str, spec: str, workers: int | None) -> Checkout:
-        """PATH[@WORKERS][,VAR=VALUE...]: the same checkout may come twice, with other
-        worker counts or variables (e.g. OPENBLAS_NUM_THREADS=1)."""
+        """PATH[@WORKERS][,VAR=VALUE...][,store=BOLT:HTTP]: the same checkout may come twice,
+        with other worker counts or variables (e.g. OPENBLAS_NUM_THREADS=1); `store`: it
+        serves from a Neo4j of its own on those ports (a checkout whose migrations differ),
+        set up by its own code."""
         head, *assignments = spec.split(",")
         path, _, count = head.partition("@")
-        env = tuple(tuple(a.split("=", 1)) for a in assignments)
-        return cls(name, Path(path).resolve(), int(count) if count else workers, env)  # type: ignore[arg-type]
+        pairs = [tuple(a.split("=", 1)) for a in assignments]
+        store = next((tuple(int(p) for p in v.split(":")) for k, v in pairs if k == "store"),
+                     None)
+        env = tuple(p for p in pairs if p[0] != "store")
+        return cls(name, Path(path).resolve(), int(count) if count else workers, env,  # type: ignore[arg-type]
+                   store)  # type: ignore[arg-type]
+
+
+def own_store(c: Checkout, ids: list[str], args: argparse.Namespace
+              ) -> tuple[Checkout, Path, int]:
+    """Sets the combined state up in `c`'s own Neo4j with `c`'s code (a child process):
+    the same data, model build, segments, experiment and key, its own migrations. Returns
+    the checkout with that store in its environment, its wrk script and Neo4j's pid."""
+    from app.core.config import get_settings
+
+    bolt, http = c.store  # type: ignore[misc]
+    state_dir = BENCH_DIR / f"store-{bolt}"  # beside this one's state, whichever tree runs
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "segments.json").write_text(json.dumps(segment_documents()))
+    env = {
+        "PROFILEGRAPH_NEO4J_BOLT_PORT": str(bolt), "PROFILEGRAPH_NEO4J_HTTP_PORT": str(http),
+        "PROFILEGRAPH_NEO4J_URI": f"bolt://127.0.0.1:{bolt}",
+        "PROFILEGRAPH_NEO4J_HOME": str(state_dir / "neo4j"),
+        "PROFILEGRAPH_NEO4J_LIB_DIR": str(get_settings().neo4j_lib_dir),
+        "PROFILEGRAPH_ARTIFACTS_DIR": str(state_dir / "artifacts"),
+        "PROFILEGRAPH_EXPOSURE_JOURNAL_DIR": str(state_dir / "journal"),
+    }
+    base = {k: v for k, v in os.environ.items() if k != "PROFILEGRAPH_NEO4J_PASSWORD"}
+    out = subprocess.run(
+        [sys.executable, __file__, "--setup-child",
+         *(["--searched-model"] if args.searched_model else [])],
+        cwd=c.tree, stdout=subprocess.PIPE, text=True, check=True,
+        env={**base, **env, "PYTHONPATH": str(c.tree), "BENCH_WRK_CHILD": "1",
+             "BENCH_WRK_TREE": str(c.tree), "BENCH_WRK_STATE": str(state_dir)})
+    state = json.loads(out.stdout.strip().splitlines()[-1])
+    if state["ids"] != ids:
+        raise RuntimeError(f"{c.name}'s store holds other customers than this one's")
+    (state_dir / "ids.json").write_text(json.dumps(state["ids"]))
+    env.update({"PROFILEGRAPH_NEO4J_PASSWORD": state["password"],
+                "BENCH_WRK_STATE": str(state_dir)})
+    print(f"{c.name}: its own store on bolt {bolt} (pid {state['neo4j_pid']}, "
+          f"{state['segments']} segments)", flush=True)
+    script = wrk_script(state["ids"], state["key"])
+    return (Checkout(c.name, c.tree, c.workers, (*c.env, *env.items()), c.store), script,
+            state["neo4j_pid"])
 
 
 def _commit(tree: Path) -> str:
