@@ -98,8 +98,13 @@ def _prefixed(condition: dict, prefix: str) -> dict:
 
 
 def segment_documents() -> list[dict]:
-    from bench.live_data import segments as live_segments
-    from bench.segments import RULES
+    saved = dict(os.environ)  # bench/segments.py points the environment at its own Neo4j
+    try:
+        from bench.live_data import segments as live_segments
+        from bench.segments import RULES
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
     docs = live_segments("wrk-live")  # ids "wrk-live-...", references already prefixed
     docs += [{"id": f"wrk-seg-{r['id']}", "name": r["id"],
