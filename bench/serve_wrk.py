@@ -143,11 +143,13 @@ CLI = "import sys; from app.cli import main; sys.argv[0] = 'profilegraph'; main(
 # graph filter (GF-CF) alone. With the train extra it also searches the filter families,
 # whose full-rank export on this catalogue is 4,017 items x 4,529 dimensions: 73 MB of item
 # vectors read by every request (--searched-model).
-# What it finds without torch, in either layout of the trainer (the round's start: gnn/).
-WITHOUT_TRAIN_EXTRA = (
-    "import importlib, importlib.util as u; p = importlib.import_module("
-    "'trainer.build_model' if u.find_spec('trainer.build_model') else 'gnn.filter_pipeline'); "
-    "p.search_available = lambda: False; ")
+# What it finds without torch, in the trainer's layout of the checkout that builds (the
+# round's start: gnn/; looked up by file, as an installed copy of another checkout may be
+# importable too).
+BUILDER = ("gnn.filter_pipeline" if (TREE / "gnn" / "filter_pipeline.py").exists()
+           else "trainer.build_model")
+WITHOUT_TRAIN_EXTRA = (f"import importlib; p = importlib.import_module({BUILDER!r}); "
+                       "p.search_available = lambda: False; ")
 
 
 def cli(*args: str, env: dict | None = None, train_extra: bool = True) -> None:
