@@ -23,10 +23,10 @@ from app.wiring import background_work, open_services
 
 
 def one_blas_thread() -> None:
-    """Scoring is one small mat-vec per request, on the event loop: BLAS worker threads gain
-    nothing there and spin beside the loop after each call, taking a core from the requests
-    and from Neo4j. Libraries loaded already are limited now, those loaded later read the
-    variable."""
+    """Scoring is one small mat-vec per request, on the event loop: BLAS worker threads
+    gain nothing there and spin beside the loop after each call, taking a core from the
+    requests and from Neo4j (docs/benchmarks.md, "Serving"). Libraries loaded already are
+    limited now, those loaded later read the variable."""
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     threadpool_limits(1, user_api="blas")
 

@@ -137,6 +137,18 @@ class EmbeddingArtifact:
             return vectors[:, t].T
         return self.item_emb[t] @ vectors.T
 
+    def contributions(self, rows: list[int], weights: list[float],
+                      targets: list[int]) -> np.ndarray:
+        """(len(targets), len(rows)): what each history item (row of P, weighted) adds to
+        each target's score, w_i P_i . Q_j. Where Q is the identity that is P's entry
+        (i, j), read alone: the history's whole rows of an item-item operator are as long
+        as the catalogue."""
+        w = np.asarray(weights, dtype=np.float32)[:, None]
+        t = np.asarray(targets, dtype=np.int64)
+        if self.identity_rows and (t < self.identity_rows).all():
+            return (self.item_proj[np.ix_(rows, t)] * w).T
+        return self.target_scores(self.item_proj[rows] * w, targets)
+
     def rank(self, vector: np.ndarray, k: int = 20,
              exclude: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-k (item_id, score) for a user vector, `exclude` left out."""

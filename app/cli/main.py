@@ -52,13 +52,18 @@ app.add_typer(trainer_app)  # build-model, train, evaluate, train-loop: torch lo
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default from settings)"),
     port: int | None = typer.Option(None, help="Port (default from settings)"),
-    workers: int = typer.Option(1, help="Worker processes"),
+    workers: int | None = typer.Option(
+        None, help="Worker processes (default: PROFILEGRAPH_API_WORKERS)"),
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn: the process model of docs/benchmarks.md, "Serving"."""
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app", factory=True, host=host or settings.api_host,
-        port=port or settings.api_port, workers=workers, access_log=False,
+        port=port or settings.api_port, workers=workers or settings.api_workers,
+        # C event loop and HTTP parser (uvicorn[standard]); named, so a missing one fails
+        # at start instead of serving on the slower pure-Python fallbacks.
+        loop="uvloop", http="httptools",
+        access_log=False,  # the app writes its own JSON access line (app/core/logging.py)
     )
 
 
@@ -68,7 +73,7 @@ def up() -> None:
     neo4j_commands.install()
     neo4j_commands.start()
     migrate_commands.apply_migrations()
-    serve(host=None, port=None, workers=1)
+    serve(host=None, port=None, workers=None)
 
 
 def main() -> None:

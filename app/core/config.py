@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # uvicorn worker processes of `profilegraph serve` (docs/benchmarks.md, "Serving": the
+    # process model on 2 cores shared with Neo4j).
+    api_workers: int = Field(default=1, ge=1, le=64)
     admin_api_key: SecretStr | None = None
     log_level: str = "INFO"
     # Key of the pseudonyms that stand for user ids in logs; unset: a random key per process.

@@ -47,6 +47,10 @@ CATALOG_CHANGE_FAILURES = Counter(
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
     "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
+RECOMMEND_READ_GROUP = Histogram(
+    "profilegraph_recommend_read_group_size",
+    "Shoppers read by one statement for recommendation requests in flight together",
+    buckets=(1, 2, 4, 8, 16, 32, 64))
 MEMBERSHIP_PENDING = Gauge(
     "profilegraph_membership_pending_users", "Profiles with segment-membership work pending")
 MEMBERSHIP_FAILED = Gauge(

@@ -92,13 +92,6 @@ class ExperimentRepository:
                                           refresh_s=refresh_s, counts=counts, now=now)
         return rows[0] if rows else None
 
-    async def enrollment(self, id_: str, experiment_id: str,
-                         segment_id: str | None) -> dict[str, Any] | None:
-        # On the serving path: one round trip.
-        rows = await self._db.fast_read(queries["experiments/get_enrollment"], {
-            "id": id_, "experiment_id": experiment_id, "segment_id": segment_id})
-        return rows[0].data() if rows else None
-
     async def outcome_rows(self, experiment_id: str, fallback_ms: int) -> list[dict[str, Any]]:
         return await self._db.read_named("experiments/list_outcome_rows",
                                          experiment_id=experiment_id, outcome_types=OUTCOME_TYPES,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import NamedTuple
 
+from app.core.admission import Admission
 from app.core.refreshing_cache import RefreshingCache
 from app.experiments import metrics
 from app.experiments.assignment import hashed_variant, in_traffic
@@ -23,12 +24,23 @@ from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.exposure_recorder import ExposureRecorder
 from app.experiments.schemas import ExperimentTag, TrackedRecommendations
 from app.experiments.strategies import StrategyRunner
+from app.recommend.recommendation_repository import UserContext
 from app.recommend.schemas import ScoringMode, UserRecommendations
 
 RUNNING_TTL_S = 2.0
 PENDING_CAP = 100_000
 SURFACE = "user_recommendations"
 SURFACE_RECOMMENDATIONS = "recommendations"  # ExperimentDefinition.surface of these
+
+
+class _Request(NamedTuple):
+    id_: str
+    limit: int
+    category: str | None
+    exclude_seen: bool
+    context_item: str | None
+    mode: ScoringMode
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -67,22 +79,41 @@ class ExperimentServing:
 
     async def for_user(self, id_: str, limit: int, category: str | None,
                        exclude_seen: bool, *, context_item: str | None = None,
-                       mode: ScoringMode = ScoringMode.live) -> TrackedRecommendations:
-        recommendation_id = uuid.uuid4().hex
+                       mode: ScoringMode = ScoringMode.live,
+                       admission: Admission | None = None) -> TrackedRecommendations:
+        """`admission`: the bound on requests worked on at once in this process; the
+        shopper is read (grouped with other requests', app/recommend/grouped_reads.py)
+        while the request waits for it."""
         now = datetime.now(UTC)
         live = [r for r in await self._running.get(None) if _in_window(r.definition, now)
                 and r.definition.surface == SURFACE_RECOMMENDATIONS]
-        enrolled = await self._enroll(live[0], id_) if live else None
+        running = live[0] if live else None
+        audience = running.definition.audience if running else None
+        request = _Request(id_, limit, category, exclude_seen, context_item, mode, now)
+        # One round trip: the shopper for serving and for enrollment alike, read while the
+        # request waits for its slot.
+        async with self._runner.shopper(id_, running.experiment_id if running else None,
+                                        audience.segment_id if audience else None) as reading:
+            if admission is None:
+                return await self._serve(request, running, await reading)
+            async with admission.slot():
+                return await self._serve(request, running, await reading)
+
+    async def _serve(self, request: _Request, running: Running | None,
+                     ctx: UserContext | None) -> TrackedRecommendations:
+        id_, limit, category, exclude_seen, context_item, mode, now = request
+        recommendation_id = uuid.uuid4().hex
+        enrolled = await self._enroll(running, ctx) if running else None
         if enrolled is None:
             served = await self._runner.run(None, id_, limit, category, exclude_seen,
-                                            context_item=context_item, mode=mode)
+                                            context_item=context_item, mode=mode, context=ctx)
             metrics.SERVED.labels(served.strategy.value, "", "").inc()
             return _tracked(served, recommendation_id, None)
         running, user_id, variant_name = enrolled
         variant = running.definition.variant(variant_name)
         served = await self._runner.run(variant.strategy if variant else None, user_id, limit,
                                         category, exclude_seen, context_item=context_item,
-                                        mode=mode)
+                                        mode=mode, context=ctx)
         self._observe(running, variant_name, served.strategy.value, served.model_version,
                       served.fallback_reason.value if served.fallback_reason else None)
         self._recorder.record({
@@ -96,14 +127,13 @@ class ExperimentServing:
         return _tracked(served, recommendation_id, ExperimentTag(
             experiment_id=running.experiment_id, variant=variant_name))
 
-    async def _enroll(self, running: Running, id_: str) -> tuple[Running, str, str] | None:
+    async def _enroll(self, running: Running, ctx: UserContext | None
+                      ) -> tuple[Running, str, str] | None:
         definition = running.definition
-        audience = definition.audience.segment_id if definition.audience else None
-        row = await self._repository.enrollment(id_, running.experiment_id, audience)
-        result = _refusal(row, self._consent_default)
-        if result is None and row is not None:
-            user_id = row["user_id"]
-            variant = row["variant"] or self._pending.get((running.experiment_id, user_id))
+        result = _refusal(ctx, self._consent_default)
+        if result is None and ctx is not None:
+            user_id = ctx.user_id
+            variant = ctx.variant or self._pending.get((running.experiment_id, user_id))
             if variant is None and not in_traffic(definition, running.salt, user_id):
                 result = "outside_traffic"
             elif variant is None:
@@ -145,14 +175,14 @@ def _tracked(served: UserRecommendations, recommendation_id: str,
                                   experiment=experiment)
 
 
-def _refusal(row: dict[str, Any] | None, consent_default: str) -> str | None:
-    if row is None:
+def _refusal(ctx: UserContext | None, consent_default: str) -> str | None:
+    if ctx is None:
         return "unknown_user"
-    consent = row["consent"]
+    consent = ctx.consent
     granted = consent == "granted" or (consent is None and consent_default == "opt_out")
     if not granted:
         return "no_personalization_consent"
-    if not row["in_audience"]:
+    if not ctx.in_audience:
         return "outside_audience"
     return None
 

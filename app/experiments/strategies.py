@@ -9,11 +9,14 @@ something else.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager
+
 from app.experiments.definition import Strategy
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
-from app.recommend.recommendation_repository import RecommendationRepository
-from app.recommend.recommendation_service import RecommendationService
+from app.recommend.recommendation_repository import RecommendationRepository, UserContext
+from app.recommend.recommendation_service import NOT_READ, NotRead, RecommendationService
 from app.recommend.schemas import (
     FallbackReason,
     RecommendedItem,
@@ -52,25 +55,46 @@ class StrategyRunner:
         self._repository = repository
         self._popularity = popularity
 
+    def shopper(self, id_: str, experiment_id: str | None, audience: str | None
+                ) -> AbstractAsyncContextManager[Awaitable[UserContext | None]]:
+        """The shopper, read once for whichever strategy serves them (one round trip), with
+        what enrollment in `experiment_id` needs; worked on inside the block, which yields
+        them to come."""
+        return self._recommendations.shopper(
+            id_, max(self._recommendations.history_limit(), HISTORY_LIMIT), experiment_id,
+            audience)
+
     async def run(self, strategy: Strategy | None, user_id: str, limit: int,
                   category: str | None, exclude_seen: bool, *, context_item: str | None = None,
-                  mode: ScoringMode = ScoringMode.live) -> UserRecommendations:
+                  mode: ScoringMode = ScoringMode.live,
+                  context: UserContext | NotRead | None = NOT_READ) -> UserRecommendations:
         """The variant's strategy decides the scoring path; outside an experiment the
-        caller's `mode` does."""
+        caller's `mode` does. `context`: the shopper as `shopper` read them for this request."""
         if strategy is None or strategy.kind == "model":
             if strategy is not None:
                 mode = ScoringMode.live if strategy.live else ScoringMode.static
-            return await self._recommendations.for_user(user_id, limit, category, exclude_seen,
-                                                        context_item=context_item, mode=mode)
-        return await self._popular(user_id, limit, category, exclude_seen)
+            if isinstance(context, NotRead):  # as before: the service reads it
+                return await self._recommendations.for_user(
+                    user_id, limit, category, exclude_seen, context_item=context_item,
+                    mode=mode)
+            return await self._recommendations.for_user(
+                user_id, limit, category, exclude_seen, context_item=context_item, mode=mode,
+                context=context)
+        return await self._popular(user_id, limit, category, exclude_seen, context)
 
     async def _popular(self, user_id: str, limit: int, category: str | None,
-                       exclude_seen: bool) -> UserRecommendations:
+                       exclude_seen: bool, context: UserContext | NotRead | None
+                       ) -> UserRecommendations:
         """The popularity control: what a non-personalized shopper sees, minus what this
         (consented, enrolled) shopper already bought, or saw when exclude_seen."""
-        ctx = await self._repository.user_context(user_id, HISTORY_LIMIT)
-        excluded = {h.item_id for h in ctx.history
-                    if exclude_seen or h.type == "order_completed"} if ctx else set()
+        if isinstance(context, NotRead):
+            ctx = await self._repository.user_context(user_id, HISTORY_LIMIT)
+            history = ctx.history if ctx else []
+        else:
+            # What that read returns: the history when consent was stated as granted.
+            ctx = context
+            history = ctx.history[:HISTORY_LIMIT] if ctx and ctx.consent == "granted" else []
+        excluded = {h.item_id for h in history if exclude_seen or h.type == "order_completed"}
         popular = await self._popularity.popular(category, excluded)
         items = [RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
                                  category=p.category, reason=popular.reason)

@@ -51,8 +51,8 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     (w_i * P_i . Q_j): "because you viewed X"."""
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
-    history = model.item_proj[scored.rows] * np.asarray(scored.weights, np.float32)[:, None]
-    best = np.argmax(model.target_scores(history, [model.item_row[i] for i in item_ids]), axis=1)
+    targets = [model.item_row[i] for i in item_ids]
+    best = np.argmax(model.contributions(scored.rows, scored.weights, targets), axis=1)
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
     for item_id, kind, _ in events:

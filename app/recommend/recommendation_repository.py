@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from app.core.metrics import RECOMMEND_READ_GROUP
 from app.db.database import Database
 from app.db.queries import queries
+from app.recommend.grouped_reads import GroupedReads
 
 
 class Interaction(NamedTuple):
@@ -25,6 +29,8 @@ class UserContext:
     consent: str | None  # 'granted', 'denied' or None when never stated
     history: list[Interaction]  # newest first; empty unless consent allows reading it
     segments: list[str]  # empty unless consent allows using them
+    variant: str | None = None  # recorded in the experiment asked about, if any
+    in_audience: bool = True  # in that experiment's audience segment (needs consent)
 
 
 @dataclass(frozen=True)
@@ -54,24 +60,47 @@ class Neighbour:
     via: str
 
 
+# What requests share to be read in one statement: history limit, opt-out consent default,
+# the running experiment and its audience segment.
+ContextKey = tuple[int, bool, str | None, str | None]
+
+
 class RecommendationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._contexts: GroupedReads[ContextKey, UserContext] = GroupedReads(
+            self._user_contexts, observe=RECOMMEND_READ_GROUP.observe)
 
     async def _read(self, name: str, **params: Any) -> list[Any]:
         return await self._db.fast_read(queries[name], params)
 
-    async def user_context(self, id_: str, history_limit: int,
-                           opt_out: bool = False) -> UserContext | None:
-        """One round trip. History and segments come back only when the shopper's
-        personalization consent allows them (`opt_out`: a missing consent edge allows)."""
-        rows = await self._read("recommend/get_user_context", id=id_,
-                                history_limit=history_limit, opt_out=opt_out)
-        if not rows:
-            return None
-        r = rows[0]
-        history = [Interaction(*h) for h in r["history"]]
-        return UserContext(r["user_id"], r["consent"], history, list(r["segments"]))
+    async def user_context(self, id_: str, history_limit: int, opt_out: bool = False,
+                           experiment_id: str | None = None,
+                           audience: str | None = None) -> UserContext | None:
+        """Read after this call, in one statement with the requests that arrive meanwhile
+        (app.recommend.grouped_reads.py). History and segments come back only when the
+        shopper's personalization consent allows them (`opt_out`: a missing consent edge
+        allows); with `experiment_id`, also what enrollment in it needs (the recorded
+        variant, and membership of the `audience` segment)."""
+        return await self._contexts.get((history_limit, opt_out, experiment_id, audience), id_)
+
+    def user_context_turn(self, id_: str, history_limit: int, opt_out: bool = False,
+                          experiment_id: str | None = None, audience: str | None = None
+                          ) -> AbstractAsyncContextManager[Awaitable[UserContext | None]]:
+        """`user_context` for a request that works on it inside the block, which yields the
+        context to come: the next group is read as the requests of this one leave it
+        (app/recommend/grouped_reads.py)."""
+        return self._contexts.turn((history_limit, opt_out, experiment_id, audience), id_)
+
+    async def _user_contexts(self, key: ContextKey, ids: list[str]) -> dict[str, UserContext]:
+        history_limit, opt_out, experiment_id, audience = key
+        rows = await self._db.fast_read(queries["recommend/get_user_contexts"], {
+            "ids": ids, "history_limit": history_limit, "opt_out": opt_out,
+            "experiment_id": experiment_id, "segment_id": audience})
+        make = Interaction._make
+        return {r["id"]: UserContext(r["user_id"], r["consent"], list(map(make, r["history"])),
+                                     list(r["segments"]), r["variant"], r["in_audience"])
+                for r in rows}
 
     async def popular(self, since: datetime | None, category: str | None,
                       limit: int) -> list[ItemInfo]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager
 
 from app.core.config import Settings
 from app.recommend.graph_neighbours import GraphNeighbours, Pick
@@ -37,6 +39,13 @@ from recmodel.artifact_format import EmbeddingArtifact
 from recmodel.live_history import ServingParams
 
 PURCHASE = "order_completed"
+
+
+class NotRead:
+    """The shopper's context was not read for this request yet."""
+
+
+NOT_READ = NotRead()
 ITEM_CACHE_TTL_S = 300.0
 ITEM_CACHE_MAX = 200_000
 POOL_FACTOR = 5  # headroom for diversity capping and the category filter
@@ -57,13 +66,36 @@ class RecommendationService:
         self._params_of: tuple[EmbeddingArtifact | None, ServingParams] = (
             None, self._no_model_params)
 
+    def history_limit(self) -> int:
+        """How many of a shopper's latest events the served model reads."""
+        return self._params(self._models.current).history_limit
+
+    def shopper(self, id_: str, history_limit: int | None = None,
+                experiment_id: str | None = None, audience: str | None = None
+                ) -> AbstractAsyncContextManager[Awaitable[UserContext | None]]:
+        """The shopper as serving sees them, read in one round trip for the request that
+        works on them inside the block, which yields them to come (see `for_user`'s
+        `context`); with `experiment_id`, also what enrollment in it needs."""
+        return self._repository.user_context_turn(
+            id_, history_limit or self.history_limit(),
+            opt_out=self._settings.consent_default == "opt_out",
+            experiment_id=experiment_id, audience=audience)
+
     async def for_user(self, id_: str, limit: int, category: str | None = None,
                        exclude_seen: bool = True, *, context_item: str | None = None,
-                       mode: ScoringMode = ScoringMode.live) -> UserRecommendations:
+                       mode: ScoringMode = ScoringMode.live,
+                       context: UserContext | NotRead | None = NOT_READ
+                       ) -> UserRecommendations:
+        """`context`: the shopper as `shopper` read them for this request (None: unknown),
+        so the request makes one round trip; read here when not given."""
+        if isinstance(context, NotRead):
+            async with self.shopper(id_) as reading:
+                return await self.for_user(id_, limit, category, exclude_seen,
+                                           context_item=context_item, mode=mode,
+                                           context=await reading)
+        ctx = context
         model = self._models.current
         params = self._params(model)
-        ctx = await self._repository.user_context(
-            id_, params.history_limit, opt_out=self._settings.consent_default == "opt_out")
         context_category = await self._category_of(context_item)
         if ctx is None:
             return await self._popular_for(id_, limit, category, context_category,
@@ -71,16 +103,17 @@ class RecommendationService:
         if not self._consents(ctx):
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_consent)
-        excluded = {h.item_id for h in ctx.history if exclude_seen or h.type == PURCHASE}
+        history = ctx.history[:params.history_limit]  # a context read for more than this
+        excluded = {h.item_id for h in history if exclude_seen or h.type == PURCHASE}
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
-        events = [(h.item_id, h.type, h.ts_ms) for h in ctx.history]
+        events = [(h.item_id, h.type, h.ts_ms) for h in history]
         scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
                                limit * POOL_FACTOR, excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
             picks = await self._neighbours.pick(
-                ctx.user_id, ctx.history, excluded, limit * POOL_FACTOR, self._item_infos,
+                ctx.user_id, history, excluded, limit * POOL_FACTOR, self._item_infos,
             ) if mode is ScoringMode.live else []  # static: the trained vector or nothing
             if picks:
                 return self._neighbour_list(ctx.user_id, picks, category, limit)
@@ -91,7 +124,7 @@ class RecommendationService:
         if category is not None:
             ranked = [(info, s) for info, s in ranked if info.category == category]
         chosen = self._diversify(ranked, limit)
-        titles = {h.item_id: h.title for h in ctx.history}
+        titles = {h.item_id: h.title for h in history}
         reasons = explain(model, scored, [info.item_id for info, _ in chosen], events, titles)
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,

@@ -4,6 +4,7 @@
 // users/list_events), its consent changes oldest first (as users/list_consent_changes)
 // and the neighbourhood picture (as users/get_neighbourhood). One round trip and one
 // snapshot instead of a resolution followed by four reads.
+WITH $id AS id
 :include fragments/profile_by_id
 OPTIONAL MATCH (:Identity {kind: 'email_sha256',
                            value: CASE WHEN $id STARTS WITH 'sha256:' THEN substring($id, 7)

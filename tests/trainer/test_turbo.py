@@ -75,6 +75,13 @@ def test_serving_skips_the_identity_and_scores_the_same() -> None:
     history = op[[0, 2]]
     np.testing.assert_allclose(fast.target_scores(history, [1, 3, 7]),
                                plain.target_scores(history, [1, 3, 7]), rtol=1e-6)
+    # explanations read the operator's entries alone, with the same values as the product
+    weighted = history * np.float32([[1.0], [0.5]])
+    for targets in ([1, 3, 5], [1, 3, 7]):  # 7: a fresh item, scored by its vector
+        np.testing.assert_allclose(fast.contributions([0, 2], [1.0, 0.5], targets),
+                                   plain.target_scores(weighted, targets), rtol=1e-6)
+        np.testing.assert_allclose(plain.contributions([0, 2], [1.0, 0.5], targets),
+                                   plain.target_scores(weighted, targets), rtol=1e-6)
     # a manifest that claims an identity it does not hold is not trusted
     liar = EmbeddingArtifact("v", {"item_vectors": "identity"}, np.zeros((1, n), np.float32),
                              op, ["u"], ids, op)

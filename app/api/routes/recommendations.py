@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
 
 from app.api.deps import (
     ExperimentServingDep,
@@ -41,10 +42,10 @@ async def user_recommendations(
     mode: Annotated[ScoringMode, Query(
         description="live: trained vector + the history read now; static: trained vector "
                     "only")] = ScoringMode.live,
-) -> TrackedRecommendations:
-    async with admission.slot():
-        return await serving.for_user(user_id, limit, category, exclude_seen,
-                                      context_item=context_item, mode=mode)
+) -> Response:
+    tracked = await serving.for_user(user_id, limit, category, exclude_seen,
+                                     context_item=context_item, mode=mode, admission=admission)
+    return _json(tracked)
 
 
 @router.get("/items/{item_id}/similar", response_model=TrackedSimilarItems)
@@ -58,3 +59,10 @@ async def similar_items(
     async with admission.slot():
         similar = await service.similar(item_id, limit)
     return TrackedSimilarItems(**similar.model_dump(), recommendation_id=uuid.uuid4().hex)
+
+
+def _json(answer: BaseModel) -> Response:
+    """The answer as its model serializes it. The model was validated when it was built;
+    returned as is, FastAPI would validate it against `response_model` again (which stays
+    for the OpenAPI document)."""
+    return Response(answer.model_dump_json(), media_type="application/json")
