@@ -50,8 +50,14 @@ async def test_the_route_waits_for_a_slot(graph: AsyncDriver, settings: Settings
             async with admission.slot():  # the one slot is taken: the request queues
                 pending = asyncio.create_task(
                     client.get("/v1/users/alice/recommendations", headers=headers))
-                await asyncio.sleep(0.3)
+                # It reaches the slot after its cold reads (running experiments, the
+                # shopper's read started): wait for it there on a deadline, not a fixed nap.
+                deadline = asyncio.get_running_loop().time() + 30
+                while RECOMMEND_WAITING._value.get() < 1:
+                    assert not pending.done(), pending.result().text
+                    assert asyncio.get_running_loop().time() < deadline
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.2)
                 assert not pending.done()
-                assert RECOMMEND_WAITING._value.get() >= 1
             response = await asyncio.wait_for(pending, 30)
             assert response.status_code == 200, response.text
