@@ -10,6 +10,13 @@ and the window and the recency decay count back from it. A store whose history e
 2010 trains exactly like one whose last order came in a minute ago (docs/graph-model.md,
 "Time"). A caller may fix `as_of` instead (a snapshot: later events are left out).
 
+A store may hold several histories of different ages (a 2010 import beside this year's
+shop): the timeline splits wherever no event happened for longer than `history_gap_days`
+(the window, 365 days), and each older history is moved forward so that it ends with the
+latest one (`align_histories`). Inside one history nothing moves, so a store with one
+continuous history weighs exactly as before; an old history is neither cut by the window
+nor decayed to nothing, and the time carve sees the last part of every history.
+
 Edge weight (documented in docs/benchmarks-gnn.md):
     weight(u, i) = sum over u's events on i of TYPE_WEIGHT[type] * 0.5 ** (age / half_life)
 with age measured from `as_of`. `product_removed` and events without an item (`page`, ...)
@@ -47,6 +54,8 @@ class ExportSettings:
     half_life_days: float = 30.0  # counted back from the snapshot time (the latest event)
     window_days: float | None = 365.0  # events older than this before the snapshot are left out
     min_user_items: int = 1  # users with fewer distinct items are dropped
+    # A stretch with no event longer than this separates two histories (None: never split).
+    history_gap_days: float | None = 365.0
 
 
 @dataclass
@@ -62,6 +71,8 @@ class InteractionRows:
     # Every event's time per row (epoch ms): the filter's time carve and recency weights.
     event_ms: list[list[int]] = field(default_factory=list)
     exported_at: datetime | None = None  # wall clock of the export
+    # The histories the timeline split into: real first/last event and the days moved.
+    histories: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +109,7 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
     if as_of is None:
         as_of = (datetime.fromtimestamp(ms.max() / 1000.0, UTC) if len(ms) else exported_at)
     anchor = as_of.timestamp() * 1000.0
+    ms, histories = align_histories(ms, anchor, settings.history_gap_days)
     w = np.fromiter((x for r in raw for x in r.event_w), dtype=np.float64, count=len(ms))
     keep = ms <= anchor
     if settings.window_days:
@@ -107,11 +119,12 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
     weight = np.bincount(row_of, decayed, minlength=len(raw))
     n = np.bincount(row_of, keep, minlength=len(raw)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)])
-    rows = InteractionRows([], [], [], [], [], as_of, [], exported_at)
+    rows = InteractionRows([], [], [], [], [], as_of, [], exported_at, histories)
     for index in np.flatnonzero(n > 0).tolist():
         r = raw[index]
         mask = keep[starts[index]:starts[index + 1]]
-        kept = [t for t, ok in zip(r.event_ms, mask.tolist(), strict=True) if ok]
+        shifted = ms[starts[index]:starts[index + 1]].astype(np.int64).tolist()
+        kept = [t for t, ok in zip(shifted, mask.tolist(), strict=True) if ok]
         rows.user_ids.append(r.user_id)
         rows.item_ids.append(r.item_id)
         rows.weights.append(float(weight[index]))
@@ -119,6 +132,30 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
         rows.last_ts_ms.append(max(kept))
         rows.event_ms.append(kept)
     return rows
+
+
+def align_histories(ms: np.ndarray, anchor: float, gap_days: float | None
+                    ) -> tuple[np.ndarray, list[dict]]:
+    """Event times (epoch ms) with every older history moved forward to end with the latest
+    one, and the histories found. A history is a run of events with no gap longer than
+    `gap_days`; only events up to `anchor` count (later ones are left out by the caller)."""
+    live = np.sort(ms[ms <= anchor])
+    if not len(live):
+        return ms, []
+    cut = (np.flatnonzero(np.diff(live) > gap_days * DAY_MS) + 1 if gap_days
+           else np.zeros(0, dtype=np.int64))
+    firsts = live[np.r_[0, cut]]
+    lasts = live[np.r_[cut - 1, len(live) - 1]]
+    shift = lasts[-1] - lasts  # days each history moves, in ms; the latest one stays
+    which = np.clip(np.searchsorted(firsts, ms, side="right") - 1, 0, len(firsts) - 1)
+    moved = np.where(ms <= anchor, ms + shift[which], ms)
+
+    def iso(t: float) -> str:
+        return datetime.fromtimestamp(t / 1000.0, UTC).isoformat()
+
+    histories = [{"first": iso(f), "last": iso(t), "moved_days": round(float(d) / DAY_MS, 3)}
+                 for f, t, d in zip(firsts, lasts, shift, strict=True)]
+    return moved, histories
 
 
 def fetch_interactions(
@@ -218,5 +255,7 @@ def export_interactions(
         "window_days": settings.window_days,
         "purpose": PURPOSE,
         "anchor": "given" if as_of is not None else "latest event",
+        "history_gap_days": settings.history_gap_days,
+        "histories": rows.histories,
     }
     return data
