@@ -37,6 +37,9 @@ from trainer.data import Interactions, TimedEvents
 
 QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
               / "export_interactions.cypher")
+USERS_QUERY_PATH = QUERY_PATH.with_name("list_export_users.cypher")
+# Users per page of the export: each page is its own read transaction, seconds at most.
+PAGE_USERS = 500
 PURPOSE = "personalization"
 DAY_MS = 86_400_000.0
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
@@ -89,9 +92,12 @@ def load_query() -> str:
     return QUERY_PATH.read_text()
 
 
+def load_users_query() -> str:
+    return USERS_QUERY_PATH.read_text()
+
+
 def query_params(settings: ExportSettings, until: datetime) -> dict:
     return {
-        "purpose": PURPOSE,
         "types": sorted(settings.type_weights),
         "weights": dict(settings.type_weights),
         "until": until,
@@ -162,20 +168,29 @@ def fetch_interactions(
     connection: Neo4jConnection,
     settings: ExportSettings | None = None,
     as_of: datetime | None = None,
+    page_users: int = PAGE_USERS,
 ) -> InteractionRows:
-    """Run the export query in a read transaction and weigh its rows (`weigh_rows`)."""
+    """Read the export in keyset pages of `page_users` consented users, each page its own
+    short read transaction (a store of any size exports within the server's transaction
+    timeout), and weigh its rows (`weigh_rows`). Every page reads events up to the same
+    time, the export's start; pages are not one snapshot, but a user's rows come from one
+    transaction and a rebuild only needs the store of roughly now."""
     import neo4j  # the driver is only needed when exporting
 
     settings = settings or ExportSettings()
     exported_at = datetime.now(UTC)
     params = query_params(settings, as_of or exported_at)
+    users_query, rows_query = load_users_query(), load_query()
     raw: list[RawRow] = []
 
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        for rec in tx.run(load_query(), params):
-            raw.append(RawRow(str(rec["user_id"]), str(rec["item_id"]),
-                              [int(t) for t in rec["event_ms"]],
-                              [float(x) for x in rec["event_w"]]))
+    def page_of_users(tx: neo4j.ManagedTransaction, after: str) -> list[str]:
+        return [str(r["user_id"]) for r in tx.run(users_query, purpose=PURPOSE, after=after,
+                                                  limit=page_users)]
+
+    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[RawRow]:
+        return [RawRow(str(rec["user_id"]), str(rec["item_id"]),
+                       [int(t) for t in rec["event_ms"]], [float(x) for x in rec["event_w"]])
+                for rec in tx.run(rows_query, params, user_ids=user_ids)]
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -183,7 +198,14 @@ def fetch_interactions(
         driver.session(database=connection.database,
                        default_access_mode=neo4j.READ_ACCESS) as session,
     ):
-        session.execute_read(work)
+        after = ""
+        while True:
+            users = session.execute_read(page_of_users, after)
+            if users:
+                raw.extend(session.execute_read(rows_of, users))
+            if len(users) < page_users:
+                break
+            after = users[-1]
     return weigh_rows(raw, settings, as_of, exported_at)
 
 

@@ -10,6 +10,7 @@ from trainer.read_graph import (
     InteractionRows,
     RawRow,
     load_query,
+    load_users_query,
     query_params,
     rows_to_interactions,
     weigh_rows,
@@ -20,18 +21,20 @@ DAY_MS = 86_400_000
 
 def test_query_is_parameterized_and_consent_gated():
     q = load_query()
-    for param in ("$purpose", "$types", "$weights", "$until"):
+    for param in ("$user_ids", "$types", "$weights", "$until"):
         assert param in q
-    assert "CONSENTED" in q and "'granted'" in q
+    users = load_users_query()
+    for param in ("$purpose", "$after", "$limit"):
+        assert param in users
+    assert "CONSENTED" in users and "'granted'" in users and "ORDER BY user_id" in users
     assert not re.search(
-        r"\{[a-z_]+\}", q.replace("{name: $purpose}", "")
+        r"\{[a-z_]+\}", (q + users).replace("{name: $purpose}", "").replace("{user_id: id}", "")
     )  # no format placeholders
 
 
 def test_query_params_carry_weights_and_the_cut_off():
     until = datetime(2026, 1, 31, tzinfo=UTC)
     p = query_params(ExportSettings(half_life_days=10, window_days=30), until)
-    assert p["purpose"] == "personalization"
     assert "product_removed" not in p["types"] and "order_completed" in p["types"]
     assert p["weights"]["order_completed"] == DEFAULT_TYPE_WEIGHTS["order_completed"]
     assert p["until"] == until

@@ -11,7 +11,7 @@ from neo4j import AsyncDriver
 
 from app.cli.main import trainer_target
 from tests.trainer.helpers import load_current
-from trainer.read_graph import ExportSettings, export_interactions
+from trainer.read_graph import ExportSettings, export_interactions, fetch_interactions
 
 pytestmark = pytest.mark.neo4j
 
@@ -158,3 +158,18 @@ async def test_a_history_from_2010_exports_with_its_own_latest_event_as_the_snap
     assert data.meta["as_of"] == last.isoformat()
     assert data.meta["export"]["anchor"] == "latest event"
     assert datetime.fromisoformat(data.meta["exported_at"]) > datetime(2025, 1, 1, tzinfo=UTC)
+
+
+async def test_the_export_reads_in_pages_and_gets_the_same_rows(
+    graph: AsyncDriver, settings
+) -> None:
+    """Keyset pages of users, each its own short transaction: one user per page reads
+    exactly what one big page reads."""
+    await _seed(graph, settings.neo4j_database)
+    target = trainer_target(settings).connection
+    cfg = ExportSettings(half_life_days=30.0, window_days=365.0)
+    whole = await asyncio.to_thread(fetch_interactions, target, cfg, AS_OF, 10_000)
+    paged = await asyncio.to_thread(fetch_interactions, target, cfg, AS_OF, 1)
+    assert sorted(zip(paged.user_ids, paged.item_ids, paged.weights, strict=True)) == sorted(
+        zip(whole.user_ids, whole.item_ids, whole.weights, strict=True))
+    assert set(paged.user_ids) == {"u1", "u4"}
