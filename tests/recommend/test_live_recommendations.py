@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from app.recommend.fresh_items import refresh_fresh_items
+from app.recommend.fresh_items import FreshItemRefresher, refresh_fresh_items
 from recmodel.artifact import set_current, write_artifact
 from tests.recommend.conftest import CONSENT_ALL, ITEMS, event, send
 from tests.recommend.test_recommendations import recs, wait_for_version
@@ -139,3 +139,27 @@ async def test_an_item_newer_than_the_model_gets_a_vector_from_its_neighbourhood
     # Its vector sits with the home items it was viewed with, so a lamp viewer gets it.
     body = await recs(client, admin_headers, "kim", limit=4)
     assert ids(body)[:2] == ["i5", "i9"] or ids(body)[:2] == ["i9", "i5"]
+
+
+async def test_many_new_items_are_read_in_pages_and_a_tick_stops_at_its_budget(
+    artifacts: Path, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Each page is its own short read; a tick with no budget left reads one page and the
+    next continues after it, so thousands of new items never make one long transaction."""
+    version = publish_grouped(artifacts, as_of=datetime.now(UTC) - timedelta(minutes=1))
+    await wait_for_version(client, version)
+    await consent(client, admin_headers, "jo")
+    new = [{"type": "track", "messageId": str(uuid.uuid4()), "userId": "jo",
+            "event": "Product Viewed", "timestamp": datetime.now(UTC).isoformat(),
+            "properties": {"product_id": f"n{k}", "name": f"Lamp {k}", "category": "home"}}
+           for k in range(5)]
+    await send(client, admin_headers, [*new, event("jo", "Product Viewed", "i5", days_ago=0)])
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    repo = services.recommendation_repository
+    assert await refresh_fresh_items(services.models, repo, page=2) == 5  # 3 pages, one round
+    refresher = FreshItemRefresher(services.models, repo, page=2, budget_s=0.0)
+    served = [await refresher.tick() for _ in range(4)]
+    # one page per tick (the first page is i5, which the model holds, and n0; items of one
+    # batch share created_at, the keyset goes on by item_id), then a new round keeps them
+    assert served == [1, 3, 5, 5]
+    assert {f"n{k}" for k in range(5)} <= set(services.models.current.item_row)
