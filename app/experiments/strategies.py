@@ -69,8 +69,7 @@ class StrategyRunner:
         """The popularity control: what a non-personalized shopper sees, minus what this
         (consented, enrolled) shopper already bought, or saw when exclude_seen."""
         ctx = await self._repository.user_context(user_id, HISTORY_LIMIT)
-        excluded = {h.item_id for h in ctx.history
-                    if exclude_seen or h.type == "order_completed"} if ctx else set()
+        excluded = ctx.excluded(exclude_seen) if ctx else set()
         popular = await self._popularity.popular(category, excluded)
         items = [RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
                                  category=p.category, reason=popular.reason)

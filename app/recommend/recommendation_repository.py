@@ -25,6 +25,14 @@ class UserContext:
     consent: str | None  # 'granted', 'denied' or None when never stated
     history: list[Interaction]  # newest first; empty unless consent allows reading it
     segments: list[str]  # empty unless consent allows using them
+    # Every item the shopper interacted with / bought, beyond the recent history (same
+    # consent rule): what a list leaves out.
+    seen: frozenset[str] = frozenset()
+    bought: frozenset[str] = frozenset()
+
+    def excluded(self, exclude_seen: bool) -> set[str]:
+        """What a list leaves out: every item interacted with, or only those bought."""
+        return set(self.seen if exclude_seen else self.bought)
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,8 @@ class RecommendationRepository:
             return None
         r = rows[0]
         history = [Interaction(*h) for h in r["history"]]
-        return UserContext(r["user_id"], r["consent"], history, list(r["segments"]))
+        return UserContext(r["user_id"], r["consent"], history, list(r["segments"]),
+                           frozenset(r["seen"]), frozenset(r["bought"]))
 
     async def popular(self, since: datetime | None, category: str | None,
                       limit: int) -> list[ItemInfo]:

@@ -36,7 +36,6 @@ from app.recommend.schemas import (
 from recmodel.artifact_format import EmbeddingArtifact
 from recmodel.live_history import ServingParams
 
-PURCHASE = "order_completed"
 ITEM_CACHE_TTL_S = 300.0
 ITEM_CACHE_MAX = 200_000
 POOL_FACTOR = 5  # headroom for diversity capping and the category filter
@@ -71,7 +70,7 @@ class RecommendationService:
         if not self._consents(ctx):
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_consent)
-        excluded = {h.item_id for h in ctx.history if exclude_seen or h.type == PURCHASE}
+        excluded = ctx.excluded(exclude_seen)  # every item, not only the recent history's
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
