@@ -10,6 +10,13 @@ and the window and the recency decay count back from it. A store whose history e
 2010 trains exactly like one whose last order came in a minute ago (docs/graph-model.md,
 "Time"). A caller may fix `as_of` instead (a snapshot: later events are left out).
 
+A store may hold several histories of different ages (a 2010 import beside this year's
+shop): the timeline splits wherever no event happened for longer than `history_gap_days`
+(the window, 365 days), and each older history is moved forward so that it ends with the
+latest one (`align_histories`). Inside one history nothing moves, so a store with one
+continuous history weighs exactly as before; an old history is neither cut by the window
+nor decayed to nothing, and the time carve sees the last part of every history.
+
 Edge weight (documented in docs/benchmarks-gnn.md):
     weight(u, i) = sum over u's events on i of TYPE_WEIGHT[type] * 0.5 ** (age / half_life)
 with age measured from `as_of`. `product_removed` and events without an item (`page`, ...)
@@ -30,6 +37,9 @@ from trainer.data import Interactions, TimedEvents
 
 QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
               / "export_interactions.cypher")
+USERS_QUERY_PATH = QUERY_PATH.with_name("list_export_users.cypher")
+# Users per page of the export: each page is its own read transaction, seconds at most.
+PAGE_USERS = 500
 PURPOSE = "personalization"
 DAY_MS = 86_400_000.0
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
@@ -47,6 +57,8 @@ class ExportSettings:
     half_life_days: float = 30.0  # counted back from the snapshot time (the latest event)
     window_days: float | None = 365.0  # events older than this before the snapshot are left out
     min_user_items: int = 1  # users with fewer distinct items are dropped
+    # A stretch with no event longer than this separates two histories (None: never split).
+    history_gap_days: float | None = 365.0
 
 
 @dataclass
@@ -62,6 +74,8 @@ class InteractionRows:
     # Every event's time per row (epoch ms): the filter's time carve and recency weights.
     event_ms: list[list[int]] = field(default_factory=list)
     exported_at: datetime | None = None  # wall clock of the export
+    # The histories the timeline split into: real first/last event and the days moved.
+    histories: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -78,9 +92,12 @@ def load_query() -> str:
     return QUERY_PATH.read_text()
 
 
+def load_users_query() -> str:
+    return USERS_QUERY_PATH.read_text()
+
+
 def query_params(settings: ExportSettings, until: datetime) -> dict:
     return {
-        "purpose": PURPOSE,
         "types": sorted(settings.type_weights),
         "weights": dict(settings.type_weights),
         "until": until,
@@ -98,6 +115,7 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
     if as_of is None:
         as_of = (datetime.fromtimestamp(ms.max() / 1000.0, UTC) if len(ms) else exported_at)
     anchor = as_of.timestamp() * 1000.0
+    ms, histories = align_histories(ms, anchor, settings.history_gap_days)
     w = np.fromiter((x for r in raw for x in r.event_w), dtype=np.float64, count=len(ms))
     keep = ms <= anchor
     if settings.window_days:
@@ -107,11 +125,12 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
     weight = np.bincount(row_of, decayed, minlength=len(raw))
     n = np.bincount(row_of, keep, minlength=len(raw)).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)])
-    rows = InteractionRows([], [], [], [], [], as_of, [], exported_at)
+    rows = InteractionRows([], [], [], [], [], as_of, [], exported_at, histories)
     for index in np.flatnonzero(n > 0).tolist():
         r = raw[index]
         mask = keep[starts[index]:starts[index + 1]]
-        kept = [t for t, ok in zip(r.event_ms, mask.tolist(), strict=True) if ok]
+        shifted = ms[starts[index]:starts[index + 1]].astype(np.int64).tolist()
+        kept = [t for t, ok in zip(shifted, mask.tolist(), strict=True) if ok]
         rows.user_ids.append(r.user_id)
         rows.item_ids.append(r.item_id)
         rows.weights.append(float(weight[index]))
@@ -121,24 +140,57 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
     return rows
 
 
+def align_histories(ms: np.ndarray, anchor: float, gap_days: float | None
+                    ) -> tuple[np.ndarray, list[dict]]:
+    """Event times (epoch ms) with every older history moved forward to end with the latest
+    one, and the histories found. A history is a run of events with no gap longer than
+    `gap_days`; only events up to `anchor` count (later ones are left out by the caller)."""
+    live = np.sort(ms[ms <= anchor])
+    if not len(live):
+        return ms, []
+    cut = (np.flatnonzero(np.diff(live) > gap_days * DAY_MS) + 1 if gap_days
+           else np.zeros(0, dtype=np.int64))
+    firsts = live[np.r_[0, cut]]
+    lasts = live[np.r_[cut - 1, len(live) - 1]]
+    shift = lasts[-1] - lasts  # days each history moves, in ms; the latest one stays
+    which = np.clip(np.searchsorted(firsts, ms, side="right") - 1, 0, len(firsts) - 1)
+    moved = np.where(ms <= anchor, ms + shift[which], ms)
+
+    def iso(t: float) -> str:
+        return datetime.fromtimestamp(t / 1000.0, UTC).isoformat()
+
+    histories = [{"first": iso(f), "last": iso(t), "moved_days": round(float(d) / DAY_MS, 3)}
+                 for f, t, d in zip(firsts, lasts, shift, strict=True)]
+    return moved, histories
+
+
 def fetch_interactions(
     connection: Neo4jConnection,
     settings: ExportSettings | None = None,
     as_of: datetime | None = None,
+    page_users: int = PAGE_USERS,
 ) -> InteractionRows:
-    """Run the export query in a read transaction and weigh its rows (`weigh_rows`)."""
+    """Read the export in keyset pages of `page_users` consented users, each page its own
+    short read transaction (a store of any size exports within the server's transaction
+    timeout), and weigh its rows (`weigh_rows`). Every page reads events up to the same
+    time, the export's start; pages are not one snapshot, but a user's rows come from one
+    transaction and a rebuild only needs the store of roughly now."""
     import neo4j  # the driver is only needed when exporting
 
     settings = settings or ExportSettings()
     exported_at = datetime.now(UTC)
     params = query_params(settings, as_of or exported_at)
+    users_query, rows_query = load_users_query(), load_query()
     raw: list[RawRow] = []
 
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        for rec in tx.run(load_query(), params):
-            raw.append(RawRow(str(rec["user_id"]), str(rec["item_id"]),
-                              [int(t) for t in rec["event_ms"]],
-                              [float(x) for x in rec["event_w"]]))
+    def page_of_users(tx: neo4j.ManagedTransaction, after: str) -> list[str]:
+        return [str(r["user_id"]) for r in tx.run(users_query, purpose=PURPOSE, after=after,
+                                                  limit=page_users)]
+
+    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[RawRow]:
+        return [RawRow(str(rec["user_id"]), str(rec["item_id"]),
+                       [int(t) for t in rec["event_ms"]], [float(x) for x in rec["event_w"]])
+                for rec in tx.run(rows_query, params, user_ids=user_ids)]
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -146,7 +198,14 @@ def fetch_interactions(
         driver.session(database=connection.database,
                        default_access_mode=neo4j.READ_ACCESS) as session,
     ):
-        session.execute_read(work)
+        after = ""
+        while True:
+            users = session.execute_read(page_of_users, after)
+            if users:
+                raw.extend(session.execute_read(rows_of, users))
+            if len(users) < page_users:
+                break
+            after = users[-1]
     return weigh_rows(raw, settings, as_of, exported_at)
 
 
@@ -218,5 +277,7 @@ def export_interactions(
         "window_days": settings.window_days,
         "purpose": PURPOSE,
         "anchor": "given" if as_of is not None else "latest event",
+        "history_gap_days": settings.history_gap_days,
+        "histories": rows.histories,
     }
     return data

@@ -5,6 +5,9 @@ follows imported events at once, as it follows events sent to `/v1/batch`."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -13,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from app.cli.services import run_with_services
+from app.core.paths import PROJECT_ROOT
 from app.importers.demo_data import DEFAULT_USERS, load_demo_data
 from app.importers.online_retail import import_online_retail, read_lines
 from app.importers.pipeline import Totals
@@ -21,12 +25,56 @@ from app.importers.segment_ndjson import import_segment_ndjson
 app = typer.Typer(help="Bulk imports (idempotent: a re-run stores nothing new).",
                   no_args_is_help=True)
 console = Console()
-DEFAULT_RETAIL = Path("../shared/data/online_retail_ii/online_retail_II_2009-2010.parquet")
+RETAIL_FILE = Path("online_retail_ii/online_retail_II_2009-2010.parquet")
+# Where `import online-retail` without PATH looks, relative to the checkout (not the current
+# directory): the checkout's own data/ folder, then the shared data beside it.
+RETAIL_PLACES = (PROJECT_ROOT / "data" / RETAIL_FILE,
+                 PROJECT_ROOT.parent / "shared" / "data" / RETAIL_FILE)
+PROGRESS_EVERY_ROWS = 50_000
+PROGRESS_EVERY_S = 30.0
 
 
-def _progress() -> Progress:
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+def default_retail() -> Path:
+    """The first of RETAIL_PLACES that exists, else a clear error saying where to put it."""
+    for place in RETAIL_PLACES:
+        if place.is_file():
+            return place
+    raise typer.BadParameter(
+        "no PATH given and online_retail_II_2009-2010.parquet is not in "
+        + " nor ".join(str(p.parent) for p in RETAIL_PLACES)
+        + ": pass the file's path, or put it in one of those folders", param_hint="PATH")
+
+
+class LineProgress:
+    """Progress for output that is not a terminal (a log, a pipe), where rich's bar prints
+    nothing until the end: one plain line every `every_rows` rows or `every_s` seconds."""
+
+    def __init__(self, label: str, total: int | None, every_rows: int,
+                 every_s: float = PROGRESS_EVERY_S) -> None:
+        self.label, self.total, self.every_rows, self.every_s = label, total, every_rows, every_s
+        self.done = self.printed = 0
+        self.started = self.last = time.monotonic()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.done - self.printed >= self.every_rows or now - self.last >= self.every_s:
+            self.printed, self.last = self.done, now
+            of = f" of {self.total:,} ({self.done / self.total:.0%})" if self.total else ""
+            console.print(f"{self.label}: {self.done:,}{of}, {now - self.started:.0f} s",
+                          highlight=False)
+
+
+@contextmanager
+def _progress(label: str, total: int | None, every_rows: int) -> Iterator[Callable[[int], None]]:
+    """A bar on a terminal, plain lines elsewhere; yields `advance(n)`."""
+    if not console.is_terminal:
+        yield LineProgress(label, total, every_rows).advance
+        return
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
 
 
 def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None:
@@ -41,20 +89,26 @@ def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None
 
 @app.command("online-retail")
 def online_retail(
-    path: Path = typer.Argument(DEFAULT_RETAIL, exists=True, dir_okay=False,
-                                help="online_retail_II_*.parquet"),
+    path: Path | None = typer.Argument(
+        None, exists=True, dir_okay=False,
+        help="online_retail_II_*.parquet (default: online_retail_ii/online_retail_II_2009-2010"
+             ".parquet in the checkout's data/ folder or in ../shared/data beside it)"),
     batch_lines: int = typer.Option(8000, min=100, help="Invoice lines per transaction"),
     consent: bool = typer.Option(True, help="Record analytics+personalization consent as "
                                  "granted by the import (else the consent policy applies)"),
     rows: int | None = typer.Option(None, min=1, help="Only the first N rows (a quick try)"),
+    progress_every: int = typer.Option(
+        PROGRESS_EVERY_ROWS, min=1,
+        help="When output is not a terminal: a progress line every N rows (or 30 s)"),
 ) -> None:
     """Load UCI Online Retail II: customers, items, orders and refunds."""
+    path = path or default_retail()
+    console.print(f"importing {path}", highlight=False)
     total = len(read_lines(path, rows))
-    with _progress() as progress:
-        task = progress.add_task("invoice lines", total=total)
+    with _progress("invoice lines", total, progress_every) as advance:
         summary = run_with_services(lambda s: import_online_retail(
             s.intake, s.items, path, batch_lines=batch_lines, grant_consent=consent, max_rows=rows,
-            progress=lambda n: progress.advance(task, n)))
+            progress=advance))
     _summary(f"Online Retail II import ({summary.seconds:.1f} s)", [
         ("rows read", summary.rows), ("items", summary.items),
         ("customers", summary.customers), ("orders (invoices)", summary.orders),
@@ -71,10 +125,9 @@ def segment_ndjson(
     batch_size: int = typer.Option(500, min=1, max=2500, help="Messages per transaction"),
 ) -> None:
     """Load Segment messages, one JSON message (or batch object) per line."""
-    with _progress() as progress:
-        task = progress.add_task("messages", total=None)
+    with _progress("messages", None, PROGRESS_EVERY_ROWS) as advance:
         summary = run_with_services(lambda s: import_segment_ndjson(
-            s.intake, path, batch_size=batch_size, progress=lambda n: progress.advance(task, n)))
+            s.intake, path, batch_size=batch_size, progress=advance))
     _summary(f"Segment NDJSON import ({summary.seconds:.1f} s)", [
         ("lines", summary.lines), ("messages", summary.messages),
         ("invalid lines", len(summary.invalid))], summary.totals)

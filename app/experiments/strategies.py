@@ -89,12 +89,12 @@ class StrategyRunner:
         (consented, enrolled) shopper already bought, or saw when exclude_seen."""
         if isinstance(context, NotRead):
             ctx = await self._repository.user_context(user_id, HISTORY_LIMIT)
-            history = ctx.history if ctx else []
+            excluded = ctx.excluded(exclude_seen) if ctx else set()
         else:
-            # What that read returns: the history when consent was stated as granted.
+            # What that read returns: the shopper's items when consent was stated as granted.
             ctx = context
-            history = ctx.history[:HISTORY_LIMIT] if ctx and ctx.consent == "granted" else []
-        excluded = {h.item_id for h in history if exclude_seen or h.type == "order_completed"}
+            excluded = (ctx.excluded(exclude_seen) if ctx and ctx.consent == "granted"
+                        else set())
         popular = await self._popularity.popular(category, excluded)
         items = [RecommendedItem(item_id=p.item_id, score=p.score, title=p.title,
                                  category=p.category, reason=popular.reason)

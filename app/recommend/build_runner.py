@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -35,7 +36,7 @@ class BuildOutcome:
 
 def build_command(kind: str) -> list[str]:
     cmd = [sys.executable, "-m", "app.cli", "build-model", "--summary-json",
-           "--by", "model-refresh"]
+           "--by", "model-refresh", "--no-record-refresh"]  # the refresh records the build
     if kind != "full":
         cmd += ["--families", "quick"]
     nice = shutil.which("nice")
@@ -60,9 +61,30 @@ def parse(returncode: int, stdout: bytes, stderr: bytes, seconds: float) -> Buil
             s = json.loads(line.removeprefix(SUMMARY_PREFIX))
             return BuildOutcome(s["outcome"], str(s.get("reason", "")), s.get("version"),
                                 float(s.get("seconds", seconds)), s.get("cpu_s"))
-    tail = (stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-    return BuildOutcome("failed", f"build-model exited with {returncode}: {tail}"[:500],
+    return BuildOutcome("failed", f"build-model exited with {returncode}: {error_of(stderr)}",
                         seconds=seconds)
+
+
+# An exception line of a traceback, plain ("neo4j.exceptions.ClientError: ...") or as rich
+# prints it ("ClientError: {code: ...}"), or a log line at ERROR.
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|"
+                            r"Timeout|Failure|Unavailable)(?::|$)|\bERROR\b")
+TAIL_LINES = 5
+REASON_CHARS = 500
+
+
+def error_of(stderr: bytes) -> str:
+    """The meaningful part of a failed build's stderr, on one line of at most
+    `REASON_CHARS`: from the last exception line to the end (its message may span lines),
+    else the last few lines."""
+    lines = [line.strip(" │|") for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return "no output"
+    starts = [n for n, line in enumerate(lines) if EXCEPTION_LINE.search(line)]
+    text = " ".join(lines[starts[-1]:] if starts else lines[-TAIL_LINES:])
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
 
 
 async def run_build(settings: Settings, kind: str, timeout_s: float) -> BuildOutcome:

@@ -3,7 +3,10 @@
 A new item's vector (and projection) is the mean of the model-era items the same consented
 shoppers interacted with, weighted by shoppers in common; an item nobody has touched yet gets
 the mean of its category's items. Recomputed on an interval, so an item becomes
-recommendable minutes after its first interactions, without retraining.
+recommendable minutes after its first interactions, without retraining. The items are read in
+keyset pages of 50, each its own short read, at most 10 s of reads per tick
+(`FreshItemRefresher`): thousands of new items (an import before its rebuild) are covered over
+a few ticks instead of one transaction that outlives the server's timeout.
 
 The mean is served as is, shorter than its neighbours (their directions partly cancel), so a
 fresh item enters a list only where it clearly fits. Rescaling it to its neighbours' length
@@ -68,24 +71,63 @@ def model_as_of(model: EmbeddingArtifact) -> datetime | None:
         return None
 
 
-async def refresh_fresh_items(models: ModelStore, repository: RecommendationRepository) -> int:
-    """Derive vectors for the current model's fresh items; returns how many are served."""
-    model = models.base
-    since = model_as_of(model) if model is not None else None
-    if model is None or since is None:
-        return 0
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    ids, emb, proj = fresh_vectors(model, await repository.fresh_items(since))
-    models.serve_fresh(model.version, ids, emb, proj)
-    return len(ids)
+class FreshItemRefresher:
+    """Derives fresh-item vectors page by page (each page its own short read), at most
+    `budget_s` of reads per tick: a store with thousands of items newer than the model is
+    covered over a few ticks, continuing where the last one stopped, never in one long
+    transaction. Vectors found are served at once and kept until the round that recomputes
+    them; a new model starts over."""
+
+    def __init__(self, models: ModelStore, repository: RecommendationRepository,
+                 page: int = 50, budget_s: float | None = 10.0) -> None:
+        self.models, self.repository, self.page, self.budget_s = models, repository, page, budget_s
+        self.version: str | None = None
+        self.after: tuple[datetime, str] | None = None  # None: the next tick starts a round
+        self.vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    async def tick(self) -> int:
+        """Reads pages until the budget is spent or the round ends; returns how many fresh
+        items are served."""
+        model = self.models.base
+        since = model_as_of(model) if model is not None else None
+        if model is None or since is None:
+            return 0
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        if model.version != self.version:
+            self.version, self.after, self.vectors = model.version, None, {}
+        loop = asyncio.get_running_loop()
+        deadline = None if self.budget_s is None else loop.time() + self.budget_s
+        while True:
+            page = await self.repository.fresh_items(since, self.after, limit=self.page)
+            ids, emb, proj = fresh_vectors(model, page)
+            self.vectors.update({i: (e, q) for i, e, q in zip(ids, emb, proj, strict=True)})
+            if len(page) < self.page:
+                self.after = None  # round done: the next tick recomputes from the start
+                break
+            self.after = (page[-1].created_at, page[-1].item_id)
+            if deadline is not None and loop.time() >= deadline:
+                break
+        dim = model.item_emb.shape[1]
+        ids = list(self.vectors)
+        emb = np.asarray([self.vectors[i][0] for i in ids], np.float32).reshape(-1, dim)
+        proj = np.asarray([self.vectors[i][1] for i in ids], np.float32).reshape(-1, dim)
+        self.models.serve_fresh(model.version, ids, emb, proj)
+        return len(ids)
+
+
+async def refresh_fresh_items(models: ModelStore, repository: RecommendationRepository,
+                              page: int = 50) -> int:
+    """One whole round (every page, no budget); returns how many fresh items are served."""
+    return await FreshItemRefresher(models, repository, page, budget_s=None).tick()
 
 
 async def poll_fresh_items(models: ModelStore, repository: RecommendationRepository,
-                           interval_s: float) -> None:
+                           interval_s: float, budget_s: float = 10.0) -> None:
+    refresher = FreshItemRefresher(models, repository, budget_s=budget_s)
     while True:
         try:
-            await refresh_fresh_items(models, repository)
+            await refresher.tick()
         except Exception:  # counted; the previous vectors stay served until the next try
             FRESH_ITEM_FAILURES.inc()
             log.exception("fresh item refresh failed")

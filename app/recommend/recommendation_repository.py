@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from app.core.metrics import RECOMMEND_READ_GROUP
@@ -31,6 +31,14 @@ class UserContext:
     segments: list[str]  # empty unless consent allows using them
     variant: str | None = None  # recorded in the experiment asked about, if any
     in_audience: bool = True  # in that experiment's audience segment (needs consent)
+    # Every item the shopper interacted with / bought, beyond the recent history (same
+    # consent rule): what a list leaves out.
+    seen: frozenset[str] = frozenset()
+    bought: frozenset[str] = frozenset()
+
+    def excluded(self, exclude_seen: bool) -> set[str]:
+        """What a list leaves out: every item interacted with, or only those bought."""
+        return set(self.seen if exclude_seen else self.bought)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class FreshItem:
     category: str | None
     neighbours: list[tuple[str, int]]  # (item_id, shoppers in common)
     peers: list[str]  # items of the same category
+    created_at: datetime | None = None  # the page's keyset
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,8 @@ class RecommendationRepository:
             "experiment_id": experiment_id, "segment_id": audience})
         make = Interaction._make
         return {r["id"]: UserContext(r["user_id"], r["consent"], list(map(make, r["history"])),
-                                     list(r["segments"]), r["variant"], r["in_audience"])
+                                     list(r["segments"]), r["variant"], r["in_audience"],
+                                     frozenset(r["seen"]), frozenset(r["bought"]))
                 for r in rows}
 
     async def popular(self, since: datetime | None, category: str | None,
@@ -118,13 +128,18 @@ class RecommendationRepository:
         rows = await self._read("recommend/get_items", item_ids=item_ids)
         return {r["item_id"]: ItemInfo(r["item_id"], r["title"], r["category"]) for r in rows}
 
-    async def fresh_items(self, since: datetime, limit: int = 2000, shoppers: int = 200,
-                          neighbours: int = 20, peers: int = 20) -> list[FreshItem]:
-        rows = await self._read("recommend/fresh_item_neighbours", since=since, limit=limit,
+    async def fresh_items(self, since: datetime, after: tuple[datetime, str] | None = None,
+                          limit: int = 50, shoppers: int = 200, neighbours: int = 20,
+                          peers: int = 20) -> list[FreshItem]:
+        """One page of items created after `since`, in (created_at, item_id) order after
+        `after` (the last item of the previous page)."""
+        after_at, after_id = after or (since, "")
+        rows = await self._read("recommend/fresh_item_neighbours", since=since,
+                                after_at=after_at, after_id=after_id, limit=limit,
                                 shoppers=shoppers, neighbours=neighbours, peers=peers)
         return [FreshItem(r["item_id"], r["category"],
                           [(n["item_id"], int(n["n"])) for n in r["neighbours"]],
-                          list(r["peers"])) for r in rows]
+                          list(r["peers"]), _utc(r["created_at"])) for r in rows]
 
     async def co_interactions(self, item_ids: list[str], user_id: str, types: list[str],
                               shoppers: int = 200, limit: int = 100) -> list[Neighbour]:
@@ -132,3 +147,13 @@ class RecommendationRepository:
                                 user_id=user_id, types=types, shoppers=shoppers, limit=limit)
         return [Neighbour(ItemInfo(r["item_id"], r["title"], r["category"]), float(r["score"]),
                           str(max(r["via"], key=lambda v: v[1])[0])) for r in rows]
+
+
+def _utc(value: Any) -> datetime | None:
+    """A stored DateTime as a Python datetime at offset +00:00: Cypher's `=` on DateTimes also
+    compares their zones, and the keyset must match the stored value (written from a Python
+    datetime in UTC, so microseconds lose nothing)."""
+    if value is None:
+        return None
+    native = value.to_native() if hasattr(value, "to_native") else value
+    return native.astimezone(UTC)

@@ -38,8 +38,6 @@ from app.recommend.schemas import (
 from recmodel.artifact_format import EmbeddingArtifact
 from recmodel.live_history import ServingParams
 
-PURCHASE = "order_completed"
-
 
 class NotRead:
     """The shopper's context was not read for this request yet."""
@@ -104,7 +102,7 @@ class RecommendationService:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_consent)
         history = ctx.history[:params.history_limit]  # a context read for more than this
-        excluded = {h.item_id for h in history if exclude_seen or h.type == PURCHASE}
+        excluded = ctx.excluded(exclude_seen)  # every item, not only the recent history's
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)

@@ -5,8 +5,10 @@
 // only when that consent allows it, the most recent item interactions (with their time, for
 // recency weights) and the user's segments. Without it nothing of the history is read.
 // Each history entry is a list [item_id, event type, ts in epoch ms, item title]: a map
-// would repeat its four keys on every event of every request. Ids naming no profile return
-// no row.
+// would repeat its four keys on every event of every request. `seen` and `bought` are every
+// item the shopper ever interacted with / bought (not only the recent history): what a list
+// leaves out; the history's sort reads every event of the shopper anyway, so they cost one
+// more pass over the same events. Ids naming no profile return no row.
 // Params: $ids (distinct), $history_limit, $opt_out (true: no consent edge counts as granted).
 UNWIND $ids AS id
 :include fragments/profile_by_id
@@ -22,6 +24,12 @@ CALL (u, allowed) {
 }
 CALL (u, allowed) {
   WITH u WHERE allowed
+  MATCH (u)-[:PERFORMED]->(e:Event)-[:ON]->(i:Item)
+  WITH i.item_id AS item_id, max(CASE e.type WHEN 'order_completed' THEN 1 ELSE 0 END) AS b
+  RETURN collect(item_id) AS seen, collect(CASE b WHEN 1 THEN item_id END) AS bought
+}
+CALL (u, allowed) {
+  WITH u WHERE allowed
   MATCH (u)-[:IN_SEGMENT]->(s:Segment)
   RETURN collect(s.segment_id) AS segments
 }
@@ -30,5 +38,6 @@ CALL (u, allowed) {
 // segment ($segment_id; null: everyone). Enrollment needs the consent that allows the
 // segments to be read, so the audience is looked up in them.
 OPTIONAL MATCH (u)-[a:ASSIGNED]->(:Experiment {experiment_id: $experiment_id})
-RETURN id, u.user_id AS user_id, consent, history, segments, a.variant AS variant,
+RETURN id, u.user_id AS user_id, consent, history, segments, seen, bought,
+       a.variant AS variant,
        $segment_id IS NULL OR $segment_id IN segments AS in_audience

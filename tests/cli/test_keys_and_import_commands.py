@@ -39,3 +39,28 @@ def test_import_and_demo_commands(graph, tmp_path, opt_out):
     assert demo.exit_code == 0, demo.output
     assert "messages applied" in demo.output
 
+
+
+def test_online_retail_finds_its_file_from_the_checkout_and_prints_progress_in_a_log(
+        graph, tmp_path, monkeypatch):
+    """Run from any directory: without PATH the file is looked for relative to the checkout,
+    and a missing file says where it is expected. Output that is not a terminal (CliRunner,
+    a log) gets plain progress lines instead of a bar that prints only at the end."""
+    from app.cli import import_commands
+    from tests.importers.test_import import retail_sample
+
+    monkeypatch.chdir(tmp_path)
+    missing = (tmp_path / "a" / "f.parquet", tmp_path / "b" / "f.parquet")
+    monkeypatch.setattr(import_commands, "RETAIL_PLACES", missing)
+    absent = runner.invoke(app, ["import", "online-retail"])
+    assert absent.exit_code != 0
+    flat = "".join(absent.output.replace("│", "").split())  # the error box wraps lines
+    assert str(tmp_path / "a") in flat and "passthefile'spath" in flat
+    found = retail_sample(tmp_path / "b.parquet")
+    monkeypatch.setattr(import_commands, "RETAIL_PLACES", (missing[0], found))
+    done = runner.invoke(app, ["import", "online-retail", "--progress-every", "2"])
+    assert done.exit_code == 0, done.output
+    assert f"importing {found}" in " ".join(done.output.split())
+    lines = [line for line in done.output.splitlines() if line.startswith("invoice lines: ")]
+    assert lines and " of 7 (" in lines[-1], done.output
+    assert "customers" in done.output  # the summary still ends it

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from app.recommend.fresh_items import refresh_fresh_items
+from app.recommend.fresh_items import FreshItemRefresher, refresh_fresh_items
 from recmodel.artifact import set_current, write_artifact
 from tests.recommend.conftest import CONSENT_ALL, ITEMS, event, send
 from tests.recommend.test_recommendations import recs, wait_for_version
@@ -139,3 +139,52 @@ async def test_an_item_newer_than_the_model_gets_a_vector_from_its_neighbourhood
     # Its vector sits with the home items it was viewed with, so a lamp viewer gets it.
     body = await recs(client, admin_headers, "kim", limit=4)
     assert ids(body)[:2] == ["i5", "i9"] or ids(body)[:2] == ["i9", "i5"]
+
+
+async def test_many_new_items_are_read_in_pages_and_a_tick_stops_at_its_budget(
+    artifacts: Path, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Each page is its own short read; a tick with no budget left reads one page and the
+    next continues after it, so thousands of new items never make one long transaction."""
+    version = publish_grouped(artifacts, as_of=datetime.now(UTC) - timedelta(minutes=1))
+    await wait_for_version(client, version)
+    await consent(client, admin_headers, "jo")
+    new = [{"type": "track", "messageId": str(uuid.uuid4()), "userId": "jo",
+            "event": "Product Viewed", "timestamp": datetime.now(UTC).isoformat(),
+            "properties": {"product_id": f"n{k}", "name": f"Lamp {k}", "category": "home"}}
+           for k in range(5)]
+    await send(client, admin_headers, [*new, event("jo", "Product Viewed", "i5", days_ago=0)])
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    repo = services.recommendation_repository
+    assert await refresh_fresh_items(services.models, repo, page=2) == 5  # 3 pages, one round
+    refresher = FreshItemRefresher(services.models, repo, page=2, budget_s=0.0)
+    served = [await refresher.tick() for _ in range(4)]
+    # one page per tick (the first page is i5, which the model holds, and n0; items of one
+    # batch share created_at, the keyset goes on by item_id), then a new round keeps them
+    assert served == [1, 3, 5, 5]
+    assert {f"n{k}" for k in range(5)} <= set(services.models.current.item_row)
+
+
+async def test_a_heavy_buyer_is_never_offered_what_they_bought_before_their_recent_history(
+    artifacts: Path, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """More purchases than the recent history a request reads (the model's history_limit,
+    500; 200 without a model): the first ones fall out of it, yet they are still left out of
+    every list (model, neighbours or popularity)."""
+    await wait_for_version(client, publish_grouped(artifacts))
+    await consent(client, admin_headers, "whale")
+    await send(client, admin_headers, [event("whale", "Order Completed", "i1", days_ago=60),
+                                       event("whale", "Product Viewed", "i6", days_ago=59)])
+    for _ in range(2):
+        await send(client, admin_headers, [event("whale", "Order Completed", "i2", days_ago=1)
+                                           for _ in range(260)])
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    ctx = await services.recommendation_repository.user_context("whale", 500)
+    assert len(ctx.history) == 500 and {h.item_id for h in ctx.history} == {"i2"}
+    assert ctx.seen == {"i1", "i2", "i6"} and ctx.bought == {"i1", "i2"}
+    body = await recs(client, admin_headers, "whale", limit=4)
+    assert body["personalized"] and body["model_version"]  # scored by the model
+    assert ids(body)[0] == "i3"  # the kitchen item they have not bought
+    assert not {"i1", "i2", "i6"} & set(ids(body)), body
+    kept_seen = await recs(client, admin_headers, "whale", limit=6, exclude_seen="false")
+    assert "i6" in ids(kept_seen) and not {"i1", "i2"} & set(ids(kept_seen))

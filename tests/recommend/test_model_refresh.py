@@ -95,3 +95,31 @@ async def test_a_failed_build_is_recorded_counted_and_retried(
     assert (await refresh.status()).last["failures"] == 2
     assert metrics.MODEL_REFRESH_BUILDS.labels("failed", "quick")._value.get() == failed + 2
     assert metrics.MODEL_REFRESH_OUTCOME.labels("failed")._value.get() == 1
+
+
+async def test_a_build_run_by_hand_records_its_counts_so_the_refresh_does_not_rebuild(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    """`make model` (build-model by hand) right before the API starts: the refresh sees the
+    store unchanged since that build and does not build it again."""
+    from typer.testing import CliRunner
+
+    from app.cli.main import trainer_target
+    from trainer.cli.train import app as trainer_app
+
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows()))
+    result = await asyncio.to_thread(
+        CliRunner().invoke, trainer_app, ["build-model", "--families", "graph_filter"],
+        obj=lambda: trainer_target(refresh_on))
+    assert result.exit_code == 0, result.output
+    services.models.reload_if_changed()
+    status = await services.model_refresh.status()
+    assert status.last["outcome"] == "promoted" and status.last["kind"] == "manual"
+    assert status.last["version"] == current_version(artifacts)
+    assert status.new_events == 0 and status.last["builds"] == 1
+    decision = await services.model_refresh.check_once()
+    assert not decision.build, decision
+    # new events after the hand-made build still start the refresh's build
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    assert (await services.model_refresh.check_once()).build

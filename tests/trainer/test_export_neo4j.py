@@ -11,7 +11,7 @@ from neo4j import AsyncDriver
 
 from app.cli.main import trainer_target
 from tests.trainer.helpers import load_current
-from trainer.read_graph import ExportSettings, export_interactions
+from trainer.read_graph import ExportSettings, export_interactions, fetch_interactions
 
 pytestmark = pytest.mark.neo4j
 
@@ -69,6 +69,9 @@ async def _seed(driver: AsyncDriver, database: str) -> None:
             "ts": AS_OF - 400 * day,
             "items": ["i4"],
         },
+        # one history (no quiet stretch longer than the window): e11 is only too old
+        {"id": "e12", "user": "u4", "type": "order_completed", "ts": AS_OF - 200 * day,
+         "items": ["i4"]},
     ]
     await driver.execute_query(SEED, users=users, as_of=AS_OF, database_=database)
     await driver.execute_query(EVENTS, events=events, database_=database)
@@ -84,10 +87,12 @@ async def test_export_uses_only_granted_users_and_weights_events(
     )
     # u2 denied, u3 never consented: not exported. Removed, page, future and too-old events dropped.
     assert data.user_ids == ["u1", "u4"]
-    assert data.item_ids == ["i1", "i2", "i3"]
+    assert data.item_ids == ["i1", "i2", "i3", "i4"]
     w = data.train_weight.toarray()
-    np.testing.assert_allclose(w[0], [3.0, 0.5, 0.0], rtol=1e-4)  # order now; view 1 half-life ago
-    np.testing.assert_allclose(w[1], [3.0, 4.0, 3.0], rtol=1e-4)  # two adds; one order of two items
+    # order now; view 1 half-life ago
+    np.testing.assert_allclose(w[0], [3.0, 0.5, 0.0, 0.0], rtol=1e-4)
+    # two adds; one order of two items; i4's order 200 days ago (the 400-day one left out)
+    np.testing.assert_allclose(w[1], [3.0, 4.0, 3.0, 3.0 * 2 ** (-200 / 30)], rtol=1e-4)
     np.testing.assert_array_equal(data.train.toarray(), (w > 0).astype(np.float32))
     assert data.meta["snapshot_time"] == AS_OF.isoformat()
     assert data.meta["export"]["purpose"] == "personalization"
@@ -95,11 +100,12 @@ async def test_export_uses_only_granted_users_and_weights_events(
     # view 30 days before the snapshot, u4's two adds of i2 each an event.
     ev = data.train_events
     as_of_day = AS_OF.timestamp() / 86_400
-    assert ev is not None and ev.end == as_of_day and len(ev.days) == 6
+    assert ev is not None and ev.end == as_of_day and len(ev.days) == 7
     got = sorted((data.user_ids[r], data.item_ids[c], round(as_of_day - d, 6))
                  for r, c, d in zip(ev.rows, ev.cols, ev.days, strict=True))
     assert got == [("u1", "i1", 0.0), ("u1", "i2", 30.0), ("u4", "i1", 0.0),
-                   ("u4", "i2", 0.0), ("u4", "i2", 0.0), ("u4", "i3", 0.0)]
+                   ("u4", "i2", 0.0), ("u4", "i2", 0.0), ("u4", "i3", 0.0),
+                   ("u4", "i4", 200.0)]
 
 
 async def test_train_command_exports_trains_and_promotes(
@@ -139,7 +145,7 @@ async def test_a_history_from_2010_exports_with_its_own_latest_event_as_the_snap
                               database_=settings.neo4j_database)
     await graph.execute_query(EVENTS, events=[
         {"id": "o1", "user": "old", "type": "order_completed", "ts": last, "items": ["x"]},
-        {"id": "o2", "user": "old", "type": "order_completed", "ts": last - 30 * day,
+        {"id": "o2", "user": "old", "type": "order_completed", "ts": last - 200 * day,
          "items": ["y"]},
         {"id": "o3", "user": "old", "type": "order_completed", "ts": last - 400 * day,
          "items": ["z"]},
@@ -147,7 +153,23 @@ async def test_a_history_from_2010_exports_with_its_own_latest_event_as_the_snap
     data = await asyncio.to_thread(export_interactions, trainer_target(settings).connection,
                                    ExportSettings(half_life_days=30.0, window_days=365.0))
     assert data.user_ids == ["old"] and data.item_ids == ["x", "y"]
-    np.testing.assert_allclose(data.train_weight.toarray(), [[3.0, 1.5]], rtol=1e-4)
+    np.testing.assert_allclose(data.train_weight.toarray(), [[3.0, 3.0 * 2 ** (-200 / 30)]],
+                               rtol=1e-4)
     assert data.meta["as_of"] == last.isoformat()
     assert data.meta["export"]["anchor"] == "latest event"
     assert datetime.fromisoformat(data.meta["exported_at"]) > datetime(2025, 1, 1, tzinfo=UTC)
+
+
+async def test_the_export_reads_in_pages_and_gets_the_same_rows(
+    graph: AsyncDriver, settings
+) -> None:
+    """Keyset pages of users, each its own short transaction: one user per page reads
+    exactly what one big page reads."""
+    await _seed(graph, settings.neo4j_database)
+    target = trainer_target(settings).connection
+    cfg = ExportSettings(half_life_days=30.0, window_days=365.0)
+    whole = await asyncio.to_thread(fetch_interactions, target, cfg, AS_OF, 10_000)
+    paged = await asyncio.to_thread(fetch_interactions, target, cfg, AS_OF, 1)
+    assert sorted(zip(paged.user_ids, paged.item_ids, paged.weights, strict=True)) == sorted(
+        zip(whole.user_ids, whole.item_ids, whole.weights, strict=True))
+    assert set(paged.user_ids) == {"u1", "u4"}

@@ -52,12 +52,16 @@ def build_model(
     summary_json: bool = typer.Option(
         False, "--summary-json", help=f"End with one line '{SUMMARY_PREFIX}{{json}}'"),
     by: str = typer.Option("build-model", help="Who asked (recorded in the promotion log)"),
+    record_refresh: bool = typer.Option(
+        True, "--record-refresh/--no-record-refresh",
+        help="Record the build on the model refresh's state (the refresh records its own)"),
 ) -> None:
     """Build the graph-filter models from the consented graph (GF-CF, and the searched
     filter family when torch is installed), keep the validation winner, promote it if it
     beats the serving model scored on the same validation split."""
     from trainer.build_model import QUICK, publish_graph_filter
     from trainer.read_graph import ExportSettings, export_interactions
+    from trainer.refresh_record import record_build, store_counts
 
     started = time.perf_counter()
     target = target_of(ctx)
@@ -65,6 +69,7 @@ def build_model(
         console.print(f"model {current_version(target.artifacts_dir)} is promoted; "
                       "keeping it (run without --if-missing to rebuild)")
         return
+    counts = store_counts(target.connection) if record_refresh else None
     with console.status("exporting consented interactions from Neo4j"):
         data = export_interactions(
             target.connection,
@@ -92,6 +97,10 @@ def build_model(
     console.print(compared)
     console.print(f"validation: {result.validation}")
     console.print(f"artifact {result.path} in {result.seconds:.1f}s: {result.reason}")
+    if counts is not None:  # so the API's refresh does not rebuild this store at once
+        record_build(target.connection, counts, "promoted" if result.promoted else "kept",
+                     result.reason, result.version, time.perf_counter() - started,
+                     _cpu_seconds())
     _summary(summary_json, started, outcome="promoted" if result.promoted else "kept",
              reason=result.reason, version=result.version, model=result.winner,
              users=data.n_users, items=data.n_items, interactions=int(data.train.nnz),
