@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.intake.bounds import AMOUNT_KEYS, MAX_AMOUNT, MAX_QUANTITY
+from app.intake.ecommerce import ID_KEYS
 from app.intake.intake_service import MAX_BATCH_MESSAGES
 from app.intake.messages import MAX_EVENT_NAME_LEN, MAX_ID_LEN
 
@@ -20,13 +21,19 @@ TIME = {"type": "string", "format": "date-time", "description": (
     "ISO 8601. With sentAt the device clock is corrected (receivedAt - (sentAt - timestamp)); "
     "the result must lie between 1970-01-01 and 24 h after receipt, else 422")}
 AMOUNT = {"type": "number", "minimum": -MAX_AMOUNT, "maximum": MAX_AMOUNT}
-PRODUCT = {"type": "object", "properties": {
-    "price": AMOUNT, "quantity": {"type": "number", "minimum": -MAX_QUANTITY,
-                                  "maximum": MAX_QUANTITY}}}
+QUANTITY = {"type": "number", "minimum": -MAX_QUANTITY, "maximum": MAX_QUANTITY}
+# A product's id (product_id, productId, id or sku): a non-empty string, as the spec has it
+# (a non-zero integer is read too, as its digits).
+PRODUCT_ID = {"type": "string", "minLength": 1}
+PRODUCT_FIELDS = {**{k: PRODUCT_ID for k in ID_KEYS}, "price": AMOUNT, "quantity": QUANTITY,
+                  "position": {"type": "number"}}
+PRODUCT = {"type": "object", "properties": PRODUCT_FIELDS,
+           "anyOf": [{"required": [k]} for k in ID_KEYS],
+           "description": "one of product_id, productId, id or sku is required"}
 PROPERTIES = {"type": "object", "description": (
     "e-commerce spec: product_id, name, category, price, quantity, products[], revenue; "
     "amounts finite within ±1e12; e-mails and phone numbers in text are stored scrubbed"),
-    "properties": {**{k: AMOUNT for k in AMOUNT_KEYS},
+    "properties": {**PRODUCT_FIELDS, **{k: AMOUNT for k in AMOUNT_KEYS},
                    "products": {"type": "array", "items": PRODUCT}}}
 CONTEXT = {"type": "object", "properties": {"consent": {"type": "object", "properties": {
     "categoryPreferences": {"type": "object", "additionalProperties": {"type": "boolean"},

@@ -12,14 +12,17 @@
 //    lease may end early).
 // Rows: the leased deliveries, in profile and seq order.
 // (ORDER BY names every key of the index, so the planner reads it in order and stops at the
-// limit instead of sorting all that is due)
+// limit instead of sorting all that is due; the hints keep that plan whatever the store's
+// statistics say at the moment it is planned)
 MATCH (x:Delivery)
+USING INDEX x:Delivery(destination_id, state, next_at)
 WHERE x.destination_id = $id AND x.state = 'pending' AND x.next_at <= datetime()
 WITH x ORDER BY x.destination_id, x.state, x.next_at LIMIT $scan
 WITH x.user_id AS user_id, min(x.next_at) AS first_due, collect(x) AS scanned
 ORDER BY first_due LIMIT $profiles
 CALL (user_id) {
   MATCH (y:Delivery)
+  USING INDEX y:Delivery(destination_id, state, user_id, seq)
   WHERE y.destination_id = $id AND y.state = 'pending' AND y.user_id = user_id
     AND y.seq IS NOT NULL
   WITH y ORDER BY y.destination_id, y.state, y.user_id, y.seq LIMIT $per_profile
