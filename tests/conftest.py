@@ -8,6 +8,7 @@ suites side by side.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 
 from app.core.paths import CACHE_DIR
@@ -20,6 +21,12 @@ os.environ.setdefault("PROFILEGRAPH_NEO4J_HEAP", "1g")
 os.environ.setdefault("PROFILEGRAPH_NEO4J_PAGECACHE", "512m")
 os.environ.setdefault("PROFILEGRAPH_ADMIN_API_KEY", "test-admin-key-0123456789")
 os.environ.setdefault("PROFILEGRAPH_LOG_LEVEL", "WARNING")
+# Models of the suite's own: the demo model `make run` promotes in the checkout (CI runs it
+# first) must not be what tests that expect no model, or their own, are served.
+os.environ.setdefault("PROFILEGRAPH_ARTIFACTS_DIR",
+                      tempfile.mkdtemp(prefix="profilegraph-test-artifacts-"))
+os.environ.setdefault("PROFILEGRAPH_EXPOSURE_JOURNAL_DIR",
+                      tempfile.mkdtemp(prefix="profilegraph-test-journal-"))
 # Tests read their own writes: an ingest call waits for its membership changes however
 # loaded the machine is (the service answers after 2 s and applies them later).
 os.environ.setdefault("PROFILEGRAPH_SEGMENT_MEMBERSHIP_WAIT_S", "30")
