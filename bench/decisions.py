@@ -14,7 +14,10 @@ With --live it runs bench/live.py (its server on --port, its own load: senders o
 /v1/batch, readers of recommendations, membership probes, ten real-time segments and a
 model) and offers the decisions to that server while live.py's phase with segments runs;
 live.py's own report of that phase is echoed (prefixed `live |`), so the load the
-decisions met is on record.
+decisions met is on record. --read-port P serves the decisions from a second API process on
+the same Neo4j (a storefront-facing replica, as the scale path deploys reads apart from
+intake) while live.py's load runs on its own server: the decisions then queue behind no
+batch or recommendation of that load in an event loop, only for the machine's cores.
 Setup, through the public API (idempotent ids `dec-<n>`): shoppers with consent (a quarter
 without), product views, a `plan` trait on some, predicted traits set on the profiles, a
 segment and a placement of five rules (segment, prediction, trait, context, and an `or`).
@@ -80,10 +83,10 @@ SEGMENT = {"id": "dec-gold", "name": "Gold plan (bench)", "condition": {
     "type": "trait", "property": "trait_plan", "op": "eq", "value": "gold"}}
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, **more: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PROFILEGRAPH_ADMIN_API_KEY": KEY,
            "PROFILEGRAPH_LOG_LEVEL": "WARNING",
-           "PROFILEGRAPH_PREDICTION_REFRESH_INTERVAL_S": "0"}
+           "PROFILEGRAPH_PREDICTION_REFRESH_INTERVAL_S": "0", **more}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
@@ -288,10 +291,13 @@ class LiveLoad:
 
 
 def run_live(args: argparse.Namespace, headers: dict[str, str]) -> None:
-    url = f"http://127.0.0.1:{args.port}"
+    url = f"http://127.0.0.1:{args.read_port or args.port}"
     live = LiveLoad(args.port, args.warmup + args.seconds + 5, shlex.split(args.live_args))
+    replica = None
     try:
         live.wait_for("store: ")  # its server is up and its store loaded
+        replica = start_server(  # the settings of live.py's server that decisions read
+            args.read_port, PROFILEGRAPH_CONSENT_DEFAULT="opt_out") if args.read_port else None
         started = time.perf_counter()
         users = asyncio.run(setup(url, headers, args.shoppers))
         print(f"setup: {len(users)} shoppers, segment, placement in "
@@ -300,10 +306,13 @@ def run_live(args: argparse.Namespace, headers: dict[str, str]) -> None:
         print(f"decisions beside live.py's phase with segments (load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
         asyncio.run(load(url, headers, users, args.rate, args.seconds, args.warmup,
-                         args.senders, None))
+                         args.senders, replica.pid if replica else None))
         print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
         live.wait_for("live load: holding the server")  # after its report of the phase
     finally:
+        if replica is not None:
+            replica.terminate()
+            replica.wait(timeout=30)
         live.stop(timeout_s=600)
 
 
@@ -321,6 +330,8 @@ def main() -> None:
                         help="run bench/live.py (server on --port) and decide beside its load")
     parser.add_argument("--live-args", default="",
                         help="more arguments for bench/live.py, e.g. '--wipe --shoppers 2000'")
+    parser.add_argument("--read-port", type=int, default=None,
+                        help="with --live: decisions from a second API process on this port")
     args = parser.parse_args()
     headers = {"Authorization": f"Bearer {args.key}"}
     print(f"command: {' '.join(sys.argv)}; load average {os.getloadavg()[0]:.1f} on "
