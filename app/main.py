@@ -18,6 +18,7 @@ from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.gc_tuning import startup_objects_frozen
 from app.core.logging import RequestLogMiddleware, configure_logging
+from app.core.metrics_processes import process_exiting
 from app.core.pseudonyms import set_key
 from app.wiring import background_work, open_services
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     yield
             finally:
                 await app.state.db_breaker.close()
+                process_exiting()
 
     app = FastAPI(title="ProfileGraph", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)

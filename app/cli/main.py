@@ -18,6 +18,8 @@ from app.cli import (
     segments_commands,
 )
 from app.core.config import Settings, get_settings
+from app.core.metrics_processes import shared_between_workers
+from app.core.paths import CACHE_DIR
 from trainer.cli.target import Target
 from trainer.cli.train import app as trainer_app
 from trainer.connection import Neo4jConnection
@@ -57,14 +59,16 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn: the process model of docs/benchmarks.md, "Serving"."""
     settings = get_settings()
-    uvicorn.run(
-        "app.main:create_app", factory=True, host=host or settings.api_host,
-        port=port or settings.api_port, workers=workers or settings.api_workers,
-        # C event loop and HTTP parser (uvicorn[standard]); named, so a missing one fails
-        # at start instead of serving on the slower pure-Python fallbacks.
-        loop="uvloop", http="httptools",
-        access_log=False,  # the app writes its own JSON access line (app/core/logging.py)
-    )
+    count = workers or settings.api_workers
+    with shared_between_workers(count, CACHE_DIR):  # one /metrics for all the workers
+        uvicorn.run(
+            "app.main:create_app", factory=True, host=host or settings.api_host,
+            port=port or settings.api_port, workers=count,
+            # C event loop and HTTP parser (uvicorn[standard]); named, so a missing one
+            # fails at start instead of serving on the slower pure-Python fallbacks.
+            loop="uvloop", http="httptools",
+            access_log=False,  # the app writes its own JSON access line (app/core/logging.py)
+        )
 
 
 @app.command()

@@ -46,16 +46,19 @@ CATALOG_CHANGE_FAILURES = Counter(
     "Passes expanding catalog changes into membership work that failed (retried)")
 RECOMMEND_WAITING = Gauge(
     "profilegraph_recommend_waiting_requests",
-    "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)")
+    "Recommendation requests waiting for a slot (PROFILEGRAPH_RECOMMEND_MAX_CONCURRENCY)",
+    multiprocess_mode="livesum")
 RECOMMEND_READ_GROUP = Histogram(
     "profilegraph_recommend_read_group_size",
     "Shoppers read by one statement for recommendation requests in flight together",
     buckets=(1, 2, 4, 8, 16, 32, 64))
 MEMBERSHIP_PENDING = Gauge(
-    "profilegraph_membership_pending_users", "Profiles with segment-membership work pending")
+    "profilegraph_membership_pending_users", "Profiles with segment-membership work pending",
+    multiprocess_mode="mostrecent")
 MEMBERSHIP_FAILED = Gauge(
     "profilegraph_membership_failed_users",
-    "Profiles whose pending membership work failed at least once (retried later)")
+    "Profiles whose pending membership work failed at least once (retried later)",
+    multiprocess_mode="mostrecent")
 MEMBERSHIP_DRAIN_FAILURES = Counter(
     "profilegraph_membership_drain_failures_total", "Membership drains that failed (retried)")
 MEMBERSHIP_APPLIED = Counter(
@@ -90,29 +93,36 @@ FRESH_ITEM_FAILURES = Counter(
     "Failed refreshes of the vectors of items newer than the served model",
 )
 DB_BREAKER_OPEN = Gauge(
-    "profilegraph_db_breaker_open", "1 while Neo4j is known down and API calls fail fast"
+    "profilegraph_db_breaker_open", "1 while Neo4j is known down and API calls fail fast",
+    multiprocess_mode="livemax"
 )
 # The model refresh (app/recommend/model_refresh.py). Gauges come from the state every API
 # process reads from the graph, so all processes report the same figures.
 MODEL_REFRESH_LAST_BUILD = Gauge(
     "profilegraph_model_refresh_last_build_timestamp_seconds",
-    "When the last automatic model build finished (Unix time; 0: none yet)")
+    "When the last automatic model build finished (Unix time; 0: none yet)",
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_DURATION = Gauge(
     "profilegraph_model_refresh_last_build_duration_seconds",
-    "Wall time of the last automatic model build (export, validation, promotion)")
+    "Wall time of the last automatic model build (export, validation, promotion)",
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_CPU = Gauge(
     "profilegraph_model_refresh_last_build_cpu_seconds",
-    "CPU time of the last automatic model build's process")
+    "CPU time of the last automatic model build's process",
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_OUTCOME = Gauge(
     "profilegraph_model_refresh_last_outcome",
     "1 for the outcome of the last automatic model build: promoted, kept (the serving model "
-    "won on the same split), empty (nothing to build from) or failed", ["outcome"])
+    "won on the same split), empty (nothing to build from) or failed", ["outcome"],
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_EVENTS_SINCE = Gauge(
     "profilegraph_model_refresh_events_since_build",
-    "Events stored since the last model build started")
+    "Events stored since the last model build started",
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_ITEMS_SINCE = Gauge(
     "profilegraph_model_refresh_items_since_build",
-    "Items added since the last model build started")
+    "Items added since the last model build started",
+    multiprocess_mode="mostrecent")
 MODEL_REFRESH_BUILDS = Counter(
     "profilegraph_model_refresh_builds_total",
     "Automatic model builds this process ran, by outcome", ["outcome", "kind"])

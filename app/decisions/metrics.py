@@ -8,4 +8,5 @@ DECISIONS = Counter(
     "unknown_user)", ["placement", "outcome"])
 WAITING = Gauge(
     "profilegraph_decision_waiting_requests",
-    "Decision requests waiting for a slot (PROFILEGRAPH_DECISION_MAX_CONCURRENCY)")
+    "Decision requests waiting for a slot (PROFILEGRAPH_DECISION_MAX_CONCURRENCY)",
+    multiprocess_mode="livesum")

@@ -15,10 +15,12 @@ DELIVERIES_DEAD_TOTAL = Counter(
 DELIVERIES = Gauge(
     "profilegraph_deliveries",
     "Deliveries in the outbox by state: pending (never tried), retrying, dead (those "
-    "delivered: profilegraph_deliveries_sent_total)", ["destination", "state"])
+    "delivered: profilegraph_deliveries_sent_total)", ["destination", "state"],
+    multiprocess_mode="mostrecent")
 DELIVERY_OLDEST_PENDING = Gauge(
     "profilegraph_delivery_oldest_pending_seconds",
-    "Age of the oldest delivery not yet delivered (the destination's lag)", ["destination"])
+    "Age of the oldest delivery not yet delivered (the destination's lag)", ["destination"],
+    multiprocess_mode="mostrecent")
 DELIVERY_LAG = Histogram(
     "profilegraph_delivery_lag_seconds",
     "From the commit that queued a delivery to the destination's acceptance",
@@ -26,7 +28,8 @@ DELIVERY_LAG = Histogram(
 DESTINATION_BREAKER_OPEN = Gauge(
     "profilegraph_destination_breaker_open",
     "1 while a destination's circuit breaker is open (its target kept failing)",
-    ["destination"])
+    ["destination"],
+    multiprocess_mode="livemax")
 DELIVERY_WORKER_FAILURES = Counter(
     "profilegraph_delivery_worker_failures_total",
     "Delivery rounds that failed on the graph (retried; nothing is lost)")

@@ -34,7 +34,8 @@ EXPOSURE_JOURNAL_ERRORS = Counter(
     "profilegraph_exposure_journal_errors_total",
     "Exposures the local journal could not take (kept in memory and retried instead)")
 EXPOSURE_BACKLOG = Gauge(
-    "profilegraph_exposure_backlog", "Exposures recorded but not yet written to the graph")
+    "profilegraph_exposure_backlog", "Exposures recorded but not yet written to the graph",
+    multiprocess_mode="livesum")
 ATTRIBUTION_FAILURES = Counter(
     "profilegraph_attribution_failures_total",
     "Failed attribution passes (results do not depend on them: they join at read time)")

@@ -17,7 +17,8 @@ from app.core.config import Settings
 log = logging.getLogger("profilegraph.intake.kafka")
 KAFKA_INTAKE_BACKLOG = Gauge(
     "profilegraph_kafka_intake_backlog_messages",
-    "Records on the intake topic the consumer group has not applied yet (all partitions)")
+    "Records on the intake topic the consumer group has not applied yet (all partitions)",
+    multiprocess_mode="mostrecent")
 
 
 def group_backlog(client: Any, topic: str) -> int:

@@ -39,14 +39,16 @@ KAFKA_INTAKE_MESSAGES = Counter(
     ["outcome"])
 KAFKA_INTAKE_LAG = Gauge(
     "profilegraph_kafka_intake_lag_messages",
-    "Records on the intake topic not yet applied to the graph (this consumer's partitions)")
+    "Records on the intake topic not yet applied to the graph (this consumer's partitions)",
+    multiprocess_mode="livesum")
 KAFKA_INTAKE_APPLY_LAG = Histogram(
     "profilegraph_kafka_intake_apply_lag_seconds",
     "From a record's timestamp (the API's receipt in Kafka mode) to its graph commit",
     buckets=(.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
 KAFKA_INTAKE_APPLY_LAG_LAST = Gauge(
     "profilegraph_kafka_intake_apply_lag_last_seconds",
-    "The apply lag of the oldest record of the last poll applied")
+    "The apply lag of the oldest record of the last poll applied",
+    multiprocess_mode="mostrecent")
 KAFKA_INTAKE_FAILURES = Counter(
     "profilegraph_kafka_intake_failures_total", "Intake polls whose write failed (retried)")
 

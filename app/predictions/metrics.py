@@ -7,9 +7,11 @@ RUNS = Counter(
     "Prediction refreshes, by outcome (success, no_data, skipped: another process holds the "
     "lease, failure: retried later)", ["outcome"])
 SCORED = Gauge("profilegraph_predicted_profiles",
-               "Profiles scored by the latest successful refresh in this process")
+               "Profiles scored by the latest successful refresh in this process",
+    multiprocess_mode="mostrecent")
 LAST_SUCCESS = Gauge("profilegraph_prediction_last_success_timestamp_seconds",
-                     "Wall-clock time of the latest successful refresh in this process")
+                     "Wall-clock time of the latest successful refresh in this process",
+    multiprocess_mode="max")
 SECONDS = Histogram("profilegraph_prediction_refresh_seconds",
                     "Wall time of a prediction refresh (read, train, score, write)",
                     buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600))

@@ -103,3 +103,24 @@ def test_console_session_and_suppression_hold_across_workers(two_workers: str) -
         assert r.json()["dropped_reasons"] == {"suppressed": 2}, r.text
         assert _fresh("GET", f"{base}/v1/users/{user}/profile",
                       headers=API).status_code == 404
+
+
+def _requests_counted(text: str, route: str) -> float:
+    """profilegraph_http_requests_total for POST `route` answered 200, from a scrape."""
+    pattern = (r'^profilegraph_http_requests_total\{method="POST",route="' + re.escape(route)
+               + r'",status="200"\} ([0-9.e+]+)$')
+    found = re.search(pattern, text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_every_scrape_counts_the_requests_of_both_workers(two_workers: str) -> None:
+    base = two_workers
+    sent = 24
+    for n in range(sent):
+        r = _fresh("POST", base + "/v1/batch", json=_batch(f"counted-{n}"), headers=API)
+        assert r.status_code == 200, r.text
+    scrapes = [_requests_counted(_fresh("GET", base + "/metrics").text, "/v1/batch")
+               for _ in range(8)]
+    # Each worker answered some of the batches and some of the scrapes (a connection each);
+    # every scrape reports the batches of both.
+    assert scrapes == [float(sent)] * 8

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.api.deps import DriverDep, MigrationsDep, SettingsDep, require_scope
 from app.api.error_docs import ErrorBody
 from app.auth.api_keys import Scope
 from app.core.config import Environment
+from app.core.metrics_processes import exposition
 from app.ops.readiness_service import check_readiness
 
 router = APIRouter(tags=["health"])
@@ -46,4 +47,4 @@ async def metrics(request: Request, settings: SettingsDep) -> Response:
         public = settings.environment != Environment.production
     if not public:
         await _require_admin(request)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
