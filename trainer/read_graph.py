@@ -13,9 +13,10 @@ and the window and the recency decay count back from it. A store whose history e
 A store may hold several histories of different ages (a 2010 import beside this year's
 shop): the timeline splits wherever no event happened for longer than `history_gap_days`
 (the window, 365 days), and each older history is moved forward so that it ends with the
-latest one (`align_histories`). Inside one history nothing moves, so a store with one
-continuous history weighs exactly as before; an old history is neither cut by the window
-nor decayed to nothing, and the time carve sees the last part of every history.
+latest one (`recmodel.histories.align_histories`, shared with the prediction refresh).
+Inside one history nothing moves, so a store with one continuous history weighs exactly as
+before; an old history is neither cut by the window nor decayed to nothing, and the time
+carve sees the last part of every history.
 
 Edge weight (documented in docs/benchmarks-gnn.md):
     weight(u, i) = sum over u's events on i of TYPE_WEIGHT[type] * 0.5 ** (age / half_life)
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from recmodel.histories import DAY_MS, HISTORY_GAP_DAYS, align_histories
 from trainer.connection import Neo4jConnection
 from trainer.data import Interactions, TimedEvents
 
@@ -41,7 +43,6 @@ USERS_QUERY_PATH = QUERY_PATH.with_name("list_export_users.cypher")
 # Users per page of the export: each page is its own read transaction, seconds at most.
 PAGE_USERS = 500
 PURPOSE = "personalization"
-DAY_MS = 86_400_000.0
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
     "order_completed": 3.0,
     "product_added": 2.0,
@@ -58,7 +59,7 @@ class ExportSettings:
     window_days: float | None = 365.0  # events older than this before the snapshot are left out
     min_user_items: int = 1  # users with fewer distinct items are dropped
     # A stretch with no event longer than this separates two histories (None: never split).
-    history_gap_days: float | None = 365.0
+    history_gap_days: float | None = HISTORY_GAP_DAYS
 
 
 @dataclass
@@ -138,30 +139,6 @@ def weigh_rows(raw: list[RawRow], settings: ExportSettings, as_of: datetime | No
         rows.last_ts_ms.append(max(kept))
         rows.event_ms.append(kept)
     return rows
-
-
-def align_histories(ms: np.ndarray, anchor: float, gap_days: float | None
-                    ) -> tuple[np.ndarray, list[dict]]:
-    """Event times (epoch ms) with every older history moved forward to end with the latest
-    one, and the histories found. A history is a run of events with no gap longer than
-    `gap_days`; only events up to `anchor` count (later ones are left out by the caller)."""
-    live = np.sort(ms[ms <= anchor])
-    if not len(live):
-        return ms, []
-    cut = (np.flatnonzero(np.diff(live) > gap_days * DAY_MS) + 1 if gap_days
-           else np.zeros(0, dtype=np.int64))
-    firsts = live[np.r_[0, cut]]
-    lasts = live[np.r_[cut - 1, len(live) - 1]]
-    shift = lasts[-1] - lasts  # days each history moves, in ms; the latest one stays
-    which = np.clip(np.searchsorted(firsts, ms, side="right") - 1, 0, len(firsts) - 1)
-    moved = np.where(ms <= anchor, ms + shift[which], ms)
-
-    def iso(t: float) -> str:
-        return datetime.fromtimestamp(t / 1000.0, UTC).isoformat()
-
-    histories = [{"first": iso(f), "last": iso(t), "moved_days": round(float(d) / DAY_MS, 3)}
-                 for f, t, d in zip(firsts, lasts, shift, strict=True)]
-    return moved, histories
 
 
 def fetch_interactions(

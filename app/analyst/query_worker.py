@@ -68,8 +68,10 @@ def _error(status: int, code: str, message: str, field: str = "query") -> Outcom
     return ("error", status, code, message, field)
 
 
-def _refused(reason: str) -> Outcome:
-    return _error(403, "read_only", f"refused: {reason}; analyst Cypher is read-only")
+def _refused(reason: str, code: str = "read_only") -> Outcome:
+    if code == "read_only":
+        return _error(403, code, f"refused: {reason}; analyst Cypher is read-only")
+    return _error(403, code, f"refused: {reason}")
 
 
 def _encode(columns: list[str], rows: list[list[Any]], truncated_by: str | None,
@@ -127,7 +129,7 @@ def run_query(query: str, params: dict[str, Any], timeout_s: float, row_cap: int
             finally:
                 tx.close()  # rolls back: a read has nothing to keep
     except PlanRefused as exc:
-        return _refused(exc.reason)
+        return _refused(exc.reason, exc.code)
     except OverBudget:
         return _error(413, "result_too_large", f"one row is larger than {byte_cap // 1024} KB; "
                       "return less (a LIMIT, an aggregate, fewer properties)")

@@ -18,8 +18,9 @@ from rich.table import Table
 from app.cli.services import run_with_services
 from app.core.paths import PROJECT_ROOT
 from app.importers.demo_data import DEFAULT_USERS, load_demo_data
-from app.importers.online_retail import import_online_retail, read_lines
+from app.importers.online_retail import import_online_retail
 from app.importers.pipeline import Totals
+from app.importers.retail_files import read_lines
 from app.importers.segment_ndjson import import_segment_ndjson
 
 app = typer.Typer(help="Bulk imports (idempotent: a re-run stores nothing new).",
@@ -90,9 +91,11 @@ def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None
 @app.command("online-retail")
 def online_retail(
     path: Path | None = typer.Argument(
-        None, exists=True, dir_okay=False,
-        help="online_retail_II_*.parquet (default: online_retail_ii/online_retail_II_2009-2010"
-             ".parquet in the checkout's data/ folder or in ../shared/data beside it)"),
+        None, exists=True, dir_okay=True,
+        help="a .parquet, .xlsx or .csv file of Online Retail II, or a folder: all such files "
+             "in it, in name order, an invoice read once (default: online_retail_ii/"
+             "online_retail_II_2009-2010.parquet in the checkout's data/ folder or in "
+             "../shared/data beside it)"),
     batch_lines: int = typer.Option(8000, min=100, help="Invoice lines per transaction"),
     consent: bool = typer.Option(True, help="Record analytics+personalization consent as "
                                  "granted by the import (else the consent policy applies)"),
@@ -104,11 +107,14 @@ def online_retail(
     """Load UCI Online Retail II: customers, items, orders and refunds."""
     path = path or default_retail()
     console.print(f"importing {path}", highlight=False)
-    total = len(read_lines(path, rows))
-    with _progress("invoice lines", total, progress_every) as advance:
+    try:
+        lines = read_lines(path, rows)
+    except (ValueError, KeyError, OSError) as exc:  # no data file, a file of other columns
+        raise typer.BadParameter(str(exc), param_hint="PATH") from None
+    with _progress("invoice lines", len(lines), progress_every) as advance:
         summary = run_with_services(lambda s: import_online_retail(
             s.intake, s.items, path, batch_lines=batch_lines, grant_consent=consent, max_rows=rows,
-            progress=advance))
+            progress=advance, lines=lines))
     _summary(f"Online Retail II import ({summary.seconds:.1f} s)", [
         ("rows read", summary.rows), ("items", summary.items),
         ("customers", summary.customers), ("orders (invoices)", summary.orders),
@@ -116,6 +122,8 @@ def online_retail(
         ("refund lines", summary.refund_lines),
         ("skipped: lines without customer", summary.lines_without_customer),
         ("skipped: adjustment lines", summary.adjustment_lines),
+        ("skipped: lines of an invoice read from an earlier file",
+         summary.repeated_invoice_lines),
     ], summary.totals)
 
 

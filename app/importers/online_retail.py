@@ -1,4 +1,5 @@
-"""UCI Online Retail II (parquet) into the graph.
+"""UCI Online Retail II (a .parquet, .xlsx or .csv file, or a folder of them:
+`retail_files.py`) into the graph.
 
 - StockCode -> (:Item {item_id}) with the last seen Description as title and the last
   positive Price as price, from every line (lines without a customer still describe the
@@ -25,13 +26,12 @@ import pandas as pd
 
 from app.catalog.item_repository import ItemRepository
 from app.importers.pipeline import Totals
+from app.importers.retail_files import REPEATED, read_lines
 from app.intake.intake_service import IntakeService
 from app.intake.messages import Message
 
 SOURCE = "import:online_retail"
 ITEM_CHUNK = 5000
-COLUMNS = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
-           "Customer ID", "Country"]
 
 
 @dataclass
@@ -39,6 +39,7 @@ class RetailSummary:
     rows: int = 0
     lines_without_customer: int = 0
     adjustment_lines: int = 0
+    repeated_invoice_lines: int = 0  # an invoice read before, from an earlier file or sheet
     order_lines: int = 0
     refund_lines: int = 0
     orders: int = 0
@@ -47,14 +48,6 @@ class RetailSummary:
     items: int = 0
     totals: Totals = field(default_factory=Totals)
     seconds: float = 0.0
-
-
-def read_lines(path: Path, max_rows: int | None = None) -> pd.DataFrame:
-    df = pd.read_parquet(path, columns=COLUMNS)
-    if max_rows is not None:
-        df = df.iloc[:max_rows].copy()
-    df["ts"] = pd.to_datetime(df["InvoiceDate"]).dt.tz_localize(UTC)
-    return df
 
 
 def item_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -131,12 +124,15 @@ def invoice_batches(df: pd.DataFrame, summary: RetailSummary, batch_lines: int,
 async def import_online_retail(
     intake: IntakeService, item_store: ItemRepository, path: Path, *, batch_lines: int = 8000,
     grant_consent: bool = True, progress: Callable[[int], None] | None = None,
-    max_rows: int | None = None,
+    max_rows: int | None = None, lines: pd.DataFrame | None = None,
 ) -> RetailSummary:
+    """`path`: a file or a folder of files (`retail_files.read_lines`); `lines`: what
+    `read_lines` already returned for it (the CLI counts them first)."""
     started = time.perf_counter()
     summary = RetailSummary()
-    df = read_lines(path, max_rows)
+    df = read_lines(path, max_rows) if lines is None else lines
     summary.rows = len(df)
+    summary.repeated_invoice_lines = int(df.attrs.get(REPEATED, 0))
     summary.lines_without_customer = int(df["Customer ID"].isna().sum())
     if progress:
         progress(summary.lines_without_customer)

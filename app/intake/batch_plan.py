@@ -204,7 +204,9 @@ def _events(plan: Plan, kept: list[tuple[Message, Profile]], received_at: dateti
         if m.name is not None:
             props["name"] = m.name
         plan.events.append({
-            "user_id": root.user_id, "props": props, "ts": epoch_ms(m.ts),
+            # seq: the position in the write (arrival order), which orders events of one
+            # write that share a timestamp (a batch sent without timestamps)
+            "user_id": root.user_id, "props": props, "ts": epoch_ms(m.ts), "seq": m.index,
             "lines": [{"item_id": x.item_id, "quantity": x.quantity, "price": x.price,
                        "position": x.position} for x in lines],
         })

@@ -215,6 +215,9 @@ def parse_message(raw: Any, index: int, received_at: datetime, prefix: str = "",
             raise MessageError(prefix + "previousId", "is required for alias")
         if user_id is None:
             raise MessageError(prefix + "userId", "is required for alias")
+        if previous == user_id:
+            raise MessageError(prefix + "previousId", "equals userId: an alias to itself "
+                               "merges nothing")
         msg.previous_id = previous
     return msg
 

@@ -4,6 +4,12 @@ k is chosen by the silhouette coefficient (cosine-free, Euclidean, on a sample) 
 k = 2..8: the k whose clusters are most cohesive and separated. Clusters are numbered by
 their members' median spend, highest first, so `cluster = 0` keeps meaning "the biggest
 spenders" from one refresh to the next, and each is described in words from its centre.
+
+A cluster's words and text are medians, and a median hides a minority: a cluster where 40 %
+ordered has a median of 0 orders. So whether members ordered is read from the members (the
+share with an order), never from a median or from a recency sentinel (an imported 2010
+customer's last order may lie further back than NEVER_DAYS), and the buying figures in the
+text are the medians of the members who ordered.
 """
 
 from __future__ import annotations
@@ -16,8 +22,6 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
-
-from app.predictions.features import NEVER_DAYS
 
 CLUSTER_FEATURES = ["recency_days", "frequency", "monetary", "tenure_days", "events_30d"]
 K_RANGE = range(2, 9)
@@ -44,21 +48,31 @@ class Clusters:
     # per feature, the tertiles a centre is worded against: buying features among shoppers
     # who ordered (so one order is not "frequent" because most shoppers only browse)
     tertiles: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # k x CLUSTER_FEATURES: medians among the members who ordered (NaN: nobody did)
+    buyer_medians: pd.DataFrame | None = None
+    ordered: pd.Series | None = None  # per cluster, the share of members with an order
 
     def describe(self) -> list[dict[str, Any]]:
         out = []
         for c in range(self.k):
             size = int((self.labels == c).sum())
             med = self.medians.loc[c] if self.medians is not None else None
+            if med is None or self.ordered is None or self.buyer_medians is None:
+                out.append({"cluster": c, "size": size, "label": self.label(c),
+                            "centre": {}, "centre_text": ""})
+                continue
+            share = float(self.ordered.loc[c])
             out.append({"cluster": c, "size": size, "label": self.label(c),
-                        "centre": {k: float(v) for k, v in med.items()} if med is not None
-                        else {}, "centre_text": _centre_text(med) if med is not None else ""})
+                        "centre": {k: float(v) for k, v in med.items()},
+                        "ordered_share": share,
+                        "centre_text": _centre_text(med, self.buyer_medians.loc[c], share)})
         return out
 
     def label(self, c: int) -> str:
         if self.medians is None or not self.tertiles:
             return "everyone"
-        browsers = self.medians.loc[c, "frequency"] == 0
+        share = float(self.ordered.loc[c]) if self.ordered is not None else 1.0
+        browsers = self.medians.loc[c, "frequency"] == 0  # most members never ordered
         words = []
         for f in CLUSTER_FEATURES:
             if browsers and f in BUYING:
@@ -69,7 +83,8 @@ class Clusters:
             if sign:
                 words.append(WORDS[(f, sign)])
         if browsers:
-            return ", ".join(["browsers who never ordered", *words])
+            head = "browsers who never ordered" if share == 0 else "mostly browsers"
+            return ", ".join([head, *words])
         return ", ".join(words) or "average shoppers"
 
 
@@ -88,13 +103,19 @@ def _tertiles(raw: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _centre_text(med: pd.Series) -> str:
-    orders, events = round(med["frequency"]), round(med["events_30d"])
+def _centre_text(med: pd.Series, buyers: pd.Series, ordered: float) -> str:
+    """The members' medians in shop units; "no order yet" only when no member ordered, the
+    buying figures otherwise from the members who did (with their share when not all)."""
+    events = round(med["events_30d"])
     activity = f"{events} event{'' if events == 1 else 's'} in the last 30 days"
-    if med["recency_days"] >= NEVER_DAYS:
+    if ordered == 0:
         return f"no order yet, {activity}"
-    return (f"last order {med['recency_days']:.0f} days ago, {orders} "
-            f"order{'' if orders == 1 else 's'}, {med['monetary']:,.0f} spent, {activity}")
+    orders = round(buyers["frequency"])
+    buying = (f"last order {buyers['recency_days']:.0f} days ago, {orders} "
+              f"order{'' if orders == 1 else 's'}, {buyers['monetary']:,.0f} spent")
+    if ordered < 1:
+        buying = f"{ordered:.0%} ordered (their medians: {buying})"
+    return f"{buying}, {activity}"
 
 
 def _matrix(x: pd.DataFrame) -> np.ndarray:
@@ -131,5 +152,9 @@ def fit_clusters(x: pd.DataFrame, seed: int = 0) -> Clusters:
     remap = {old: new for new, old in enumerate(order)}
     labels = np.array([remap[c] for c in model.labels_])
     medians = medians.rename(index=remap).sort_index()
+    bought = raw["frequency"].to_numpy() > 0
+    ordered = pd.Series(bought).groupby(labels).mean().reindex(range(best), fill_value=0.0)
+    buyer_medians = (raw[bought].groupby(labels[bought]).median()
+                     .reindex(range(best)))
     z = model.cluster_centers_[order]
-    return Clusters(best, labels, scores, z, medians, _tertiles(raw))
+    return Clusters(best, labels, scores, z, medians, _tertiles(raw), buyer_medians, ordered)

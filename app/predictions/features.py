@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from recmodel.histories import HISTORY_GAP_DAYS, align_histories
+
 ORDER = "order_completed"
 REFUND = "order_refunded"
 CART = ("product_added", "checkout_started")
@@ -63,6 +65,23 @@ def normalize(events: pd.DataFrame) -> pd.DataFrame:
         "revenue": pd.to_numeric(events["revenue"], errors="coerce").fillna(0.0),
     })
     return out.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def aligned(events: pd.DataFrame, gap_days: float | None = HISTORY_GAP_DAYS
+            ) -> tuple[pd.DataFrame, list[dict]]:
+    """`events` (as `normalize` returns them) with every older history moved forward to end
+    with the latest one, and the histories found: the recommender's alignment
+    (`recmodel.histories`), so a 2010 import beside this year's shop is scored on its own
+    clock, not as 16 years lapsed. One continuous history is returned unchanged."""
+    if events.empty:
+        return events, []
+    ms = ((events["ts"] - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(milliseconds=1)
+          ).to_numpy(dtype=np.float64)
+    moved, histories = align_histories(ms, float(ms.max()), gap_days)
+    if len(histories) < 2:
+        return events, histories
+    out = events.assign(ts=pd.to_datetime(moved.round().astype(np.int64), unit="ms", utc=True))
+    return out.sort_values("ts", kind="stable").reset_index(drop=True), histories
 
 
 def _window_counts(frame: pd.DataFrame, cut: pd.Timestamp, days: int) -> pd.Series:

@@ -2,7 +2,10 @@
 anchor, score every shopper at the anchor, cluster them, summarize (pure, no I/O).
 
 The anchor is the latest event in the store, never the wall clock: a store whose events
-stopped in 2010 is scored as of 2010. Training rows come from earlier cuts whose outcome
+stopped in 2010 is scored as of 2010. A store holding histories of different ages (a 2010
+import beside this year's shop) has each older history moved forward to end at the anchor
+first (`features.aligned`, the recommender's alignment), so every shopper is scored on the
+clock of their own history. Training rows come from earlier cuts whose outcome
 windows end at the anchor at the latest (purchase: every 30 days from anchor - 30 days,
 the latest of them the validation cut; value: from anchor - 90 days).
 """
@@ -18,7 +21,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from app.predictions.clusters import Clusters, fit_clusters
-from app.predictions.features import features_at, training_frame
+from app.predictions.features import aligned, features_at, training_frame
 from app.predictions.models import (
     FittedModel,
     calibration_by_decile,
@@ -80,6 +83,7 @@ def refresh(events: pd.DataFrame, seed: int = 0) -> Refresh:
 
 
 def _refresh(events: pd.DataFrame, seed: int) -> Refresh:
+    events, histories = aligned(events)
     anchor = events["ts"].max().to_pydatetime()
     purchase, purchase_info = _purchase(events, anchor, seed)
     value, value_info = _value(events, anchor, seed)
@@ -92,7 +96,7 @@ def _refresh(events: pd.DataFrame, seed: int) -> Refresh:
     labels = {c: clusters.label(c) for c in range(clusters.k)}
     scores["cluster_label"] = [labels[c] for c in clusters.labels]
     summary = {
-        "anchor": anchor.isoformat(), "shoppers": len(x),
+        "anchor": anchor.isoformat(), "shoppers": len(x), "histories": histories,
         "purchase": purchase_info, "value": value_info,
         "distribution": _distribution(scores),
         "clusters": {"k": clusters.k, "criterion": "silhouette",

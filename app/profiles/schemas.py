@@ -127,6 +127,10 @@ class EventsPage(BaseModel):
 
 
 class ErasureReceipt(BaseModel):
-    receipt_id: str
+    """`already_erased`: a repeated erasure (GDPR tools retry); it answers with the first
+    erasure's receipt, time and counts (receipt_id null for erasures recorded before
+    receipts were kept with the suppression list)."""
+    status: Literal["erased", "already_erased"] = "erased"
+    receipt_id: str | None
     erased_at: datetime
     deleted: dict[str, int]

@@ -11,7 +11,7 @@ from neo4j import AsyncManagedTransaction
 from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
-from app.intake.suppression import profile_hashes
+from app.intake.suppression import identity_hash, profile_hashes
 
 
 class UserRepository:
@@ -73,12 +73,24 @@ class UserRepository:
             counts = dict(record.data())
             ids, keys = counts.pop("ids"), counts.pop("keys")
             await (await tx.run(queries["suppression/add_erased_identities"],
-                                hashes=profile_hashes(ids, keys), at=at)).consume()
+                                hashes=profile_hashes(ids, keys), at=at,
+                                receipt_id=receipt_id)).consume()
             await (await tx.run(queries["users/record_erasure"], receipt_id=receipt_id, at=at,
                                 counts=orjson.dumps(counts).decode())).consume()
             return counts, ids
 
         return await self._db.write_tx(work)
+
+    async def previous_erasure(self, id_: str) -> dict[str, Any] | None:
+        """The erasure that suppressed `id_` already (receipt_id, at, counts), or None."""
+        bare = id_.removeprefix("sha256:")
+        hashes = [identity_hash("user_id", id_), identity_hash("anonymous_id", id_),
+                  identity_hash("email_sha256", bare)]
+        rows = await self._read("suppression/get_erasure_of_id", hashes=hashes)
+        if not rows:
+            return None
+        row = rows[0]
+        return {**row, "counts": orjson.loads(row["counts"]) if row["counts"] else {}}
 
 
 def _event(row: dict[str, Any]) -> dict[str, Any]:

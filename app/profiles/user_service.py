@@ -173,12 +173,18 @@ class UserService:
         }
 
     async def erase(self, id_: str) -> ErasureReceipt:
-        user_id = await self.resolve(id_)
+        """Idempotent: an id erased before answers with that erasure's receipt."""
+        user_id = await self._repository.resolve(id_)
         at = datetime.now(UTC)
         receipt_id = str(uuid.uuid4())
-        erased = await self._repository.erase(user_id, receipt_id, at)
+        erased = (await self._repository.erase(user_id, receipt_id, at)
+                  if user_id is not None else None)
         if erased is None:
-            raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+            earlier = await self._repository.previous_erasure(id_)
+            if earlier is None:
+                raise ApiError(404, "not_found", f"no profile for user id '{id_}'")
+            return ErasureReceipt(status="already_erased", receipt_id=earlier["receipt_id"],
+                                  erased_at=earlier["at"], deleted=earlier["counts"])
         counts, ids = erased
         await self._hooks.notify(IngestedChange({}, {}, erased=frozenset(ids)))
         return ErasureReceipt(receipt_id=receipt_id, erased_at=at, deleted=counts)

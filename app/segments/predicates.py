@@ -211,23 +211,28 @@ class PredicateCompiler:
         walk_tests = [f"{e}.type IN {self.param(types)}"]
         if cond.then_occurred:
             walk_tests.append(f"{e}.ts <= $now")
+        # rs, n: the arrival order (write time, position in the write), which decides between
+        # events of the same timestamp, e.g. a view and an order sent in one batch untimed
         walk = (f"[(u)-[:PERFORMED]->({e}) WHERE {' AND '.join(walk_tests)} "
-                f"| {{t: {e}.type, ts: {e}.ts, e: {e}}}]")
+                f"| {{t: {e}.type, ts: {e}.ts, e: {e}, "
+                f"rs: coalesce({e}.received_at, {e}.ts), n: coalesce({e}.seq, 0)}}]")
         first_extra = [] if cond.then_occurred else [f"{x}.ts <= $now - {gap}"]
         if cond.first_within_days is not None:
             first_extra.append(f"{x}.ts >= {self.days_back(cond.first_within_days)}")
         first_tests = " AND ".join(self._listed_step(x, cond.first, first_extra,
                                                      cond.same_item))
         then_tests = " AND ".join(self._listed_step(z, cond.then, [], cond.same_item))
-        shape = f"{{ts: {z}.ts}}"
+        shape = f"{{ts: {z}.ts, rs: {z}.rs, n: {z}.n}}"
         if cond.same_item:
             b, j = self.var("b"), self.var("j")
             where = " AND ".join(self._item_tests(j, cond.then))
             where = f" WHERE {where}" if where else ""
-            shape = (f"{{ts: {z}.ts, items: [{b} IN [{z}.e] "
+            shape = (f"{{ts: {z}.ts, rs: {z}.rs, n: {z}.n, items: [{b} IN [{z}.e] "
                      f"| [({b})-[:ON]->({j}:Item){where} | {j}]][0]}}")
         then_list = f"[{z} IN {al} WHERE {then_tests} | {shape}]"
-        follows = f"{y}.ts > {x}.ts AND {y}.ts <= {x}.ts + {gap}"
+        later = (f"({y}.ts > {x}.ts OR ({y}.ts = {x}.ts AND ({y}.rs > {x}.rs "
+                 f"OR ({y}.rs = {x}.rs AND {y}.n > {x}.n))))")
+        follows = f"{later} AND {y}.ts <= {x}.ts + {gap}"
         if not cond.same_item:
             pair = f"any({y} IN {bs} WHERE {follows})"
             pair = pair if cond.then_occurred else f"NOT {pair}"

@@ -64,3 +64,20 @@ def test_online_retail_finds_its_file_from_the_checkout_and_prints_progress_in_a
     lines = [line for line in done.output.splitlines() if line.startswith("invoice lines: ")]
     assert lines and " of 7 (" in lines[-1], done.output
     assert "customers" in done.output  # the summary still ends it
+
+
+def test_online_retail_accepts_a_folder(graph, tmp_path):
+    """`import online-retail <folder>` reads every .parquet/.xlsx/.csv file in it in name
+    order (as `make run`'s newcomer points it at online_retail_ii/); a folder without data
+    files is a clear PATH error."""
+    from tests.importers.test_import import retail_folder
+
+    folder = retail_folder(tmp_path / "online_retail_ii")
+    done = runner.invoke(app, ["import", "online-retail", str(folder)])
+    assert done.exit_code == 0, done.output
+    flat = " ".join(done.output.split())
+    assert "orders (invoices) │ 3" in flat and "earlier file │ 2" in flat, done.output
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["import", "online-retail", str(tmp_path / "empty")])
+    assert empty.exit_code != 0, empty.output
+    assert "holdsno.parquet" in "".join(empty.output.replace("│", "").split()), empty.output

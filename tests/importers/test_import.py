@@ -37,6 +37,26 @@ async def fingerprint(graph) -> dict:
 
 
 def retail_sample(path: Path) -> Path:
+    retail_frame().to_parquet(path)
+    return path
+
+
+def retail_folder(folder: Path) -> Path:
+    """The sample split over a parquet file, a workbook of two sheets and a CSV file, with
+    invoices 1003 and 1006 repeated in a later file or sheet (as the UCI workbook's two
+    years overlap), and a file that is not data."""
+    folder.mkdir()
+    df = retail_frame()
+    df[df["Invoice"].isin(["1001", "1002", "1003"])].to_parquet(folder / "a.parquet")
+    with pd.ExcelWriter(folder / "b.xlsx", engine="openpyxl") as book:
+        df[df["Invoice"].isin(["1003", "C1004"])].to_excel(book, sheet_name="Year 1", index=False)
+        df[df["Invoice"].isin(["1005", "1006"])].to_excel(book, sheet_name="Year 2", index=False)
+    df[df["Invoice"] == "1006"].to_csv(folder / "c.csv", index=False)
+    (folder / "notes.txt").write_text("not data")
+    return folder
+
+
+def retail_frame() -> pd.DataFrame:
     rows = [
         # invoice, code, description, qty, date, price, customer, country
         ("1001", "A1", "MUG", 6, "2010-01-04 10:00:00", 2.5, 12345.0, "United Kingdom"),
@@ -47,10 +67,8 @@ def retail_sample(path: Path) -> Path:
         ("1005", "B2", "TEAPOT", -5, "2010-02-04 09:00:00", 0.0, 12346.0, "France"),
         ("1006", "B2", "TEAPOT", 3, "2010-03-01 12:00:00", 9.0, 12346.0, "France"),
     ]
-    df = pd.DataFrame(rows, columns=["Invoice", "StockCode", "Description", "Quantity",
-                                     "InvoiceDate", "Price", "Customer ID", "Country"])
-    df.to_parquet(path)
-    return path
+    return pd.DataFrame(rows, columns=["Invoice", "StockCode", "Description", "Quantity",
+                                       "InvoiceDate", "Price", "Customer ID", "Country"])
 
 
 async def test_online_retail_sample(graph, services, tmp_path):
@@ -78,6 +96,26 @@ async def test_online_retail_sample(graph, services, tmp_path):
     # the 4 events and the 2 customers' identify messages were all applied before
     assert again.totals.events == 0 and again.totals.duplicates == 6
     assert await fingerprint(graph) == before
+
+
+async def test_online_retail_folder_reads_every_file_in_order(graph, services, tmp_path):
+    single = await import_online_retail(services.intake, services.items,
+                                        retail_sample(tmp_path / "retail.parquet"),
+                                        batch_lines=2)
+    one_file = await fingerprint(graph)
+    await graph.execute_query("MATCH (n) WHERE NOT n:__Neo4jMigration AND NOT n:Purpose "
+                              "DETACH DELETE n")
+    s = await import_online_retail(services.intake, services.items,
+                                   retail_folder(tmp_path / "retail"), batch_lines=2)
+    assert s.repeated_invoice_lines == 2  # 1003 (sheet "Year 1"), 1006 (c.csv)
+    assert (s.rows, s.items, s.customers) == (single.rows, 3, 2) == (7, 3, 2)
+    assert (s.orders, s.refunds, s.order_lines) == (3, 1, 4)
+    assert (s.lines_without_customer, s.adjustment_lines) == (1, 1)
+    user = await scalar(graph, "MATCH (u:User {user_id:'12346'}) RETURN properties(u)")
+    assert user["order_count"] == 2 and user["revenue_total"] == 32.0
+    # the folder leaves the graph the one file leaves (but for the times of writing)
+    folder = await fingerprint(graph)
+    assert {**folder, "updated": None} == {**one_file, "updated": None}
 
 
 @pytest.mark.skipif(not REAL_RETAIL.exists(), reason=f"{REAL_RETAIL} not present")

@@ -178,3 +178,13 @@ def test_encryption_key_must_be_a_fernet_key():
 
     with pytest.raises(ValidationError, match="Fernet key"):
         Settings(pii_encryption_key="not-a-key")
+
+
+async def test_alias_to_itself_is_refused(client, graph, ingest_headers, opt_out):
+    r = await client.post("/v1/alias", json={"userId": "u9", "previousId": "u9"},
+                          headers=ingest_headers)
+    # 422 like every other invalid message (the intake's code for a field it refuses)
+    assert r.status_code == 422, r.text
+    (field,) = r.json()["error"]["fields"]
+    assert field["field"] == "previousId" and "alias to itself" in field["reason"]
+    assert await scalar(graph, "MATCH (u:User) RETURN count(u)") == 0

@@ -16,16 +16,19 @@ START = END - timedelta(days=300)
 ITEMS = [Item(f"sku-{n}", f"cat-{n % 3}", 10.0 + n) for n in range(6)]
 
 
-def shop(n_users: int = 240, seed: int = 7, denied: int = 10) -> Dataset:
+def shop(n_users: int = 240, seed: int = 7, denied: int = 10, end: datetime = END,
+         prefix: str = "") -> Dataset:
+    """Ids start with `prefix`; the latest event is exactly `end` (300 days of history)."""
     rng = random.Random(seed)
     users, events = [], []
+    start = end - (END - START)
     for n in range(n_users):
         kind = ("regular", "lapsed", "browser", "big")[n % 4]
-        uid = f"{kind}-{n}"
+        uid = f"{prefix}{kind}-{n}"
         consent = {"personalization": "denied" if n < denied else "granted"}
         users.append(User(uid, {}, consent))
-        t = START + timedelta(days=rng.uniform(0, 60))
-        stop = END if kind in ("regular", "big", "browser") else START + timedelta(
+        t = start + timedelta(days=rng.uniform(0, 60))
+        stop = end if kind in ("regular", "big", "browser") else start + timedelta(
             days=rng.uniform(90, 180))
         gap = {"regular": 12, "big": 20, "lapsed": 15, "browser": 6}[kind]
         k = 0
@@ -37,8 +40,8 @@ def shop(n_users: int = 240, seed: int = 7, denied: int = 10) -> Dataset:
             events.append(Event(f"{uid}-e{k}", uid, typ, t, props, [Line(item.item_id)]))
             k += 1
             t += timedelta(days=rng.expovariate(1 / gap))
-    # the anchor: the latest event is exactly END
-    events.append(Event("last", users[-1].user_id, "product_viewed", END, {},
+    # the anchor: the latest event is exactly `end`
+    events.append(Event(f"{prefix}last", users[-1].user_id, "product_viewed", end, {},
                         [Line(ITEMS[0].item_id)]))
     return Dataset(users, ITEMS, events)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from app.predictions.clusters import fit_clusters
+from app.predictions.clusters import _centre_text, fit_clusters
 from app.predictions.features import (
     FEATURES,
     NEVER_DAYS,
@@ -194,3 +194,36 @@ def test_cluster_words_compare_buyers_with_buyers() -> None:
     assert "low spend" in described[1]
     assert "frequent" in described[12] and "high spend" in described[12]
     assert described[0].startswith("browsers who never ordered")
+
+
+def test_cluster_text_says_no_order_yet_only_when_no_member_ordered() -> None:
+    # Buyers whose last order lies further back than NEVER_DAYS (a 2010 customer counted from
+    # a 2026 clock) are buyers: their cluster's text gives their orders, not "no order yet".
+    rng = np.random.default_rng(2)
+    groups = {  # recency, frequency, monetary, tenure, events_30d; shoppers
+        "old": ((5841, 2, 1323, 6000, 0), 80), "browsers": ((NEVER_DAYS, 0, 0, 100, 3), 150),
+        "loyal": ((10, 12, 2500, 300, 15), 60)}
+    rows = [[c * rng.uniform(0.98, 1.02) if c else 0 for c in centre]
+            for centre, n in groups.values() for _ in range(n)]
+    x = pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary", "tenure_days",
+                                    "events_30d"])
+    described = {round(d["centre"]["frequency"]): d for d in fit_clusters(x).describe()}
+    assert described[2]["ordered_share"] == 1.0
+    assert described[2]["centre_text"].startswith("last order 5")  # ~5841 days ago
+    assert ", 2 orders, 1," in described[2]["centre_text"]
+    assert "never ordered" not in described[2]["label"]
+    assert described[0]["ordered_share"] == 0.0
+    assert described[0]["centre_text"].startswith("no order yet")
+
+
+def test_centre_text_of_a_cluster_where_a_minority_ordered() -> None:
+    # The median member never ordered, but 40 % did: their figures, with their share.
+    med = pd.Series({"recency_days": NEVER_DAYS, "frequency": 0, "monetary": 0.0,
+                     "tenure_days": 90, "events_30d": 4})
+    buyers = pd.Series({"recency_days": 40.0, "frequency": 1, "monetary": 75.0,
+                        "tenure_days": 120, "events_30d": 6})
+    assert _centre_text(med, buyers, 0.4) == (
+        "40% ordered (their medians: last order 40 days ago, 1 order, 75 spent), "
+        "4 events in the last 30 days")
+    assert _centre_text(med, buyers * float("nan"), 0.0) == (
+        "no order yet, 4 events in the last 30 days")

@@ -13,39 +13,50 @@ from app.core.config import Settings
 from tests.security.conftest import HEALTHZ_BOUND_MS, app_client, healthz_while
 
 
-@pytest.mark.parametrize("query", [
-    "// x\rSHOW TRANSACTIONS YIELD currentQuery, parameters",
-    "// x\rTERMINATE TRANSACTIONS $ids",
-    "// x\r\nTERMINATE TRANSACTIONS $ids",
-    "/* x */ SHOW SETTINGS",
-    "SHOW PROCEDURES",
-    "SHOW FUNCTIONS",
-    "SHOW DATABASES",
-    "CALL dbms.components()",
-    "CALL db.ping()",
-    "MATCH (k:ApiKey) RETURN k.key_hash",
-    "MATCH (k:User|ApiKey) RETURN k",
-    "MATCH (n) RETURN n",
-    "MATCH (n) WHERE id(n) = 0 RETURN n",
-    "MATCH (n:$($label)) RETURN n",
-    "MATCH (m:__Neo4jMigration) RETURN m",
-    "MATCH (e:ErasedIdentity) RETURN e",
+@pytest.mark.parametrize(("query", "code"), [
+    ("// x\rSHOW TRANSACTIONS YIELD currentQuery, parameters", "read_only"),
+    ("// x\rTERMINATE TRANSACTIONS $ids", "read_only"),
+    ("// x\r\nTERMINATE TRANSACTIONS $ids", "read_only"),
+    ("/* x */ SHOW SETTINGS", "read_only"),
+    ("SHOW PROCEDURES", "read_only"),
+    ("SHOW FUNCTIONS", "read_only"),
+    ("SHOW DATABASES", "read_only"),
+    ("CALL dbms.listConfig()", "read_only"),  # DBMS mode, but shows configuration
+    ("CALL dbms.listConnections()", "read_only"),
+    ("CALL dbms.components() YIELD name CALL db.createLabel('X') RETURN name", "read_only"),
+    ("MATCH (k:ApiKey) RETURN k.key_hash", "not_visible"),
+    ("MATCH (k:User|ApiKey) RETURN k", "not_visible"),
+    ("MATCH (n) RETURN n", "unanchored_scan"),
+    ("MATCH (n) WHERE id(n) = 0 RETURN n", "unanchored_scan"),
+    ("MATCH (n:$($label)) RETURN n", "not_visible"),
+    ("MATCH (m:__Neo4jMigration) RETURN m", "not_visible"),
+    ("MATCH (e:ErasedIdentity) RETURN e", "not_visible"),
 ])
 async def test_commands_and_security_nodes_are_refused(client: httpx.AsyncClient,
-                                                       admin_headers: dict, query: str) -> None:
+                                                       admin_headers: dict, query: str,
+                                                       code: str) -> None:
     body = {"query": query, "params": {"ids": ["neo4j-transaction-1"], "label": "ApiKey"}}
     r = await client.post("/v1/cypher", json=body, headers=admin_headers)
     assert r.status_code == 403, (query, r.text)
-    assert r.json()["error"]["code"] == "read_only"
+    assert r.json()["error"]["code"] == code, r.text
     assert r.json()["error"]["fields"][0]["field"] == "query"
+    # only a refusal of a non-read says the Cypher is read-only
+    assert ("read-only" in r.json()["error"]["message"]) == (code == "read_only")
 
 
 async def test_reads_anchored_on_labels_still_run(client: httpx.AsyncClient,
                                                   admin_headers: dict) -> None:
     for query in ("MATCH (n) RETURN count(n) AS n", "MATCH (u:User)-[r]->(x) RETURN count(r)",
-                  "CALL db.labels() YIELD label RETURN label", "RETURN 1 AS one"):
+                  "CALL db.labels() YIELD label RETURN label", "RETURN 1 AS one",
+                  "CALL db.ping()", "CALL db.info() YIELD name RETURN name"):
         r = await client.post("/v1/cypher", json={"query": query}, headers=admin_headers)
         assert r.status_code == 200, (query, r.text)
+    # read-only procedures of the DBMS mode (planned as type 's') on the allow list run
+    for query in ("CALL dbms.components()",
+                  "CALL dbms.components() YIELD name, edition RETURN name, edition"):
+        r = await client.post("/v1/cypher", json={"query": query}, headers=admin_headers)
+        assert r.status_code == 200, (query, r.text)
+        assert r.json()["rows"][0][0] == "Neo4j Kernel"
 
 
 @pytest.mark.parametrize(("raw", "reason"), [

@@ -40,6 +40,8 @@ class Event:
     ts: datetime
     props: dict[str, Scalar] = field(default_factory=dict)  # stored names: p_<key>
     lines: list[Line] = field(default_factory=list)
+    # position in its write (intake's `Event.seq`): orders events of one timestamp
+    seq: int | None = None
 
 
 @dataclass
@@ -84,7 +86,7 @@ _EVENTS = """
 UNWIND $rows AS row
 MATCH (u:User {user_id: row.user_id})
 CREATE (u)-[:PERFORMED]->(e:Event {event_id: row.event_id, type: row.type, name: row.type,
-                                   ts: row.ts, received_at: row.ts})
+                                   ts: row.ts, received_at: row.ts, seq: row.seq})
 SET e += row.props
 WITH e, row
 UNWIND row.lines AS line
@@ -99,6 +101,7 @@ async def write_dataset(driver: AsyncDriver, data: Dataset, database: str = "neo
              for u in data.users]
     items = [vars(i) for i in data.items]
     events = [{"event_id": e.event_id, "user_id": e.user_id, "type": e.type, "ts": e.ts,
+               "seq": e.seq,
                "props": e.props,
                "lines": [{"item_id": ln.item_id, "quantity": ln.quantity, "position": n,
                           "price": data.item(ln.item_id).price if ln.price is None else ln.price}

@@ -163,7 +163,9 @@ class Oracle:
         seconds = step_events(cond.then)
 
         def follows(a: Event, b: Event) -> bool:
-            return a.ts < b.ts <= a.ts + gap
+            # arrival order decides between events of one timestamp (the dataset's events
+            # were received at their ts; seq is the position in the write)
+            return ((a.ts, a.seq or 0) < (b.ts, b.seq or 0)) and b.ts <= a.ts + gap
 
         if cond.then_occurred:
             for a in (a for a in firsts if a.ts <= self.now):

@@ -55,8 +55,9 @@ def datasets(draw: st.DrawFn) -> Dataset:
             props["p_source"] = draw(st.sampled_from(["email", "ads", "direct"]))
         lines = [Line(i) for i in draw(st.lists(st.sampled_from([i.item_id for i in ITEMS]),
                                                 max_size=2))]
+        # many events share a day: their order is their position (`seq`), as in one batch
         events.append(Event(f"e{n}", f"u{draw(st.integers(0, n_users - 1))}", etype,
-                            draw(_hours_ago), props, lines))
+                            draw(_hours_ago), props, lines, seq=n))
     return Dataset(users, list(ITEMS), events)
 
 
