@@ -8,7 +8,6 @@ from typing import Any
 import uvicorn
 from typer.testing import CliRunner
 
-
 runner = CliRunner()
 main = importlib.import_module("app.cli.main")  # app.cli's `main` is the entry function
 
