@@ -123,3 +123,37 @@ async def test_a_build_run_by_hand_records_its_counts_so_the_refresh_does_not_re
     await import_online_retail(services.intake, services.items, write_retail(
         tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
     assert (await services.model_refresh.check_once()).build
+
+
+async def test_the_status_says_what_a_serving_only_install_can_build(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the train extra every build is quick: `last_full_at` stays empty and the
+    status says why, and the refresh never asks for a full build it cannot make."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.recommend import model_refresh
+
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows(customers=6)))
+    kinds: list[str] = []
+
+    async def build(settings: Settings, kind: str, timeout_s: float) -> BuildOutcome:
+        kinds.append(kind)
+        return BuildOutcome("kept", "a stand-in build", seconds=0.1, cpu_s=0.1)
+
+    monkeypatch.setattr(model_refresh, "full_build_available", lambda: False)
+    refresh_on.model_refresh_full_interval_s = 1.0
+    later = datetime.now(UTC) + timedelta(hours=1)
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    refresh = ModelRefresh(refresh_on, repository, services.models, build)
+    assert (await refresh.check_once()).build
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    refresh._clock = lambda: later  # a full build would be due by now, with the extra
+    status = await refresh.status()
+    assert "not in this install" in status.full_builds and "train extra" in status.full_builds
+    assert (await refresh.check_once()).kind == "quick" and kinds == ["quick", "quick"]
+    assert (await refresh.status()).last["last_full_at"] is None
+    monkeypatch.setattr(model_refresh, "full_build_available", lambda: True)
+    assert "at most every 1 s" in (await refresh.status()).full_builds
