@@ -157,3 +157,58 @@ async def test_the_status_says_what_a_serving_only_install_can_build(
     assert (await refresh.status()).last["last_full_at"] is None
     monkeypatch.setattr(model_refresh, "full_build_available", lambda: True)
     assert "at most every 1 s" in (await refresh.status()).full_builds
+
+
+async def test_a_build_by_hand_and_the_refresh_never_build_at_once(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    """Both take the one lease on the graph: a build by hand waits for (or, with --no-wait,
+    refuses beside) a refresh build, and the refresh does not start while one by hand runs."""
+    from datetime import UTC, datetime, timedelta
+
+    from typer.testing import CliRunner
+
+    from app.cli.main import trainer_target
+    from trainer import refresh_record
+    from trainer.cli.train import app as trainer_app
+
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows()))
+    target = trainer_target(refresh_on)
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    now = datetime.now(UTC)
+    assert await repository.take_lease("api:1", now, now + timedelta(minutes=5), None, 1, 1,
+                                       "quick")
+
+    def build(*args: str):
+        return CliRunner().invoke(trainer_app, ["build-model", "--families", "graph_filter",
+                                                *args], obj=lambda: target)
+
+    refused = await asyncio.to_thread(build, "--no-wait")
+    assert refused.exit_code == 1, refused.output
+    assert "a quick build is running (api:1" in refused.output and "not building" in \
+        refused.output
+    assert current_version(artifacts) is None
+    waiting = asyncio.create_task(asyncio.to_thread(build))
+    await asyncio.sleep(1.0)
+    assert not waiting.done()  # it waits for the refresh build
+    await repository.finish("api:1", datetime.now(UTC), "kept", "a stand-in", None, 1.0, 1.0,
+                            "quick")
+    done = await asyncio.wait_for(waiting, 120)
+    assert done.exit_code == 0, done.output
+    assert "waiting for it to finish" in done.output
+    status = await services.model_refresh.status()
+    assert status.last["kind"] == "manual" and status.last["outcome"] == "promoted"
+    assert not status.running
+
+    # A build by hand holds the lease: the refresh does not start a build beside it
+    lease = await asyncio.to_thread(refresh_record.acquire, target.connection, 600, False,
+                                    print)
+    assert isinstance(lease, refresh_record.Lease)
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    held = await services.model_refresh.check_once()
+    assert not held.build and held.why == "a build is running"
+    assert (await services.model_refresh.status()).running
+    await asyncio.to_thread(refresh_record.finish, target.connection, lease, "kept", "test",
+                            None, 0.1, 0.1)
+    assert (await services.model_refresh.check_once()).build
