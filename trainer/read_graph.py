@@ -25,6 +25,7 @@ are not interactions and are left out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,12 @@ QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
 USERS_QUERY_PATH = QUERY_PATH.with_name("list_export_users.cypher")
 # Users per page of the export: each page is its own read transaction, seconds at most.
 PAGE_USERS = 500
+# Each page's transaction may run this long (the client's timeout, which Neo4j 5.3+ honours
+# above the server's `db.transaction.timeout`, 60 s on the local server): a page's time
+# includes the client's reading of its rows, and a build at `nice 10` on a loaded 2-core host
+# may read slowly. A page that still times out is read again in halves.
+PAGE_TIMEOUT_S = 300.0
+TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"  # also ...ClientConfiguration
 PURPOSE = "personalization"
 DAY_MS = 86_400_000.0
 DEFAULT_TYPE_WEIGHTS: dict[str, float] = {
@@ -171,10 +178,10 @@ def fetch_interactions(
     page_users: int = PAGE_USERS,
 ) -> InteractionRows:
     """Read the export in keyset pages of `page_users` consented users, each page its own
-    short read transaction (a store of any size exports within the server's transaction
-    timeout), and weigh its rows (`weigh_rows`). Every page reads events up to the same
-    time, the export's start; pages are not one snapshot, but a user's rows come from one
-    transaction and a rebuild only needs the store of roughly now."""
+    short read transaction with its own timeout (`PAGE_TIMEOUT_S`; a page that times out is
+    read again in halves, `read_pages`), and weigh its rows (`weigh_rows`). Every page reads
+    events up to the same time, the export's start; pages are not one snapshot, but a user's
+    rows come from one transaction and a rebuild only needs the store of roughly now."""
     import neo4j  # the driver is only needed when exporting
 
     settings = settings or ExportSettings()
@@ -183,14 +190,16 @@ def fetch_interactions(
     users_query, rows_query = load_users_query(), load_query()
     raw: list[RawRow] = []
 
-    def page_of_users(tx: neo4j.ManagedTransaction, after: str) -> list[str]:
-        return [str(r["user_id"]) for r in tx.run(users_query, purpose=PURPOSE, after=after,
-                                                  limit=page_users)]
+    @neo4j.unit_of_work(timeout=PAGE_TIMEOUT_S)
+    def page_of_users(tx: neo4j.ManagedTransaction, after: str, limit: int) -> list[str]:
+        return [str(v) for [v] in tx.run(users_query, purpose=PURPOSE, after=after,
+                                         limit=limit).values("user_id")]
 
-    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[RawRow]:
-        return [RawRow(str(rec["user_id"]), str(rec["item_id"]),
-                       [int(t) for t in rec["event_ms"]], [float(x) for x in rec["event_w"]])
-                for rec in tx.run(rows_query, params, user_ids=user_ids)]
+    @neo4j.unit_of_work(timeout=PAGE_TIMEOUT_S)
+    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[list]:
+        # the records are pulled at once and converted after the transaction ends
+        return tx.run(rows_query, params, user_ids=user_ids).values(
+            "user_id", "item_id", "event_ms", "event_w")
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -198,15 +207,43 @@ def fetch_interactions(
         driver.session(database=connection.database,
                        default_access_mode=neo4j.READ_ACCESS) as session,
     ):
-        after = ""
-        while True:
-            users = session.execute_read(page_of_users, after)
-            if users:
-                raw.extend(session.execute_read(rows_of, users))
-            if len(users) < page_users:
-                break
-            after = users[-1]
+        pages = read_pages(lambda after, limit: session.execute_read(page_of_users, after, limit),
+                           lambda users: session.execute_read(rows_of, users), page_users)
+        for values in pages:
+            raw.extend(RawRow(str(u), str(i), [int(t) for t in ms], [float(x) for x in w])
+                       for u, i, ms, w in values)
     return weigh_rows(raw, settings, as_of, exported_at)
+
+
+def timed_out(exc: Exception) -> bool:
+    return str(getattr(exc, "code", "") or "").startswith(TIMED_OUT)
+
+
+def read_pages(users_after: Callable[[str, int], list[str]],
+               rows_of: Callable[[list[str]], list[list]], page_users: int
+               ) -> Iterator[list[list]]:
+    """The export's rows page by page: keyset pages of `page_users` users (`users_after`), and
+    their rows (`rows_of`). A page whose transaction timed out is read again in halves, down
+    to one user, and later pages keep the smaller size: a store whose shoppers have long
+    histories exports in smaller pages instead of failing the build."""
+    after, size = "", page_users
+    while True:
+        users = users_after(after, page_users)  # ids only: cheap at any size
+        done = 0
+        while done < len(users):
+            part = users[done:done + size]
+            try:
+                rows = rows_of(part)
+            except Exception as exc:
+                if not timed_out(exc) or size == 1:
+                    raise
+                size = max(1, size // 2)
+                continue
+            done += len(part)
+            yield rows
+        if len(users) < page_users:
+            return
+        after = users[-1]
 
 
 def rows_to_interactions(rows: InteractionRows, min_user_items: int = 1) -> Interactions:
