@@ -1,6 +1,6 @@
 """Build, validate and publish the graph-filter model: numpy/scipy only (GF-CF, and Turbo-CF with
-its recency decay up to `turbo.MAX_ITEMS` items); seconds on the demo store, about two minutes
-on the imported Online Retail II year on a loaded 2-core host (README).
+its recency decay up to `turbo.MAX_ITEMS` items); 13 s on the demo store, 143 s with the
+imported Online Retail II year, export included, on the shared 2-core host (README).
 `profilegraph build-model` runs it without the train extra, so a fresh install serves
 personalized lists at once; `profilegraph train` scores it next to LightGCN on the same
 validation split and promotes the winner."""

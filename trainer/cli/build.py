@@ -1,5 +1,6 @@
-"""`profilegraph build-model`: the training-free graph-filter model, built in seconds from the
-consented graph with numpy/scipy alone (no train extra), validated and promoted when it beats
+"""`profilegraph build-model`: the training-free graph-filter model, built from the
+consented graph with numpy/scipy alone (no train extra; 13 s on the demo store, 143 s with an
+imported Online Retail II year, README), validated and promoted when it beats
 the serving model on the same validation split. `make run` calls it so a fresh install serves
 personalized lists from its first minute; the API's model refresh runs it in a subprocess
 (`--families quick --summary-json --no-record-refresh`) whenever the store has changed enough.
