@@ -147,7 +147,7 @@ def test_a_page_that_times_out_is_read_again_in_halves_and_later_pages_stay_smal
     read again as 2 + 2, and the next users in pages of 2, every row once."""
     from neo4j.exceptions import ClientError
 
-    from trainer.read_graph import read_pages
+    from trainer.export_pages import read_pages
 
     users = [f"u{n}" for n in range(7)]
     asked: list[list[str]] = []
@@ -171,7 +171,7 @@ def test_a_page_that_times_out_is_read_again_in_halves_and_later_pages_stay_smal
 def test_other_errors_and_a_single_user_past_the_timeout_are_not_hidden():
     from neo4j.exceptions import ClientError
 
-    from trainer.read_graph import read_pages
+    from trainer.export_pages import read_pages
 
     def timeout(part: list[str]) -> list[list]:
         exc = ClientError("timed out")
