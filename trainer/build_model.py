@@ -170,6 +170,16 @@ def _recipe_of(artifacts_dir: Path | str, judgement: Judgement) -> dict:
     return load_artifact(Path(artifacts_dir) / str(judgement.incumbent), mmap=True).manifest
 
 
+def _same_export(manifest: dict, data: Interactions) -> bool:
+    """Whether the serving artifact was built from an export like today's (same latest event,
+    interactions and events): refitting its recipe would rebuild the same model."""
+    built = manifest.get("data") or {}
+    return (manifest.get("data_snapshot_time")
+            == (data.meta.get("snapshot_time") or data.meta.get("as_of"))
+            and built.get("n_interactions") == int(data.train.nnz)
+            and built.get("events") == data.meta.get("events"))
+
+
 def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                          val_fraction: float = 0.05, seed: int = 2020, k: int = 20,
                          extra_manifest: dict | None = None,
@@ -207,10 +217,13 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
                       refit_for(split, events, seed), k)
     recipe_params = params[winner]
     factors = None
+    recipe = _recipe_of(artifacts_dir, judgement) if judgement.recipe_wins else {}
+    if judgement.recipe_wins and _same_export(recipe, data):
+        judgement = replace(judgement, recipe_wins=False, reason=(
+            f"{judgement.reason}; its artifact was built from this same export: kept"))
     if judgement.recipe_wins:
         # The serving model's recipe won on today's split: serve it refitted on today's data
         # (it covers today's items), not its stale artifact and not the weaker candidate.
-        recipe = _recipe_of(artifacts_dir, judgement)
         factors = rebuild_recipe(recipe, data.train, events, seed)
         if factors is None:
             judgement = replace(judgement, promote=True, recipe_wins=False, reason=(

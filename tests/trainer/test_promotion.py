@@ -164,6 +164,10 @@ def test_when_the_serving_recipe_wins_it_is_refitted_on_todays_data_and_promoted
     log = read_promotions(tmp_path)
     assert log[-1]["version"] == new.version and log[-1]["previous"] == old.version
     assert "recipe won" in log[-1]["reason"] and "refitted on today's data" in log[-1]["reason"]
+    # the same export again: the refitted model already is that recipe on it, and is kept
+    again = publish_graph_filter(data, tmp_path, families=("graph_filter",), grid=((1, 0.0),))
+    assert not again.promoted and "same export: kept" in again.reason
+    assert load_current(tmp_path).version == new.version
 
 
 def test_a_serving_recipe_that_cannot_be_built_today_leaves_serving_to_the_candidate(tmp_path):
