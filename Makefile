@@ -41,7 +41,8 @@ demo-data: migrate
 train: install-train migrate
 	$(PG) train
 
-## The training-free graph-filter model (numpy/scipy, seconds); `make train` replaces it when
+## The training-free graph-filter model (numpy/scipy; seconds on the demo store, minutes on an
+## imported year, README); `make train` replaces it when
 ## LightGCN or a blend wins on validation.
 model: demo-data
 	$(PG) build-model --if-missing

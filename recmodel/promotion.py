@@ -16,8 +16,17 @@ also scores the promoted model on its own split:
   is used and the reason says it favours the serving model.
 
 The candidate replaces the serving model when its figure is at least as high (a tie goes to
-the newer build, which saw the newer graph). The decision and both figures go into the
-candidate's manifest (`promotion`) and, when it is promoted, into the promotion log.
+the newer build, which saw the newer graph). When the serving artifact wins as it serves and
+its recipe can be refitted, the recipe refitted on the fit part is what is compared: the
+contest is between recipes on today's data, since a stale artifact holds none of the items
+and shoppers that came since it was built.
+
+When the serving model's recipe wins (`recipe_wins`), the stale artifact is not what goes on
+serving: the builder refits that recipe on all of today's data, writes it as a new version
+and promotes it (`promote_judged`), so the served model always covers today's items. Only a
+serving model whose recipe cannot be refitted here (LightGCN, or the searched family without
+the train extra) is kept as it is when it wins. The decision and both figures go into the
+manifest of what was written (`promotion`) and, when it is promoted, into the promotion log.
 """
 
 from __future__ import annotations
@@ -73,6 +82,10 @@ class Judgement:
     incumbent_score: float | None = None  # what the candidate was compared with
     basis: str | None = None  # how that figure was measured
     artifact_score: float | None = None  # the promoted artifact as it serves, same split
+    # The serving model's recipe, refitted on the fit part, beat the candidate: the builder
+    # refits it on today's data and promotes that, never the stale artifact.
+    recipe_wins: bool = False
+    incumbent_val: dict | None = None  # the figures `incumbent_score` comes from
 
     def as_manifest(self) -> dict:
         return asdict(self)
@@ -123,8 +136,8 @@ def saw_validation(manifest: dict, split: Split) -> bool:
     return seen_until >= split.cut
 
 
-def _figure(scorer: DenseScorer, split: Split, k: int, metric: str) -> float:
-    return float(evaluate_dense(scorer, split.valid, split.fit, k)[metric])
+def _figures(scorer: DenseScorer, split: Split, k: int) -> dict:
+    return {key: float(v) for key, v in evaluate_dense(scorer, split.valid, split.fit, k).items()}
 
 
 def judge(artifacts_dir: Path | str, candidate: float, split: Split, refit: Refit | None = None,
@@ -141,31 +154,42 @@ def judge(artifacts_dir: Path | str, candidate: float, split: Split, refit: Refi
     except (ArtifactError, OSError, ValueError) as exc:
         return Judgement(True, f"the promoted model {version} cannot be read ({exc})",
                          incumbent=version, **base)
-    as_served = _figure(artifact_scorer(model, split), split, k, metric)
-    score, basis = as_served, "its artifact, as it serves"
-    if saw_validation(model.manifest, split):
-        scorer = refit(model.manifest) if refit is not None else None
-        if scorer is not None:
-            score = _figure(scorer, split, k, metric)
-            basis = "its recipe refitted on the fit part (its artifact saw the validation period)"
-        else:
-            basis = ("its artifact, which saw the validation period and cannot be refitted "
-                     "here (this favours it)")
+    served_val = _figures(artifact_scorer(model, split), split, k)
+    as_served = served_val[metric]
+    score, basis, val = as_served, "its artifact, as it serves", served_val
+    saw = saw_validation(model.manifest, split)
+    # Refit when the artifact's figure cannot stand (it saw the answers), or when it would
+    # win: what would go on serving then is its recipe on today's data, not the artifact.
+    scorer = refit(model.manifest) if refit is not None and (saw or as_served > candidate) \
+        else None
+    if scorer is not None:
+        val = _figures(scorer, split, k)
+        score = val[metric]
+        basis = ("its recipe refitted on the fit part (its artifact saw the validation period)"
+                 if saw else "its recipe refitted on the fit part (its artifact, "
+                 f"{as_served:.4f} as it serves, lacks what came since it was built)")
+    elif saw:
+        basis = ("its artifact, which saw the validation period and cannot be refitted "
+                 "here (this favours it)")
     promote = candidate >= score
     verdict = "beats or equals" if promote else "does not beat"
     reason = (f"{metric} {candidate:.4f} {verdict} {version}'s {score:.4f} on the same "
               f"{split.kind} ({basis})")
     return Judgement(promote, reason, incumbent=version, incumbent_score=score, basis=basis,
-                     artifact_score=as_served, **base)
+                     artifact_score=as_served, recipe_wins=not promote and scorer is not None,
+                     incumbent_val=val, **base)
 
 
 def promote_judged(artifacts_dir: Path | str, version: str, judgement: Judgement,
                    by: str) -> tuple[bool, str]:
-    """Make `version` current when the judgement says so and the model it was judged
+    """Make `version` current when the judgement says so (the candidate won, or `version` is
+    the serving model's winning recipe refitted on today's data) and the model it was judged
     against is still the promoted one; record the change in the promotion log."""
     root = Path(artifacts_dir)
-    if not judgement.promote:
+    if not (judgement.promote or judgement.recipe_wins):
         return False, judgement.reason
+    why = judgement.reason if judgement.promote else (
+        f"{judgement.incumbent}'s recipe won ({judgement.reason}); refitted on today's data")
     previous = current_version(root)
     if previous != judgement.incumbent:
         return False, (f"not promoted: {previous} was promoted while {version} was judged "
@@ -173,5 +197,5 @@ def promote_judged(artifacts_dir: Path | str, version: str, judgement: Judgement
     set_current(root, version)
     append_promotion(root, {"at": datetime.now(UTC).isoformat(), "action": "build",
                             "version": version, "previous": previous, "by": by,
-                            "reason": judgement.reason})
-    return True, f"promoted {version}: {judgement.reason}"
+                            "reason": why})
+    return True, f"promoted {version}: {why}"

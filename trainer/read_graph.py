@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from recmodel.histories import DAY_MS, HISTORY_GAP_DAYS, align_histories
 from trainer.connection import Neo4jConnection
 from trainer.data import Interactions, TimedEvents
+from trainer.export_pages import PAGE_TIMEOUT_S, read_pages
 
 QUERY_PATH = (Path(__file__).resolve().parents[1] / "cypher" / "trainer"
               / "export_interactions.cypher")
@@ -148,10 +149,10 @@ def fetch_interactions(
     page_users: int = PAGE_USERS,
 ) -> InteractionRows:
     """Read the export in keyset pages of `page_users` consented users, each page its own
-    short read transaction (a store of any size exports within the server's transaction
-    timeout), and weigh its rows (`weigh_rows`). Every page reads events up to the same
-    time, the export's start; pages are not one snapshot, but a user's rows come from one
-    transaction and a rebuild only needs the store of roughly now."""
+    short read transaction with its own timeout (`PAGE_TIMEOUT_S`; a page that times out is
+    read again in halves, `read_pages`), and weigh its rows (`weigh_rows`). Every page reads
+    events up to the same time, the export's start; pages are not one snapshot, but a user's
+    rows come from one transaction and a rebuild only needs the store of roughly now."""
     import neo4j  # the driver is only needed when exporting
 
     settings = settings or ExportSettings()
@@ -160,14 +161,16 @@ def fetch_interactions(
     users_query, rows_query = load_users_query(), load_query()
     raw: list[RawRow] = []
 
-    def page_of_users(tx: neo4j.ManagedTransaction, after: str) -> list[str]:
-        return [str(r["user_id"]) for r in tx.run(users_query, purpose=PURPOSE, after=after,
-                                                  limit=page_users)]
+    @neo4j.unit_of_work(timeout=PAGE_TIMEOUT_S)
+    def page_of_users(tx: neo4j.ManagedTransaction, after: str, limit: int) -> list[str]:
+        return [str(v) for [v] in tx.run(users_query, purpose=PURPOSE, after=after,
+                                         limit=limit).values("user_id")]
 
-    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[RawRow]:
-        return [RawRow(str(rec["user_id"]), str(rec["item_id"]),
-                       [int(t) for t in rec["event_ms"]], [float(x) for x in rec["event_w"]])
-                for rec in tx.run(rows_query, params, user_ids=user_ids)]
+    @neo4j.unit_of_work(timeout=PAGE_TIMEOUT_S)
+    def rows_of(tx: neo4j.ManagedTransaction, user_ids: list[str]) -> list[list]:
+        # the records are pulled at once and converted after the transaction ends
+        return tx.run(rows_query, params, user_ids=user_ids).values(
+            "user_id", "item_id", "event_ms", "event_w")
 
     with (
         neo4j.GraphDatabase.driver(connection.uri,
@@ -175,14 +178,11 @@ def fetch_interactions(
         driver.session(database=connection.database,
                        default_access_mode=neo4j.READ_ACCESS) as session,
     ):
-        after = ""
-        while True:
-            users = session.execute_read(page_of_users, after)
-            if users:
-                raw.extend(session.execute_read(rows_of, users))
-            if len(users) < page_users:
-                break
-            after = users[-1]
+        pages = read_pages(lambda after, limit: session.execute_read(page_of_users, after, limit),
+                           lambda users: session.execute_read(rows_of, users), page_users)
+        for values in pages:
+            raw.extend(RawRow(str(u), str(i), [int(t) for t in ms], [float(x) for x in w])
+                       for u, i, ms, w in values)
     return weigh_rows(raw, settings, as_of, exported_at)
 
 

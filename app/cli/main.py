@@ -68,6 +68,9 @@ def serve(
             # fails at start instead of serving on the slower pure-Python fallbacks.
             loop="uvloop", http="httptools",
             access_log=False,  # the app writes its own JSON access line (app/core/logging.py)
+            # With --workers, a child that has not answered the supervisor's health check
+            # within this many seconds is killed and replaced (uvicorn >= 0.37; default 5 s).
+            timeout_worker_healthcheck=settings.api_worker_healthcheck_timeout_s,
         )
 
 

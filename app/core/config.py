@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # uvicorn worker processes of `profilegraph serve` (docs/benchmarks.md, "Serving": the
     # process model on 2 cores shared with Neo4j).
     api_workers: int = Field(default=1, ge=1, le=64)
+    # Seconds uvicorn's supervisor waits for a starting worker's health answer before it kills
+    # and restarts it (uvicorn's own default, 5 s, is shorter than an app start on 2 loaded
+    # cores: imports, driver, model load).
+    api_worker_healthcheck_timeout_s: int = Field(default=60, ge=5, le=600)
     admin_api_key: SecretStr | None = None
     log_level: str = "INFO"
     # Key of the pseudonyms that stand for user ids in logs; unset: a random key per process.

@@ -50,6 +50,19 @@ def full_build_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "torch_geometric"))
 
 
+def full_builds_note(available: bool, interval_s: float) -> str:
+    """What the refresh builds in this install, said where `last_full_at` is read."""
+    if not available:
+        return ("not in this install: the train extra (torch, torch-geometric) is not "
+                "installed, so every build is a quick one (GF-CF, Turbo-CF), which is every "
+                "family this install can build; last_full_at stays empty "
+                "(pip install -e '.[train]' to add the searched filter family)")
+    if interval_s <= 0:
+        return "off (PROFILEGRAPH_MODEL_REFRESH_FULL_INTERVAL_S=0): quick builds only"
+    return (f"at most every {interval_s:.0f} s, in place of a quick build (the searched "
+            "filter family; the train extra is installed)")
+
+
 @dataclass(frozen=True)
 class RefreshStatus:
     enabled: bool
@@ -61,6 +74,7 @@ class RefreshStatus:
     running: bool
     decision: str  # what the last check decided, and why
     last: dict[str, Any]  # the last build: when, how long, CPU, outcome, reason, version
+    full_builds: str = ""  # whether this install makes full builds, and how often
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,7 +123,9 @@ class ModelRefresh:
                              {**asdict(self.policy()),
                               "interval_s": self._settings.model_refresh_interval_s},
                              state.events, state.items, state.new_events, state.new_items,
-                             running, self._last_decision, last)
+                             running, self._last_decision, last,
+                             full_builds_note(full_build_available(),
+                                              self._settings.model_refresh_full_interval_s))
 
     async def check_once(self) -> Decision:
         """Decide on the graph's state; build when it says so and the lease is ours."""

@@ -123,3 +123,92 @@ async def test_a_build_run_by_hand_records_its_counts_so_the_refresh_does_not_re
     await import_online_retail(services.intake, services.items, write_retail(
         tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
     assert (await services.model_refresh.check_once()).build
+
+
+async def test_the_status_says_what_a_serving_only_install_can_build(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the train extra every build is quick: `last_full_at` stays empty and the
+    status says why, and the refresh never asks for a full build it cannot make."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.recommend import model_refresh
+
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows(customers=6)))
+    kinds: list[str] = []
+
+    async def build(settings: Settings, kind: str, timeout_s: float) -> BuildOutcome:
+        kinds.append(kind)
+        return BuildOutcome("kept", "a stand-in build", seconds=0.1, cpu_s=0.1)
+
+    monkeypatch.setattr(model_refresh, "full_build_available", lambda: False)
+    refresh_on.model_refresh_full_interval_s = 1.0
+    later = datetime.now(UTC) + timedelta(hours=1)
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    refresh = ModelRefresh(refresh_on, repository, services.models, build)
+    assert (await refresh.check_once()).build
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    refresh._clock = lambda: later  # a full build would be due by now, with the extra
+    status = await refresh.status()
+    assert "not in this install" in status.full_builds and "train extra" in status.full_builds
+    assert (await refresh.check_once()).kind == "quick" and kinds == ["quick", "quick"]
+    assert (await refresh.status()).last["last_full_at"] is None
+    monkeypatch.setattr(model_refresh, "full_build_available", lambda: True)
+    assert "at most every 1 s" in (await refresh.status()).full_builds
+
+
+async def test_a_build_by_hand_and_the_refresh_never_build_at_once(
+        artifacts: Path, refresh_on: Settings, services: Services, tmp_path: Path) -> None:
+    """Both take the one lease on the graph: a build by hand waits for (or, with --no-wait,
+    refuses beside) a refresh build, and the refresh does not start while one by hand runs."""
+    from datetime import UTC, datetime, timedelta
+
+    from typer.testing import CliRunner
+
+    from app.cli.main import trainer_target
+    from trainer import refresh_record
+    from trainer.cli.train import app as trainer_app
+
+    await import_online_retail(services.intake, services.items,
+                               write_retail(tmp_path / "a.parquet", retail_rows()))
+    target = trainer_target(refresh_on)
+    repository = ModelRefreshRepository(services.recommendation_repository._db)
+    now = datetime.now(UTC)
+    assert await repository.take_lease("api:1", now, now + timedelta(minutes=5), None, 1, 1,
+                                       "quick")
+
+    def build(*args: str):
+        return CliRunner().invoke(trainer_app, ["build-model", "--families", "graph_filter",
+                                                *args], obj=lambda: target)
+
+    refused = await asyncio.to_thread(build, "--no-wait")
+    assert refused.exit_code == 1, refused.output
+    assert "a quick build is running (api:1" in refused.output and "not building" in \
+        refused.output
+    assert current_version(artifacts) is None
+    waiting = asyncio.create_task(asyncio.to_thread(build))
+    await asyncio.sleep(1.0)
+    assert not waiting.done()  # it waits for the refresh build
+    await repository.finish("api:1", datetime.now(UTC), "kept", "a stand-in", None, 1.0, 1.0,
+                            "quick")
+    done = await asyncio.wait_for(waiting, 120)
+    assert done.exit_code == 0, done.output
+    assert "waiting for it to finish" in done.output
+    status = await services.model_refresh.status()
+    assert status.last["kind"] == "manual" and status.last["outcome"] == "promoted"
+    assert not status.running
+
+    # A build by hand holds the lease: the refresh does not start a build beside it
+    lease = await asyncio.to_thread(refresh_record.acquire, target.connection, 600, False,
+                                    print)
+    assert isinstance(lease, refresh_record.Lease)
+    await import_online_retail(services.intake, services.items, write_retail(
+        tmp_path / "b.parquet", retail_rows(customers=20, first=30000, seed=8)))
+    held = await services.model_refresh.check_once()
+    assert not held.build and held.why == "a build is running"
+    assert (await services.model_refresh.status()).running
+    await asyncio.to_thread(refresh_record.finish, target.connection, lease, "kept", "test",
+                            None, 0.1, 0.1)
+    assert (await services.model_refresh.check_once()).build

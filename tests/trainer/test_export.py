@@ -2,6 +2,7 @@ import re
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
 from trainer.data import time_carve
 from trainer.read_graph import (
@@ -139,3 +140,49 @@ def test_rows_become_sorted_ids_binary_train_and_weights():
 def test_empty_export_gives_an_empty_dataset():
     d = rows_to_interactions(InteractionRows([], [], [], [], [], datetime(2026, 1, 1, tzinfo=UTC)))
     assert d.train.shape == (0, 0) and d.meta["snapshot_time"] is None
+
+
+def test_a_page_that_times_out_is_read_again_in_halves_and_later_pages_stay_small():
+    """The export's pages on a store whose page of 4 users outlasts the transaction timeout:
+    read again as 2 + 2, and the next users in pages of 2, every row once."""
+    from neo4j.exceptions import ClientError
+
+    from trainer.export_pages import read_pages
+
+    users = [f"u{n}" for n in range(7)]
+    asked: list[list[str]] = []
+
+    def users_after(after: str, limit: int) -> list[str]:
+        return [u for u in users if u > after][:limit]
+
+    def rows_of(part: list[str]) -> list[list]:
+        asked.append(part)
+        if len(part) > 2:
+            exc = ClientError("timed out")
+            exc.code = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
+            raise exc
+        return [[u, "i", [1], [1.0]] for u in part]
+
+    rows = [r[0] for page in read_pages(users_after, rows_of, 4) for r in page]
+    assert rows == users
+    assert asked == [["u0", "u1", "u2", "u3"], ["u0", "u1"], ["u2", "u3"], ["u4", "u5"], ["u6"]]
+
+
+def test_other_errors_and_a_single_user_past_the_timeout_are_not_hidden():
+    from neo4j.exceptions import ClientError
+
+    from trainer.export_pages import read_pages
+
+    def timeout(part: list[str]) -> list[list]:
+        exc = ClientError("timed out")
+        exc.code = "Neo.ClientError.Transaction.TransactionTimedOut"
+        raise exc
+
+    with pytest.raises(ClientError):
+        list(read_pages(lambda after, n: ["u0", "u1"] if not after else [], timeout, 2))
+
+    def broken(part: list[str]) -> list[list]:
+        raise ValueError("not a timeout")
+
+    with pytest.raises(ValueError):
+        list(read_pages(lambda after, n: ["u0"] if not after else [], broken, 4))

@@ -137,3 +137,55 @@ def test_a_model_of_a_larger_graph_with_a_lower_figure_replaces_one_it_beats_on_
     log = read_promotions(tmp_path)
     assert [e["version"] for e in log] == [old.version, new.version]
     assert log[-1]["previous"] == old.version and log[-1]["by"] == "build-model"
+
+
+def test_when_the_serving_recipe_wins_it_is_refitted_on_todays_data_and_promoted(tmp_path):
+    """The grown store's candidate (a poor rank-1 filter here) loses to the serving model's
+    recipe refitted on the same fit part: what goes on serving is that recipe built on today's
+    data, a new version holding today's items, not the stale artifact that knows none."""
+    small = _rows(groups=2, users_per_group=40, items_per_group=6, days=(0, 100), seed=1)
+    old = publish_graph_filter(rows_to_interactions(small), tmp_path, families=("graph_filter",))
+    assert old.promoted
+    grown = _merge(small, _rows(groups=8, users_per_group=40, items_per_group=30,
+                                days=(0, 100), seed=2, prefix="new-"))
+    data = rows_to_interactions(grown)
+    new = publish_graph_filter(data, tmp_path, families=("graph_filter",), grid=((1, 0.0),))
+    j = new.judgement
+    assert j is not None and j.recipe_wins and not j.promote and "refitted" in j.basis
+    assert j.incumbent == old.version and j.incumbent_score > j.candidate
+    assert new.promoted and new.version != old.version
+    served = load_current(tmp_path)
+    assert served.version == new.version
+    assert served.manifest["model"] == "graph_filter"
+    assert served.manifest["params"]["rank"] == old.choice.params["rank"]
+    assert served.manifest["params"]["alpha"] == old.choice.params["alpha"]
+    assert served.manifest["metrics"]["val"]["recall@20"] == j.incumbent_score
+    assert set(served.item_row) == set(data.item_ids)  # today's items, new ones included
+    log = read_promotions(tmp_path)
+    assert log[-1]["version"] == new.version and log[-1]["previous"] == old.version
+    assert "recipe won" in log[-1]["reason"] and "refitted on today's data" in log[-1]["reason"]
+    # the same export again: the refitted model already is that recipe on it, and is kept
+    again = publish_graph_filter(data, tmp_path, families=("graph_filter",), grid=((1, 0.0),))
+    assert not again.promoted and "same export: kept" in again.reason
+    assert load_current(tmp_path).version == new.version
+
+
+def test_a_serving_recipe_that_cannot_be_built_today_leaves_serving_to_the_candidate(tmp_path):
+    """Turbo-CF is built densely up to turbo.MAX_ITEMS items: past it, the serving Turbo-CF
+    recipe cannot be rebuilt, and the candidate (which covers today's items) is served."""
+    from trainer import turbo
+
+    small = _rows(groups=2, users_per_group=40, items_per_group=6, days=(0, 100), seed=1)
+    old = publish_graph_filter(rows_to_interactions(small), tmp_path, families=("turbo_cf",))
+    assert old.promoted and old.winner == "turbo_cf"
+    grown = _merge(small, _rows(groups=8, users_per_group=40, items_per_group=30,
+                                days=(0, 100), seed=2, prefix="new-"))
+    data = rows_to_interactions(grown)
+    limit = turbo.MAX_ITEMS
+    turbo.MAX_ITEMS = data.n_items - 1
+    try:
+        new = publish_graph_filter(data, tmp_path, families=("graph_filter",), grid=((1, 0.0),))
+    finally:
+        turbo.MAX_ITEMS = limit
+    assert new.promoted and load_current(tmp_path).version == new.version
+    assert new.winner == "graph_filter" and "cannot be built" in new.reason
