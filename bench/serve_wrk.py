@@ -417,13 +417,26 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
              "--nonblocking", "--format", "raw", "--output", str(raw)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     run_wrk(script, args.profile + 2, args.connections)
+    for _, proc in records:
+        proc.wait()
+    print_top([raw for raw, _ in records], f"{out}.*.txt")
+
+
+# Stacks of a process starting (imports, the app and its services), not of its requests.
+STARTUP = re.compile(r"_find_and_load|create_app|lifespan")
+
+
+def print_top(raws: list[Path], where: str, skip: re.Pattern[str] | None = None) -> None:
+    """Top-10 functions of py-spy's raw records, by own and by inclusive samples; stacks
+    with a frame `skip` finds are left out."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
-    for raw, proc in records:
-        proc.wait()
+    for raw in raws:
         for line in raw.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
+            if skip is not None and skip.search(stack):
+                continue
             frames = [_frame(f) for f in stack.split(";")[1:]]  # first: the thread
             if not frames:
                 continue
@@ -432,7 +445,7 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
             own[frames[-1]] += n
             for frame in set(frames):
                 inclusive[frame] += n
-    print(f"  py-spy: {total} samples over {len(records)} API process(es), {out}.*.txt")
+    print(f"  py-spy: {total} samples over {len(raws)} process(es), {where}")
     # Inclusive: the project's own functions (the server's loop holds nearly every sample).
     ours = Counter({f: n for f, n in inclusive.items()
                     if re.search(r"\((app|gnn|recmodel|trainer)/", f)})
@@ -457,18 +470,26 @@ def _frame(text: str) -> str:
 
 
 def in_process(tree: Path, n: int, concurrency: int,
-               variables: tuple[tuple[str, str], ...] = ()) -> dict:
-    """Runs this file in a child with the checkout on PYTHONPATH; returns its figures."""
+               variables: tuple[tuple[str, str], ...] = (), spy: Path | None = None) -> dict:
+    """Runs this file in a child with the checkout on PYTHONPATH; returns its figures.
+    `spy`: under py-spy (1 kHz, idle time excluded), its raw record written there (the
+    warm-up included; the figures are then the profiler's too, not to be compared)."""
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1",
            "BENCH_WRK_STATE": str(BENCH_DIR), **dict(variables)}
     log = BENCH_DIR / "in-process.log"
+    command = [sys.executable, __file__, "--in-process-child", str(n),
+               "--in-process-concurrency", str(concurrency)]
+    if spy is not None:
+        command = [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+                   "record", "--rate", "1000", "--format", "raw", "--output", str(spy),
+                   "--", *command]
     with log.open("ab") as err:  # the access log goes here, as a server's would
-        out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n),
-                              "--in-process-concurrency", str(concurrency)], cwd=tree,
-                             env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = subprocess.run(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=err,
+                             text=True)
     if out.returncode != 0:
         raise RuntimeError(f"in-process run from {tree} failed; see {log}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.stdout.strip().splitlines())
+                           if line.startswith("{")))
 
 
 async def _in_process_child(n: int, concurrency: int) -> dict:
@@ -556,6 +577,9 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--in-process-concurrency", type=int, nargs="+", default=[1, 32],
                         help="requests in flight at once in the in-process runs")
+    parser.add_argument("--in-process-profile", action="store_true",
+                        help="one more in-process run per checkout under py-spy; prints its "
+                             "top-10 functions by own and inclusive samples")
     parser.add_argument("--in-process-child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--setup-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -615,6 +639,13 @@ def main() -> None:
             row = in_process(c.tree, args.in_process, concurrency,
                              (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
             print(json.dumps({"in_process": c.name, **row}), flush=True)
+    for c in dict(((c.tree, c.env), c) for c in runs).values() if args.in_process_profile else []:
+        raw = BENCH_DIR / f"in-process-profile-{c.name}.txt"
+        in_process(c.tree, args.in_process, args.in_process_concurrency[-1],
+                   (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env), spy=raw)
+        print(f"in-process profile {c.name} ({args.in_process_concurrency[-1]} in flight):",
+              flush=True)
+        print_top([raw], f"{raw}, the process's start left out", STARTUP)
 
 
 @dataclass(frozen=True)
