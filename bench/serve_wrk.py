@@ -422,8 +422,11 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
     print_top([raw for raw, _ in records], f"{out}.*.txt")
 
 
-# Stacks of a process starting (imports, the app and its services), not of its requests.
-STARTUP = re.compile(r"_find_and_load|create_app|lifespan")
+# Stacks of a process starting (imports, the app and its services), not of its requests,
+# and waits py-spy counts as busy: an idle pool thread, the event loop's poll.
+STARTUP = re.compile(r"_find_and_load|create_app|lifespan"
+                     r"|(_worker \(\S*concurrent/futures/thread.py|select \(\S*selectors.py)"
+                     r":\d+\)$")
 
 
 def print_top(raws: list[Path], where: str, skip: re.Pattern[str] | None = None) -> None:
