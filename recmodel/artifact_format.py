@@ -161,8 +161,8 @@ class EmbeddingArtifact:
         else:
             scores = self.item_emb @ vector
         if exclude:
-            idx = [self.item_row[i] for i in exclude if i in self.item_row]
-            scores[idx] = -np.inf
+            rows = [r for r in map(self.item_row.get, exclude) if r is not None]
+            scores[rows] = -np.inf
         k = min(k, len(scores))
         if k <= 0:
             return []

@@ -22,8 +22,9 @@ VERBS = {"product_viewed": "viewed", "product_clicked": "viewed",
          "product_added": "added to your cart", "product_added_to_wishlist": "saved",
          "order_completed": "bought"}
 
-# (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them.
-Event = tuple[str, str, int | None]
+# (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them
+# (a history entry with the item's title after these is read the same).
+Event = tuple[str, str, int | None] | tuple[str, str, int | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     best = np.argmax(model.contributions(scored.rows, scored.weights, targets), axis=1)
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
-    for item_id, kind, _ in events:
-        if kind in VERBS and item_id not in kinds:
-            kinds[item_id] = kind
+    for event in events:  # by position: a longer tuple (with the title) serves as well
+        if event[1] in VERBS and event[0] not in kinds:
+            kinds[event[0]] = event[1]
     ids = model.item_ids
     reasons = []
     for index in best.tolist():

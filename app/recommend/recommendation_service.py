@@ -115,7 +115,7 @@ class RecommendationService:
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
-        events = [(h.item_id, h.type, h.ts_ms) for h in history]
+        events = history  # (item_id, type, ts_ms, title) tuples, read by position
         scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
                                limit * POOL_FACTOR, excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
