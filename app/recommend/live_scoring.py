@@ -33,6 +33,7 @@ class Scored:
     pool: list[tuple[str, float]]
     rows: list[int]  # history items the model holds
     weights: list[float]
+    block: np.ndarray | None = None  # their rows of P when the live vector read them
 
 
 def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event],
@@ -40,10 +41,12 @@ def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event
                   exclude: set[str]) -> Scored:
     rows, weights = weigh_history(events, now_ms, model.item_row, params)
     static_weight = 1.0 if mode is ScoringMode.static else params.static_weight
-    vector, path = model.user_vector(user_id, rows, weights, static_weight)
+    # The history's rows of P, read once for the live vector and the reasons.
+    block = model.history_rows(rows) if rows and static_weight < 1 else None
+    vector, path = model.user_vector(user_id, rows, weights, static_weight, block)
     if vector is None:
         return Scored(None, [], rows, weights)
-    return Scored(PATHS[path], model.rank(vector, k, exclude), rows, weights)
+    return Scored(PATHS[path], model.rank(vector, k, exclude), rows, weights, block)
 
 
 def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
@@ -53,7 +56,8 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
     targets = [model.item_row[i] for i in item_ids]
-    best = np.argmax(model.contributions(scored.rows, scored.weights, targets), axis=1)
+    best = np.argmax(model.contributions(scored.rows, scored.weights, targets, scored.block),
+                     axis=1)
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
     for event in events:  # by position: a longer tuple (with the title) serves as well
