@@ -5,7 +5,7 @@ wrk, one or more checkouts side by side (ABAB). Prints figures; not a test.
     PROFILEGRAPH_NEO4J_HOME=... PYTHONPATH=. .venv/bin/python bench/serve_wrk.py \
         [--ref /path/to/other/checkout[@WORKERS][,VAR=VALUE]] [--rounds 2] \
         [--duration 30] [--warmup 5] [--connections 32] [--workers N] [--profile 15] \
-        [--in-process 2000]
+        [--in-process 2000 [--in-process-rounds 6] [--in-process-profile]]
 
 The combined state (set up once, idempotent, kept in the Neo4j the PROFILEGRAPH_NEO4J_*
 variables name and in .cache/bench-serve-wrk/):
@@ -36,7 +36,9 @@ all API processes, idle time excluded) and its top-10 functions by own and by in
 samples. --in-process N: per checkout, the Python CPU of N recommendation requests called on
 the ASGI app in one process (no HTTP server, no client): middleware, routing, validation,
 the service, the Neo4j driver and the response, per request; one at a time, and with 32 in
-flight as wrk's connections keep them (--in-process-concurrency).
+flight as wrk's connections keep them (--in-process-concurrency); --in-process-rounds R
+alternates the checkouts R times and prints the ratios to A; --in-process-profile runs each
+once more under py-spy and prints its top-10 functions.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -580,6 +583,9 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--in-process-concurrency", type=int, nargs="+", default=[1, 32],
                         help="requests in flight at once in the in-process runs")
+    parser.add_argument("--in-process-rounds", type=int, default=1,
+                        help="in-process runs per checkout, alternating (A B, B A, ...); "
+                             "prints the per-round ratios to A and their median")
     parser.add_argument("--in-process-profile", action="store_true",
                         help="one more in-process run per checkout under py-spy; prints its "
                              "top-10 functions by own and inclusive samples")
@@ -637,11 +643,26 @@ def main() -> None:
             profile(server, scripts[c.name], args, BENCH_DIR / f"profile-{c.name}")
         finally:
             server.stop()
+    checkouts = list(dict(((c.tree, c.env), c) for c in runs).values())  # workers: no matter
     for concurrency in args.in_process_concurrency if args.in_process else []:
-        for c in dict(((c.tree, c.env), c) for c in runs).values():  # workers do not matter
-            row = in_process(c.tree, args.in_process, concurrency,
-                             (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
-            print(json.dumps({"in_process": c.name, **row}), flush=True)
+        cpu: dict[str, list[float]] = {c.name: [] for c in checkouts}
+        for round_ in range(args.in_process_rounds):  # A B, then B A, ...
+            for c in checkouts if round_ % 2 == 0 else checkouts[::-1]:
+                load = os.getloadavg()[0]
+                row = in_process(c.tree, args.in_process, concurrency,
+                                 (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
+                cpu[c.name].append(row["python_cpu_ms"])
+                print(json.dumps({"in_process": f"{c.name}{round_ + 1}", "load1": round(load, 1),
+                                  **row}), flush=True)
+        if args.in_process_rounds > 1:
+            a = cpu[checkouts[0].name]
+            for c in checkouts[1:]:
+                ratios = sorted(x / y for x, y in zip(a, cpu[c.name], strict=True))
+                print(f"in-process, {concurrency} in flight: A/{c.name} Python CPU per "
+                      f"request by round {[round(r, 3) for r in ratios]}, median "
+                      f"{statistics.median(ratios):.3f}; medians A "
+                      f"{statistics.median(a):.3f} ms, {c.name} "
+                      f"{statistics.median(cpu[c.name]):.3f} ms", flush=True)
     for c in dict(((c.tree, c.env), c) for c in runs).values() if args.in_process_profile else []:
         raw = BENCH_DIR / f"in-process-profile-{c.name}.txt"
         in_process(c.tree, args.in_process, args.in_process_concurrency[-1],
