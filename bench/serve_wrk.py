@@ -657,7 +657,7 @@ def main() -> None:
         if args.in_process_rounds > 1:
             a = cpu[checkouts[0].name]
             for c in checkouts[1:]:
-                ratios = sorted(x / y for x, y in zip(a, cpu[c.name], strict=True))
+                ratios = [x / y for x, y in zip(a, cpu[c.name], strict=True)]
                 print(f"in-process, {concurrency} in flight: A/{c.name} Python CPU per "
                       f"request by round {[round(r, 3) for r in ratios]}, median "
                       f"{statistics.median(ratios):.3f}; medians A "
