@@ -5,7 +5,7 @@ wrk, one or more checkouts side by side (ABAB). Prints figures; not a test.
     PROFILEGRAPH_NEO4J_HOME=... PYTHONPATH=. .venv/bin/python bench/serve_wrk.py \
         [--ref /path/to/other/checkout[@WORKERS][,VAR=VALUE]] [--rounds 2] \
         [--duration 30] [--warmup 5] [--connections 32] [--workers N] [--profile 15] \
-        [--in-process 2000]
+        [--in-process 2000 [--in-process-rounds 6] [--in-process-profile]]
 
 The combined state (set up once, idempotent, kept in the Neo4j the PROFILEGRAPH_NEO4J_*
 variables name and in .cache/bench-serve-wrk/):
@@ -36,7 +36,9 @@ all API processes, idle time excluded) and its top-10 functions by own and by in
 samples. --in-process N: per checkout, the Python CPU of N recommendation requests called on
 the ASGI app in one process (no HTTP server, no client): middleware, routing, validation,
 the service, the Neo4j driver and the response, per request; one at a time, and with 32 in
-flight as wrk's connections keep them (--in-process-concurrency).
+flight as wrk's connections keep them (--in-process-concurrency); --in-process-rounds R
+alternates the checkouts R times and prints the ratios to A; --in-process-profile runs each
+once more under py-spy and prints its top-10 functions.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -417,13 +420,29 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
              "--nonblocking", "--format", "raw", "--output", str(raw)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     run_wrk(script, args.profile + 2, args.connections)
+    for _, proc in records:
+        proc.wait()
+    print_top([raw for raw, _ in records], f"{out}.*.txt")
+
+
+# Stacks of a process starting (imports, the app and its services), not of its requests,
+# and waits py-spy counts as busy: an idle pool thread, the event loop's poll.
+STARTUP = re.compile(r"_find_and_load|create_app|lifespan"
+                     r"|(_worker \(\S*concurrent/futures/thread.py|select \(\S*selectors.py)"
+                     r":\d+\)$")
+
+
+def print_top(raws: list[Path], where: str, skip: re.Pattern[str] | None = None) -> None:
+    """Top-10 functions of py-spy's raw records, by own and by inclusive samples; stacks
+    with a frame `skip` finds are left out."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
-    for raw, proc in records:
-        proc.wait()
+    for raw in raws:
         for line in raw.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
+            if skip is not None and skip.search(stack):
+                continue
             frames = [_frame(f) for f in stack.split(";")[1:]]  # first: the thread
             if not frames:
                 continue
@@ -432,7 +451,7 @@ def profile(server: Server, script: Path, args: argparse.Namespace, out: Path) -
             own[frames[-1]] += n
             for frame in set(frames):
                 inclusive[frame] += n
-    print(f"  py-spy: {total} samples over {len(records)} API process(es), {out}.*.txt")
+    print(f"  py-spy: {total} samples over {len(raws)} process(es), {where}")
     # Inclusive: the project's own functions (the server's loop holds nearly every sample).
     ours = Counter({f: n for f, n in inclusive.items()
                     if re.search(r"\((app|gnn|recmodel|trainer)/", f)})
@@ -457,18 +476,26 @@ def _frame(text: str) -> str:
 
 
 def in_process(tree: Path, n: int, concurrency: int,
-               variables: tuple[tuple[str, str], ...] = ()) -> dict:
-    """Runs this file in a child with the checkout on PYTHONPATH; returns its figures."""
+               variables: tuple[tuple[str, str], ...] = (), spy: Path | None = None) -> dict:
+    """Runs this file in a child with the checkout on PYTHONPATH; returns its figures.
+    `spy`: under py-spy (1 kHz, idle time excluded), its raw record written there (the
+    warm-up included; the figures are then the profiler's too, not to be compared)."""
     env = {**os.environ, **SERVER_ENV, "PYTHONPATH": str(tree), "BENCH_WRK_CHILD": "1",
            "BENCH_WRK_STATE": str(BENCH_DIR), **dict(variables)}
     log = BENCH_DIR / "in-process.log"
+    command = [sys.executable, __file__, "--in-process-child", str(n),
+               "--in-process-concurrency", str(concurrency)]
+    if spy is not None:
+        command = [shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+                   "record", "--rate", "1000", "--format", "raw", "--output", str(spy),
+                   "--", *command]
     with log.open("ab") as err:  # the access log goes here, as a server's would
-        out = subprocess.run([sys.executable, __file__, "--in-process-child", str(n),
-                              "--in-process-concurrency", str(concurrency)], cwd=tree,
-                             env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = subprocess.run(command, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=err,
+                             text=True)
     if out.returncode != 0:
         raise RuntimeError(f"in-process run from {tree} failed; see {log}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.stdout.strip().splitlines())
+                           if line.startswith("{")))
 
 
 async def _in_process_child(n: int, concurrency: int) -> dict:
@@ -556,6 +583,12 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--in-process-concurrency", type=int, nargs="+", default=[1, 32],
                         help="requests in flight at once in the in-process runs")
+    parser.add_argument("--in-process-rounds", type=int, default=1,
+                        help="in-process runs per checkout, alternating (A B, B A, ...); "
+                             "prints the per-round ratios to A and their median")
+    parser.add_argument("--in-process-profile", action="store_true",
+                        help="one more in-process run per checkout under py-spy; prints its "
+                             "top-10 functions by own and inclusive samples")
     parser.add_argument("--in-process-child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--setup-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -610,11 +643,33 @@ def main() -> None:
             profile(server, scripts[c.name], args, BENCH_DIR / f"profile-{c.name}")
         finally:
             server.stop()
+    checkouts = list(dict(((c.tree, c.env), c) for c in runs).values())  # workers: no matter
     for concurrency in args.in_process_concurrency if args.in_process else []:
-        for c in dict(((c.tree, c.env), c) for c in runs).values():  # workers do not matter
-            row = in_process(c.tree, args.in_process, concurrency,
-                             (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
-            print(json.dumps({"in_process": c.name, **row}), flush=True)
+        cpu: dict[str, list[float]] = {c.name: [] for c in checkouts}
+        for round_ in range(args.in_process_rounds):  # A B, then B A, ...
+            for c in checkouts if round_ % 2 == 0 else checkouts[::-1]:
+                load = os.getloadavg()[0]
+                row = in_process(c.tree, args.in_process, concurrency,
+                                 (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env))
+                cpu[c.name].append(row["python_cpu_ms"])
+                print(json.dumps({"in_process": f"{c.name}{round_ + 1}", "load1": round(load, 1),
+                                  **row}), flush=True)
+        if args.in_process_rounds > 1:
+            a = cpu[checkouts[0].name]
+            for c in checkouts[1:]:
+                ratios = [x / y for x, y in zip(a, cpu[c.name], strict=True)]
+                print(f"in-process, {concurrency} in flight: A/{c.name} Python CPU per "
+                      f"request by round {[round(r, 3) for r in ratios]}, median "
+                      f"{statistics.median(ratios):.3f}; medians A "
+                      f"{statistics.median(a):.3f} ms, {c.name} "
+                      f"{statistics.median(cpu[c.name]):.3f} ms", flush=True)
+    for c in dict(((c.tree, c.env), c) for c in runs).values() if args.in_process_profile else []:
+        raw = BENCH_DIR / f"in-process-profile-{c.name}.txt"
+        in_process(c.tree, args.in_process, args.in_process_concurrency[-1],
+                   (("BENCH_WRK_NEO4J_PID", str(stores[c.name])), *c.env), spy=raw)
+        print(f"in-process profile {c.name} ({args.in_process_concurrency[-1]} in flight):",
+              flush=True)
+        print_top([raw], f"{raw}, the process's start left out", STARTUP)
 
 
 @dataclass(frozen=True)

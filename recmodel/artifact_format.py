@@ -104,21 +104,30 @@ class EmbeddingArtifact:
         out.user_row = self.user_row  # erasure edits stay visible to every view
         return out
 
-    def history_vector(self, rows: list[int], weights: list[float]) -> np.ndarray | None:
+    def history_rows(self, rows: list[int]) -> np.ndarray:
+        """P's rows of the history items, (len(rows), dim): gathered once per request, for
+        the history vector and the reasons alike (`block` below)."""
+        return self.item_proj[rows]
+
+    def history_vector(self, rows: list[int], weights: list[float],
+                       block: np.ndarray | None = None) -> np.ndarray | None:
         """The propagation one graph layer performs, from the shopper's current
         neighbourhood: u = sum_i w_i P_i over the items of their history."""
         if not rows:
             return None
-        return np.asarray(weights, dtype=np.float32) @ self.item_proj[rows]
+        return np.asarray(weights, dtype=np.float32) @ (
+            self.item_proj[rows] if block is None else block)
 
     def user_vector(self, user_id: str, rows: list[int], weights: list[float],
-                    static_weight: float) -> tuple[np.ndarray | None, str]:
+                    static_weight: float, block: np.ndarray | None = None
+                    ) -> tuple[np.ndarray | None, str]:
         """Trained vector and live-history vector combined (each scaled to unit length, the
         trained one weighted `static_weight`). Returns the vector and the path taken:
-        'static' (trained only), 'live' (both), 'inductive' (history only) or 'none'."""
+        'static' (trained only), 'live' (both), 'inductive' (history only) or 'none'.
+        `block`: `history_rows(rows)` when the caller has it."""
         row = self.user_row.get(user_id)
         trained = self.user_emb[row] if row is not None and static_weight > 0 else None
-        live = self.history_vector(rows, weights) if static_weight < 1 else None
+        live = self.history_vector(rows, weights, block) if static_weight < 1 else None
         if trained is not None and not np.any(trained):
             trained = None  # erased
         if live is None:
@@ -138,16 +147,20 @@ class EmbeddingArtifact:
         return self.item_emb[t] @ vectors.T
 
     def contributions(self, rows: list[int], weights: list[float],
-                      targets: list[int]) -> np.ndarray:
+                      targets: list[int], block: np.ndarray | None = None) -> np.ndarray:
         """(len(targets), len(rows)): what each history item (row of P, weighted) adds to
         each target's score, w_i P_i . Q_j. Where Q is the identity that is P's entry
         (i, j), read alone: the history's whole rows of an item-item operator are as long
-        as the catalogue."""
+        as the catalogue. `block`: `history_rows(rows)` when the caller has it (its columns
+        are read then: ~10x faster than P's scattered entries, the same values)."""
         w = np.asarray(weights, dtype=np.float32)[:, None]
         t = np.asarray(targets, dtype=np.int64)
         if self.identity_rows and (t < self.identity_rows).all():
+            if block is not None:
+                return (block[:, t] * w).T
             return (self.item_proj[np.ix_(rows, t)] * w).T
-        return self.target_scores(self.item_proj[rows] * w, targets)
+        return self.target_scores((self.item_proj[rows] if block is None else block) * w,
+                                  targets)
 
     def rank(self, vector: np.ndarray, k: int = 20,
              exclude: set[str] | None = None) -> list[tuple[str, float]]:
@@ -161,8 +174,8 @@ class EmbeddingArtifact:
         else:
             scores = self.item_emb @ vector
         if exclude:
-            idx = [self.item_row[i] for i in exclude if i in self.item_row]
-            scores[idx] = -np.inf
+            rows = [r for r in map(self.item_row.get, exclude) if r is not None]
+            scores[rows] = -np.inf
         k = min(k, len(scores))
         if k <= 0:
             return []

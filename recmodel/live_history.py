@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 TYPE_WEIGHTS: dict[str, float] = {
     "order_completed": 3.0,
@@ -46,22 +47,27 @@ class ServingParams:
         return {**asdict(self), "type_weights": dict(self.type_weights)}
 
 
-def weigh_history(events: Sequence[tuple[str, str, int | None]], now_ms: float,
+def weigh_history(events: Sequence[tuple[Any, ...]], now_ms: float,
                   item_row: Mapping[str, int], params: ServingParams) -> tuple[list[int],
                                                                                 list[float]]:
     """Rows and weights of the items in `events` ((item_id, type, ts_ms), newest first) that the
     model holds; events of other types and unknown items carry no weight. Ages count back
     from the latest event of the history (`now_ms` when that is in the future)."""
+    # Runs on every recommendation over up to `history_limit` events: names bound once, and
+    # events read by position (a longer tuple, e.g. with the item's title, serves as well).
     weights: dict[int, float] = {}
     half = params.half_life_hours * HOUR_MS if params.half_life_hours else None
-    anchor = min(now_ms, max((ts for _, _, ts in events if ts is not None), default=now_ms))
-    for item_id, kind, ts_ms in events:
-        row = item_row.get(item_id)
-        base = params.type_weights.get(kind)
+    anchor = min(now_ms, max((e[2] for e in events if e[2] is not None), default=now_ms))
+    row_of = item_row.get
+    weight_of = params.type_weights.get
+    added = weights.get
+    for event in events:
+        row = row_of(event[0])
+        base = weight_of(event[1])
         if row is None or not base:
             continue
-        w = base
-        if half is not None and ts_ms is not None:
-            w *= 0.5 ** (max(0.0, anchor - ts_ms) / half)
-        weights[row] = weights.get(row, 0.0) + w
+        ts_ms = event[2]
+        if half is not None and ts_ms is not None and anchor > ts_ms:
+            base = base * 0.5 ** ((anchor - ts_ms) / half)
+        weights[row] = added(row, 0.0) + base
     return list(weights), list(weights.values())

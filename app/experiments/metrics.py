@@ -39,3 +39,20 @@ EXPOSURE_BACKLOG = Gauge(
 ATTRIBUTION_FAILURES = Counter(
     "profilegraph_attribution_failures_total",
     "Failed attribution passes (results do not depend on them: they join at read time)")
+
+
+_children: dict[tuple[object, tuple[str, ...]], object] = {}
+
+
+def child(metric: Counter, *labels: str) -> Counter:
+    """`metric.labels(*labels)`, bound once per label set: `labels()` validates and locks on
+    every call, and serving counts three or four of these per request. Label values here
+    are few (strategies, experiments, variants, model versions); the map is cleared should
+    they ever grow past a bound."""
+    key = (metric, labels)
+    bound = _children.get(key)
+    if bound is None:
+        if len(_children) >= 10_000:
+            _children.clear()
+        bound = _children[key] = metric.labels(*labels)
+    return bound  # type: ignore[return-value]

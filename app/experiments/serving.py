@@ -107,7 +107,7 @@ class ExperimentServing:
         if enrolled is None:
             served = await self._runner.run(None, id_, limit, category, exclude_seen,
                                             context_item=context_item, mode=mode, context=ctx)
-            metrics.SERVED.labels(served.strategy.value, "", "").inc()
+            metrics.child(metrics.SERVED, served.strategy.value, "", "").inc()
             return _tracked(served, recommendation_id, None)
         running, user_id, variant_name = enrolled
         variant = running.definition.variant(variant_name)
@@ -142,10 +142,10 @@ class ExperimentServing:
                     self._pending.clear()
                 self._pending[(running.experiment_id, user_id)] = variant
             if variant is not None and definition.variant(variant) is not None:
-                metrics.ENROLLMENT.labels(running.experiment_id, "enrolled").inc()
+                metrics.child(metrics.ENROLLMENT, running.experiment_id, "enrolled").inc()
                 return running, user_id, variant
             result = result or "unknown_variant"
-        metrics.ENROLLMENT.labels(running.experiment_id, result or "unknown").inc()
+        metrics.child(metrics.ENROLLMENT, running.experiment_id, result or "unknown").inc()
         return None
 
     async def _choose(self, running: Running, user_id: str) -> str:
@@ -159,11 +159,11 @@ class ExperimentServing:
     @staticmethod
     def _observe(running: Running, variant: str, strategy: str, model_version: str | None,
                  fallback: str | None) -> None:
-        metrics.SERVED.labels(strategy, running.experiment_id, variant).inc()
+        metrics.child(metrics.SERVED, strategy, running.experiment_id, variant).inc()
         if model_version:
-            metrics.MODEL_SERVED.labels(model_version, variant).inc()
+            metrics.child(metrics.MODEL_SERVED, model_version, variant).inc()
         if fallback:
-            metrics.FALLBACKS.labels(strategy, variant, fallback).inc()
+            metrics.child(metrics.FALLBACKS, strategy, variant, fallback).inc()
 
 
 def _tracked(served: UserRecommendations, recommendation_id: str,

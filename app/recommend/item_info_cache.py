@@ -5,10 +5,16 @@ clock and updates its expiry links on every key, which showed as a sixth of the 
 path's Python time; here each entry carries its own deadline and one clock read serves the
 whole batch. The expiry rule is TTLCache's: an entry is served until `ttl_s` after it was
 stored, then read again. The contents are derivable, never shared state.
+
+`due` names the entries that expire soon, so the service can read them again in one
+statement in the background before they do (and a fresh process can read the model's
+catalogue at once): otherwise every ranked list meets a few expired entries and pays a
+statement for them (7-8 % of the serving path's samples, docs/benchmarks.md, "Serving").
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -22,6 +28,7 @@ class ItemInfoCache:
         self._max_items = max_items
         self._clock = clock
         self._entries: dict[str, tuple[float, ItemInfo]] = {}
+        self._oldest = math.inf  # no entry expires before this (a lower bound)
 
     def lookup(self, item_ids: Iterable[str]) -> tuple[dict[str, ItemInfo], list[str]]:
         """The fresh entries among `item_ids`, and the ids to read again (unknown or
@@ -45,6 +52,19 @@ class ItemInfoCache:
         deadline = now + self._ttl_s
         for item_id, info in infos.items():
             self._entries[item_id] = (deadline, info)
+        if infos:
+            self._oldest = min(self._oldest, deadline)
+
+    def due(self, within_s: float) -> list[str]:
+        """The ids whose entries expire within `within_s` (expired ones included), each
+        named once until it is stored again: cheap when none is due."""
+        horizon = self._clock() + within_s
+        if self._oldest > horizon:
+            return []
+        due = [k for k, (deadline, _) in self._entries.items() if deadline <= horizon]
+        self._oldest = min((d for d, _ in self._entries.values() if d > horizon),
+                           default=math.inf)
+        return due
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -56,3 +76,4 @@ class ItemInfoCache:
             keep = sorted(live.items(), key=lambda kv: kv[1][0])[len(live) // 2:]
             live = dict(keep)
         self._entries = live
+        self._oldest = min((d for d, _ in live.values()), default=math.inf)

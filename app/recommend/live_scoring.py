@@ -22,8 +22,9 @@ VERBS = {"product_viewed": "viewed", "product_clicked": "viewed",
          "product_added": "added to your cart", "product_added_to_wishlist": "saved",
          "order_completed": "bought"}
 
-# (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them.
-Event = tuple[str, str, int | None]
+# (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them
+# (a history entry with the item's title after these is read the same).
+Event = tuple[str, str, int | None] | tuple[str, str, int | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Scored:
     pool: list[tuple[str, float]]
     rows: list[int]  # history items the model holds
     weights: list[float]
+    block: np.ndarray | None = None  # their rows of P when the live vector read them
 
 
 def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event],
@@ -39,10 +41,12 @@ def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event
                   exclude: set[str]) -> Scored:
     rows, weights = weigh_history(events, now_ms, model.item_row, params)
     static_weight = 1.0 if mode is ScoringMode.static else params.static_weight
-    vector, path = model.user_vector(user_id, rows, weights, static_weight)
+    # The history's rows of P, read once for the live vector and the reasons.
+    block = model.history_rows(rows) if rows and static_weight < 1 else None
+    vector, path = model.user_vector(user_id, rows, weights, static_weight, block)
     if vector is None:
         return Scored(None, [], rows, weights)
-    return Scored(PATHS[path], model.rank(vector, k, exclude), rows, weights)
+    return Scored(PATHS[path], model.rank(vector, k, exclude), rows, weights, block)
 
 
 def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
@@ -52,12 +56,13 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
     targets = [model.item_row[i] for i in item_ids]
-    best = np.argmax(model.contributions(scored.rows, scored.weights, targets), axis=1)
+    best = np.argmax(model.contributions(scored.rows, scored.weights, targets, scored.block),
+                     axis=1)
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
-    for item_id, kind, _ in events:
-        if kind in VERBS and item_id not in kinds:
-            kinds[item_id] = kind
+    for event in events:  # by position: a longer tuple (with the title) serves as well
+        if event[1] in VERBS and event[0] not in kinds:
+            kinds[event[0]] = event[1]
     ids = model.item_ids
     reasons = []
     for index in best.tolist():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ class Interaction(NamedTuple):
     type: str
     ts_ms: int | None
     title: str | None
+
+
+# Interaction from a list of its four fields without `_make`'s Python frame (hundreds of
+# entries per request).
+_INTERACTION = functools.partial(tuple.__new__, Interaction)
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class RecommendationRepository:
         rows = await self._db.fast_read(queries["recommend/get_user_contexts"], {
             "ids": ids, "history_limit": history_limit, "opt_out": opt_out,
             "experiment_id": experiment_id, "segment_id": audience})
-        make = Interaction._make
+        make = _INTERACTION  # each history entry is a 4-list: [item_id, type, ts_ms, title]
         return {r["id"]: UserContext(r["user_id"], r["consent"], list(map(make, r["history"])),
                                      list(r["segments"]), r["variant"], r["in_audience"],
                                      frozenset(r["seen"]), frozenset(r["bought"]))

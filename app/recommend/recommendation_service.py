@@ -10,6 +10,9 @@ their own history is read.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import math
 import time
 from collections.abc import Awaitable
@@ -46,6 +49,10 @@ class NotRead:
 NOT_READ = NotRead()
 ITEM_CACHE_TTL_S = 300.0
 ITEM_CACHE_MAX = 200_000
+# Item infos expiring within this are read again in the background, this many per statement.
+ITEM_CACHE_AHEAD_S = ITEM_CACHE_TTL_S / 2
+ITEM_READ_CHUNK = 5_000
+log = logging.getLogger(__name__)
 POOL_FACTOR = 5  # headroom for diversity capping and the category filter
 
 
@@ -59,6 +66,8 @@ class RecommendationService:
         self._fallback = PopularFallback(popularity)
         self._neighbours = GraphNeighbours(repository, popularity)
         self._items = ItemInfoCache(ITEM_CACHE_TTL_S, ITEM_CACHE_MAX)
+        self._items_reading: asyncio.Task[None] | None = None  # the background item read
+        self._items_read_for: EmbeddingArtifact | None = None  # the model whose items it read
         self._no_model_params = ServingParams(history_limit=settings.recs_history_limit)
         # The serving parameters of the model last served: read from its manifest once.
         self._params_of: tuple[EmbeddingArtifact | None, ServingParams] = (
@@ -106,7 +115,7 @@ class RecommendationService:
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
-        events = [(h.item_id, h.type, h.ts_ms) for h in history]
+        events = history  # (item_id, type, ts_ms, title) tuples, read by position
         scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
                                limit * POOL_FACTOR, excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
@@ -230,7 +239,40 @@ class RecommendationService:
             loaded = await self._repository.items(missing)
             self._items.store(loaded)
             fresh.update(loaded)
+        self._read_items_ahead()
         return fresh
+
+    def _read_items_ahead(self) -> None:
+        """In the background, one statement at a time: the served model's items when it is
+        new to this process, and the entries about to expire, so lists rarely wait for a
+        read of their items (each entry's rule stays: served until its TTL)."""
+        if self._items_reading is not None:
+            return
+        model = self._models.current
+        ids = self._items.due(ITEM_CACHE_AHEAD_S)
+        if model is not None and model is not self._items_read_for:
+            self._items_read_for = model
+            ids = [*ids, *model.item_ids[:ITEM_CACHE_MAX // 2]]
+        if ids:
+            self._items_reading = asyncio.create_task(self._read_items(ids),
+                                                      name="item-infos-ahead")
+
+    async def _read_items(self, ids: list[str]) -> None:
+        try:
+            for start in range(0, len(ids), ITEM_READ_CHUNK):
+                self._items.store(await self._repository.items(ids[start:start + ITEM_READ_CHUNK]))
+        except Exception:  # derivable: lists read what they miss themselves meanwhile
+            log.warning("background read of item infos failed", exc_info=True)
+        finally:
+            self._items_reading = None
+
+    async def close(self) -> None:
+        """Cancel the background item read (at shutdown, before the driver closes)."""
+        task, self._items_reading = self._items_reading, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _info(infos: dict[str, ItemInfo], item_id: str) -> ItemInfo:

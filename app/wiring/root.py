@@ -124,6 +124,7 @@ class Services:
         await self.experiments.close()
         await self.decisions.close()
         await self.popularity.close()
+        await self.recommendations.close()
 
 
 def build_services(settings: Settings, driver: AsyncDriver) -> Services:

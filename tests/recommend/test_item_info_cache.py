@@ -54,3 +54,19 @@ def test_expired_entries_are_dropped_first_when_full() -> None:
     cache.store({"m": info("m")})
     assert len(cache) == 2
     assert set(cache.lookup(["k", "m"])[0]) == {"k", "m"}
+
+
+def test_due_names_the_entries_expiring_soon_once_until_stored_again() -> None:
+    clock = Clock()
+    cache = ItemInfoCache(ttl_s=300, max_items=10, clock=clock)
+    cache.store({"a": info("a")})
+    clock.now += 100
+    cache.store({"b": info("b")})
+    assert cache.due(150) == []  # a expires at +300, b at +400
+    clock.now += 60
+    assert cache.due(150) == ["a"]
+    assert cache.due(150) == []  # named once; b is not due yet
+    cache.store({"a": info("a", "renamed")})
+    clock.now += 200
+    assert sorted(cache.due(150)) == ["a", "b"]
+    assert cache.lookup(["a"]) == ({"a": info("a", "renamed")}, [])  # still served until its TTL

@@ -86,3 +86,27 @@ def test_serving_skips_the_identity_and_scores_the_same() -> None:
     liar = EmbeddingArtifact("v", {"item_vectors": "identity"}, np.zeros((1, n), np.float32),
                              op, ["u"], ids, op)
     assert liar.identity_rows == 0
+
+
+def test_the_history_rows_read_once_give_the_same_vector_and_reasons() -> None:
+    from recmodel.artifact_format import EmbeddingArtifact
+
+    rng = np.random.default_rng(2)
+    n = 7
+    op = rng.random((n, n)).astype(np.float32)
+    ids = [f"i{j}" for j in range(n)]
+    for item_emb, manifest in ((np.eye(n, dtype=np.float32), {"item_vectors": "identity"}),
+                               (rng.random((n, 3)).astype(np.float32), {})):
+        proj = op if manifest else rng.random((n, 3)).astype(np.float32)
+        art = EmbeddingArtifact("v", manifest, rng.random((1, proj.shape[1])).astype(np.float32),
+                                item_emb, ["u"], ids, proj)
+        rows, weights, targets = [4, 0, 2], [0.3, 1.0, 0.5], [1, 3, 6]
+        block = art.history_rows(rows)
+        assert np.array_equal(art.history_vector(rows, weights, block),
+                              art.history_vector(rows, weights))
+        with_block = art.user_vector("u", rows, weights, 0.25, block)
+        without = art.user_vector("u", rows, weights, 0.25)
+        assert with_block[1] == without[1] == "live"
+        assert np.array_equal(with_block[0], without[0])
+        assert np.array_equal(art.contributions(rows, weights, targets, block),
+                              art.contributions(rows, weights, targets))

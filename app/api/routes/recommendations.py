@@ -6,17 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from app.api.deps import (
-    ExperimentServingDep,
-    ReadScope,
-    RecommendAdmissionDep,
-    RecommendationsDep,
-)
+from app.api.deps import ReadScope, RecommendAdmissionDep, RecommendationsDep
 from app.experiments.schemas import TrackedRecommendations, TrackedSimilarItems
 from app.recommend.schemas import ScoringMode
+from app.wiring import services_of
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -29,9 +25,8 @@ IdPath = Annotated[str, Path(min_length=1, max_length=256)]
 @router.get("/users/{user_id}/recommendations", response_model=TrackedRecommendations)
 async def user_recommendations(
     user_id: IdPath,
+    request: Request,
     _: ReadScope,
-    serving: ExperimentServingDep,
-    admission: RecommendAdmissionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     exclude_seen: bool = True,
@@ -43,8 +38,12 @@ async def user_recommendations(
         description="live: trained vector + the history read now; static: trained vector "
                     "only")] = ScoringMode.live,
 ) -> Response:
-    tracked = await serving.for_user(user_id, limit, category, exclude_seen,
-                                     context_item=context_item, mode=mode, admission=admission)
+    # The services from the container directly: each dependency FastAPI solves costs the
+    # storefront's most frequent request a few microseconds.
+    services = services_of(request)
+    tracked = await services.experiments.serving.for_user(
+        user_id, limit, category, exclude_seen, context_item=context_item, mode=mode,
+        admission=services.recommend_admission)
     return _json(tracked)
 
 
