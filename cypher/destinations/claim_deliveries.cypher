@@ -10,7 +10,8 @@
 //    retry, the profile's scanned deliveries wait as long (next_at), so that they do not
 //    fill the next claims' scan; behind one leased by another worker they stay due (that
 //    lease may end early).
-// Rows: the leased deliveries, in profile and seq order.
+// Rows: the leased deliveries (with their element ids: finish and release find them by
+// those), in profile and seq order.
 // (ORDER BY names every key of the index, so the planner reads it in order and stops at the
 // limit instead of sorting all that is due; the hints keep that plan whatever the store's
 // statistics say at the moment it is planned)
@@ -43,5 +44,5 @@ WITH user_id, window,
 UNWIND window[..coalesce(waiting[0], size(window))] AS x
 SET x.lease_owner = $owner, x.lease_until = datetime() + duration({milliseconds: $lease_ms}),
     x.next_at = datetime() + duration({milliseconds: $lease_ms})
-RETURN x {.*} AS delivery
+RETURN x {.*, eid: elementId(x)} AS delivery
 ORDER BY user_id, x.seq

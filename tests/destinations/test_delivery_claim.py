@@ -38,9 +38,13 @@ async def _queue(graph: AsyncDriver, rows: list[dict]) -> None:
             else now - timedelta(seconds=r.get("ago_s", 60))} for r in rows])
 
 
+EIDS: dict[str, str] = {}  # delivery id -> element id, as the claims returned them
+
+
 async def _claim(repo: DeliveryRepository, owner: str, profiles: int = 10) -> list[str]:
     claim = await repo.claim(DEST, owner, profiles=profiles, per_profile=20, lease_ms=60_000,
                              probe_after=5)
+    EIDS.update({d["delivery_id"]: d["eid"] for d in claim.deliveries} if claim else {})
     return [d["delivery_id"] for d in claim.deliveries] if claim else []
 
 
@@ -52,7 +56,8 @@ async def test_a_lease_takes_deliveries_out_of_the_due_range_until_released(
     assert sorted(await _claim(repo, "one")) == ["a1", "a2", "a3", "b1"]
     assert await _claim(repo, "two") == []  # leased: nothing due for another worker
     # a failed first delivery: the rest of its chain goes back, due, behind the retry
-    await repo.finish(DEST, "one", [], ["a2", "a3"], 10, {"threshold": 5, "open_ms": 1000})
+    await repo.finish(DEST, "one", [], ["a2", "a3"], 10, {"threshold": 5, "open_ms": 1000},
+                      EIDS)
     records, _, _ = await graph.execute_query(
         "MATCH (x:Delivery {destination_id: $dest}) RETURN x.delivery_id AS id, "
         "x.lease_owner AS owner, x.next_at <= datetime() AS due ORDER BY id", dest=DEST)
