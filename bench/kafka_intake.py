@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -112,6 +113,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_pids() -> dict[str, int]:
+    """The project's Neo4j and broker processes (their pid files), to charge them their CPU."""
+    from app.core.config import get_settings
+
+    s = get_settings()
+    pids = {}
+    for name, path in (("neo4j", Path(s.neo4j_home) / "run" / "neo4j.pid"),
+                       ("broker", Path(s.kafka_home) / "run" / "kafka.pid")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pids[name] = int(path.read_text().split()[0])
+    return pids
+
+
+def own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 class _NoDirect(Exception):
     """--direct-seconds 0: no direct phase."""
 
@@ -138,12 +157,18 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                                                root=compare if kind == "A" else harness.ROOT)
                 applier = (harness.start_server(args.port, env=server_env(kafka))
                            if kind == "B" and not compare else None)
+                others = {**server_pids(), **({"applier": applier.pid} if applier else {})}
                 try:
                     load = os.getloadavg()[0]
                     cpu0 = cpu_seconds(api.pid)
+                    others0 = {k: cpu_seconds(p) for k, p in others.items()}
+                    bench0 = own_cpu()
                     burst, took = await run_burst(api_url, bodies, args.senders, args.seconds,
                                                   "queued")
                     cpu = cpu_seconds(api.pid) - cpu0
+                    shares = {"api": cpu, **{k: cpu_seconds(p) - others0[k]
+                                             for k, p in others.items()},
+                              "load generator": own_cpu() - bench0}
                 finally:
                     if applier is not None:
                         harness.stop_server(applier)
@@ -160,6 +185,8 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                       f"{cpu / max(burst.accepted, 1) * 1e6:.1f} µs per message; "
                       f"errors {len(burst.errors)}; "
                       f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+                print("   CPU (cores): " + ", ".join(f"{k} {v / took:.2f}"
+                                                    for k, v in shares.items()), flush=True)
                 for e in sorted(set(burst.errors))[:3]:
                     print("   ", e, flush=True)
     finally:
