@@ -76,7 +76,7 @@ class DeliveryRepository:
                      eids: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Record a claim's sends, release what was not sent and move the breaker, in one
         transaction. `eids`: the claimed deliveries' element ids by delivery id (as the
-        claim returned them). Returns the finished deliveries (id, state, created_at) and
+        claim returned them). Returns the finished deliveries (id, state, created_ms) and
         the breaker's state (failures, breaker_open)."""
         results = [{"id": o.delivery_id, "eid": eids.get(o.delivery_id), "ok": o.ok,
                     "status": o.status, "error": o.error, "delay_ms": o.delay_ms}

@@ -202,10 +202,10 @@ class DeliveryWorker:
         ok = sum(o.ok for o in outcomes)
         DELIVERIES_SENT.labels(destination_id).inc(ok)
         DELIVERY_FAILURES.labels(destination_id).inc(len(outcomes) - ok)
-        now = datetime.now(UTC)
+        now_ms = time.time() * 1000
         for row in finished:
-            if row["state"] == "delivered" and row.get("created_at") is not None:
-                DELIVERY_LAG.observe(max(0.0, (now - row["created_at"]).total_seconds()))
+            if row["state"] == "delivered" and row.get("created_ms") is not None:
+                DELIVERY_LAG.observe(max(0.0, (now_ms - row["created_ms"]) / 1000))
             elif row["state"] == "dead":
                 DELIVERIES_DEAD_TOTAL.labels(destination_id).inc()
                 log.warning("delivery %s to %s is dead after its last attempt", row["id"],
