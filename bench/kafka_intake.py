@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -112,6 +114,44 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_pids() -> dict[str, int]:
+    """The project's Neo4j and broker processes (their pid files), to charge them their CPU."""
+    from app.core.config import get_settings
+
+    s = get_settings()
+    pids = {}
+    for name, path in (("neo4j", Path(s.neo4j_home) / "run" / "neo4j.pid"),
+                       ("broker", Path(s.kafka_home) / "run" / "kafka.pid")):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pids[name] = int(path.read_text().split()[0])
+    return pids
+
+
+async def applied_at(port: int) -> float:
+    async with httpx.AsyncClient(timeout=30) as client:
+        return applied_of((await client.get(f"http://127.0.0.1:{port}/metrics")).text)
+
+
+def spy(args: argparse.Namespace, pids: dict[str, int], phase: str) -> list:
+    """--py-spy DIR: py-spy samples each process over the phase (its first pair only), as
+    collapsed stacks in DIR/<phase>-<process>.txt."""
+    if not args.py_spy or not phase.endswith("1"):
+        return []
+    Path(args.py_spy).mkdir(parents=True, exist_ok=True)
+    exe = Path(sys.executable).parent / "py-spy"
+    return [subprocess.Popen([str(exe), "record", "--pid", str(pid), "--duration",
+                              str(int(args.seconds)), "--rate", "50", "--format", "raw",
+                              "--nonblocking", "--output",
+                              str(Path(args.py_spy) / f"{phase}-{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in pids.items()]
+
+
+def own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 class _NoDirect(Exception):
     """--direct-seconds 0: no direct phase."""
 
@@ -138,13 +178,25 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                                                root=compare if kind == "A" else harness.ROOT)
                 applier = (harness.start_server(args.port, env=server_env(kafka))
                            if kind == "B" and not compare else None)
+                others = {**server_pids(), **({"applier": applier.pid} if applier else {})}
+                spies = spy(args, {"api": api.pid, **({"applier": applier.pid}
+                                                      if applier else {})}, f"{kind}{pair + 1}")
+                applied0 = await applied_at(args.port) if applier else 0.0
                 try:
                     load = os.getloadavg()[0]
                     cpu0 = cpu_seconds(api.pid)
+                    others0 = {k: cpu_seconds(p) for k, p in others.items()}
+                    bench0 = own_cpu()
                     burst, took = await run_burst(api_url, bodies, args.senders, args.seconds,
                                                   "queued")
                     cpu = cpu_seconds(api.pid) - cpu0
+                    shares = {"api": cpu, **{k: cpu_seconds(p) - others0[k]
+                                             for k, p in others.items()},
+                              "load generator": own_cpu() - bench0}
+                    applied = await applied_at(args.port) - applied0 if applier else 0.0
                 finally:
+                    for s in spies:
+                        s.wait(timeout=60)
                     if applier is not None:
                         harness.stop_server(applier)
                     if compare and api is not None:
@@ -160,6 +212,10 @@ async def accept_pairs(args: argparse.Namespace, store: Storefront, kafka: dict[
                       f"{cpu / max(burst.accepted, 1) * 1e6:.1f} µs per message; "
                       f"errors {len(burst.errors)}; "
                       f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+                print("   CPU (cores): " + ", ".join(f"{k} {v / took:.2f}"
+                                                    for k, v in shares.items())
+                      + (f"; the applier applied {applied:,.0f} = {applied / took:,.0f}/s"
+                         if applier else ""), flush=True)
                 for e in sorted(set(burst.errors))[:3]:
                     print("   ", e, flush=True)
     finally:
@@ -338,5 +394,8 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int,
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--py-spy", default="",
+                        help="with --accept-pairs: py-spy the API and the applier in A1/B1 "
+                             "into this folder")
     parser.add_argument("--wipe", action="store_true")
     asyncio.run(main(parser.parse_args()))

@@ -37,6 +37,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._harness import wipe_graph
+from bench.kafka_intake import cpu_seconds
 from bench.live import (
     HEADERS,
     ROOT,
@@ -49,6 +50,16 @@ from bench.live import (
     start_server,
 )
 from bench.live_data import Storefront, segments
+
+
+def neo4j_pid() -> int | None:
+    """The bench's Neo4j server (started by the project: its pid file), to charge it its CPU."""
+    from app.core.config import get_settings
+    path = Path(get_settings().neo4j_home) / "run" / "neo4j.pid"
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def free_port() -> int:
@@ -82,6 +93,8 @@ async def main(args: argparse.Namespace) -> None:
     receiver = start_receiver(port)
     hooks = f"http://127.0.0.1:{port}"
     os.environ["PROFILEGRAPH_DESTINATION_ALLOW_NETWORKS"] = '["127.0.0.0/8"]'
+    if args.no_worker:  # B writes the outbox, nothing claims or sends: its cost alone
+        os.environ["PROFILEGRAPH_DELIVERY_WORKER"] = "false"
     run = "hooks" + uuid.uuid4().hex[:6]
     store = Storefront(run, args.shoppers, seed=args.seed)
     artifacts = Path(tempfile.mkdtemp(prefix="pg-hooks-artifacts-"))
@@ -107,6 +120,8 @@ async def main(args: argparse.Namespace) -> None:
             assert r.status_code == 201, r.text
         probe = f"{run}-big-spenders"
         rates: dict[str, list[float]] = {"A": [], "B": []}
+        cpu: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
+        pids = {"api": server.pid, "neo4j": neo4j_pid()}
         during_b: list[str] = []
         receiver_b: list[dict] = []
         # the first phase after the segments' upload runs slower (caches, their first
@@ -121,8 +136,21 @@ async def main(args: argparse.Namespace) -> None:
                     before = (await client.get("/metrics")).text
                     await client.get(f"{hooks}/stats?reset=1")
                     label = f"{kind}{pair + 1} {'webhook' if active else 'paused'}"
+                    cpu0 = {k: cpu_seconds(p) for k, p in pids.items() if p}
+                    t0 = time.perf_counter()
                     rates[kind].append(report(label, await phase(base, store, args, probe)))
-                    if active:
+                    took = time.perf_counter() - t0
+                    use = {k: (cpu_seconds(p) - cpu0[k]) / took for k, p in pids.items() if p}
+                    cpu[kind].append(use)
+                    print(f"   CPU (cores) API {use.get('api', 0):.2f}, Neo4j "
+                          f"{use.get('neo4j', 0):.2f}; load average {os.getloadavg()[0]:.1f}",
+                          flush=True)
+                    if active and args.no_worker:
+                        d = (await client.get("/v1/destinations/bench-hook",
+                                              headers=HEADERS)).json()
+                        print(f"   outbox (no worker): {d['deliveries']}; load average "
+                              f"{os.getloadavg()[0]:.1f}", flush=True)
+                    elif active:
                         state, took = await drained(client)
                         during_b.append(minus((await client.get("/metrics")).text, before))
                         receiver_b.append((await client.get(f"{hooks}/stats")).json())
@@ -132,6 +160,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"ratio B / A per pair: {', '.join(f'{r:.2f}' for r in pairs)}; "
               f"sum(B) / sum(A): {sum(rates['B']) / sum(rates['A']):.2f} "
               f"(load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+        for kind in ("A", "B"):
+            per_event = {k: sum(c[k] for c in cpu[kind]) / sum(rates[kind]) * 1e6
+                         for k in cpu[kind][0]}
+            print(f"{kind}: CPU per event "
+                  + ", ".join(f"{k} {v:,.0f} µs" for k, v in per_event.items()))
         name = "profilegraph_delivery_lag_seconds"
         for i, (during, got) in enumerate(zip(during_b, receiver_b, strict=True)):
             print(f"B{i + 1} delivery lag, server (queued -> accepted): "
@@ -169,4 +202,6 @@ if __name__ == "__main__":
                         default=int(os.environ.get("PROFILEGRAPH_API_PORT", "8020")))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wipe", action="store_true")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="no delivery worker: B phases write the outbox, nothing is sent")
     asyncio.run(main(parser.parse_args()))

@@ -164,6 +164,8 @@ class Settings(BaseSettings):
     delivery_timeout_s: float = Field(default=10.0, gt=0)
     delivery_lease_s: float = Field(default=60.0, gt=0)
     delivery_poll_s: float = Field(default=0.5, gt=0)
+    # the shortest time between two delivery rounds of a process (claims batch what queued)
+    delivery_round_s: float = Field(default=0.5, ge=0)
     delivery_batch: int = Field(default=500, ge=1, le=10_000)
     delivery_concurrency: int = Field(default=16, ge=1, le=256)
     delivery_breaker_failures: int = Field(default=5, ge=1)

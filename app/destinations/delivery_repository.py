@@ -72,13 +72,16 @@ class DeliveryRepository:
         return await self._db.write_tx(work)
 
     async def finish(self, destination_id: str, owner: str, outcomes: list[Outcome],
-                     released: list[str], max_attempts: int, breaker: dict[str, int]
-                     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                     released: list[str], max_attempts: int, breaker: dict[str, int],
+                     eids: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Record a claim's sends, release what was not sent and move the breaker, in one
-        transaction. Returns the finished deliveries (id, state, created_at) and the
-        breaker's state (failures, breaker_open)."""
-        results = [{"id": o.delivery_id, "ok": o.ok, "status": o.status, "error": o.error,
-                    "delay_ms": o.delay_ms} for o in outcomes]
+        transaction. `eids`: the claimed deliveries' element ids by delivery id (as the
+        claim returned them). Returns the finished deliveries (id, state, created_ms) and
+        the breaker's state (failures, breaker_open)."""
+        results = [{"id": o.delivery_id, "eid": eids.get(o.delivery_id), "ok": o.ok,
+                    "status": o.status, "error": o.error, "delay_ms": o.delay_ms}
+                   for o in outcomes]
+        back = [{"id": i, "eid": eids.get(i)} for i in released]
         succeeded = sum(o.ok for o in outcomes)
 
         async def work(tx: AsyncManagedTransaction
@@ -86,7 +89,7 @@ class DeliveryRepository:
             done = await _rows(tx, "destinations/finish_deliveries", results=results,
                                owner=owner, max_attempts=max_attempts)
             if released:
-                await _rows(tx, "destinations/release_deliveries", ids=released, owner=owner)
+                await _rows(tx, "destinations/release_deliveries", released=back, owner=owner)
             state = await _rows(tx, "destinations/record_breaker", id=destination_id,
                                 succeeded=succeeded, failed=len(outcomes) - succeeded,
                                 **breaker)

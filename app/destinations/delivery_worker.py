@@ -99,6 +99,7 @@ class DeliveryWorker:
         next_gauges = next_prune = 0.0
         while True:
             sent = 0
+            started = time.monotonic()
             try:
                 sent = await self.run_once()
             except asyncio.CancelledError:
@@ -118,6 +119,12 @@ class DeliveryWorker:
                     async with asyncio.timeout(self._s.delivery_poll_s):
                         await self._wake.wait()
                 self._wake.clear()
+            # rounds at most every delivery_round_s: while changes keep coming (every ingest
+            # batch wakes the worker), a round takes what queued since the last one, so
+            # claims and finishes are a few larger transactions rather than many small ones
+            rest = self._s.delivery_round_s - (time.monotonic() - started)
+            if rest > 0:
+                await asyncio.sleep(rest)
 
     # -- one round ----------------------------------------------------------------------
 
@@ -153,7 +160,8 @@ class DeliveryWorker:
         finished, breaker = await self._repository.finish(
             destination_id, self.owner, outcomes, released, s.delivery_max_attempts,
             {"threshold": s.delivery_breaker_failures,
-             "open_ms": int(s.delivery_breaker_open_s * 1000)})
+             "open_ms": int(s.delivery_breaker_open_s * 1000)},
+            {d["delivery_id"]: d["eid"] for d in claim.deliveries})
         self._count(destination_id, outcomes, finished)
         DESTINATION_BREAKER_OPEN.labels(destination_id).set(
             1 if breaker.get("breaker_open") else 0)
@@ -194,10 +202,10 @@ class DeliveryWorker:
         ok = sum(o.ok for o in outcomes)
         DELIVERIES_SENT.labels(destination_id).inc(ok)
         DELIVERY_FAILURES.labels(destination_id).inc(len(outcomes) - ok)
-        now = datetime.now(UTC)
+        now_ms = time.time() * 1000
         for row in finished:
-            if row["state"] == "delivered" and row.get("created_at") is not None:
-                DELIVERY_LAG.observe(max(0.0, (now - row["created_at"]).total_seconds()))
+            if row["state"] == "delivered" and row.get("created_ms") is not None:
+                DELIVERY_LAG.observe(max(0.0, (now_ms - row["created_ms"]) / 1000))
             elif row["state"] == "dead":
                 DELIVERIES_DEAD_TOTAL.labels(destination_id).inc()
                 log.warning("delivery %s to %s is dead after its last attempt", row["id"],

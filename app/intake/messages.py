@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -67,6 +68,7 @@ class Message:
         return self.type in BEHAVIOURAL_TYPES
 
 
+@lru_cache(maxsize=4096)  # a store sends a few dozen event names, each message one of them
 def snake_case(name: str) -> str:
     return _SNAKE_RE.sub("_", name.lower()).strip("_")[:64]
 

@@ -10,7 +10,9 @@
 //    retry, the profile's scanned deliveries wait as long (next_at), so that they do not
 //    fill the next claims' scan; behind one leased by another worker they stay due (that
 //    lease may end early).
-// Rows: the leased deliveries, in profile and seq order.
+// Rows: the leased deliveries, what a send needs of them (the driver turns every datetime
+// into an object: the lease's own are left out), with their element ids (finish and release
+// find them by those), in profile and seq order.
 // (ORDER BY names every key of the index, so the planner reads it in order and stops at the
 // limit instead of sorting all that is due; the hints keep that plan whatever the store's
 // statistics say at the moment it is planned)
@@ -43,5 +45,7 @@ WITH user_id, window,
 UNWIND window[..coalesce(waiting[0], size(window))] AS x
 SET x.lease_owner = $owner, x.lease_until = datetime() + duration({milliseconds: $lease_ms}),
     x.next_at = datetime() + duration({milliseconds: $lease_ms})
-RETURN x {.*} AS delivery
+RETURN x {.delivery_id, .user_id, .seq, .type, .segment_id, .trait, .value, .previous,
+          .event_id, .event_name, .event_ts, .properties_json, .at, .attempts,
+          eid: elementId(x)} AS delivery
 ORDER BY user_id, x.seq

@@ -5,13 +5,17 @@
 MATCH (d:Destination)
 WHERE $ids IS NULL OR d.destination_id IN $ids
 CALL (d) {
-  OPTIONAL MATCH (x:Delivery {destination_id: d.destination_id, state: 'pending'})
+  OPTIONAL MATCH (x:Delivery)
+  USING INDEX x:Delivery(destination_id, state, next_at)
+  WHERE x.destination_id = d.destination_id AND x.state = 'pending' AND x.next_at IS NOT NULL
   RETURN count(CASE WHEN x.attempts = 0 THEN 1 END) AS pending,
          count(CASE WHEN x.attempts > 0 THEN 1 END) AS retrying,
          min(x.created_at) AS oldest
 }
 CALL (d) {
-  OPTIONAL MATCH (x:Delivery {destination_id: d.destination_id, state: 'dead'})
+  OPTIONAL MATCH (x:Delivery)
+  USING INDEX x:Delivery(destination_id, state, next_at)
+  WHERE x.destination_id = d.destination_id AND x.state = 'dead' AND x.next_at IS NOT NULL
   RETURN count(x) AS dead
 }
 RETURN d.destination_id AS destination_id, pending, retrying, dead,

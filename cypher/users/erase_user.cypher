@@ -36,8 +36,14 @@ CALL (ids) {
   RETURN count(m) AS membership_changes
 }
 CALL (ids) {
-  // queued and kept deliveries to destinations (docs/destinations.md) name the profile
-  OPTIONAL MATCH (x:Delivery) WHERE x.user_id IN ids
+  // queued and kept deliveries to destinations (docs/destinations.md) name the profile;
+  // read through delivery_chain: every destination's, in every state
+  OPTIONAL MATCH (d:Destination)
+  WITH ids, collect(d.destination_id) AS destinations
+  OPTIONAL MATCH (x:Delivery)
+  USING INDEX x:Delivery(destination_id, state, user_id, seq)
+  WHERE x.destination_id IN destinations AND x.state IN ['pending', 'delivered', 'dead']
+    AND x.user_id IN ids AND x.seq IS NOT NULL
   DELETE x
   RETURN count(x) AS deliveries
 }

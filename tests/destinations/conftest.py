@@ -37,7 +37,8 @@ async def dclient(graph: AsyncDriver, loopback_allowed: Settings
 
 
 # Retries, breaker and polling in tenths of a second instead of seconds and minutes.
-FAST = {"delivery_poll_s": 0.05, "delivery_backoff_s": 0.05, "delivery_backoff_max_s": 0.4,
+FAST = {"delivery_poll_s": 0.05, "delivery_round_s": 0.05, "delivery_backoff_s": 0.05,
+        "delivery_backoff_max_s": 0.4,
         "delivery_breaker_failures": 5, "delivery_breaker_open_s": 0.3,
         "delivery_max_attempts": 60, "delivery_timeout_s": 2.0}
 

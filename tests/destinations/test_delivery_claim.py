@@ -38,9 +38,13 @@ async def _queue(graph: AsyncDriver, rows: list[dict]) -> None:
             else now - timedelta(seconds=r.get("ago_s", 60))} for r in rows])
 
 
+EIDS: dict[str, str] = {}  # delivery id -> element id, as the claims returned them
+
+
 async def _claim(repo: DeliveryRepository, owner: str, profiles: int = 10) -> list[str]:
     claim = await repo.claim(DEST, owner, profiles=profiles, per_profile=20, lease_ms=60_000,
                              probe_after=5)
+    EIDS.update({d["delivery_id"]: d["eid"] for d in claim.deliveries} if claim else {})
     return [d["delivery_id"] for d in claim.deliveries] if claim else []
 
 
@@ -52,7 +56,8 @@ async def test_a_lease_takes_deliveries_out_of_the_due_range_until_released(
     assert sorted(await _claim(repo, "one")) == ["a1", "a2", "a3", "b1"]
     assert await _claim(repo, "two") == []  # leased: nothing due for another worker
     # a failed first delivery: the rest of its chain goes back, due, behind the retry
-    await repo.finish(DEST, "one", [], ["a2", "a3"], 10, {"threshold": 5, "open_ms": 1000})
+    await repo.finish(DEST, "one", [], ["a2", "a3"], 10, {"threshold": 5, "open_ms": 1000},
+                      EIDS)
     records, _, _ = await graph.execute_query(
         "MATCH (x:Delivery {destination_id: $dest}) RETURN x.delivery_id AS id, "
         "x.lease_owner AS owner, x.next_at <= datetime() AS due ORDER BY id", dest=DEST)
@@ -102,3 +107,30 @@ async def test_the_claim_reads_the_indexes_in_order(graph: AsyncDriver) -> None:
     assert any("(destination_id, state, next_at)" in s for s in seeks)
     assert any("(destination_id, state, user_id, seq)" in s for s in seeks)
     assert operators.count("Limit") >= 2  # read in index order up to the limit, not sorted
+
+
+@pytest.mark.parametrize(("statement", "params"), [
+    ("destinations/count_deliveries", {"ids": None}),
+    ("destinations/count_delivered", {"ids": None}),
+    ("destinations/list_deliveries", {"id": DEST, "state": "dead", "limit": 50}),
+    ("destinations/replay_deliveries", {"id": DEST, "states": ["dead"],
+                                        "from": datetime(2020, 1, 1, tzinfo=UTC), "to": None}),
+    ("destinations/delete_deliveries", {"id": DEST}),
+    ("users/erase_user", {"user_id": "u"}),
+])
+async def test_reads_of_the_outbox_go_through_an_index(graph: AsyncDriver, statement: str,
+                                                       params: dict) -> None:
+    """Delivered deliveries pile up over the retention period: the gauges (every 2 s), the
+    console, replay, deletion and erasure must not scan every Delivery (count_deliveries
+    did: 18 ms of Neo4j CPU with 6,000 kept, every 2 s)."""
+    _, summary, _ = await graph.execute_query("EXPLAIN " + queries[statement], **params)
+    scans: list[str] = []
+
+    def walk(plan: dict) -> None:
+        if plan["operatorType"].startswith(("NodeByLabelScan", "AllNodesScan")):
+            scans.append(plan["args"].get("Details", ""))
+        for child in plan.get("children", []):
+            walk(child)
+
+    walk(summary.plan)
+    assert not [s for s in scans if "Delivery" in s], scans
