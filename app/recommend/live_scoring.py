@@ -20,7 +20,8 @@ from recmodel.live_history import ServingParams, weigh_history
 PATHS = {"static": Strategy.gnn, "live": Strategy.gnn_live, "inductive": Strategy.gnn_inductive}
 VERBS = {"product_viewed": "viewed", "product_clicked": "viewed",
          "product_added": "added to your cart", "product_added_to_wishlist": "saved",
-         "order_completed": "bought"}
+         "order_completed": "bought", "viewing_now": "are viewing"}
+VIEWING_NOW = "viewing_now"  # the request's context item, told apart from past views
 
 # (item_id, event type, ts in epoch ms), newest first, as the user-context Cypher returns them
 # (a history entry with the item's title after these is read the same).

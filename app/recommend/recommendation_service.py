@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from app.core.config import Settings
 from app.recommend.graph_neighbours import GraphNeighbours, Pick
 from app.recommend.item_info_cache import ItemInfoCache
-from app.recommend.live_scoring import explain, score_shopper
+from app.recommend.live_scoring import VIEWING_NOW, explain, score_shopper
 from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
 from app.recommend.popularity_service import PopularityService
@@ -116,7 +116,18 @@ class RecommendationService:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
         events = history  # (item_id, type, ts_ms, title) tuples, read by position
-        scored = score_shopper(model, ctx.user_id, events, time.time() * 1000, params, mode,
+        now_ms = time.time() * 1000
+        told = events
+        if context_item is not None and history and mode is ScoringMode.live \
+                and context_item in model.item_row:
+            # The item on screen steers a history's list as a view made now, and is not
+            # offered (without a history the list stays the popular one of its category).
+            title = (await self._item_infos([context_item])).get(context_item)
+            title = title.title if title else None
+            events = [(context_item, "product_viewed", now_ms, title), *history]
+            told = [(context_item, VIEWING_NOW, now_ms, title), *history]
+            excluded = excluded | {context_item}
+        scored = score_shopper(model, ctx.user_id, events, now_ms, params, mode,
                                limit * POOL_FACTOR, excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
             picks = await self._neighbours.pick(
@@ -131,8 +142,8 @@ class RecommendationService:
         if category is not None:
             ranked = [(info, s) for info, s in ranked if info.category == category]
         chosen = self._diversify(ranked, limit)
-        titles = {h.item_id: h.title for h in history}
-        reasons = explain(model, scored, [info.item_id for info, _ in chosen], events, titles)
+        titles = {h[0]: h[3] for h in told}
+        reasons = explain(model, scored, [info.item_id for info, _ in chosen], told, titles)
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,
                             category=info.category, reason=reason)

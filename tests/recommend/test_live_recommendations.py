@@ -188,3 +188,28 @@ async def test_a_heavy_buyer_is_never_offered_what_they_bought_before_their_rece
     assert not {"i1", "i2", "i6"} & set(ids(body)), body
     kept_seen = await recs(client, admin_headers, "whale", limit=6, exclude_seen="false")
     assert "i6" in ids(kept_seen) and not {"i1", "i2"} & set(ids(kept_seen))
+
+
+async def test_the_item_on_screen_steers_the_list_and_is_not_offered(
+    artifacts: Path, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    await wait_for_version(client, publish_grouped(artifacts))
+    await consent(client, admin_headers, "dave")
+    await consent(client, admin_headers, "gus")
+    await send(client, admin_headers, [event("dave", "Product Viewed", "i1", days_ago=20),
+                                       event("gus", "Product Viewed", "i4")])  # in the graph
+    plain = await recs(client, admin_headers, "dave", limit=2)
+    assert plain["strategy"] == "gnn_live" and ITEMS[ids(plain)[0]][1] == "kitchen"
+
+    r = await client.get("/v1/users/dave/recommendations",
+                         params={"limit": 4, "context_item": "i4"}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    viewing = r.json()
+    assert viewing["strategy"] == "gnn_live" and "i4" not in ids(viewing)
+    order = ids(viewing)
+    assert order.index("i5") < order.index("i6")  # the lamp's neighbour before the novel
+    reasons = {item["item_id"]: item["reason"] for item in viewing["items"]}
+    assert reasons["i5"] == "because you are viewing Lamp"
+    static = await recs(client, admin_headers, "dave", limit=2, mode="static",
+                        context_item="i4")
+    assert ITEMS[ids(static)[0]][1] == "kitchen"  # static: the trained vector alone

@@ -32,8 +32,10 @@ async def user_recommendations(
     exclude_seen: bool = True,
     context_item: Annotated[str | None, Query(
         min_length=1, max_length=256,
-        description="The item the shopper is viewing: narrows a non-personalized list to "
-                    "its category")] = None,
+        description="The item the shopper is viewing: in a personalized list (live mode) "
+                    "it counts as a view made now and is left out of the list; a "
+                    "non-personalized list is narrowed to its category. An item the model "
+                    "does not hold changes nothing")] = None,
     mode: Annotated[ScoringMode, Query(
         description="live: trained vector + the history read now; static: trained vector "
                     "only")] = ScoringMode.live,
