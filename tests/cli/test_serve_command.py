@@ -19,12 +19,10 @@ def test_serve_gives_workers_time_to_answer_the_health_check(monkeypatch) -> Non
         seen.update(kwargs, app=app)
 
     monkeypatch.setattr(main.uvicorn, "run", run)
-    monkeypatch.setenv("PROFILEGRAPH_API_WORKER_HEALTHCHECK_TIMEOUT_S", "45")
-    main.get_settings.cache_clear()
-    try:
-        result = runner.invoke(main.app, ["serve", "--workers", "2", "--port", "8104"])
-    finally:
-        main.get_settings.cache_clear()
+    # On the one settings object every test shares (clearing get_settings' cache would give
+    # later tests another object than the one their fixtures change).
+    monkeypatch.setattr(main.get_settings(), "api_worker_healthcheck_timeout_s", 45)
+    result = runner.invoke(main.app, ["serve", "--workers", "2", "--port", "8104"])
     assert result.exit_code == 0, result.output
     assert seen["workers"] == 2
     assert seen["timeout_worker_healthcheck"] == 45
