@@ -103,7 +103,8 @@ class RecommendationService:
         ctx = context
         model = self._models.current
         params = self._params(model)
-        context_category = await self._category_of(context_item)
+        on_screen = await self._info_of(context_item)
+        context_category = on_screen.category if on_screen else None
         if ctx is None:
             return await self._popular_for(id_, limit, category, context_category,
                                            FallbackReason.unknown_user)
@@ -122,8 +123,7 @@ class RecommendationService:
                 and context_item in model.item_row:
             # The item on screen steers a history's list as a view made now, and is not
             # offered (without a history the list stays the popular one of its category).
-            title = (await self._item_infos([context_item])).get(context_item)
-            title = title.title if title else None
+            title = on_screen.title if on_screen else None
             events = [(context_item, "product_viewed", now_ms, title), *history]
             told = [(context_item, VIEWING_NOW, now_ms, title), *history]
             excluded = excluded | {context_item}
@@ -207,11 +207,10 @@ class RecommendationService:
             return self._settings.consent_default == "opt_out"
         return ctx.consent == "granted"
 
-    async def _category_of(self, item_id: str | None) -> str | None:
+    async def _info_of(self, item_id: str | None) -> ItemInfo | None:
         if item_id is None:
             return None
-        info = (await self._item_infos([item_id])).get(item_id)
-        return info.category if info else None
+        return (await self._item_infos([item_id])).get(item_id)
 
     async def _popular_for(self, user_id: str, limit: int, category: str | None,
                            context_category: str | None, reason: FallbackReason,
