@@ -31,6 +31,9 @@ class AttributionListener:
         # shoppers passed once: passed again on the next round, since an event committed
         # while its exposure's write was in flight is seen by neither transaction
         self._recheck: set[str] = set()
+        # One pass at a time: a caller's drain waits for the background pass in flight
+        # instead of returning while that pass's links are still uncommitted.
+        self._passing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     async def on_ingest(self, change: IngestedChange) -> None:
@@ -50,6 +53,10 @@ class AttributionListener:
             await self.drain()
 
     async def drain(self) -> None:
+        async with self._passing:
+            await self._pass()
+
+    async def _pass(self) -> None:
         if not self._waiting and not self._recheck:
             return
         fresh, again = self._waiting, self._recheck
