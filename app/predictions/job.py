@@ -21,8 +21,8 @@ from typing import Any
 from app.core.config import Settings
 from app.predictions import metrics
 from app.predictions.features import normalize
+from app.predictions.fit_process import fit_off_process
 from app.predictions.repository import PredictionRepository
-from app.predictions.training import refresh
 from app.segments.condition_tree import walk
 from app.segments.definition import SegmentDefinition, TraitCondition
 from app.segments.identifiers import PREDICTED_TRAITS
@@ -97,8 +97,9 @@ class PredictionJob:
                       "scored": 0, "summary": {"cleared": cleared}}
             await self._repository.save_run(**record)
             return record
-        # CPU-bound (pandas, scikit-learn): off the event loop
-        result = await asyncio.to_thread(refresh, events)
+        # CPU-bound (pandas, scikit-learn): in a child process, off the serving process
+        result = await fit_off_process(events)
+        log.info("predictions fitted in process %d", result.pid)
         rows = [{"user_id": user_id, "purchase": _number(r.pred_purchase_30d),
                  "value": _number(r.pred_value_90d), "cluster": int(r.cluster),
                  "label": r.cluster_label}
