@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     recommend_max_concurrency: int = Field(default=2, ge=1, le=4096)
     popular_recent_days: int = Field(default=30, ge=1)
     recs_history_limit: int = Field(default=200, ge=1)
+    # Shopper histories each API process keeps warm between requests, checked against the
+    # profile's event count on every read (app/recommend/warm_histories.py); 0 keeps none.
+    # An entry costs about history_limit x 150 bytes plus its touched items.
+    recs_warm_histories: int = Field(default=10_000, ge=0)
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)
     # The model refresh (app/recommend/model_refresh.py, docs/design.md): every API process

@@ -52,6 +52,11 @@ RECOMMEND_READ_GROUP = Histogram(
     "profilegraph_recommend_read_group_size",
     "Shoppers read by one statement for recommendation requests in flight together",
     buckets=(1, 2, 4, 8, 16, 32, 64))
+RECOMMEND_HISTORY_READS = Counter(
+    "profilegraph_recommend_histories_total",
+    "Shopper histories a recommendation used, by where they came from: read from the graph, "
+    "or held warm by this process at the event count the graph still reports",
+    ["source"])
 MEMBERSHIP_PENDING = Gauge(
     "profilegraph_membership_pending_users", "Profiles with segment-membership work pending",
     multiprocess_mode="mostrecent")

@@ -13,6 +13,7 @@ from app.core.metrics import RECOMMEND_READ_GROUP
 from app.db.database import Database
 from app.db.queries import queries
 from app.recommend.grouped_reads import GroupedReads
+from app.recommend.warm_histories import WarmHistories, WarmHistory
 
 
 class Interaction(NamedTuple):
@@ -81,8 +82,9 @@ ContextKey = tuple[int, bool, str | None, str | None]
 
 
 class RecommendationRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, warm: WarmHistories | None = None) -> None:
         self._db = db
+        self._warm = warm if warm is not None else WarmHistories(0, 0.0)
         self._contexts: GroupedReads[ContextKey, UserContext] = GroupedReads(
             self._user_contexts, observe=RECOMMEND_READ_GROUP.observe)
 
@@ -109,14 +111,27 @@ class RecommendationRepository:
 
     async def _user_contexts(self, key: ContextKey, ids: list[str]) -> dict[str, UserContext]:
         history_limit, opt_out, experiment_id, audience = key
+        held = self._warm.held(ids, history_limit)
         rows = await self._db.fast_read(queries["recommend/get_user_contexts"], {
             "ids": ids, "history_limit": history_limit, "opt_out": opt_out,
-            "experiment_id": experiment_id, "segment_id": audience})
+            "experiment_id": experiment_id, "segment_id": audience,
+            "known": self._warm.known(held)})
         make = _INTERACTION  # each history entry is a 4-list: [item_id, type, ts_ms, title]
-        return {r["id"]: UserContext(r["user_id"], r["consent"], list(map(make, r["history"])),
-                                     list(r["segments"]), r["variant"], r["in_audience"],
-                                     frozenset(r["seen"]), frozenset(r["bought"]))
-                for r in rows}
+        contexts, warm = {}, 0
+        for r in rows:
+            id_ = r["id"]
+            if r["warm"]:  # the graph still reports the count the held history was read at
+                entry, warm = held[id_], warm + 1
+            else:
+                entry = WarmHistory(r["user_id"], r["version"], list(map(make, r["history"])),
+                                    frozenset(r["seen"]), frozenset(r["bought"]))
+                if entry.history or entry.seen:  # read, so consent allowed it
+                    self._warm.put(id_, history_limit, entry)
+            contexts[id_] = UserContext(r["user_id"], r["consent"], entry.history,
+                                        list(r["segments"]), r["variant"], r["in_audience"],
+                                        entry.seen, entry.bought)
+        self._warm.count(warm, len(rows) - warm)
+        return contexts
 
     async def popular(self, since: datetime | None, category: str | None,
                       limit: int) -> list[ItemInfo]:

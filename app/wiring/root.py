@@ -54,7 +54,8 @@ from app.recommend.model_refresh_repository import ModelRefreshRepository
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
-from app.recommend.recommendation_service import RecommendationService
+from app.recommend.recommendation_service import ITEM_CACHE_TTL_S, RecommendationService
+from app.recommend.warm_histories import WarmHistories
 from app.segments.audience_export import AudienceExport
 from app.segments.deletion import SegmentDeleter
 from app.segments.draft_explain import DraftExplainer
@@ -144,7 +145,8 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
     worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
                               sweep_interval_s=settings.segment_sweep_interval_s)
     deleter = SegmentDeleter(database, settings.segment_delete_batch)
-    recommend_repository = RecommendationRepository(database)
+    recommend_repository = RecommendationRepository(database, WarmHistories(
+        settings.recs_warm_histories, ITEM_CACHE_TTL_S))
     models = ModelStore(settings.artifacts_dir)
     popularity = PopularityService(recommend_repository, settings.popular_cache_ttl_s,
                                    settings.popular_recent_days)
