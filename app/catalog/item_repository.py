@@ -34,6 +34,14 @@ class ItemRepository:
 
         await self._db.write_tx(work)
 
+    async def flag_non_products(self, item_ids: list[str], now: datetime) -> int:
+        """Label the Items of these non-product codes :NonProduct; how many were not yet."""
+        if not item_ids:
+            return 0
+        rows = await self._db.write(queries["items/flag_non_products"],
+                                    {"item_ids": item_ids, "now": now})
+        return int(rows[0]["flagged"]) if rows else 0
+
     async def get(self, item_id: str) -> dict[str, Any] | None:
         rows = await self._db.read(queries["items/get_item"], {"item_id": item_id})
         return native(rows[0]["item"]) if rows else None

@@ -6,6 +6,7 @@ follows imported events at once, as it follows events sent to `/v1/batch`."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,6 +89,10 @@ def _summary(title: str, rows: list[tuple[str, object]], totals: Totals) -> None
     console.print(table)
 
 
+def _by_code(counts: Counter[str]) -> str:
+    return ", ".join(f"{code} {n:,}" for code, n in counts.most_common()) or "-"
+
+
 @app.command("online-retail")
 def online_retail(
     path: Path | None = typer.Argument(
@@ -121,9 +126,16 @@ def online_retail(
         ("order lines", summary.order_lines), ("refunds (C invoices)", summary.refunds),
         ("refund lines", summary.refund_lines),
         ("skipped: lines without customer", summary.lines_without_customer),
+        ("skipped: non-product lines (service, fee, adjustment codes)",
+         summary.non_product_lines),
+        ("  by code", _by_code(summary.non_product_by_code)),
+        ("  invoices of non-product lines only (no event)", summary.invoices_without_products),
         ("skipped: adjustment lines", summary.adjustment_lines),
         ("skipped: lines of an invoice read from an earlier file",
          summary.repeated_invoice_lines),
+        ("non-product codes left out of the catalog", summary.non_product_codes),
+        ("items of such codes labelled NonProduct (an older import)",
+         summary.non_product_items_flagged),
     ], summary.totals)
 
 

@@ -3,19 +3,26 @@
 
 - StockCode -> (:Item {item_id}) with the last seen Description as title and the last
   positive Price as price, from every line (lines without a customer still describe the
-  catalog);
+  catalog), but for the service, fee and adjustment codes (`retail_codes.is_non_product`:
+  POST, DOT, C2, M, D, BANK CHARGES, AMAZONFEE, ADJUST*, TEST*, gift_*, ...): they are not
+  catalog items, and an Item of such a code that an older import created is labelled
+  :NonProduct (the model export and the popular and graph-neighbour lists leave it out);
 - Customer ID -> (:User {user_id}) with the country as trait, consent recorded by the import
   (analytics + personalization granted, source `import:online_retail`) unless disabled;
 - an invoice -> one `Order Completed` event (id `retail-<Invoice>`) with one ON edge per line
   (quantity, price); a cancellation (`C...`) -> `Order Refunded`, which adds no revenue;
-- lines without a customer, and lines with quantity <= 0 or a negative price outside a
-  cancellation (stock adjustments), are skipped and counted.
+- lines without a customer, lines of a non-product code, and lines with quantity <= 0 or a
+  negative price outside a cancellation (stock adjustments), are skipped and counted; an
+  order keeps its product lines, and its revenue is the sum of those lines only (postage,
+  carriage, fees, manual amounts and discounts are not merchandise bought, and revenue
+  agrees with the order's item lines); an invoice with no product line is no event.
 Ids are deterministic, so a second run stores nothing new.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +33,7 @@ import pandas as pd
 
 from app.catalog.item_repository import ItemRepository
 from app.importers.pipeline import Totals
+from app.importers.retail_codes import is_non_product
 from app.importers.retail_files import REPEATED, read_lines
 from app.intake.intake_service import IntakeService
 from app.intake.messages import Message
@@ -39,6 +47,11 @@ class RetailSummary:
     rows: int = 0
     lines_without_customer: int = 0
     adjustment_lines: int = 0
+    non_product_lines: int = 0  # lines with a customer under a service/fee/adjustment code
+    non_product_by_code: Counter[str] = field(default_factory=Counter)
+    invoices_without_products: int = 0  # a customer's invoices of non-product lines only
+    non_product_codes: int = 0  # codes left out of the catalog
+    non_product_items_flagged: int = 0  # Items of such codes an older import created
     repeated_invoice_lines: int = 0  # an invoice read before, from an earlier file or sheet
     order_lines: int = 0
     refund_lines: int = 0
@@ -51,9 +64,11 @@ class RetailSummary:
 
 
 def item_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per StockCode: last non-empty description and last positive price."""
+    """One row per product StockCode: last non-empty description and last positive price."""
     rows: dict[str, dict[str, Any]] = {}
     for code, desc, price in zip(df["StockCode"], df["Description"], df["Price"], strict=True):
+        if is_non_product(str(code)):
+            continue
         props = rows.setdefault(str(code), {})
         if isinstance(desc, str) and desc.strip():
             props["title"] = desc.strip()
@@ -89,14 +104,21 @@ def invoice_batches(df: pd.DataFrame, summary: RetailSummary, batch_lines: int,
         customer = str(int(g["Customer ID"].iat[0]))
         ts = g["ts"].iat[0].to_pydatetime()
         lines = []
+        services_before = summary.non_product_lines
         for code, desc, qty, price in zip(g["StockCode"], g["Description"], g["Quantity"],
                                           g["Price"], strict=True):
+            if is_non_product(str(code)):
+                summary.non_product_lines += 1
+                summary.non_product_by_code[str(code)] += 1
+                continue
             if price < 0 or (qty <= 0 and not refund):
                 summary.adjustment_lines += 1
                 continue
             lines.append((str(code), desc if isinstance(desc, str) else "", int(qty),
                           float(price)))
         batch_rows += len(g)
+        if not lines and summary.non_product_lines > services_before:
+            summary.invoices_without_products += 1  # e.g. postage or a manual charge alone
         if lines:
             if customer not in seen:
                 seen.add(customer)
@@ -148,5 +170,8 @@ async def import_online_retail(
     now = datetime.now(UTC)
     for start in range(0, len(items), ITEM_CHUNK):
         await item_store.upsert(items[start:start + ITEM_CHUNK], now)
+    services = sorted({str(c) for c in df["StockCode"].unique() if is_non_product(str(c))})
+    summary.non_product_codes = len(services)
+    summary.non_product_items_flagged = await item_store.flag_non_products(services, now)
     summary.seconds = time.perf_counter() - started
     return summary

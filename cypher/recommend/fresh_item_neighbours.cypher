@@ -8,7 +8,7 @@
 //         (string, '' on the first page), $limit (items), $shoppers (per item), $neighbours,
 //         $peers.
 MATCH (i:Item)
-WHERE i.created_at > $since
+WHERE i.created_at > $since AND NOT i:NonProduct
   AND (i.created_at > $after_at OR (i.created_at = $after_at AND i.item_id > $after_id))
 WITH i ORDER BY i.created_at, i.item_id LIMIT $limit
 CALL (i) {

@@ -1,8 +1,10 @@
 // Items ranked by how many distinct users interacted with them since $since (null: all time),
-// purchases counting more than carts and views. Optionally one category.
+// purchases counting more than carts and views. Optionally one category. Items labelled
+// :NonProduct (postage, fees: items/flag_non_products) are never listed.
 MATCH (e:Event)-[:ON]->(i:Item)
 WHERE e.type IN ['product_viewed', 'product_added', 'order_completed']
   AND ($since IS NULL OR e.ts >= $since)
+  AND NOT i:NonProduct
   AND ($category IS NULL OR i.category = $category)
 MATCH (u:User)-[:PERFORMED]->(e)
 WITH i, u, max(CASE e.type WHEN 'order_completed' THEN 3.0 WHEN 'product_added' THEN 2.0 ELSE 1.0 END) AS w
