@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from neo4j import AsyncManagedTransaction
+
 from app.db.database import Database
 from app.db.queries import queries
 from app.segments.identifiers import COMPUTED_TRAITS
+from app.segments.referrers import lock_live_segments, tx_rows
 
 COMPUTED = sorted(COMPUTED_TRAITS)
 
@@ -33,10 +36,17 @@ class PlacementRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def save(self, placement_id: str, name: str, definition: str, now: datetime) -> int:
-        rows = await self._db.write_named("decisions/save_placement", placement_id=placement_id,
-                                          name=name, definition=definition, now=now)
-        return int(rows[0]["version"])
+    async def save(self, placement_id: str, name: str, definition: str, now: datetime,
+                   segment_ids: list[str]) -> int:
+        """The new version. Locks the segments the rules name first and raises SegmentsGone,
+        saving nothing, when one is gone or being deleted (a DELETE cannot slip between)."""
+        async def work(tx: AsyncManagedTransaction) -> int:
+            await lock_live_segments(tx, segment_ids)
+            [row] = await tx_rows(tx, "decisions/save_placement", placement_id=placement_id,
+                               name=name, definition=definition, now=now)
+            return int(row["version"])
+
+        return await self._db.write_tx(work)
 
     async def get(self, placement_id: str) -> dict[str, Any] | None:
         rows = await self._db.read_named("decisions/get_placement", placement_id=placement_id)

@@ -18,6 +18,7 @@ from app.decisions.schemas import (
     PlacementVersion,
 )
 from app.segments.document import validate
+from app.segments.referrers import SegmentsGone
 
 
 def _utcnow() -> datetime:
@@ -45,11 +46,7 @@ class PlacementService:
         if not named:
             return
         known = await self._repository.known_segments(sorted({s for _, s in named}))
-        bad = [(p, s) for p, s in named if s not in known]
-        if bad:
-            raise ApiError(422, "invalid_definition", f"unknown segment {bad[0][1]!r}",
-                           [{"field": p, "reason": f"no segment {s!r} exists"}
-                            for p, s in bad])
+        _refuse_unknown(named, known)
 
     async def put(self, placement_id: str, document: Any) -> PlacementDetail:
         if isinstance(document, dict):
@@ -67,10 +64,14 @@ class PlacementService:
                 raise ApiError(409, "version_conflict",
                                f"version {definition.version} given, the next is {expected}",
                                [{"field": "/version", "reason": f"the next version is {expected}"}])
-        await self._repository.save(placement_id, definition.name,
-                                    definition.model_dump_json(exclude_none=True,
-                                                               exclude={"version"}),
-                                    self._clock())
+        named = definition.referenced_segments()
+        try:
+            await self._repository.save(placement_id, definition.name,
+                                        definition.model_dump_json(exclude_none=True,
+                                                                   exclude={"version"}),
+                                        self._clock(), [s for _, s in named])
+        except SegmentsGone as exc:  # deleted since check_segments: found under its lock
+            _refuse_unknown(named, {s for _, s in named} - set(exc.missing))
         for callback in self.on_change:
             callback()
         return await self.get(placement_id)
@@ -98,6 +99,15 @@ class PlacementService:
             raise _not_found(placement_id)
         for callback in self.on_change:
             callback()
+
+
+def _refuse_unknown(named: list[tuple[str, str]], known: set[str]) -> None:
+    """The 422 for rules naming segments not in `known` (a typo would silently never
+    match)."""
+    bad = [(p, s) for p, s in named if s not in known]
+    if bad:
+        raise ApiError(422, "invalid_definition", f"unknown segment {bad[0][1]!r}",
+                       [{"field": p, "reason": f"no segment {s!r} exists"} for p, s in bad])
 
 
 def _summary(row: dict[str, Any]) -> PlacementSummary:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from app.db.database import Database
 from app.db.queries import queries
 from app.db.values import native
+from app.destinations.schemas import EVERY
+from app.segments.referrers import lock_live_segments, tx_rows
 
 
 class DuplicateDestination(Exception):
@@ -21,18 +24,30 @@ class DestinationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def _write_naming_segments(self, statement: str, names: list[str],
+                                     **params: Any) -> list[dict[str, Any]]:
+        """The statement after locking the segments the subscription names; SegmentsGone,
+        nothing written, when one is gone or being deleted (a DELETE cannot slip between)."""
+        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+            await lock_live_segments(tx, [s for s in names if s != EVERY])
+            return await tx_rows(tx, statement, **params)
+
+        return await self._db.write_tx(work)
+
     async def create(self, **fields: Any) -> dict[str, Any]:
         try:
-            rows = await self._db.write_named("destinations/create_destination", **fields)
+            found = await self._write_naming_segments("destinations/create_destination",
+                                                      fields["segment_ids"], **fields)
         except ConstraintError:
             raise DuplicateDestination(fields["id"]) from None
-        return native(rows[0]["destination"])
+        return native(found[0]["destination"])
 
     async def update(self, destination_id: str, changes: dict[str, Any], now: datetime
                      ) -> dict[str, Any] | None:
-        rows = await self._db.write_named("destinations/update_destination", id=destination_id,
-                                          changes=changes, now=now)
-        return native(rows[0]["destination"]) if rows else None
+        found = await self._write_naming_segments(
+            "destinations/update_destination", changes.get("segment_ids", []),
+            id=destination_id, changes=changes, now=now)
+        return native(found[0]["destination"]) if found else None
 
     async def get(self, destination_id: str) -> dict[str, Any] | None:
         rows = await self._db.read_named("destinations/get_destination", id=destination_id)

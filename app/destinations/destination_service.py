@@ -36,6 +36,7 @@ from app.destinations.schemas import (
 )
 from app.destinations.target_guard import TargetRefused, check_target, parse_networks
 from app.intake.messages import snake_case
+from app.segments.referrers import SegmentsGone
 
 
 def _utcnow() -> datetime:
@@ -64,6 +65,12 @@ def _field_error(field: str, reason: str, status: int = 422) -> ApiError:
     """`field`: a JSON pointer into the body, as the route's own validation names fields."""
     return ApiError(status, "invalid_request", f"{field}: {reason}",
                     [{"field": field, "reason": reason}])
+
+
+def _refuse_missing(subscriptions: Subscriptions, missing: list[str]) -> None:
+    if missing and subscriptions.segments is not None:
+        index = subscriptions.segments.ids.index(missing[0])  # as sent, "*" included
+        raise _field_error(f"/subscriptions/segments/ids/{index}", f"no segment {missing[0]!r}")
 
 
 class DestinationService:
@@ -95,11 +102,8 @@ class DestinationService:
         if subscriptions.segments is None:
             return
         ids = [s for s in subscriptions.segments.ids if s != EVERY]
-        missing = sorted(set(ids) - await self._repository.existing_segments(ids))
-        if missing:
-            index = subscriptions.segments.ids.index(missing[0])  # as sent, "*" included
-            raise _field_error(f"/subscriptions/segments/ids/{index}",
-                               f"no segment {missing[0]!r}")
+        _refuse_missing(subscriptions, sorted(
+            set(ids) - await self._repository.existing_segments(ids)))
 
     async def create(self, body: DestinationIn) -> Destination:
         await self._check_target(body.kind, body.target)
@@ -113,6 +117,9 @@ class DestinationService:
                 **flatten(body.subscriptions))
         except DuplicateDestination:
             raise ApiError(409, "conflict", f"destination {destination_id!r} exists") from None
+        except SegmentsGone as exc:  # deleted since _check_segments: found under its lock
+            _refuse_missing(body.subscriptions, exc.missing)
+            raise
         return self._answer(row, {}, with_secret=True)
 
     async def get(self, destination_id: str) -> Destination:
@@ -145,7 +152,12 @@ class DestinationService:
         rotated = patch.rotate_secret and current["kind"] == DestinationKind.webhook
         if rotated:
             changes["secret"] = new_secret()
-        row = await self._repository.update(destination_id, changes, self._clock())
+        try:
+            row = await self._repository.update(destination_id, changes, self._clock())
+        except SegmentsGone as exc:  # deleted since _check_segments: found under its lock
+            if patch.subscriptions is not None:
+                _refuse_missing(patch.subscriptions, exc.missing)
+            raise
         if row is None:
             raise ApiError(404, "not_found", f"no destination {destination_id!r}")
         counts = await self._repository.counts([destination_id])

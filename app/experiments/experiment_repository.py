@@ -10,6 +10,7 @@ from neo4j import AsyncManagedTransaction
 
 from app.db.database import Database
 from app.db.queries import queries
+from app.segments.referrers import lock_live_segments, tx_rows
 
 OUTCOME_TYPES = ["product_clicked", "product_added", "order_completed"]
 # Outcome events without a recommendation_id count for the shopper's latest exposure in the
@@ -22,11 +23,16 @@ class ExperimentRepository:
         self._db = db
 
     async def save(self, experiment_id: str, name: str, definition: str, salt: str,
-                   now: datetime) -> int:
-        rows = await self._db.write_named("experiments/save_experiment",
-                                          experiment_id=experiment_id, name=name,
-                                          definition=definition, salt=salt, now=now)
-        return int(rows[0]["version"])
+                   now: datetime, segment_ids: list[str]) -> int:
+        """The new version. Locks the audience segment first and raises SegmentsGone, saving
+        nothing, when it is gone or being deleted (a DELETE cannot slip between)."""
+        async def work(tx: AsyncManagedTransaction) -> int:
+            await lock_live_segments(tx, segment_ids)
+            [row] = await tx_rows(tx, "experiments/save_experiment", experiment_id=experiment_id,
+                               name=name, definition=definition, salt=salt, now=now)
+            return int(row["version"])
+
+        return await self._db.write_tx(work)
 
     async def get(self, experiment_id: str) -> dict[str, Any] | None:
         rows = await self._db.read_named("experiments/get_experiment", experiment_id=experiment_id)

@@ -18,9 +18,15 @@ from app.experiments.experiment_repository import ExperimentRepository
 from app.experiments.reading import read_results
 from app.experiments.strategies import StrategyCheck
 from app.segments.document import validate
+from app.segments.referrers import SegmentsGone
 from app.segments.segment_repository import SegmentRepository
 
 FROZEN_ONCE_STARTED = ("variants", "control", "traffic", "audience", "mode", "primary_metric")
+
+
+def _no_audience() -> ApiError:
+    return ApiError(422, "invalid_definition", "audience/segment_id: no such segment",
+                    [{"field": "/audience/segment_id", "reason": "no such segment"}])
 
 
 def _not_found(experiment_id: str) -> ApiError:
@@ -55,8 +61,7 @@ class ExperimentService:
         definition = validate(ExperimentDefinition, document)
         if definition.audience is not None and await self._segments.get(
                 definition.audience.segment_id) is None:
-            raise ApiError(422, "invalid_definition", "audience/segment_id: no such segment",
-                           [{"field": "/audience/segment_id", "reason": "no such segment"}])
+            raise _no_audience()
         current = await self._repository.get(definition.id)
         if definition.version is not None:
             expected = (current["version"] if current else 0) + 1
@@ -71,8 +76,13 @@ class ExperimentService:
                                    f"{field} cannot change once the experiment has started",
                                    [{"field": f"/{field}", "reason": "frozen once started"}])
         stored = definition.model_dump_json(exclude={"version"}, exclude_none=True)
-        version = await self._repository.save(definition.id, definition.name, stored,
-                                               secrets.token_hex(16), datetime.now(UTC))
+        audience = [definition.audience.segment_id] if definition.audience else []
+        try:
+            version = await self._repository.save(definition.id, definition.name, stored,
+                                                   secrets.token_hex(16), datetime.now(UTC),
+                                                   audience)
+        except SegmentsGone:  # deleted since the check above: found under its lock
+            raise _no_audience() from None
         return await self.get(definition.id) | {"version": version}
 
     async def list_all(self, include_archived: bool = True) -> list[dict[str, Any]]:

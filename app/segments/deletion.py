@@ -6,7 +6,8 @@ of every list, the dependency index and evaluation (`deleting_at`); the records,
 memberships, then the versions, go in transactions of `batch` records; the node goes last.
 A request works for at most its budget and answers with the progress; what is left is
 resumed by the housekeeping job of any process (app/segments/history_retention.py), since
-the mark is in the graph.
+the mark is in the graph. The marking transaction first locks the segment and asks who
+else names it (app/segments/referrers.py): one that is named is not marked.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from neo4j import AsyncManagedTransaction
+
 from app.core.metrics import SEGMENT_DELETION_RECORDS
 from app.db.database import Database
+from app.segments.referrers import ReferenceFinder, SegmentInUse, tx_rows
 
 # Each membership deleted takes its profile's lock, which intake waits for: fewer per
 # transaction than history records.
@@ -41,15 +45,28 @@ class DeletionProgress:
 
 
 class SegmentDeleter:
-    def __init__(self, db: Database, batch: int) -> None:
+    def __init__(self, db: Database, batch: int,
+                 finders: list[ReferenceFinder] | None = None) -> None:
         self._db = db
         self._batch = batch
+        self._finders = list(finders or [])
 
     async def mark(self, segment_id: str) -> bool:
-        """Starts (or finds started) the deletion; False when there is no such segment."""
-        rows = await self._db.write_named("segments/mark_segment_deleting",
-                                          segment_id=segment_id, now=datetime.now(UTC))
-        return bool(rows)
+        """Starts (or finds started) the deletion; False when there is no such segment.
+        Raises SegmentInUse, marking nothing, when a placement, experiment or destination
+        names the live segment (checked under the segment's lock, in the same transaction)."""
+        async def work(tx: AsyncManagedTransaction) -> bool:
+            if not await tx_rows(tx, "segments/lock_segment", segment_id=segment_id):
+                return False
+            [state] = await tx_rows(tx, "segments/get_segment_state", segment_id=segment_id)
+            if state["live"]:  # one being deleted already is resumed, not checked again
+                found = [r for find in self._finders for r in await find(tx, segment_id)]
+                if found:
+                    raise SegmentInUse(segment_id, found)
+            return bool(await tx_rows(tx, "segments/mark_segment_deleting",
+                                   segment_id=segment_id, now=datetime.now(UTC)))
+
+        return await self._db.write_tx(work)
 
     async def work(self, segment_id: str, budget_s: float | None) -> DeletionProgress:
         """Deletes in bounded transactions until the segment is gone or `budget_s` has passed

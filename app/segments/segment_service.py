@@ -34,6 +34,7 @@ from app.segments.dependencies import (
 from app.segments.document import validate
 from app.segments.loaded import CompileCache
 from app.segments.membership import MembershipRepository, MembershipService
+from app.segments.referrers import SegmentInUse
 from app.segments.refresh import preview_statement
 from app.segments.schemas import (
     ConditionResult,
@@ -203,7 +204,11 @@ class SegmentService:
                            f"segments {', '.join(users)} refer to {segment_id!r}",
                            [{"field": "segment_id", "reason": f"referred to by {s}"}
                             for s in users])
-        if not await self._deleter.mark(segment_id):  # also resumes one being deleted
+        try:
+            marked = await self._deleter.mark(segment_id)  # also resumes one being deleted
+        except SegmentInUse as exc:
+            raise exc.api_error() from None
+        if not marked:
             raise ApiError(404, "not_found", f"no segment {segment_id!r}")
         await self.reindex()
         return await self._deleter.work(segment_id, budget_s)

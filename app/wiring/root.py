@@ -29,11 +29,14 @@ from app.core.pii_seal import opener, sealer
 from app.db.database import Database
 from app.db.driver import create_driver
 from app.decisions.parts import DecisionParts
+from app.decisions.segment_references import placements_naming
 from app.destinations.delivery_repository import DeliveryRepository
 from app.destinations.delivery_worker import DeliveryWorker
 from app.destinations.destination_repository import DestinationRepository
 from app.destinations.destination_service import DestinationService
+from app.destinations.segment_references import destinations_naming
 from app.experiments.parts import ExperimentParts
+from app.experiments.segment_references import experiments_naming
 from app.intake.ingest_hooks import IngestHooks
 from app.intake.intake_repository import IntakeRepository
 from app.intake.intake_service import IntakeService
@@ -144,7 +147,9 @@ def build_services(settings: Settings, driver: AsyncDriver) -> Services:
         evaluate_concurrency=settings.segment_drain_concurrency)
     worker = MembershipWorker(membership, wait_s=settings.segment_membership_wait_s,
                               sweep_interval_s=settings.segment_sweep_interval_s)
-    deleter = SegmentDeleter(database, settings.segment_delete_batch)
+    # Who may name a segment outside segments: checked under its lock before a DELETE.
+    deleter = SegmentDeleter(database, settings.segment_delete_batch, finders=[
+        placements_naming, experiments_naming, destinations_naming])
     recommend_repository = RecommendationRepository(database, WarmHistories(
         settings.recs_warm_histories, ITEM_CACHE_TTL_S))
     models = ModelStore(settings.artifacts_dir)
