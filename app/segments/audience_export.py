@@ -6,11 +6,10 @@ Only profiles that granted the `marketing` purpose are exported (docs/graph-mode
 exports are marketing use). The pages are separate reads: a member who enters or leaves
 during a long export may be missing or included, as with any paged listing.
 
-Fields: `user_id` and `since` always; then each requested trait, looked up as
-- a computed trait (`event_count`, `rfm_r`, `count_product_viewed`, ...) under its own name,
-- `email_sha256` / `phone_sha256`: the profile's hashed identity of that kind (e-mail and
-  phone are only stored hashed, which is what ad platforms match audiences on),
-- otherwise an identify trait, stored as `trait_<name>`.
+Fields: `user_id` and `since` always; then each requested trait, read from the property that
+app/segments/export_fields.py maps its name to (computed and predicted traits under the names
+segment rules use, hashed identities, identify traits); a name no profile could hold is
+refused (422) before the stream starts.
 """
 
 from __future__ import annotations
@@ -27,13 +26,9 @@ import orjson
 from app.core.errors import ApiError
 from app.db.database import Database
 from app.db.values import native
+from app.segments.export_fields import IDENTITY_FIELDS, check_names, property_of
 
 PAGE_SIZE = 1000
-IDENTITY_FIELDS = ("email_sha256", "phone_sha256")
-COMPUTED = frozenset({
-    "created_at", "updated_at", "first_seen", "last_seen", "event_count", "order_count",
-    "revenue_total", "last_order_at", "engagement_score", "engagement_at", "rfm_r", "rfm_f",
-    "rfm_m", "rfm_recency_days"})
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 # the `traits` parameter as the published schema states it (what parse_traits accepts)
 TRAITS_PATTERN = r"^ *(?:[A-Za-z0-9_.\-]{1,64} *(?:, *[A-Za-z0-9_.\-]{1,64} *)*)?$"
@@ -60,12 +55,6 @@ def parse_traits(raw: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def property_of(name: str) -> str:
-    if name in COMPUTED or name.startswith("count_"):
-        return name
-    return "trait_" + name
-
-
 def _json_value(value: Any) -> Any:
     value = native(value)
     return value.isoformat() if hasattr(value, "isoformat") else value
@@ -88,6 +77,10 @@ class AudienceExport:
     def __init__(self, db: Database, page_size: int = PAGE_SIZE) -> None:
         self._db = db
         self._page_size = page_size
+
+    async def check(self, traits: list[str]) -> None:
+        """422 naming `traits` unless each name can hold a value (before any byte streams)."""
+        await check_names(self._db, traits)
 
     async def _pages(self, segment_id: str, traits: list[str]
                      ) -> AsyncIterator[list[dict[str, Any]]]:

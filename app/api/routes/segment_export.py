@@ -28,11 +28,15 @@ async def export_segment(segment_id: Annotated[str, Path(max_length=64)],
                          format: Annotated[ExportFormat, Query()] = ExportFormat.csv,
                          traits: TraitsQuery = None
                          ) -> StreamingResponse:
-    """Columns: `user_id`, `since`, then each of `traits` (comma-separated: identify traits,
-    computed traits such as `rfm_r`, or `email_sha256` / `phone_sha256`). Only members who
-    granted the `marketing` purpose are exported."""
+    """Columns: `user_id`, `since`, then each of `traits` (comma-separated: identify traits
+    as sent (`plan`) or as segment rules name them (`trait_plan`), computed traits such as
+    `rfm_r` or `count_order_completed`, predicted ones (`pred_purchase_30d`,
+    `pred_value_90d`, `cluster`, `cluster_label`), or `email_sha256` / `phone_sha256`); a
+    name no profile ever held is a 422. Only members who granted the `marketing` purpose
+    are exported."""
     names = parse_traits(traits)
     await segments.get(segment_id)  # 404 before the stream starts
+    await export.check(names)
     filename = f"segment-{segment_id}.{format.value}".replace('"', "")
     return StreamingResponse(
         export.stream(segment_id, names, format), media_type=MEDIA_TYPES[format],

@@ -27,6 +27,7 @@ async def download(request: Request, segments: SegmentsDep, audience: AudienceEx
     try:
         names = parse_traits(traits)
         await segments.get(segment_id)
+        await audience.check(names)
     except ApiError as exc:
         return render(request, "denied.html", session, status_code=exc.status_code,
                       reason=exc.message, heading="Cannot export")
