@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from app.cli.migrate_commands import apply_migrations
 from app.cli.services import run_with_services
 from app.core.paths import PROJECT_ROOT
 from app.importers.demo_data import DEFAULT_USERS, load_demo_data
@@ -111,6 +112,7 @@ def online_retail(
 ) -> None:
     """Load UCI Online Retail II: customers, items, orders and refunds."""
     path = path or default_retail()
+    apply_migrations()  # an unmigrated store has no consent purposes: every event would drop
     console.print(f"importing {path}", highlight=False)
     try:
         lines = read_lines(path, rows)
@@ -145,6 +147,7 @@ def segment_ndjson(
     batch_size: int = typer.Option(500, min=1, max=2500, help="Messages per transaction"),
 ) -> None:
     """Load Segment messages, one JSON message (or batch object) per line."""
+    apply_migrations()
     with _progress("messages", None, PROGRESS_EVERY_ROWS) as advance:
         summary = run_with_services(lambda s: import_segment_ndjson(
             s.intake, path, batch_size=batch_size, progress=advance))
@@ -161,6 +164,7 @@ def demo_data(
 ) -> None:
     """Load a generated storefront (catalog, shoppers' sessions, consent, carts, orders,
     example segments) through the intake service."""
+    apply_migrations()
     summary = run_with_services(lambda s: load_demo_data(
         s.intake, s.items, s.segments, users=users, seed=seed))
     _summary("Demo data", [("shoppers", summary.users), ("items", summary.items),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import orjson
 from typer.testing import CliRunner
 
 from app.cli.main import app
+from tests.conftest import drop_everything
 
 runner = CliRunner()
 
@@ -39,6 +41,23 @@ def test_import_and_demo_commands(graph, tmp_path, opt_out):
     assert demo.exit_code == 0, demo.output
     assert "messages applied" in demo.output
 
+
+
+async def test_an_import_into_a_store_never_migrated_migrates_it_first(graph, settings,
+                                                                       tmp_path, opt_out):
+    """Without the schema (consent purposes, constraints) every event would be dropped."""
+    await drop_everything(graph, settings.neo4j_database)
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(orjson.dumps({"type": "track", "messageId": "m1", "userId": "u1",
+                                   "event": "Signed Up"}) + b"\n")
+    result = await asyncio.to_thread(runner.invoke, app, ["import", "segment-ndjson", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "schema is up to date" in result.output
+    records, _, _ = await graph.execute_query(
+        "MATCH (:User {user_id: 'u1'})-[:PERFORMED]->(e) RETURN count(e) AS n")
+    assert records[0]["n"] == 1
+    records, _, _ = await graph.execute_query("MATCH (p:Purpose) RETURN count(p) AS n")
+    assert records[0]["n"] > 0
 
 
 def test_online_retail_finds_its_file_from_the_checkout_and_prints_progress_in_a_log(
