@@ -11,6 +11,7 @@ Fields: `user_id` and `since` always; then each requested trait, looked up as
 - `email_sha256` / `phone_sha256`: the profile's hashed identity of that kind (e-mail and
   phone are only stored hashed, which is what ad platforms match audiences on),
 - otherwise an identify trait, stored as `trait_<name>`.
+Money totals (`revenue_total`) are rounded to cents here; the graph keeps the exact sum.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import orjson
 
 from app.core.errors import ApiError
+from app.core.numbers import cents
 from app.db.database import Database
 from app.db.values import native
 
@@ -34,6 +36,8 @@ COMPUTED = frozenset({
     "created_at", "updated_at", "first_seen", "last_seen", "event_count", "order_count",
     "revenue_total", "last_order_at", "engagement_score", "engagement_at", "rfm_r", "rfm_f",
     "rfm_m", "rfm_recency_days"})
+# money totals: exact sums in the graph, rounded to cents in the export (app/core/numbers.py)
+MONEY = frozenset({"revenue_total"})
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 # the `traits` parameter as the published schema states it (what parse_traits accepts)
 TRAITS_PATTERN = r"^ *(?:[A-Za-z0-9_.\-]{1,64} *(?:, *[A-Za-z0-9_.\-]{1,64} *)*)?$"
@@ -105,7 +109,8 @@ class AudienceExport:
             for r in rows:
                 if not r["consented"]:
                     continue
-                values = dict(zip(keys, r["values"], strict=True))
+                values = {k: cents(v) if k in MONEY else v
+                          for k, v in zip(keys, r["values"], strict=True)}
                 identities = {kind: value for kind, value in r["identities"]}
                 page.append({"user_id": r["user_id"], "since": r["since"],
                              **{t: identities.get(t) if t in IDENTITY_FIELDS
