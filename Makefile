@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG := $(BIN)/profilegraph
 
-.PHONY: run test install install-train neo4j-start neo4j-stop migrate demo-data model train lint bench clean
+.PHONY: run stop test install install-train neo4j-start neo4j-stop migrate demo-data model train lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -48,9 +48,19 @@ model: demo-data
 	$(PG) build-model --if-missing
 
 ## One command on a fresh machine: install, start Neo4j, migrate, load demo data, build the
-## instant model, serve on 127.0.0.1:8000.
-run: model
-	$(PG) serve
+## instant model, serve on 127.0.0.1:8000 in the foreground. Ctrl-C stops the API, and stops
+## Neo4j too when this run started it (one that was already running is left running); the
+## data stays in .cache/neo4j either way. `make stop` stops a Neo4j left running.
+## (The steps of `model` are spelled out so that one shell holds the trap.)
+run: install
+	@if $(PG) neo4j status >/dev/null; then :; else \
+	  trap 'trap - EXIT; $(PG) neo4j stop' EXIT; fi; \
+	set -e; $(PG) neo4j start; $(PG) migrate; $(PG) demo-data; \
+	$(PG) build-model --if-missing; $(PG) serve
+
+## Stop the development Neo4j (`make run` serves in the foreground: Ctrl-C stops the API).
+stop:
+	@if [ -x $(PG) ]; then $(PG) neo4j stop; else echo "nothing to stop (no $(VENV))"; fi
 
 ## One command for the tests: starts the test Neo4j when it is not running and stops what it started.
 test: install-train

@@ -164,6 +164,24 @@ def rebuild_recipe(manifest: dict, train: sp.csr_matrix, events: TimedEvents | N
     return None
 
 
+def _served_anyway(judgement: Judgement, recipe: dict, n_items: int) -> str:
+    """Why a candidate that scored lower is promoted: the serving recipe that beat it cannot
+    be rebuilt on today's catalog. The reason comes first, the figures after."""
+    family = recipe.get("model")
+    if family == TURBO and n_items > turbo.MAX_ITEMS:
+        why = f"Turbo-CF is built for at most {turbo.MAX_ITEMS:,} items"
+    elif family == POLYNOMIAL and not search_available():
+        why = "the searched family needs the train extra"
+    else:
+        why = "its manifest does not hold what rebuilding it needs"
+    theirs = judgement.incumbent_score or 0.0
+    return (f"{judgement.incumbent}'s recipe ({family}) scored higher but cannot be rebuilt "
+            f"on today's {n_items:,} items ({why}), so the best recipe that can be built is "
+            f"served: {judgement.metric} {judgement.candidate:.4f} against "
+            f"{judgement.incumbent}'s {theirs:.4f} on the same {judgement.split} "
+            f"({judgement.basis})")
+
+
 def _recipe_of(artifacts_dir: Path | str, judgement: Judgement) -> dict:
     from recmodel.artifact_format import load_artifact
 
@@ -226,10 +244,8 @@ def publish_graph_filter(data: Interactions, artifacts_dir: Path | str,
         # (it covers today's items), not its stale artifact and not the weaker candidate.
         factors = rebuild_recipe(recipe, data.train, events, seed)
         if factors is None:
-            judgement = replace(judgement, promote=True, recipe_wins=False, reason=(
-                f"{judgement.reason}; its recipe ({recipe.get('model')}) cannot be built on "
-                f"today's {data.n_items} items here, so the candidate, the best recipe that "
-                "can, is served"))
+            judgement = replace(judgement, promote=True, recipe_wins=False,
+                                reason=_served_anyway(judgement, recipe, data.n_items))
         else:
             winner = str(recipe["model"])
             recipe_params = {key: v for key, v in (recipe.get("params") or {}).items()

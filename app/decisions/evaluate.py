@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.numbers import readable
 from app.decisions.definition import (
     AllOf,
     AnyOf,
@@ -104,8 +105,8 @@ def label(prop: str) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.3g}"
+    if isinstance(value, int | float):
+        return readable(value)
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, str):

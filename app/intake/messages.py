@@ -17,7 +17,7 @@ import orjson
 
 from app.intake.bounds import BoundError, check_amounts, corrected_time
 from app.intake.ecommerce import SpecError, check_spec_properties
-from app.intake.field_types import BY_TYPE, wrong_type
+from app.intake.field_types import BY_TYPE, ID, REASONS, id_text, wrong_type
 from app.intake.pii import identity_of, scrub_map
 
 PURPOSES = ("analytics", "personalization", "marketing")
@@ -77,9 +77,9 @@ def _id(raw: dict, key: str, prefix: str) -> str | None:
     value = raw.get(key)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise MessageError(prefix + key, "must be a string")
-    value = str(value)
+    value = id_text(value)
+    if value is None:
+        raise MessageError(prefix + key, REASONS[ID])
     if len(value) > MAX_ID_LEN:
         raise MessageError(prefix + key, f"longer than {MAX_ID_LEN} characters")
     return value

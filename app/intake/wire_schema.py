@@ -15,8 +15,12 @@ from app.intake.ecommerce import ID_KEYS
 from app.intake.intake_service import MAX_BATCH_MESSAGES
 from app.intake.messages import MAX_EVENT_NAME_LEN, MAX_ID_LEN
 
-ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LEN}
-USER_ID = {**ID, "pattern": "^(?!anon:)", "description": "not starting with 'anon:'"}
+# A JSON number is accepted too and stored as its string form (123 -> "123"), as Segment's
+# libraries send numeric ids; booleans, objects and lists are refused (field_types.py).
+ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LEN,
+      "description": "a string; a number is stored as its string form (123 -> \"123\")"}
+USER_ID = {**ID, "pattern": "^(?!anon:)", "description": "not starting with 'anon:'; a "
+           "number is stored as its string form (123 -> \"123\")"}
 TIME = {"type": "string", "format": "date-time", "description": (
     "ISO 8601. With sentAt the device clock is corrected (receivedAt - (sentAt - timestamp)); "
     "the result must lie between 1970-01-01 and 24 h after receipt, else 422")}

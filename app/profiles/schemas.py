@@ -45,7 +45,7 @@ class Identity(BaseModel):
 class Rfm(BaseModel):
     recency_days: int | None = None
     frequency: int = 0
-    monetary: float = 0.0
+    monetary: float = Field(0.0, description="revenue total, rounded to cents")
     r: int | None = None
     f: int | None = None
     m: int | None = None
@@ -57,7 +57,8 @@ class Computed(BaseModel):
     event_count: int = 0
     counts: dict[str, int] = Field(default_factory=dict, description="events per type")
     order_count: int = 0
-    revenue_total: float = 0.0
+    revenue_total: float = Field(0.0, description="sum of order revenue, rounded to cents "
+                                 "(the stored total is the exact sum)")
     last_order_at: datetime | None = None
     rfm: Rfm
     engagement_score: float = Field(0.0, description="decayed activity, half-life 14 days")
@@ -70,7 +71,8 @@ class Predictions(BaseModel):
 
     purchase_30d: float | None = Field(None, description="probability of an order in the "
                                                          "30 days after the latest event")
-    value_90d: float | None = Field(None, description="expected revenue over those 90 days")
+    value_90d: float | None = Field(None, description="expected revenue over those 90 days, "
+                                                    "rounded to cents")
     cluster: int | None = None
     cluster_label: str | None = None
     scored_at: datetime | None = None

@@ -9,6 +9,7 @@ from typing import Any
 from app.core.config import Settings
 from app.core.cursor import decode_cursor, encode_cursor, invalid_cursor
 from app.core.errors import ApiError
+from app.core.numbers import cents
 from app.core.pii_seal import Open
 from app.intake.ingest_hooks import IngestedChange, IngestHooks
 from app.intake.messages import PURPOSES
@@ -56,10 +57,10 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
     computed = Computed(
         first_seen=user.get("first_seen"), last_seen=user.get("last_seen"),
         event_count=user.get("event_count", 0), counts=counts,
-        order_count=user.get("order_count", 0), revenue_total=user.get("revenue_total", 0.0),
+        order_count=user.get("order_count", 0), revenue_total=cents(user.get("revenue_total", 0.0)),
         last_order_at=user.get("last_order_at"),
         rfm=Rfm(recency_days=user.get("rfm_recency_days"), frequency=user.get("order_count", 0),
-                monetary=user.get("revenue_total", 0.0), r=user.get("rfm_r"),
+                monetary=cents(user.get("revenue_total", 0.0)), r=user.get("rfm_r"),
                 f=user.get("rfm_f"), m=user.get("rfm_m")),
         engagement_score=user.get("engagement_score", 0.0),
         engagement_at=user.get("engagement_at"),
@@ -70,7 +71,7 @@ def _profile(data: dict[str, Any], default_policy: str) -> Profile:
         consent=consent_state(user["user_id"], data["consent"], default_policy),
         computed=computed,
         predictions=Predictions(
-            purchase_30d=user.get("pred_purchase_30d"), value_90d=user.get("pred_value_90d"),
+            purchase_30d=user.get("pred_purchase_30d"), value_90d=cents(user.get("pred_value_90d")),
             cluster=user.get("cluster"), cluster_label=user.get("cluster_label"),
             scored_at=user.get("pred_at")),
         segments=[s for s in data["segments"] if s.get("segment_id")],

@@ -10,6 +10,7 @@ Fields: `user_id` and `since` always; then each requested trait, read from the p
 app/segments/export_fields.py maps its name to (computed and predicted traits under the names
 segment rules use, hashed identities, identify traits); a name no profile could hold is
 refused (422) before the stream starts.
+Money totals (`revenue_total`) are rounded to cents here; the graph keeps the exact sum.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from typing import Any
 import orjson
 
 from app.core.errors import ApiError
+from app.core.numbers import cents
 from app.db.database import Database
 from app.db.values import native
 from app.segments.export_fields import IDENTITY_FIELDS, check_names, property_of
 
 PAGE_SIZE = 1000
+# money totals: exact sums in the graph, rounded to cents in the export (app/core/numbers.py)
+MONEY = frozenset({"revenue_total", "pred_value_90d"})
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 # the `traits` parameter as the published schema states it (what parse_traits accepts)
 TRAITS_PATTERN = r"^ *(?:[A-Za-z0-9_.\-]{1,64} *(?:, *[A-Za-z0-9_.\-]{1,64} *)*)?$"
@@ -98,7 +102,8 @@ class AudienceExport:
             for r in rows:
                 if not r["consented"]:
                     continue
-                values = dict(zip(keys, r["values"], strict=True))
+                values = {k: cents(v) if k in MONEY else v
+                          for k, v in zip(keys, r["values"], strict=True)}
                 identities = {kind: value for kind, value in r["identities"]}
                 page.append({"user_id": r["user_id"], "since": r["since"],
                              **{t: identities.get(t) if t in IDENTITY_FIELDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from neo4j import AsyncDriver
 
+from app.core.numbers import readable
 from app.decisions.definition import PlacementDefinition
 from app.decisions.evaluate import ShopperFacts, decide, evaluate
 from app.segments.definition import TraitCondition
@@ -68,3 +69,23 @@ def test_first_matching_rule_chooses_and_the_trace_reports_all() -> None:
     assert (nobody.variant, nobody.rule) == ("d", None)
     assert nobody.trace[1].explanation == ("marketing consent not granted or orders ≥ 2 "
                                            "(no value)")
+
+
+def test_reasons_print_numbers_as_people_read_them() -> None:
+    definition = PlacementDefinition.model_validate({
+        "id": "p", "name": "p", "default": "d",
+        "variants": [{"id": "b", "title": "B"}, {"id": "d", "title": "D"}],
+        "rules": [{"name": "Big spenders", "variant": "b", "when": {
+            "type": "trait", "property": "revenue_total", "op": "gte", "value": 1000}}]})
+    spender = ShopperFacts("u", properties={"revenue_total": 2017.2000000000003})
+    assert decide(definition, spender).reason == (
+        "rule 1 'Big spenders' matched: revenue ≥ 1000 (2017.20)")
+    whale = ShopperFacts("w", properties={"revenue_total": 123456.0})
+    assert decide(definition, whale).reason.endswith("revenue ≥ 1000 (123,456)")
+
+
+def test_readable_numbers() -> None:
+    assert [readable(v) for v in (1000, 1000.0, 2010, 12345.678, 0.7, 0.0345, 0.00001234,
+                                  -3.5, 1e20, 0.0)] == [
+        "1000", "1000", "2010", "12,345.68", "0.7", "0.0345", "0.0000123", "-3.50",
+        "100,000,000,000,000,000,000", "0"]

@@ -1,7 +1,8 @@
 """Every top-level field of every Segment message type, sent with a value of each wrong JSON
 type (list, object, number, boolean, null): a 4xx naming the field, never a 500 nor a value
-silently ignored. null stands for an absent optional field, and ids may be integers (both
-documented in app/intake/field_types.py); those variants must be accepted."""
+silently ignored. null stands for an absent optional field, and ids may be numbers, stored as
+their string form (both documented in app/intake/field_types.py); those variants must be
+accepted."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ OWN = {
 # beyond "userId or anonymousId"
 REQUIRED = {"type", "event", "previousId"}
 REQUIRED_FOR = {"alias": {"userId"}}
-WRONG: list[Any] = [["x"], {"a": 1}, 7, True, None]
+WRONG: list[Any] = [["x"], {"a": 1}, 7, 7.5, True, None]
 
 
 def _base(mtype: str) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def _base(mtype: str) -> dict[str, Any]:
 def _accepted(mtype: str, field: str, kind: str, value: Any) -> bool:
     if value is None:
         return field not in REQUIRED | REQUIRED_FOR.get(mtype, set())
-    return kind == "id" and isinstance(value, int) and not isinstance(value, bool)
+    return kind == "id" and isinstance(value, int | float) and not isinstance(value, bool)
 
 
 CASES = [(mtype, field, kind, value) for mtype, own in OWN.items()
@@ -101,3 +102,25 @@ async def test_batch_level_fields_of_the_wrong_json_type(
         r = await client.post("/v1/batch", json={"batch": [msg]}, headers=admin_headers)
         assert r.status_code == 422, r.text
         assert [f["field"] for f in r.json()["error"]["fields"]] == [f"batch.0.context.{field}"]
+
+
+async def test_numeric_ids_are_stored_as_their_string_form(
+        client: httpx.AsyncClient, admin_headers: dict, opt_out: Settings) -> None:
+    """123 and 123.0 are the same shopper "123" (JavaScript's String() of either), 12.5 is
+    "12.5"; a boolean or an object is a 422 saying what an id may be."""
+    batch = [{**_base("identify"), "userId": uid, "anonymousId": None, "traits": {"n": n}}
+             for n, uid in enumerate((123, 123.0, 12.5))]
+    r = await client.post("/v1/batch", json={"batch": batch}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    profile = (await client.get("/v1/users/123/profile", headers=admin_headers)).json()
+    assert (profile["user_id"], profile["traits"]) == ("123", {"n": 1})
+    profile = (await client.get("/v1/users/12.5/profile", headers=admin_headers)).json()
+    assert (profile["user_id"], profile["traits"]) == ("12.5", {"n": 2})
+    assert (await client.get("/v1/users/123.0/profile", headers=admin_headers)
+            ).status_code == 404
+    for wrong in (True, {"id": 123}):
+        r = await client.post("/v1/batch", json={"batch": [{**_base("track"), "userId": wrong}]},
+                              headers=admin_headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["fields"] == [
+            {"field": "batch.0.userId", "reason": "must be a string or a number"}]

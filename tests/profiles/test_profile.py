@@ -112,3 +112,20 @@ async def test_new_profile_traits_match_incremental_path(client, graph, ingest_h
     assert props["new"]["event_count"] == 3 and props["new"]["rfm_f"] == 1
     assert props["new"]["count_order_completed"] == 1
     assert props["new"] == props["old"]
+
+
+async def test_money_is_presented_in_cents_and_stored_exact(client, graph, ingest_headers,
+                                                            read_headers, opt_out):
+    # 0.1 + 0.2 is 0.30000000000000004 in binary floating point, in either order: the graph
+    # keeps the exact sum (so later orders add up), the profile shows cents
+    batch = [_at(track("m1", "Order Completed", revenue=r), f"2026-10-0{n + 1}T10:00:00Z")
+             for n, r in enumerate((0.1, 0.2))]
+    assert (await client.post("/v1/batch", json={"batch": batch},
+                               headers=ingest_headers)).status_code == 200
+    records, _, _ = await graph.execute_query(
+        "MATCH (u:User {user_id: 'm1'}) RETURN u.revenue_total AS r")
+    assert records[0]["r"] == 0.1 + 0.2 != 0.3
+    r = await client.get("/v1/users/m1/profile", headers=read_headers)
+    c = r.json()["computed"]
+    assert c["revenue_total"] == 0.3 and c["rfm"]["monetary"] == 0.3
+    assert '"revenue_total":0.3,' in r.text

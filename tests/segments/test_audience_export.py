@@ -190,3 +190,24 @@ async def test_console_download(client: httpx.AsyncClient, graph: AsyncDriver,
     assert r.status_code == 404 and "Cannot export" in r.text
     r = await client.get("/console/segments/pro/export", params={"traits": "purchase_30d"})
     assert r.status_code == 422 and "purchase_30d" in r.text
+
+
+async def test_money_totals_are_exported_in_cents(graph: AsyncDriver, services,
+                                                  settings) -> None:
+    """The graph keeps a revenue total's exact float sum; the export shows cents."""
+    exact = 2042.7000000000003
+    await write_dataset(graph, Dataset([User("m1", {"trait_plan": "pro", "revenue_total": exact,
+                                                    "order_count": 3},
+                                             {"marketing": "granted"})]))
+    await services.segments.create(PRO)
+    export = AudienceExport(Database(graph, settings.neo4j_database))
+    csv_text = b"".join([c async for c in export.stream(
+        "pro", ["revenue_total", "order_count"], ExportFormat.csv)]).decode()
+    row = next(csv.DictReader(io.StringIO(csv_text)))
+    assert (row["revenue_total"], row["order_count"]) == ("2042.7", "3")
+    line = b"".join([c async for c in export.stream("pro", ["revenue_total"],
+                                                    ExportFormat.ndjson)])
+    assert orjson.loads(line)["revenue_total"] == 2042.7
+    records, _, _ = await graph.execute_query(
+        "MATCH (u:User {user_id: 'm1'}) RETURN u.revenue_total AS r")
+    assert records[0]["r"] == exact
