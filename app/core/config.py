@@ -95,8 +95,9 @@ class Settings(BaseSettings):
     recs_history_limit: int = Field(default=200, ge=1)
     # Shopper histories each API process keeps warm between requests, checked against the
     # profile's event count on every read (app/recommend/warm_histories.py); 0 keeps none.
-    # An entry costs about history_limit x 150 bytes plus its touched items.
-    recs_warm_histories: int = Field(default=10_000, ge=0)
+    # An entry costs ~350 bytes per event held (up to the model's history limit, 500) plus its
+    # touched items: ~35 KB for a shopper of 100 events.
+    recs_warm_histories: int = Field(default=4_096, ge=0)
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)
     # The model refresh (app/recommend/model_refresh.py, docs/design.md): every API process
