@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.definition_body import body_doc, read_document
 from app.api.deps import MembershipDep, ReadScope, SegmentsDep, SegmentsScope, SettingsDep
+from app.api.paging import CursorQuery
 from app.segments.definition import PreviewRequest, SegmentDefinition
 from app.segments.membership import RefreshResult
 from app.segments.schemas import (
@@ -112,7 +113,7 @@ async def refresh_segment(segment_id: SegmentIdPath, segments: SegmentsDep,
 
 @router.get("/segments/{segment_id}/members", response_model=MembersPage)
 async def list_members(segment_id: SegmentIdPath, segments: SegmentsDep, _: SegmentsScope,
-                       cursor: Annotated[str | None, Query(max_length=512)] = None,
+                       cursor: CursorQuery = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> MembersPage:
     return await segments.members(segment_id, cursor, limit)
 
@@ -135,7 +136,7 @@ async def membership_changes(segment_id: SegmentIdPath, segments: SegmentsDep,
                              _: SegmentsScope,
                              user_id: Annotated[str | None, Query(max_length=256)] = None,
                              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                             cursor: Annotated[str | None, Query(max_length=512)] = None
+                             cursor: CursorQuery = None
                              ) -> MembershipChanges:
     """Entries and exits, newest first; `next_cursor` pages on to older ones."""
     return await segments.changes(segment_id, user_id, limit, cursor)

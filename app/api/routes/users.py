@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import AdminScope, ReadScope, UsersDep
+from app.api.paging import CursorQuery
 from app.core.errors import ApiError
 from app.profiles.schemas import ErasureReceipt, EventsPage, Profile
 
@@ -38,7 +39,7 @@ async def list_events(
                                       "product_viewed")] = None,
     since: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
     until: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> EventsPage:
     return await users.events(user_id, type_=type, since=_utc(since, "query.since"),
