@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,8 +164,11 @@ class EmbeddingArtifact:
                                   targets)
 
     def rank(self, vector: np.ndarray, k: int = 20,
-             exclude: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top-k (item_id, score) for a user vector, `exclude` left out."""
+             exclude: AbstractSet[str] | None = None,
+             floor: float = 0.0) -> list[tuple[str, float]]:
+        """Top-k (item_id, score) for a user vector, `exclude` left out. `floor`: items
+        scoring below that share of the best score (the excluded items' included) are left
+        out too: numerical dust, not a neighbourhood."""
         n = self.identity_rows
         if n:  # Q = I on its first rows: those scores are the vector itself
             scores = np.empty(len(self.item_ids), dtype=np.float32)
@@ -173,6 +177,9 @@ class EmbeddingArtifact:
                 scores[n:] = self.item_emb[n:] @ vector
         else:
             scores = self.item_emb @ vector
+        best = float(scores.max(initial=0.0))
+        if floor > 0 and best > 0:
+            scores[scores < floor * best] = -np.inf
         if exclude:
             rows = [r for r in map(self.item_row.get, exclude) if r is not None]
             scores[rows] = -np.inf
