@@ -8,10 +8,11 @@ a segment agree on every profile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.numbers import readable
+from app.core.numbers import as_written, observed
 from app.decisions.definition import (
     AllOf,
     AnyOf,
@@ -102,22 +103,26 @@ def label(prop: str) -> str:
     return LABELS.get(prop, prop)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, number: Callable[[int | float], str] = as_written) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return readable(value)
+        return number(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(_show(v, number) for v in value) + "]"
     if isinstance(value, str):
         return repr(value)
     return str(value)
 
 
 def _comparison(name: str, op: str, value: Any, actual: Any) -> str:
+    """The threshold as the marketer wrote it; the shopper's value rounded, but never so
+    far that it reads on the other side of the threshold (app/core/numbers.py)."""
     if op == "exists":
         return f"{name} {'is missing' if value is False else 'is set'}"
-    now = "no value" if actual is None else _show(actual)
+    thresholds = value if isinstance(value, list) else [value]
+    now = "no value" if actual is None else _show(
+        actual, lambda x: observed(x, thresholds))
     return f"{name} {OP_WORDS[op]} {_show(value)} ({now})"
 
 

@@ -26,9 +26,10 @@ def segment_pointers(condition: Any, path: str) -> list[tuple[str, str]]:
 
 
 def rules_naming(definition: str, segment_id: str) -> list[str]:
-    """Each rule of a stored definition naming the segment: `rule 0 'premium' (/rules/0/...)`."""
+    """Each rule of a stored definition naming the segment: `rule 1 'premium' (/rules/0/...)`.
+    Rules are counted from 1 as decision reasons count them; the JSON pointer stays 0-based."""
     rules = orjson.loads(definition).get("rules") or []
-    return [f"rule {n} {rule.get('name')!r} ({pointer})"
+    return [f"rule {n + 1} {rule.get('name')!r} ({pointer})"
             for n, rule in enumerate(rules)
             for pointer, named in segment_pointers(rule.get("when"), f"/rules/{n}/when")
             if named == segment_id]

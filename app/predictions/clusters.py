@@ -105,7 +105,8 @@ def _tertiles(raw: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 def _centre_text(med: pd.Series, buyers: pd.Series, ordered: float) -> str:
     """The members' medians in shop units; "no order yet" only when no member ordered, the
-    buying figures otherwise from the members who did (with their share when not all)."""
+    buying figures otherwise the medians of the members who did (`buyers`), said to be
+    theirs, with their share, when not all did."""
     events = round(med["events_30d"])
     activity = f"{events} event{'' if events == 1 else 's'} in the last 30 days"
     if ordered == 0:
@@ -114,8 +115,19 @@ def _centre_text(med: pd.Series, buyers: pd.Series, ordered: float) -> str:
     buying = (f"last order {buyers['recency_days']:.0f} days ago, {orders} "
               f"order{'' if orders == 1 else 's'}, {buyers['monetary']:,.0f} spent")
     if ordered < 1:
-        buying = f"{ordered:.0%} ordered (their medians: {buying})"
+        buying = f"{_share(ordered)} ordered (their buyers' medians: {buying})"
     return f"{buying}, {activity}"
+
+
+def _share(share: float) -> str:
+    """A share of members, in whole percents that never round to none or to all: 0.3 % of
+    a cluster ordering reads "<1%", not "0%" (beside their order figures), 99.7 % ">99%"."""
+    text = f"{share:.0%}"
+    if text == "0%" and share > 0:
+        return "<1%"
+    if text == "100%" and share < 1:
+        return ">99%"
+    return text
 
 
 def _matrix(x: pd.DataFrame) -> np.ndarray:

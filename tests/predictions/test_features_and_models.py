@@ -223,7 +223,13 @@ def test_centre_text_of_a_cluster_where_a_minority_ordered() -> None:
     buyers = pd.Series({"recency_days": 40.0, "frequency": 1, "monetary": 75.0,
                         "tenure_days": 120, "events_30d": 6})
     assert _centre_text(med, buyers, 0.4) == (
-        "40% ordered (their medians: last order 40 days ago, 1 order, 75 spent), "
+        "40% ordered (their buyers' medians: last order 40 days ago, 1 order, 75 spent), "
         "4 events in the last 30 days")
+    # a handful of buyers in a big cluster: never "0% ordered" beside their order figures
+    tiny = _centre_text(med, buyers, 3 / 1000)
+    assert tiny.startswith("<1% ordered (their buyers' medians: last order 40 days ago")
+    assert _centre_text(med, buyers, 0.997).startswith(">99% ordered (their buyers'")
+    for share, words in ((0.005, "<1%"), (0.0051, "1%"), (0.9951, ">99%"), (0.994, "99%")):
+        assert _centre_text(med, buyers, share).startswith(f"{words} ordered ("), share
     assert _centre_text(med, buyers * float("nan"), 0.0) == (
         "no order yet, 4 events in the last 30 days")

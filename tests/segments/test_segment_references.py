@@ -15,6 +15,9 @@ import pytest
 from neo4j import AsyncDriver
 
 from app.core.config import Settings
+from app.decisions.definition import PlacementDefinition
+from app.decisions.evaluate import ShopperFacts, decide
+from app.decisions.segment_references import rules_naming
 from app.main import create_app
 from tests.experiments.conftest import definition
 
@@ -72,7 +75,7 @@ async def test_a_segment_a_placement_rule_names_is_not_deleted(
     assert error["code"] == "segment_in_use"
     assert error["message"] == "placement home_banner refers to 'retail-last-30d'"
     assert error["fields"] == [{"field": "segment_id", "reason":
-                                "referred to by placement home_banner (rule 1 'Retail "
+                                "referred to by placement home_banner (rule 2 'Retail "
                                 "shoppers' (/rules/1/when/conditions/1/condition/segment_id))"}]
     # nothing was marked: the segment is whole and the placement still saves against it
     assert (await c.get("/v1/segments/retail-last-30d", headers=admin_headers)
@@ -207,3 +210,18 @@ async def test_a_delete_waits_for_a_placement_save_in_flight_and_is_refused(
 
 def _stored(body: dict) -> str:
     return json.dumps({"id": "home_banner", **body}, separators=(",", ":"))
+
+
+def test_the_409_counts_rules_as_decision_reasons_do() -> None:
+    """The same rule reads `rule 2 'Retail shoppers'` in the 409 and in a decision's reason;
+    only the JSON pointer counts from 0."""
+    stored = json.dumps({"id": "home_banner", **HOME})
+    assert rules_naming(stored, "retail-last-30d") == [
+        "rule 2 'Retail shoppers' (/rules/1/when/conditions/1/condition/segment_id)"]
+    chosen = decide(PlacementDefinition.model_validate({"id": "home_banner", **HOME}),
+                    ShopperFacts("u", context={"page": "/"}))
+    assert chosen.reason.startswith("rule 2 'Retail shoppers' matched")
+    first = {"name": "Nested", "variant": "premium", "when": {"type": "or", "conditions": [
+        {"type": "segment", "segment_id": "retail-last-30d"}]}}
+    assert rules_naming(json.dumps({"rules": [first]}), "retail-last-30d") == [
+        "rule 1 'Nested' (/rules/0/when/conditions/0/segment_id)"]
