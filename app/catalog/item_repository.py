@@ -34,13 +34,15 @@ class ItemRepository:
 
         await self._db.write_tx(work)
 
-    async def flag_non_products(self, item_ids: list[str], now: datetime) -> int:
-        """Label the Items of these non-product codes :NonProduct; how many were not yet."""
-        if not item_ids:
+    async def record_non_products(self, rows: list[dict[str, Any]], now: datetime) -> int:
+        """Items of these non-product codes (rows of item_id, title), labelled :NonProduct
+        (created if new); returns how many existing Items were not labelled yet."""
+        if not rows:
             return 0
-        rows = await self._db.write(queries["items/flag_non_products"],
-                                    {"item_ids": item_ids, "now": now})
-        return int(rows[0]["flagged"]) if rows else 0
+        rows = sorted(rows, key=lambda r: r["item_id"])
+        result = await self._db.write(queries["items/record_non_products"],
+                                      {"items": rows, "now": now})
+        return int(result[0]["flagged"]) if result else 0
 
     async def get(self, item_id: str) -> dict[str, Any] | None:
         rows = await self._db.read(queries["items/get_item"], {"item_id": item_id})

@@ -22,6 +22,9 @@ class ItemIn(BaseModel):
     variant: str | None = Field(None, max_length=200)
     url: str | None = Field(None, max_length=2000)
     image_url: str | None = Field(None, max_length=2000)
+    # false: a service, fee or other non-product (postage, gift wrap): never recommended nor
+    # cited as a reason (the :NonProduct label); true lifts it; absent: unchanged
+    recommendable: Annotated[bool, Strict()] | None = None
 
 
 class ItemWithId(ItemIn):
@@ -42,6 +45,7 @@ class ItemOut(BaseModel):
     variant: str | None = None
     url: str | None = None
     image_url: str | None = None
+    recommendable: bool = True
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -55,4 +59,6 @@ def item_row(item_id: str, item: ItemIn) -> dict[str, Any]:
     """The parameter row of items/upsert_items: only the fields the caller set are changed."""
     fields = item.model_dump(exclude_unset=True, exclude={"item_id"})
     category = fields.pop("category", None)
-    return {"item_id": item_id, "props": fields, "category": category}
+    recommendable = fields.pop("recommendable", None)
+    return {"item_id": item_id, "props": fields, "category": category,
+            "recommendable": recommendable}

@@ -135,7 +135,7 @@ def online_retail(
         ("skipped: adjustment lines", summary.adjustment_lines),
         ("skipped: lines of an invoice read from an earlier file",
          summary.repeated_invoice_lines),
-        ("non-product codes left out of the catalog", summary.non_product_codes),
+        ("non-product codes (Items labelled NonProduct)", summary.non_product_codes),
         ("items of such codes labelled NonProduct (an older import)",
          summary.non_product_items_flagged),
     ], summary.totals)

@@ -5,8 +5,10 @@
   positive Price as price, from every line (lines without a customer still describe the
   catalog), but for the service, fee and adjustment codes (`retail_codes.is_non_product`:
   POST, DOT, C2, M, D, BANK CHARGES, AMAZONFEE, ADJUST*, TEST*, gift_*, ...): they are not
-  catalog items, and an Item of such a code that an older import created is labelled
-  :NonProduct (the model export and the popular and graph-neighbour lists leave it out);
+  products, and are recorded as Items labelled :NonProduct with their description as title
+  (an Item of such a code that an older import created is labelled too), so a live event
+  that later names one finds it labelled: the model export, the popular and graph-neighbour
+  lists and serving leave it out;
 - Customer ID -> (:User {user_id}) with the country as trait, consent recorded by the import
   (analytics + personalization granted, source `import:online_retail`) unless disabled;
 - an invoice -> one `Order Completed` event (id `retail-<Invoice>`) with one ON edge per line
@@ -63,18 +65,25 @@ class RetailSummary:
     seconds: float = 0.0
 
 
-def item_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per product StockCode: last non-empty description and last positive price."""
+def item_rows(df: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One row per product StockCode (last non-empty description as title, last positive
+    price), and one per non-product code (item_id and last non-empty description)."""
     rows: dict[str, dict[str, Any]] = {}
+    services: dict[str, dict[str, Any]] = {}
     for code, desc, price in zip(df["StockCode"], df["Description"], df["Price"], strict=True):
-        if is_non_product(str(code)):
+        code = str(code)
+        if is_non_product(code):
+            row = services.setdefault(code, {"item_id": code, "title": None})
+            if isinstance(desc, str) and desc.strip():
+                row["title"] = desc.strip()
             continue
-        props = rows.setdefault(str(code), {})
+        props = rows.setdefault(code, {})
         if isinstance(desc, str) and desc.strip():
             props["title"] = desc.strip()
         if price is not None and price > 0:
             props["price"] = float(price)
-    return [{"item_id": k, "props": v, "category": None} for k, v in rows.items()]
+    items = [{"item_id": k, "props": v, "category": None} for k, v in rows.items()]
+    return items, list(services.values())
 
 
 def _invoice_message(index: int, invoice: str, customer: str, ts: datetime,
@@ -165,13 +174,12 @@ async def import_online_retail(
             progress(rows)
     # The catalog last: orders set an item's price line by line; the catalog pass then fixes
     # every item to one value per StockCode, so a re-run ends in exactly the same state.
-    items = item_rows(df)
+    items, services = item_rows(df)
     summary.items = len(items)
     now = datetime.now(UTC)
     for start in range(0, len(items), ITEM_CHUNK):
         await item_store.upsert(items[start:start + ITEM_CHUNK], now)
-    services = sorted({str(c) for c in df["StockCode"].unique() if is_non_product(str(c))})
     summary.non_product_codes = len(services)
-    summary.non_product_items_flagged = await item_store.flag_non_products(services, now)
+    summary.non_product_items_flagged = await item_store.record_non_products(services, now)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -54,6 +54,7 @@ class ItemInfo:
     title: str | None
     category: str | None
     score: float = 0.0
+    recommendable: bool = True  # False: labelled :NonProduct (postage, fees)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ class RecommendationRepository:
 
     async def items(self, item_ids: list[str]) -> dict[str, ItemInfo]:
         rows = await self._read("recommend/get_items", item_ids=item_ids)
-        return {r["item_id"]: ItemInfo(r["item_id"], r["title"], r["category"]) for r in rows}
+        return {r["item_id"]: ItemInfo(r["item_id"], r["title"], r["category"],
+                                       recommendable=r["recommendable"]) for r in rows}
 
     async def fresh_items(self, since: datetime, after: tuple[datetime, str] | None = None,
                           limit: int = 50, shoppers: int = 200, neighbours: int = 20,

@@ -26,6 +26,7 @@ from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import (
+    Interaction,
     ItemInfo,
     RecommendationRepository,
     UserContext,
@@ -54,6 +55,7 @@ ITEM_CACHE_AHEAD_S = ITEM_CACHE_TTL_S / 2
 ITEM_READ_CHUNK = 5_000
 log = logging.getLogger(__name__)
 POOL_FACTOR = 5  # headroom for diversity capping and the category filter
+SIMILAR_HEADROOM = 10  # for the items labelled :NonProduct since the model's build
 
 
 class RecommendationService:
@@ -104,6 +106,8 @@ class RecommendationService:
         model = self._models.current
         params = self._params(model)
         on_screen = await self._info_of(context_item)
+        if on_screen is not None and not on_screen.recommendable:
+            on_screen, context_item = None, None  # postage on screen steers nothing
         context_category = on_screen.category if on_screen else None
         if ctx is None:
             return await self._popular_for(id_, limit, category, context_category,
@@ -116,6 +120,7 @@ class RecommendationService:
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
+        history = await self._recommendable(model, history)
         events = history  # (item_id, type, ts_ms, title) tuples, read by position
         now_ms = time.time() * 1000
         told = events
@@ -138,7 +143,9 @@ class RecommendationService:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.cold_user, excluded, ctx.segments)
         infos = await self._item_infos([item_id for item_id, _ in scored.pool])
-        ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool]
+        ranked = [(info, s) for info, s in
+                  ((infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool)
+                  if info.recommendable]
         if category is not None:
             ranked = [(info, s) for info, s in ranked if info.category == category]
         chosen = self._diversify(ranked, limit)
@@ -166,10 +173,10 @@ class RecommendationService:
 
     async def similar(self, item_id: str, limit: int) -> SimilarItems:
         model = self._models.current
-        picks = model.similar(item_id, limit) if model is not None else []
-        if model is None or item_id not in model.item_row:
-            info = (await self._item_infos([item_id])).get(item_id)
-            category = info.category if info else None
+        info = (await self._item_infos([item_id])).get(item_id)
+        usable = info is None or info.recommendable  # postage is no item to be similar to
+        if model is None or item_id not in model.item_row or not usable:
+            category = info.category if info and usable else None
             popular = await self._popularity.popular(category, {item_id})
             chosen = popular.items[:limit]
             return SimilarItems(
@@ -180,7 +187,9 @@ class RecommendationService:
                                        category=p.category, reason=popular.reason)
                        for p in chosen],
             )
+        picks = model.similar(item_id, limit + SIMILAR_HEADROOM)
         infos = await self._item_infos([i for i, _ in picks] + [item_id])
+        picks = [(i, s) for i, s in picks if _info(infos, i).recommendable][:limit]
         anchor = infos.get(item_id)
         reason = f"often chosen with {anchor.title}" if anchor and anchor.title else (
             "often chosen by the same customers")
@@ -201,6 +210,13 @@ class RecommendationService:
             params = ServingParams.from_manifest(model.manifest)
             self._params_of = (model, params)
         return params
+
+    async def _recommendable(self, model: EmbeddingArtifact,
+                             history: list[Interaction]) -> list[Interaction]:
+        """Less the items labelled :NonProduct since the model's build: no steering, no reason."""
+        infos = await self._item_infos([h[0] for h in history if h[0] in model.item_row])
+        blocked = {i for i, info in infos.items() if not info.recommendable}
+        return [h for h in history if h[0] not in blocked] if blocked else history
 
     def _consents(self, ctx: UserContext) -> bool:
         if ctx.consent is None:

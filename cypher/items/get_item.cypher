@@ -1,2 +1,3 @@
+// One catalog item, with `recommendable` (false: labelled :NonProduct).
 MATCH (i:Item {item_id: $item_id})
-RETURN properties(i) AS item
+RETURN i {.*, recommendable: NOT i:NonProduct} AS item

@@ -1,6 +1,7 @@
 // Items ranked by how many distinct users interacted with them since $since (null: all time),
 // purchases counting more than carts and views. Optionally one category. Items labelled
-// :NonProduct (postage, fees: items/flag_non_products) are never listed.
+// :NonProduct (postage, fees: items/record_non_products; or an item set `recommendable:
+// false` on /v1/items) are never listed.
 MATCH (e:Event)-[:ON]->(i:Item)
 WHERE e.type IN ['product_viewed', 'product_added', 'order_completed']
   AND ($since IS NULL OR e.ts >= $since)

@@ -3,7 +3,8 @@
 // type weight. The trainer anchors the window and the recency decay on the latest event it
 // receives (the store's own "now", trainer/read_graph.py), so a history imported from years
 // ago trains like a live one.
-// Items labelled :NonProduct (postage, fees: items/flag_non_products) are no interactions.
+// Items labelled :NonProduct (postage, fees: items/record_non_products; or an item set
+// `recommendable: false` on /v1/items) are no interactions.
 // Params: $user_ids (list of user_id), $types (event types to use), $weights (map type ->
 //         float), $until (DateTime: events stamped later are left out; the wall clock or a
 //         fixed snapshot time, the same for every page).

@@ -1,7 +1,7 @@
 """Online Retail II's service, fee and adjustment lines (postage, carriage, manual amounts,
 bank charges, gift vouchers, test products...): never products, skipped and counted by the
-import; Items of such codes left by an older import are labelled and kept out of the model
-export and the popular lists."""
+import, their codes recorded as Items labelled :NonProduct (so are those an older import
+left), kept out of the model export and the popular lists."""
 
 from __future__ import annotations
 
@@ -77,8 +77,15 @@ async def test_service_lines_are_skipped_counted_and_kept_out_of_revenue(
     assert (s.orders, s.order_lines, s.refunds, s.refund_lines) == (2, 2, 1, 1)
     assert (s.lines_without_customer, s.adjustment_lines) == (3, 0)
     assert (s.items, s.non_product_codes, s.non_product_items_flagged) == (3, 10, 0)
-    items = await scalar(graph, "MATCH (i:Item) RETURN collect(i.item_id)")
+    items = await scalar(graph, "MATCH (i:Item) WHERE NOT i:NonProduct RETURN collect(i.item_id)")
     assert sorted(items) == ["22423", "85123A", "DCGSSBOY"]
+    # the codes met are recorded, labelled, with their description as title
+    labelled = await scalar(graph, "MATCH (i:NonProduct) RETURN collect([i.item_id, i.title])")
+    assert sorted(labelled) == sorted([
+        ["POST", "POSTAGE"], ["C2", "CARRIAGE"], ["DOT", "DOTCOM POSTAGE"], ["M", "Manual"],
+        ["BANK CHARGES", "Bank Charges"], ["TEST001", "This is a test product."],
+        ["ADJUST", "Adjustment by Peter"], ["D", "Discount"], ["AMAZONFEE", "AMAZON FEE"],
+        ["gift_0001_10", "Dotcomgiftshop Gift Voucher £10.00"]])
     # revenue is the product lines': postage and carriage (13001), a manual amount, bank
     # charges, a test product and an adjustment (13002) are no merchandise bought
     revenue = await scalar(graph, "MATCH (u:User) WITH u ORDER BY u.user_id "
@@ -110,7 +117,8 @@ async def test_items_of_an_older_import_are_labelled_and_left_out(
     s = await import_online_retail(services.intake, services.items,
                                    service_lines(tmp_path / "r.parquet"))
     assert s.non_product_items_flagged == 1
-    assert await scalar(graph, "MATCH (i:NonProduct) RETURN collect(i.item_id)") == ["POST"]
+    assert await scalar(graph, "MATCH (i:NonProduct {item_id: 'POST'}) RETURN i.title") \
+        == "POSTAGE"
     # its past events stay as they were (a re-import is idempotent by messageId)
     assert await scalar(graph, "MATCH (:Event)-[:ON]->(:Item {item_id:'POST'}) "
                                "RETURN count(*)") == 4
