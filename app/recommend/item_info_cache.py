@@ -28,6 +28,9 @@ class ItemInfoCache:
         self._max_items = max_items
         self._clock = clock
         self._entries: dict[str, tuple[float, ItemInfo]] = {}
+        # the ids stored as not recommendable (:NonProduct), as last read: usually none, so
+        # serving filters a history only when there is something to filter
+        self.unrecommendable: set[str] = set()
         self._oldest = math.inf  # no entry expires before this (a lower bound)
 
     def lookup(self, item_ids: Iterable[str]) -> tuple[dict[str, ItemInfo], list[str]]:
@@ -52,8 +55,21 @@ class ItemInfoCache:
         deadline = now + self._ttl_s
         for item_id, info in infos.items():
             self._entries[item_id] = (deadline, info)
+            if not info.recommendable:
+                self.unrecommendable.add(item_id)
+            elif self.unrecommendable:
+                self.unrecommendable.discard(item_id)
         if infos:
             self._oldest = min(self._oldest, deadline)
+
+    def changed(self, item_id: str, recommendable: bool | None) -> None:
+        """An item this process just wrote through the catalog API: read it again when next
+        asked, and filter it (or not) from histories at once."""
+        self._entries.pop(item_id, None)
+        if recommendable is False:
+            self.unrecommendable.add(item_id)
+        elif recommendable is True:
+            self.unrecommendable.discard(item_id)
 
     def due(self, within_s: float) -> list[str]:
         """The ids whose entries expire within `within_s` (expired ones included), each

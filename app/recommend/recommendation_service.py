@@ -120,7 +120,7 @@ class RecommendationService:
         if model is None:
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.no_model, excluded, ctx.segments)
-        history = await self._recommendable(model, history)
+        history = self._recommendable(history)
         events = history  # (item_id, type, ts_ms, title) tuples, read by position
         now_ms = time.time() * 1000
         told = events
@@ -211,11 +211,16 @@ class RecommendationService:
             self._params_of = (model, params)
         return params
 
-    async def _recommendable(self, model: EmbeddingArtifact,
-                             history: list[Interaction]) -> list[Interaction]:
-        """Less the items labelled :NonProduct since the model's build: no steering, no reason."""
-        infos = await self._item_infos([h[0] for h in history if h[0] in model.item_row])
-        blocked = {i for i, info in infos.items() if not info.recommendable}
+    def items_changed(self, changes: list[tuple[str, bool | None]]) -> None:
+        """Items written through this process's catalog API (id, `recommendable` if given):
+        seen at once here; other processes see them when their entries are read again."""
+        for item_id, recommendable in changes:
+            self._items.changed(item_id, recommendable)
+
+    def _recommendable(self, history: list[Interaction]) -> list[Interaction]:
+        """Less the items labelled :NonProduct since the model's build (no steering, no
+        reason), as the item infos read ahead for the model's catalogue know them."""
+        blocked = self._items.unrecommendable
         return [h for h in history if h[0] not in blocked] if blocked else history
 
     def _consents(self, ctx: UserContext) -> bool:
