@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
@@ -21,6 +20,7 @@ from contextlib import AbstractAsyncContextManager
 from app.core.config import Settings
 from app.recommend.graph_neighbours import GraphNeighbours, Pick
 from app.recommend.item_info_cache import ItemInfoCache
+from app.recommend.list_shaping import diversify, shape, top_up
 from app.recommend.live_scoring import VIEWING_NOW, explain, score_shopper
 from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
@@ -54,7 +54,9 @@ ITEM_CACHE_MAX = 200_000
 ITEM_CACHE_AHEAD_S = ITEM_CACHE_TTL_S / 2
 ITEM_READ_CHUNK = 5_000
 log = logging.getLogger(__name__)
-POOL_FACTOR = 5  # headroom for diversity capping and the category filter
+POOL_FACTOR = 5  # headroom for diversity capping
+# With `category=` the filter drops most of the pool: rank this many (bench/category_pool.py).
+CATEGORY_POOL = 500
 SIMILAR_HEADROOM = 10  # for the items labelled :NonProduct since the model's build
 
 
@@ -132,23 +134,24 @@ class RecommendationService:
             events = [(context_item, "product_viewed", now_ms, title), *history]
             told = [(context_item, VIEWING_NOW, now_ms, title), *history]
             excluded = excluded | {context_item}
-        scored = score_shopper(model, ctx.user_id, events, now_ms, params, mode,
-                               limit * POOL_FACTOR, excluded)
+        pool = limit * POOL_FACTOR if category is None else max(limit * POOL_FACTOR,
+                                                                CATEGORY_POOL)
+        scored = score_shopper(model, ctx.user_id, events, now_ms, params, mode, pool,
+                               excluded)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
             picks = await self._neighbours.pick(
                 ctx.user_id, history, excluded, limit * POOL_FACTOR, self._item_infos,
             ) if mode is ScoringMode.live else []  # static: the trained vector or nothing
             if picks:
-                return self._neighbour_list(ctx.user_id, picks, category, limit)
+                return await self._neighbour_list(ctx.user_id, picks, category, limit,
+                                                  excluded)
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.cold_user, excluded, ctx.segments)
         infos = await self._item_infos([item_id for item_id, _ in scored.pool])
-        ranked = [(info, s) for info, s in
-                  ((infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool)
-                  if info.recommendable]
-        if category is not None:
-            ranked = [(info, s) for info, s in ranked if info.category == category]
-        chosen = self._diversify(ranked, limit)
+        ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool]
+        if self._items.unrecommendable:  # labelled :NonProduct since the model's build
+            ranked = [(info, s) for info, s in ranked if info.recommendable]
+        chosen = shape(ranked, limit, category, self._settings.recs_category_share)
         titles = {h[0]: h[3] for h in told}
         reasons = explain(model, scored, [info.item_id for info, _ in chosen], told, titles)
         items = [
@@ -156,18 +159,20 @@ class RecommendationService:
                             category=info.category, reason=reason)
             for (info, score), reason in zip(chosen, reasons, strict=True)
         ]
+        items = await top_up(items, limit, category, excluded, self._popularity)
         return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
                                    personalized=True, model_version=model.version,
                                    model_family=model.family, items=items)
 
-    def _neighbour_list(self, user_id: str, picks: list[Pick], category: str | None,
-                        limit: int) -> UserRecommendations:
+    async def _neighbour_list(self, user_id: str, picks: list[Pick], category: str | None,
+                              limit: int, excluded: set[str]) -> UserRecommendations:
         reasons = {info.item_id: reason for info, _, reason in picks}
-        ranked = [(info, score) for info, score, _ in picks
-                  if category is None or info.category == category]
+        ranked = [(info, score) for info, score, _ in picks]
+        share = self._settings.recs_category_share
         items = [RecommendedItem(item_id=info.item_id, score=score, title=info.title,
                                  category=info.category, reason=reasons[info.item_id])
-                 for info, score in self._diversify(ranked, limit)]
+                 for info, score in shape(ranked, limit, category, share)]
+        items = await top_up(items, limit, category, excluded, self._popularity)
         return UserRecommendations(user_id=user_id, strategy=Strategy.graph_neighbours,
                                    personalized=True, items=items)
 
@@ -212,14 +217,12 @@ class RecommendationService:
         return params
 
     def items_changed(self, changes: list[tuple[str, bool | None]]) -> None:
-        """Items written through this process's catalog API (id, `recommendable` if given):
-        seen at once here; other processes see them when their entries are read again."""
+        """Items this process's catalog API wrote (id, `recommendable` if given): seen now."""
         for item_id, recommendable in changes:
             self._items.changed(item_id, recommendable)
 
     def _recommendable(self, history: list[Interaction]) -> list[Interaction]:
-        """Less the items labelled :NonProduct since the model's build (no steering, no
-        reason), as the item infos read ahead for the model's catalogue know them."""
+        """Less the items labelled :NonProduct since the model built: no steering, no reason."""
         blocked = self._items.unrecommendable
         return [h for h in history if h[0] not in blocked] if blocked else history
 
@@ -242,27 +245,13 @@ class RecommendationService:
                                          enough=limit)
         candidates = [(p, p.score) for p in pick.items]
         narrow = category is not None or context_category is not None
-        chosen = candidates[:limit] if narrow else self._diversify(candidates, limit)
+        chosen = candidates[:limit] if narrow else diversify(
+            candidates, limit, self._settings.recs_category_share)
         items = [RecommendedItem(item_id=p.item_id, score=s, title=p.title, category=p.category,
                                  reason=pick.reason) for p, s in chosen]
         return UserRecommendations(user_id=user_id, strategy=Strategy.popular, personalized=False,
                                    fallback_reason=reason, popular_scope=pick.scope,
                                    items=items)
-
-    def _diversify(self, ranked: list[tuple[ItemInfo, float]],
-                   limit: int) -> list[tuple[ItemInfo, float]]:
-        """Best first, at most `recs_category_share` of the list from any one category."""
-        cap = max(1, math.ceil(self._settings.recs_category_share * limit))
-        per_category: dict[str | None, int] = {}
-        chosen: list[tuple[ItemInfo, float]] = []
-        for info, score in ranked:
-            if info.category is not None and per_category.get(info.category, 0) >= cap:
-                continue
-            per_category[info.category] = per_category.get(info.category, 0) + 1
-            chosen.append((info, score))
-            if len(chosen) == limit:
-                break
-        return chosen
 
     async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
         fresh, missing = self._items.lookup(item_ids)

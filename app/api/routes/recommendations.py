@@ -28,7 +28,11 @@ async def user_recommendations(
     request: Request,
     _: ReadScope,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    category: Annotated[str | None, Query(
+        min_length=1, max_length=200,
+        description="Only this category's items, with no per-category diversity cap; a "
+                    "personalized list shorter than limit is topped up from the category's "
+                    "popular items (reason 'popular in <category>')")] = None,
     exclude_seen: bool = True,
     context_item: Annotated[str | None, Query(
         min_length=1, max_length=256,
