@@ -159,7 +159,7 @@ class PlacementDefinition(_Model):
         known = {v.id for v in info.data.get("variants") or []}
         for n, rule in enumerate(rules):
             if known and rule.variant not in known:
-                raise PointedError((n, "variant"), f"rule {n} names no variant "
+                raise PointedError((n, "variant"), f"rule {n + 1} names no variant "
                                    f"({rule.variant!r}; variants: {', '.join(sorted(known))})")
         return rules
 

@@ -58,7 +58,7 @@ async def test_invalid_definitions_name_the_field(client: httpx.AsyncClient, gra
         "type": "context", "field": "device", "op": "eq", "value": "mobile"}}]}
     unknown_variant = (await put(bad_rule))["fields"]
     assert unknown_variant[0]["field"] == "/rules/0/variant"
-    assert "rule 0 names no variant" in unknown_variant[0]["reason"]
+    assert "rule 1 names no variant" in unknown_variant[0]["reason"]
     word = {**BANNER, "rules": [{"name": "x", "variant": "offer", "when": {
         "type": "prediction", "prediction": "purchase_30d", "op": "gte", "value": "high"}}]}
     # one field, the value itself: not one per member of the int | float union
