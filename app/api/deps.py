@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from neo4j import AsyncDriver
+from starlette.types import Scope as AsgiScope
 
 from app.analyst.analyst_service import AnalystService
 from app.auth.api_key_service import ApiKeyService
@@ -119,7 +120,19 @@ PredictionsDep = Annotated[PredictionJob, Depends(_part("predictions"))]
 def presented_key(request: Request) -> str | None:
     """The API key from `Authorization: Bearer <key>` or Basic auth with the key as username
     (what Segment and RudderStack SDKs send)."""
-    header = request.headers.get("authorization", "")
+    return key_of_authorization(request.headers.get("authorization", ""))
+
+
+def authorization_of(scope: AsgiScope) -> str:
+    """The Authorization header of an ASGI scope, as `request.headers` gives it (the first
+    one; names are lower case in ASGI), for code that runs before a Request exists."""
+    for name, value in scope.get("headers") or ():
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
+def key_of_authorization(header: str) -> str | None:
     scheme, _, value = header.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
@@ -134,20 +147,25 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+async def scopes_granting(auth: AuthService, key: str | None, needed: Scope
+                          ) -> frozenset[str]:
+    """The presented key's scopes when they grant `needed`; else the 401 or 403."""
+    if key is None:
+        raise ApiError(
+            401, "unauthorized", "An API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": 'Bearer, Basic realm="profilegraph"'},
+        )
+    scopes = await auth.scopes_for(key)
+    if scopes is None:
+        raise ApiError(401, "unauthorized", "The API key is unknown or revoked")
+    if not grants(scopes, needed):
+        raise ApiError(403, "forbidden", f"This API key lacks the '{needed.value}' scope")
+    return scopes
+
+
 def require_scope(scope: Scope) -> Callable[..., Awaitable[frozenset[str]]]:
     async def check(request: Request) -> frozenset[str]:
-        key = presented_key(request)
-        if key is None:
-            raise ApiError(
-                401, "unauthorized", "An API key is required (Authorization: Bearer <key>)",
-                headers={"WWW-Authenticate": 'Bearer, Basic realm="profilegraph"'},
-            )
-        scopes = await services_of(request).auth.scopes_for(key)
-        if scopes is None:
-            raise ApiError(401, "unauthorized", "The API key is unknown or revoked")
-        if not grants(scopes, scope):
-            raise ApiError(403, "forbidden", f"This API key lacks the '{scope.value}' scope")
-        return scopes
+        return await scopes_granting(services_of(request).auth, presented_key(request), scope)
 
     check.__name__ = f"require_{scope.value}"
     return check

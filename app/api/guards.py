@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from neo4j import READ_ACCESS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.deps import presented_key
+from app.api.deps import authorization_of, key_of_authorization
 from app.core.body_limit import BodyLimitMiddleware, send_error
 from app.core.config import Settings
 from app.core.db_breaker import DbBreaker
@@ -30,15 +30,6 @@ def _has_body(scope: Scope) -> bool:
         if name == b"transfer-encoding":
             return True
     return False
-
-
-class _HeadersOnly:
-    """Enough of a Request for `presented_key`: the headers."""
-
-    def __init__(self, scope: Scope) -> None:
-        from starlette.datastructures import Headers
-
-        self.headers = Headers(scope=scope)
 
 
 class ApiGuardMiddleware:
@@ -71,7 +62,7 @@ class ApiGuardMiddleware:
     @staticmethod
     async def _authenticate(scope: Scope, state: Any) -> str | None:
         """None when the presented key is valid (any scope; routes check theirs), else why."""
-        key = presented_key(_HeadersOnly(scope))  # type: ignore[arg-type]
+        key = key_of_authorization(authorization_of(scope))
         if key is None:
             return "An API key is required (Authorization: Bearer <key>)"
         if await state.services.auth.scopes_for(key) is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from cachetools import TTLCache
 
 from app.auth.api_key_repository import ApiKeyRepository
@@ -20,6 +22,7 @@ class AuthService:
         self._repository = repository
         # key digest -> scopes (None: unknown or revoked, remembered too)
         self._cache: TTLCache[str, frozenset[str] | None] = TTLCache(CACHE_MAX_KEYS, CACHE_TTL_S)
+        self._reading: dict[str, asyncio.Future[frozenset[str] | None]] = {}
 
     async def scopes_for(self, key: str) -> frozenset[str] | None:
         """The key's scopes, or None when the key is unknown, revoked or malformed."""
@@ -31,7 +34,14 @@ class AuthService:
             return self._cache[digest]
         except KeyError:
             pass
-        scopes = await self._lookup(key, digest)
+        # One lookup per key at a time: when its entry expires under load, every request
+        # in flight with that key waits for the same read instead of each making one.
+        reading = self._reading.get(digest)
+        if reading is None:
+            reading = asyncio.ensure_future(self._lookup(key, digest))
+            self._reading[digest] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(digest, None))
+        scopes = await asyncio.shield(reading)
         self._cache[digest] = scopes
         return scopes
 
@@ -55,6 +65,7 @@ class AuthService:
     def forget(self) -> None:
         """Drop every remembered key (after a revocation in this process)."""
         self._cache.clear()
+        self._reading.clear()
 
     async def _lookup(self, key: str, digest: str) -> frozenset[str] | None:
         key_id = key_id_of(key)

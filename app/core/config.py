@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # An entry costs ~350 bytes per event held (up to the model's history limit, 500) plus its
     # touched items: ~35 KB for a shopper of 100 events.
     recs_warm_histories: int = Field(default=4_096, ge=0)
+    # Scored pools kept with those histories (app/recommend/warm_scores.py): ~10 KB each.
+    recs_warm_scores: int = Field(default=4_096, ge=0)
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)
     # The model refresh (app/recommend/model_refresh.py, docs/design.md): every API process

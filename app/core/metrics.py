@@ -57,6 +57,11 @@ RECOMMEND_HISTORY_READS = Counter(
     "Shopper histories a recommendation used, by where they came from: read from the graph, "
     "or held warm by this process at the event count the graph still reports",
     ["source"])
+RECOMMEND_SCORES = Counter(
+    "profilegraph_recommend_scores_total",
+    "Personalized scorings a recommendation used: scored for it, or kept warm from the "
+    "shopper's earlier request with every input the same (app/recommend/warm_scores.py)",
+    ["source"])
 MEMBERSHIP_PENDING = Gauge(
     "profilegraph_membership_pending_users", "Profiles with segment-membership work pending",
     multiprocess_mode="mostrecent")

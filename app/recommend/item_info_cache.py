@@ -31,6 +31,7 @@ class ItemInfoCache:
         # the ids stored as not recommendable (:NonProduct), as last read: usually none, so
         # serving filters a history only when there is something to filter
         self.unrecommendable: set[str] = set()
+        self.unrecommendable_generation = 0  # changes whenever that set does
         self._oldest = math.inf  # no entry expires before this (a lower bound)
 
     def lookup(self, item_ids: Iterable[str]) -> tuple[dict[str, ItemInfo], list[str]]:
@@ -55,10 +56,7 @@ class ItemInfoCache:
         deadline = now + self._ttl_s
         for item_id, info in infos.items():
             self._entries[item_id] = (deadline, info)
-            if not info.recommendable:
-                self.unrecommendable.add(item_id)
-            elif self.unrecommendable:
-                self.unrecommendable.discard(item_id)
+            self._label(item_id, info.recommendable)
         if infos:
             self._oldest = min(self._oldest, deadline)
 
@@ -66,10 +64,16 @@ class ItemInfoCache:
         """An item this process just wrote through the catalog API: read it again when next
         asked, and filter it (or not) from histories at once."""
         self._entries.pop(item_id, None)
-        if recommendable is False:
-            self.unrecommendable.add(item_id)
-        elif recommendable is True:
-            self.unrecommendable.discard(item_id)
+        if recommendable is not None:
+            self._label(item_id, recommendable)
+
+    def _label(self, item_id: str, recommendable: bool) -> None:
+        if recommendable == (item_id in self.unrecommendable):
+            if recommendable:
+                self.unrecommendable.discard(item_id)
+            else:
+                self.unrecommendable.add(item_id)
+            self.unrecommendable_generation += 1
 
     def due(self, within_s: float) -> list[str]:
         """The ids whose entries expire within `within_s` (expired ones included), each

@@ -65,18 +65,33 @@ def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
     (w_i * P_i . Q_j): "because you viewed X"."""
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
+    return reasons(model, scored, best_contributors(model, scored, item_ids), events, titles)
+
+
+def best_contributors(model: EmbeddingArtifact, scored: Scored, item_ids: list[str]
+                      ) -> list[int]:
+    """For each item, the index in `scored.rows` of the history item adding most to its
+    score ([] without a history)."""
+    if not scored.rows or not item_ids:
+        return []
     targets = [model.item_row[i] for i in item_ids]
-    best = np.argmax(model.contributions(scored.rows, scored.weights, targets, scored.block),
-                     axis=1)
+    return np.argmax(model.contributions(scored.rows, scored.weights, targets, scored.block),
+                     axis=1).tolist()
+
+
+def reasons(model: EmbeddingArtifact, scored: Scored, best: list[int],
+            events: Sequence[Event], titles: Mapping[str, str | None]) -> list[str]:
+    """The reason of each item whose best contributor `best` names (`best_contributors`;
+    a scored history, not empty)."""
     # The newest event on an item names how the shopper met it.
     kinds: dict[str, str] = {}
     for event in events:  # by position: a longer tuple (with the title) serves as well
         if event[1] in VERBS and event[0] not in kinds:
             kinds[event[0]] = event[1]
     ids = model.item_ids
-    reasons = []
-    for index in best.tolist():
+    said = []
+    for index in best:
         item_id = ids[scored.rows[index]]
         verb = VERBS.get(kinds.get(item_id, ""), "interacted with")
-        reasons.append(f"because you {verb} {titles.get(item_id) or item_id}")
-    return reasons
+        said.append(f"because you {verb} {titles.get(item_id) or item_id}")
+    return said

@@ -10,18 +10,15 @@ their own history is read.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
 
 from app.core.config import Settings
 from app.recommend.graph_neighbours import GraphNeighbours, Pick
-from app.recommend.item_info_cache import ItemInfoCache
+from app.recommend.item_infos import ITEM_CACHE_TTL_S, ItemInfos
 from app.recommend.list_shaping import diversify, shape, top_up
-from app.recommend.live_scoring import VIEWING_NOW, explain, score_shopper
+from app.recommend.live_scoring import VIEWING_NOW, reasons, score_shopper
 from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
 from app.recommend.popularity_service import PopularityService
@@ -39,6 +36,7 @@ from app.recommend.schemas import (
     Strategy,
     UserRecommendations,
 )
+from app.recommend.warm_scores import WarmScores
 from recmodel.artifact_format import EmbeddingArtifact
 from recmodel.live_history import ServingParams
 
@@ -48,12 +46,6 @@ class NotRead:
 
 
 NOT_READ = NotRead()
-ITEM_CACHE_TTL_S = 300.0
-ITEM_CACHE_MAX = 200_000
-# Item infos expiring within this are read again in the background, this many per statement.
-ITEM_CACHE_AHEAD_S = ITEM_CACHE_TTL_S / 2
-ITEM_READ_CHUNK = 5_000
-log = logging.getLogger(__name__)
 POOL_FACTOR = 5  # headroom for diversity capping
 # With `category=` the filter drops most of the pool: rank this many (bench/category_pool.py).
 CATEGORY_POOL = 500
@@ -64,14 +56,15 @@ class RecommendationService:
     def __init__(self, settings: Settings, repository: RecommendationRepository,
                  models: ModelStore, popularity: PopularityService) -> None:
         self._settings = settings
+        self._warm_scores = WarmScores(settings.recs_warm_scores, ITEM_CACHE_TTL_S)
         self._repository = repository
         self._models = models
         self._popularity = popularity
         self._fallback = PopularFallback(popularity)
         self._neighbours = GraphNeighbours(repository, popularity)
-        self._items = ItemInfoCache(ITEM_CACHE_TTL_S, ITEM_CACHE_MAX)
-        self._items_reading: asyncio.Task[None] | None = None  # the background item read
-        self._items_read_for: EmbeddingArtifact | None = None  # the model whose items it read
+        self._infos = ItemInfos(repository, models)
+        self._items = self._infos.cache
+        self._item_infos = self._infos.get
         self._no_model_params = ServingParams(history_limit=settings.recs_history_limit)
         # The serving parameters of the model last served: read from its manifest once.
         self._params_of: tuple[EmbeddingArtifact | None, ServingParams] = (
@@ -107,7 +100,7 @@ class RecommendationService:
         ctx = context
         model = self._models.current
         params = self._params(model)
-        on_screen = await self._info_of(context_item)
+        on_screen = await self._infos.info_of(context_item)
         if on_screen is not None and not on_screen.recommendable:
             on_screen, context_item = None, None  # postage on screen steers nothing
         context_category = on_screen.category if on_screen else None
@@ -136,8 +129,12 @@ class RecommendationService:
             excluded = excluded | {context_item}
         pool = limit * POOL_FACTOR if category is None else max(limit * POOL_FACTOR,
                                                                 CATEGORY_POOL)
-        scored = score_shopper(model, ctx.user_id, events, now_ms, params, mode, pool,
-                               excluded)
+        # Kept between a shopper's requests while every input is the same (warm_scores.py).
+        scored, contributors = self._warm_scores.score(
+            (ctx.user_id, mode.value, pool, exclude_seen) if told is history else None,
+            ctx.history, model, self._items.unrecommendable_generation, now_ms,
+            lambda: score_shopper(model, ctx.user_id, events, now_ms, params, mode, pool,
+                                  excluded))
         if scored.strategy is None:  # a history the model cannot score: the live graph's
             picks = await self._neighbours.pick(
                 ctx.user_id, history, excluded, limit * POOL_FACTOR, self._item_infos,
@@ -153,11 +150,12 @@ class RecommendationService:
             ranked = [(info, s) for info, s in ranked if info.recommendable]
         chosen = shape(ranked, limit, category, self._settings.recs_category_share)
         titles = {h[0]: h[3] for h in told}
-        reasons = explain(model, scored, [info.item_id for info, _ in chosen], told, titles)
+        said = reasons(model, scored, contributors([info.item_id for info, _ in chosen]),
+                       told, titles) if scored.rows else ["recommended for you"] * len(chosen)
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,
                             category=info.category, reason=reason)
-            for (info, score), reason in zip(chosen, reasons, strict=True)
+            for (info, score), reason in zip(chosen, said, strict=True)
         ]
         items = await top_up(items, limit, category, excluded, self._popularity)
         return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
@@ -231,11 +229,6 @@ class RecommendationService:
             return self._settings.consent_default == "opt_out"
         return ctx.consent == "granted"
 
-    async def _info_of(self, item_id: str | None) -> ItemInfo | None:
-        if item_id is None:
-            return None
-        return (await self._item_infos([item_id])).get(item_id)
-
     async def _popular_for(self, user_id: str, limit: int, category: str | None,
                            context_category: str | None, reason: FallbackReason,
                            excluded: set[str] | None = None,
@@ -253,47 +246,9 @@ class RecommendationService:
                                    fallback_reason=reason, popular_scope=pick.scope,
                                    items=items)
 
-    async def _item_infos(self, item_ids: list[str]) -> dict[str, ItemInfo]:
-        fresh, missing = self._items.lookup(item_ids)
-        if missing:
-            loaded = await self._repository.items(missing)
-            self._items.store(loaded)
-            fresh.update(loaded)
-        self._read_items_ahead()
-        return fresh
-
-    def _read_items_ahead(self) -> None:
-        """In the background, one statement at a time: the served model's items when it is
-        new to this process, and the entries about to expire, so lists rarely wait for a
-        read of their items (each entry's rule stays: served until its TTL)."""
-        if self._items_reading is not None:
-            return
-        model = self._models.current
-        ids = self._items.due(ITEM_CACHE_AHEAD_S)
-        if model is not None and model is not self._items_read_for:
-            self._items_read_for = model
-            ids = [*ids, *model.item_ids[:ITEM_CACHE_MAX // 2]]
-        if ids:
-            self._items_reading = asyncio.create_task(self._read_items(ids),
-                                                      name="item-infos-ahead")
-
-    async def _read_items(self, ids: list[str]) -> None:
-        try:
-            for start in range(0, len(ids), ITEM_READ_CHUNK):
-                self._items.store(await self._repository.items(ids[start:start + ITEM_READ_CHUNK]))
-        except Exception:  # derivable: lists read what they miss themselves meanwhile
-            log.warning("background read of item infos failed", exc_info=True)
-        finally:
-            self._items_reading = None
-
     async def close(self) -> None:
         """Cancel the background item read (at shutdown, before the driver closes)."""
-        task, self._items_reading = self._items_reading, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
+        await self._infos.close()
 
 def _info(infos: dict[str, ItemInfo], item_id: str) -> ItemInfo:
     return infos.get(item_id) or ItemInfo(item_id, None, None)

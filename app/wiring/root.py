@@ -51,13 +51,14 @@ from app.predictions.repository import PredictionRepository
 from app.profiles.consent_service import ConsentService
 from app.profiles.user_repository import UserRepository
 from app.profiles.user_service import UserService
+from app.recommend.item_infos import ITEM_CACHE_TTL_S
 from app.recommend.model_admin import ModelAdmin
 from app.recommend.model_refresh import ModelRefresh
 from app.recommend.model_refresh_repository import ModelRefreshRepository
 from app.recommend.model_store import ModelStore
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import RecommendationRepository
-from app.recommend.recommendation_service import ITEM_CACHE_TTL_S, RecommendationService
+from app.recommend.recommendation_service import RecommendationService
 from app.recommend.warm_histories import WarmHistories
 from app.segments.audience_export import AudienceExport
 from app.segments.deletion import SegmentDeleter
