@@ -16,7 +16,7 @@ shopper served the popularity fallback (`cold_user`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from app.recommend.popularity_service import PopularityService
 from app.recommend.recommendation_repository import (
@@ -37,14 +37,14 @@ class GraphNeighbours:
         self._repository = repository
         self._popularity = popularity
 
-    async def pick(self, user_id: str, history: list[Interaction], excluded: set[str],
+    async def pick(self, user_id: str, history: Sequence[Interaction], excluded: set[str],
                    k: int, infos: Infos) -> list[Pick]:
         """Up to `k` items for `history` (newest first), `excluded` left out; [] if none."""
-        recent = list(dict.fromkeys(h.item_id for h in history if h.type in TYPE_WEIGHTS))
+        recent = list(dict.fromkeys(h[0] for h in history if h[1] in TYPE_WEIGHTS))
         recent = recent[:HISTORY_ITEMS]
         if not recent:
             return []
-        titles = {h.item_id: h.title for h in history}
+        titles = {h[0]: h[3] for h in history}
         found = await self._repository.co_interactions(recent, user_id, sorted(TYPE_WEIGHTS),
                                                        limit=k + len(excluded))
         picks = [(n.info, n.score, f"often chosen with {titles.get(n.via) or n.via}")

@@ -15,9 +15,11 @@ from recmodel.artifact_format import EmbeddingArtifact
 
 ITEM_CACHE_TTL_S = 300.0
 ITEM_CACHE_MAX = 200_000
-# Item infos expiring within this are read again in the background, this many per statement.
+# Item infos expiring within this are read again in the background, this many per statement
+# (its rows are decoded on the event loop, a pause for every request waiting: 74 ms of CPU
+# for 4,000 items in one statement, 9 ms per 500, on the Online Retail II store).
 ITEM_CACHE_AHEAD_S = ITEM_CACHE_TTL_S / 2
-ITEM_READ_CHUNK = 5_000
+ITEM_READ_CHUNK = 500
 log = logging.getLogger(__name__)
 
 

@@ -37,7 +37,7 @@ Event = tuple[str, str, int | None] | tuple[str, str, int | None, str | None]
 @dataclass(frozen=True)
 class Scored:
     strategy: Strategy | None  # None: nothing the model can use (fall back)
-    pool: list[tuple[str, float]]
+    pool: Sequence[tuple[str, float]]
     rows: list[int]  # history items the model holds
     weights: list[float]
     block: np.ndarray | None = None  # their rows of P when the live vector read them

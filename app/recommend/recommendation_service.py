@@ -11,7 +11,7 @@ their own history is read.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from app.core.config import Settings
@@ -219,7 +219,7 @@ class RecommendationService:
         for item_id, recommendable in changes:
             self._items.changed(item_id, recommendable)
 
-    def _recommendable(self, history: list[Interaction]) -> list[Interaction]:
+    def _recommendable(self, history: Sequence[Interaction]) -> Sequence[Interaction]:
         """Less the items labelled :NonProduct since the model built: no steering, no reason."""
         blocked = self._items.unrecommendable
         return [h for h in history if h[0] not in blocked] if blocked else history

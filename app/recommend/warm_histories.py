@@ -14,7 +14,7 @@ item titles it holds are then as fresh as the item infos (`ITEM_CACHE_TTL_S`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,9 @@ from app.core.metrics import RECOMMEND_HISTORY_READS
 class WarmHistory:
     user_id: str  # the profile the requested id named when it was read
     version: int  # its event_count then
-    history: list[Any]  # newest first, as the repository builds it
-    seen: frozenset[str]
-    bought: frozenset[str]
+    history: Sequence[Any]  # newest first, as the repository builds it
+    seen: tuple[str, ...]
+    bought: tuple[str, ...]
 
 
 class WarmHistories:

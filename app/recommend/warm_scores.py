@@ -18,8 +18,8 @@ a new one: only the scoring is skipped. A request with an item on screen is scor
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
@@ -35,7 +35,7 @@ ScoreKey = tuple[str, str, int, bool]  # user_id, mode, pool, exclude_seen
 class WarmScore:
     scored: Scored  # without the history's block of P
     best: dict[str, int]  # pool item -> index in scored.rows of its best contributor
-    history: list[Any]  # the inputs, held so identity means sameness
+    history: Sequence[Any]  # the inputs, held so identity means sameness
     model: EmbeddingArtifact
     blocked: int
     latest_ms: float | None
@@ -46,7 +46,7 @@ class WarmScores:
         self._entries: TTLCache[ScoreKey, WarmScore] | None = (
             TTLCache(maxsize=size, ttl=ttl_s) if size > 0 else None)
 
-    def score(self, key: ScoreKey | None, history: list[Any], model: EmbeddingArtifact,
+    def score(self, key: ScoreKey | None, history: Sequence[Any], model: EmbeddingArtifact,
               blocked: int, now_ms: float, compute: Callable[[], Scored]
               ) -> tuple[Scored, Callable[[list[str]], list[int]]]:
         """The scored pool, and a function giving the chosen items' best contributors:
@@ -67,7 +67,10 @@ class WarmScores:
         pool = [item_id for item_id, _ in scored.pool]
         best = dict(zip(pool, best_contributors(model, scored, pool), strict=True)) \
             if scored.rows and pool else {}
-        entries[key] = WarmScore(replace(scored, block=None), best, history, model, blocked,
+        # the pool as a tuple of plain tuples: the cyclic GC stops walking it
+        kept = Scored(scored.strategy, tuple(scored.pool), scored.rows,
+                      scored.weights)
+        entries[key] = WarmScore(kept, best, history, model, blocked,
                                  max((e[2] for e in history if e[2] is not None),
                                      default=None))
         return scored, _reader(best)

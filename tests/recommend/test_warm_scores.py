@@ -60,7 +60,7 @@ def test_the_pool_is_reused_only_while_every_input_is_the_same() -> None:
     assert scorings.runs == 1
     again, again_best = score()
     assert scorings.runs == 1  # the same inputs: kept
-    assert again.pool == first.pool and again.strategy == first.strategy
+    assert list(again.pool) == list(first.pool) and again.strategy == first.strategy
     # the best contributors given from the kept pool are a fresh scoring's
     assert again_best == best == best_contributors(model, first, [i for i, _ in first.pool])
 
