@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from cachetools import TTLCache
 
@@ -23,6 +25,7 @@ class AuthService:
         # key digest -> scopes (None: unknown or revoked, remembered too)
         self._cache: TTLCache[str, frozenset[str] | None] = TTLCache(CACHE_MAX_KEYS, CACHE_TTL_S)
         self._reading: dict[str, asyncio.Future[frozenset[str] | None]] = {}
+        self._generation = 0  # moved by forget(): lookups begun before it are not remembered
 
     async def scopes_for(self, key: str) -> frozenset[str] | None:
         """The key's scopes, or None when the key is unknown, revoked or malformed."""
@@ -40,10 +43,18 @@ class AuthService:
         if reading is None:
             reading = asyncio.ensure_future(self._lookup(key, digest))
             self._reading[digest] = reading
-            reading.add_done_callback(lambda _: self._reading.pop(digest, None))
+            reading.add_done_callback(self._done_reading(digest))
+        generation = self._generation
         scopes = await asyncio.shield(reading)
-        self._cache[digest] = scopes
+        if generation == self._generation:  # no revocation meanwhile: worth remembering
+            self._cache[digest] = scopes
         return scopes
+
+    def _done_reading(self, digest: str) -> Callable[[asyncio.Future[Any]], None]:
+        def done(reading: asyncio.Future[Any]) -> None:
+            if self._reading.get(digest) is reading:  # not a newer lookup after forget()
+                del self._reading[digest]
+        return done
 
     async def scopes_for_hash(self, key_hash: str, key_id: str | None
                               ) -> frozenset[str] | None:
@@ -66,6 +77,7 @@ class AuthService:
         """Drop every remembered key (after a revocation in this process)."""
         self._cache.clear()
         self._reading.clear()
+        self._generation += 1
 
     async def _lookup(self, key: str, digest: str) -> frozenset[str] | None:
         key_id = key_id_of(key)

@@ -98,7 +98,8 @@ class Settings(BaseSettings):
     # An entry costs ~350 bytes per event held (up to the model's history limit, 500) plus its
     # touched items: ~35 KB for a shopper of 100 events.
     recs_warm_histories: int = Field(default=4_096, ge=0)
-    # Scored pools kept with those histories (app/recommend/warm_scores.py): ~10 KB each.
+    # Scored pools kept with those histories (app/recommend/warm_scores.py): ~16 KB each for a
+    # list of 20, ~60 KB for a category list (its pool of 500).
     recs_warm_scores: int = Field(default=4_096, ge=0)
     # How often vectors are derived for items added after the served model.
     fresh_items_interval_s: float = Field(default=60.0, gt=0)

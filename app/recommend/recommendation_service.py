@@ -131,7 +131,8 @@ class RecommendationService:
                                                                 CATEGORY_POOL)
         # Kept between a shopper's requests while every input is the same (warm_scores.py).
         scored, contributors = self._warm_scores.score(
-            (ctx.user_id, mode.value, pool, exclude_seen) if told is history else None,
+            (ctx.user_id, mode.value, pool, exclude_seen) if told is history and ctx.history
+            else None,
             ctx.history, model, self._items.unrecommendable_generation, now_ms,
             lambda: score_shopper(model, ctx.user_id, events, now_ms, params, mode, pool,
                                   excluded))

@@ -3,12 +3,14 @@
 A personalized list's scoring (the history's weights, its rows of P, the vector, the rank
 over the catalogue, each pool item's best contributor for the reasons) was a quarter of a
 recommendation's Python CPU, and its inputs rarely change between a shopper's page views:
-- the history: the very list object this process's warm history holds
+- the history: the very tuple this process's warm history holds
   (app/recommend/warm_histories.py, checked against the graph's event count on every
-  request); a history read again is a new object, so an entry is never reused for it;
+  request); a history read again is a new object, so an entry is never reused for it (an
+  empty history, one shared object, is never kept: the caller passes no key);
 - the served model object (a new version or fresh-item vectors are a new object);
 - the set of items labelled :NonProduct (filtered out of histories), by its generation;
-- the weights' anchor: the history's latest event, unless that is later than now;
+- the weights' anchor: the history's latest event (a pool scored while that event was later
+  than now, anchored on now, is not kept; nor is one reused while the clock is behind it);
 - the request's mode, pool size and exclusion rule (the key).
 The consent, segments and experiment of the shopper are read on every request as before, and
 the item infos, the list's shaping and the reasons' words are applied to the kept pool as to
@@ -64,15 +66,16 @@ class WarmScores:
             return entry.scored, _reader(entry.best)
         RECOMMEND_SCORES.labels("scored").inc()
         scored = compute()
+        latest = max((e[2] for e in history if e[2] is not None), default=None)
+        if latest is not None and latest > now_ms:  # anchored on now: not kept
+            return scored, lambda ids: best_contributors(model, scored, ids)
         pool = [item_id for item_id, _ in scored.pool]
         best = dict(zip(pool, best_contributors(model, scored, pool), strict=True)) \
             if scored.rows and pool else {}
         # the pool as a tuple of plain tuples: the cyclic GC stops walking it
         kept = Scored(scored.strategy, tuple(scored.pool), scored.rows,
                       scored.weights)
-        entries[key] = WarmScore(kept, best, history, model, blocked,
-                                 max((e[2] for e in history if e[2] is not None),
-                                     default=None))
+        entries[key] = WarmScore(kept, best, history, model, blocked, latest)
         return scored, _reader(best)
 
 

@@ -75,12 +75,14 @@ def test_the_pool_is_reused_only_while_every_input_is_the_same() -> None:
 
 
 def test_a_history_dated_after_now_is_scored_again() -> None:
-    """The weights' anchor is the history's latest event unless that is later than now."""
+    """The weights' anchor is the history's latest event unless that is later than now: a
+    pool anchored on now is not kept, so once the clock passes the event the next request is
+    scored on the event's anchor (then kept)."""
     warm, model, scorings = WarmScores(10, 300.0), _operator(), _Scorings()
     history = [("a", "product_viewed", 20_000), ("c", "order_completed", 5_000)]
-    for _ in range(2):
-        warm.score(KEY, history, model, 0, 10_000.0, lambda: scorings(model, history))
-    assert scorings.runs == 2
+    for now in (10_000.0, 10_000.0, 25_000.0, 26_000.0):
+        warm.score(KEY, history, model, 0, now, lambda: scorings(model, history))
+    assert scorings.runs == 3  # the last one reused the pool scored at 25,000
 
 
 def test_nothing_is_kept_when_turned_off() -> None:
