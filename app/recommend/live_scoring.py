@@ -8,7 +8,7 @@ combined with the trained vector when the model has one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -60,12 +60,14 @@ def score_shopper(model: EmbeddingArtifact, user_id: str, events: Sequence[Event
 
 
 def explain(model: EmbeddingArtifact, scored: Scored, item_ids: list[str],
-            events: Sequence[Event], titles: Mapping[str, str | None]) -> list[str]:
+            events: Sequence[Event]) -> list[str]:
     """For each item, the history item contributing most to its score through the graph
     (w_i * P_i . Q_j): "because you viewed X"."""
     if not scored.rows or not item_ids:
         return ["recommended for you"] * len(item_ids)
-    return reasons(model, scored, best_contributors(model, scored, item_ids), events, titles)
+    best = best_contributors(model, scored, item_ids)
+    said = reason_texts(model, scored, best, events)
+    return [said[index] for index in best]
 
 
 def best_contributors(model: EmbeddingArtifact, scored: Scored, item_ids: list[str]
@@ -79,19 +81,19 @@ def best_contributors(model: EmbeddingArtifact, scored: Scored, item_ids: list[s
                      axis=1).tolist()
 
 
-def reasons(model: EmbeddingArtifact, scored: Scored, best: list[int],
-            events: Sequence[Event], titles: Mapping[str, str | None]) -> list[str]:
-    """The reason of each item whose best contributor `best` names (`best_contributors`;
-    a scored history, not empty)."""
-    # The newest event on an item names how the shopper met it.
+def reason_texts(model: EmbeddingArtifact, scored: Scored, indices: Iterable[int],
+                 events: Sequence[Event]) -> dict[int, str]:
+    """The reason each of these history items (indices in `scored.rows`) gives: the newest
+    event on the item names how the shopper met it; its title as the events carry it."""
+    wanted = {model.item_ids[scored.rows[i]]: i for i in set(indices)}
     kinds: dict[str, str] = {}
-    for event in events:  # by position: a longer tuple (with the title) serves as well
-        if event[1] in VERBS and event[0] not in kinds:
-            kinds[event[0]] = event[1]
-    ids = model.item_ids
-    said = []
-    for index in best:
-        item_id = ids[scored.rows[index]]
-        verb = VERBS.get(kinds.get(item_id, ""), "interacted with")
-        said.append(f"because you {verb} {titles.get(item_id) or item_id}")
-    return said
+    titles: dict[str, str | None] = {}
+    for event in events:  # newest first; by position (a longer tuple serves as well)
+        item_id = event[0]
+        if item_id in wanted:
+            if event[1] in VERBS and item_id not in kinds:
+                kinds[item_id] = event[1]
+            titles[item_id] = event[3] if len(event) > 3 else None  # type: ignore[misc]
+    return {index: f"because you {VERBS.get(kinds.get(item_id, ''), 'interacted with')} "
+                   f"{titles.get(item_id) or item_id}"
+            for item_id, index in wanted.items()}

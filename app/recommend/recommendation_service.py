@@ -17,8 +17,8 @@ from contextlib import AbstractAsyncContextManager
 from app.core.config import Settings
 from app.recommend.graph_neighbours import GraphNeighbours, Pick
 from app.recommend.item_infos import ITEM_CACHE_TTL_S, ItemInfos
-from app.recommend.list_shaping import diversify, shape, top_up
-from app.recommend.live_scoring import VIEWING_NOW, reasons, score_shopper
+from app.recommend.list_shaping import Ranked, diversify, shape, top_up
+from app.recommend.live_scoring import VIEWING_NOW, score_shopper
 from app.recommend.model_store import ModelStore
 from app.recommend.popular_fallback import PopularFallback
 from app.recommend.popularity_service import PopularityService
@@ -47,6 +47,7 @@ class NotRead:
 
 NOT_READ = NotRead()
 POOL_FACTOR = 5  # headroom for diversity capping
+POOL_HEAD = 2  # x limit: the part of the pool whose item infos a list reads first
 # With `category=` the filter drops most of the pool: rank this many (bench/category_pool.py).
 CATEGORY_POOL = 500
 SIMILAR_HEADROOM = 10  # for the items labelled :NonProduct since the model's build
@@ -130,12 +131,12 @@ class RecommendationService:
         pool = limit * POOL_FACTOR if category is None else max(limit * POOL_FACTOR,
                                                                 CATEGORY_POOL)
         # Kept between a shopper's requests while every input is the same (warm_scores.py).
-        scored, contributors = self._warm_scores.score(
+        scored, reasons_for = self._warm_scores.score(
             (ctx.user_id, mode.value, pool, exclude_seen) if told is history and ctx.history
             else None,
             ctx.history, model, self._items.unrecommendable_generation, now_ms,
             lambda: score_shopper(model, ctx.user_id, events, now_ms, params, mode, pool,
-                                  excluded))
+                                  excluded), told)
         if scored.strategy is None:  # a history the model cannot score: the live graph's
             picks = await self._neighbours.pick(
                 ctx.user_id, history, excluded, limit * POOL_FACTOR, self._item_infos,
@@ -145,14 +146,8 @@ class RecommendationService:
                                                   excluded)
             return await self._popular_for(ctx.user_id, limit, category, context_category,
                                            FallbackReason.cold_user, excluded, ctx.segments)
-        infos = await self._item_infos([item_id for item_id, _ in scored.pool])
-        ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in scored.pool]
-        if self._items.unrecommendable:  # labelled :NonProduct since the model's build
-            ranked = [(info, s) for info, s in ranked if info.recommendable]
-        chosen = shape(ranked, limit, category, self._settings.recs_category_share)
-        titles = {h[0]: h[3] for h in told}
-        said = reasons(model, scored, contributors([info.item_id for info, _ in chosen]),
-                       told, titles) if scored.rows else ["recommended for you"] * len(chosen)
+        chosen = await self._chosen(scored.pool, limit, category)
+        said = reasons_for([info.item_id for info, _ in chosen])
         items = [
             RecommendedItem(item_id=info.item_id, score=score, title=info.title,
                             category=info.category, reason=reason)
@@ -162,6 +157,22 @@ class RecommendationService:
         return UserRecommendations(user_id=ctx.user_id, strategy=scored.strategy,
                                    personalized=True, model_version=model.version,
                                    model_family=model.family, items=items)
+
+    async def _chosen(self, pool: Sequence[tuple[str, float]], limit: int,
+                      category: str | None) -> Ranked:
+        """The pool shaped into the list: its head first (the items a list usually takes),
+        the whole pool only when the head does not fill it. Shaping takes items in pool
+        order until the list is full, so a full list from the head is the whole pool's."""
+        head = limit * POOL_HEAD if category is None else len(pool)
+        for part in (pool[:head], pool) if len(pool) > head else (pool,):
+            infos = await self._item_infos([item_id for item_id, _ in part])
+            ranked = [(infos.get(i) or ItemInfo(i, None, None), s) for i, s in part]
+            if self._items.unrecommendable:  # labelled :NonProduct since the model's build
+                ranked = [(info, s) for info, s in ranked if info.recommendable]
+            chosen = shape(ranked, limit, category, self._settings.recs_category_share)
+            if len(chosen) >= limit:
+                break
+        return chosen
 
     async def _neighbour_list(self, user_id: str, picks: list[Pick], category: str | None,
                               limit: int, excluded: set[str]) -> UserRecommendations:

@@ -27,7 +27,7 @@ from typing import Any
 from cachetools import TTLCache
 
 from app.core.metrics import RECOMMEND_SCORES
-from app.recommend.live_scoring import Scored, best_contributors
+from app.recommend.live_scoring import Event, Scored, explain
 from recmodel.artifact_format import EmbeddingArtifact
 
 ScoreKey = tuple[str, str, int, bool]  # user_id, mode, pool, exclude_seen
@@ -36,7 +36,7 @@ ScoreKey = tuple[str, str, int, bool]  # user_id, mode, pool, exclude_seen
 @dataclass(frozen=True, slots=True)
 class WarmScore:
     scored: Scored  # without the history's block of P
-    best: dict[str, int]  # pool item -> index in scored.rows of its best contributor
+    reasons: dict[str, str]  # pool item -> its reason
     history: Sequence[Any]  # the inputs, held so identity means sameness
     model: EmbeddingArtifact
     blocked: int
@@ -49,35 +49,33 @@ class WarmScores:
             TTLCache(maxsize=size, ttl=ttl_s) if size > 0 else None)
 
     def score(self, key: ScoreKey | None, history: Sequence[Any], model: EmbeddingArtifact,
-              blocked: int, now_ms: float, compute: Callable[[], Scored]
-              ) -> tuple[Scored, Callable[[list[str]], list[int]]]:
-        """The scored pool, and a function giving the chosen items' best contributors:
-        kept from an earlier request when every input is the same, else `compute`d (and
-        kept when `key` is given)."""
+              blocked: int, now_ms: float, compute: Callable[[], Scored],
+              told: Sequence[Event]) -> tuple[Scored, Callable[[list[str]], list[str]]]:
+        """The scored pool, and a function giving chosen pool items their reasons (from the
+        events `told`): kept from an earlier request when every input is the same, else
+        `compute`d (and kept when `key` is given)."""
         entries = self._entries
         if entries is None or key is None:
             scored = compute()
-            return scored, lambda ids: best_contributors(model, scored, ids)
+            return scored, lambda ids: explain(model, scored, ids, told)
         entry = entries.get(key)
         if (entry is not None and entry.history is history and entry.model is model
                 and entry.blocked == blocked
                 and (entry.latest_ms is None or entry.latest_ms <= now_ms)):
             RECOMMEND_SCORES.labels("warm").inc()
-            return entry.scored, _reader(entry.best)
+            return entry.scored, _reader(entry.reasons)
         RECOMMEND_SCORES.labels("scored").inc()
         scored = compute()
         latest = max((e[2] for e in history if e[2] is not None), default=None)
         if latest is not None and latest > now_ms:  # anchored on now: not kept
-            return scored, lambda ids: best_contributors(model, scored, ids)
+            return scored, lambda ids: explain(model, scored, ids, told)
         pool = [item_id for item_id, _ in scored.pool]
-        best = dict(zip(pool, best_contributors(model, scored, pool), strict=True)) \
-            if scored.rows and pool else {}
+        said = dict(zip(pool, explain(model, scored, pool, told), strict=True))
         # the pool as a tuple of plain tuples: the cyclic GC stops walking it
-        kept = Scored(scored.strategy, tuple(scored.pool), scored.rows,
-                      scored.weights)
-        entries[key] = WarmScore(kept, best, history, model, blocked, latest)
-        return scored, _reader(best)
+        kept = Scored(scored.strategy, tuple(scored.pool), scored.rows, scored.weights)
+        entries[key] = WarmScore(kept, said, history, model, blocked, latest)
+        return scored, _reader(said)
 
 
-def _reader(best: dict[str, int]) -> Callable[[list[str]], list[int]]:
-    return lambda ids: [best[i] for i in ids]
+def _reader(said: dict[str, str]) -> Callable[[list[str]], list[str]]:
+    return lambda ids: [said[i] for i in ids]

@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 from prometheus_client import REGISTRY
 
-from app.recommend.live_scoring import Scored, best_contributors, score_shopper
+from app.recommend.live_scoring import Scored, explain, score_shopper
 from app.recommend.schemas import ScoringMode
 from app.recommend.warm_scores import WarmScores
 from recmodel.artifact_format import EmbeddingArtifact
@@ -51,18 +51,19 @@ def test_the_pool_is_reused_only_while_every_input_is_the_same() -> None:
 
     def score(key: tuple | None = KEY, hist: list = history,
               served: EmbeddingArtifact = model, blocked: int = 0, now: float = 10_000.0
-              ) -> tuple[Scored, list[int]]:
-        scored, contributors = warm.score(key, hist, served, blocked, now,
-                                          lambda: scorings(served, hist))
-        return scored, contributors([i for i, _ in scored.pool])
+              ) -> tuple[Scored, list[str]]:
+        scored, reasons_for = warm.score(key, hist, served, blocked, now,
+                                         lambda: scorings(served, hist), hist)
+        return scored, reasons_for([i for i, _ in scored.pool])
 
-    first, best = score()
+    first, said = score()
     assert scorings.runs == 1
-    again, again_best = score()
+    again, again_said = score()
     assert scorings.runs == 1  # the same inputs: kept
     assert list(again.pool) == list(first.pool) and again.strategy == first.strategy
-    # the best contributors given from the kept pool are a fresh scoring's
-    assert again_best == best == best_contributors(model, first, [i for i, _ in first.pool])
+    # the reasons given from the kept pool are a fresh scoring's
+    assert again_said == said == explain(model, first, [i for i, _ in first.pool], history)
+    assert said[0].startswith("because you ")
 
     score(hist=list(history))  # equal content, but a history read again: scored
     assert scorings.runs == 2
@@ -81,7 +82,7 @@ def test_a_history_dated_after_now_is_scored_again() -> None:
     warm, model, scorings = WarmScores(10, 300.0), _operator(), _Scorings()
     history = [("a", "product_viewed", 20_000), ("c", "order_completed", 5_000)]
     for now in (10_000.0, 10_000.0, 25_000.0, 26_000.0):
-        warm.score(KEY, history, model, 0, now, lambda: scorings(model, history))
+        warm.score(KEY, history, model, 0, now, lambda: scorings(model, history), history)
     assert scorings.runs == 3  # the last one reused the pool scored at 25,000
 
 
@@ -89,7 +90,7 @@ def test_nothing_is_kept_when_turned_off() -> None:
     warm, model, scorings = WarmScores(0, 300.0), _operator(), _Scorings()
     history = [("a", "product_viewed", 9_000)]
     for _ in range(2):
-        warm.score(KEY, history, model, 0, 10_000.0, lambda: scorings(model, history))
+        warm.score(KEY, history, model, 0, 10_000.0, lambda: scorings(model, history), history)
     assert scorings.runs == 2
 
 
