@@ -97,6 +97,16 @@ def _java(settings: Settings, *args: str) -> list[str]:
             f"-Dkafka.logs.dir={home / 'logs'}", *args]
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (base64url of a UUID). One that starts with "-" is drawn
+    again, as Kafka's own `random-uuid` does: the storage tool reads it as an option (1 draw
+    in 64 failed the format)."""
+    while True:
+        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster.startswith("-"):
+            return cluster
+
+
 def _prepare_home(settings: Settings) -> Path:
     home = settings.kafka_home
     for sub in ("config", "data", "logs", "run"):
@@ -105,8 +115,7 @@ def _prepare_home(settings: Settings) -> Path:
     config.write_text(_properties(settings))
     (home / "config" / "log4j.properties").write_text(LOG4J)
     if not (home / "data" / "meta.properties").exists():  # format the storage once
-        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        proc = subprocess.run(_java(settings, STORAGE_TOOL, "format", "-t", cluster,
+        proc = subprocess.run(_java(settings, STORAGE_TOOL, "format", "-t", new_cluster_id(),
                                     "-c", str(config)),
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
