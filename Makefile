@@ -18,8 +18,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Training and GNN tests need torch and torch-geometric as well.
+# torch's wheels are hundreds of MB: a download cut off midway is resumed, then retried.
 $(VENV)/.installed-train: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[dev,train]'
+	for attempt in 1 2 3; do \
+	  $(BIN)/pip install -q --resume-retries 10 -e '.[dev,train]' && break; \
+	  [ $$attempt = 3 ] && exit 1; echo "pip install failed (attempt $$attempt); retrying"; \
+	  sleep 10; \
+	done
 	touch $@
 
 install: $(VENV)/.installed
