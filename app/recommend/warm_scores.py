@@ -57,7 +57,7 @@ class WarmScores:
         entries = self._entries
         if entries is None or key is None:
             scored = compute()
-            return scored, lambda ids: explain(model, scored, ids, told)
+            return scored, _explainer(model, scored, told)
         entry = entries.get(key)
         if (entry is not None and entry.history is history and entry.model is model
                 and entry.blocked == blocked
@@ -68,13 +68,18 @@ class WarmScores:
         scored = compute()
         latest = max((e[2] for e in history if e[2] is not None), default=None)
         if latest is not None and latest > now_ms:  # anchored on now: not kept
-            return scored, lambda ids: explain(model, scored, ids, told)
+            return scored, _explainer(model, scored, told)
         pool = [item_id for item_id, _ in scored.pool]
         said = dict(zip(pool, explain(model, scored, pool, told), strict=True))
         # the pool as a tuple of plain tuples: the cyclic GC stops walking it
         kept = Scored(scored.strategy, tuple(scored.pool), scored.rows, scored.weights)
         entries[key] = WarmScore(kept, said, history, model, blocked, latest)
         return scored, _reader(said)
+
+
+def _explainer(model: EmbeddingArtifact, scored: Scored, told: Sequence[Event]
+               ) -> Callable[[list[str]], list[str]]:
+    return lambda ids: explain(model, scored, ids, told)
 
 
 def _reader(said: dict[str, str]) -> Callable[[list[str]], list[str]]:
